@@ -1,0 +1,28 @@
+// swift-tools-version: 6.1
+//
+// PortLease micro-benchmarks (ordo-one/benchmark). A nested package, so the root
+// `swift build` / `swift test` never compile the benchmark toolchain.
+// Run: cd Benchmarks && swift package benchmark
+
+import PackageDescription
+
+let package = Package(
+    name: "PortLeaseBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "WireCodec",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "PortLeaseWire", package: "PortLease"),
+            ],
+            path: "Benchmarks/WireCodec",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,20 @@
+// swift-tools-version: 6.1
+//
+// PortLease: a DHCPv4-over-DHCPv6 (RFC 7341) server that leases shared IPv4
+// addresses with port sets (RFC 7618). See README.md and ARCHITECTURE.md.
+
+import PackageDescription
+
+let package = Package(
+    name: "PortLease",
+    products: [
+        .library(name: "PortLeaseWire", targets: ["PortLeaseWire"])
+    ],
+    targets: [
+        // Every byte PortLease reads or writes on the network: DHCPv6 framing,
+        // relay chains, DHCPv4-over-DHCPv6, DHCPv4 and option 159. No I/O, no Foundation.
+        .target(name: "PortLeaseWire"),
+        .testTarget(name: "PortLeaseWireTests", dependencies: ["PortLeaseWire"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
