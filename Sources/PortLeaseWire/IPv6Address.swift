@@ -22,7 +22,6 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     /// Reads 16 bytes in network order from `bytes`, which must hold at least 16 bytes from `offset`.
-    @inlinable
     init(networkBytes bytes: UnsafeRawBufferPointer, at offset: Int) {
         high = bytes.readUInt64(at: offset)
         low = bytes.readUInt64(at: offset + 8)

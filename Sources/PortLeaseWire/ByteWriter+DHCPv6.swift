@@ -1,0 +1,126 @@
+/// DHCPv6, relay and DHCPv4-over-DHCPv6 encoding.
+///
+/// Nested structures are written outside-in in one pass: an option's length is
+/// reserved, its body written by a closure, then the length patched. The closures
+/// are non-escaping, so none of this allocates.
+extension ByteWriter {
+    /// Writes a client/server message header: type and 24-bit transaction id (or 4o6 flags).
+    public mutating func writeDHCPv6Header(type: DHCPv6MessageType, transactionID: UInt32) throws(WireError) {
+        try write(type.rawValue)
+        try writeUInt24(transactionID)
+    }
+
+    /// Writes a relay message header (RFC 8415 section 9).
+    public mutating func writeRelayHeader(
+        type: DHCPv6MessageType, hopCount: UInt8, linkAddress: IPv6Address, peerAddress: IPv6Address
+    ) throws(WireError) {
+        try write(type.rawValue)
+        try write(hopCount)
+        try write(linkAddress)
+        try write(peerAddress)
+    }
+
+    /// Writes one DHCPv6 option with the given value.
+    public mutating func writeDHCPv6Option(_ code: DHCPv6OptionCode, bytes: UnsafeRawBufferPointer) throws(WireError) {
+        guard bytes.count <= Int(UInt16.max) else {
+            throw .badOptionLength(layer: .dhcpv6, code: code.rawValue, length: bytes.count)
+        }
+        try write(code.rawValue)
+        try write(UInt16(bytes.count))
+        try write(bytes: bytes)
+    }
+
+    /// Writes one DHCPv6 option with the given value.
+    public mutating func writeDHCPv6Option(_ code: DHCPv6OptionCode, bytes: [UInt8]) throws(WireError) {
+        guard bytes.count <= Int(UInt16.max) else {
+            throw .badOptionLength(layer: .dhcpv6, code: code.rawValue, length: bytes.count)
+        }
+        try write(code.rawValue)
+        try write(UInt16(bytes.count))
+        try write(bytes: bytes)
+    }
+
+    /// Writes one DHCPv6 option whose value `body` writes; the length is patched afterwards.
+    public mutating func writeDHCPv6Option(
+        _ code: DHCPv6OptionCode, body: (inout ByteWriter) throws(WireError) -> Void
+    ) throws(WireError) {
+        try write(code.rawValue)
+        let lengthAt = try reserveUInt16()
+        let start = position
+        try body(&self)
+        let length = position - start
+        guard length <= Int(UInt16.max) else {
+            throw .badOptionLength(layer: .dhcpv6, code: code.rawValue, length: length)
+        }
+        patchUInt16(UInt16(length), at: lengthAt)
+    }
+
+    /// Writes the Relay-reply chain that answers a query received through `chain`:
+    /// one Relay-reply per level, outermost first, each with the level's hop-count,
+    /// link-address and peer-address, its Interface-ID echoed (RFC 8415 section
+    /// 19.3), and the next level (or, innermost, what `body` writes) in option 9.
+    /// With an empty chain only `body` is written.
+    public mutating func writeRelayReplies(
+        mirroring chain: RelayChain, body: (inout ByteWriter) throws(WireError) -> Void
+    ) throws(WireError) {
+        var lengthOffsets = InlineArray<8, Int>(repeating: 0)
+        for index in 0..<chain.depth {
+            let level = chain[index]
+            try writeRelayHeader(
+                type: .relayReply, hopCount: level.hopCount,
+                linkAddress: level.linkAddress, peerAddress: level.peerAddress)
+            if let interfaceID = level.interfaceID {
+                try writeDHCPv6Option(.interfaceID, bytes: interfaceID)
+            }
+            try write(DHCPv6OptionCode.relayMessage.rawValue)
+            lengthOffsets[index] = try reserveUInt16()
+        }
+        try body(&self)
+        for index in stride(from: chain.depth - 1, through: 0, by: -1) {
+            let length = position - (lengthOffsets[index] + 2)
+            guard length <= Int(UInt16.max) else {
+                throw .badOptionLength(layer: .relay, code: DHCPv6OptionCode.relayMessage.rawValue, length: length)
+            }
+            patchUInt16(UInt16(length), at: lengthOffsets[index])
+        }
+    }
+
+    /// Writes a DHCPV4-RESPONSE (flags zero, RFC 7341 section 6) whose option 87
+    /// holds the DHCPv4 message `body` writes.
+    public mutating func writeDHCPv4Response(body: (inout ByteWriter) throws(WireError) -> Void) throws(WireError) {
+        try writeDHCPv6Header(type: .dhcpv4Response, transactionID: 0)
+        try writeDHCPv6Option(.dhcpv4Message, body: body)
+    }
+
+    /// Writes a DHCPV4-QUERY with `flags` (``DHCPv4QueryView/unicastFlag`` or 0)
+    /// whose option 87 holds the DHCPv4 message `body` writes (client side).
+    public mutating func writeDHCPv4Query(
+        flags: UInt32, body: (inout ByteWriter) throws(WireError) -> Void
+    ) throws(WireError) {
+        try writeDHCPv6Header(type: .dhcpv4Query, transactionID: flags & 0xFF_FFFF)
+        try writeDHCPv6Option(.dhcpv4Message, body: body)
+    }
+
+    /// Writes option 88 listing `addresses` (an empty list is valid: it sends the
+    /// client to the multicast address).
+    public mutating func writeDHCP4o6ServerAddresses(_ addresses: some Sequence<IPv6Address>) throws(WireError) {
+        try writeDHCPv6Option(.dhcp4o6ServerAddresses) { (writer) throws(WireError) in
+            for address in addresses { try writer.write(address) }
+        }
+    }
+
+    /// Writes the Reply to an Information-Request (RFC 7341 section 5, RFC 8415
+    /// section 18.3.6): same transaction id, the server's DUID (option 2), the
+    /// client's identifier echoed when it sent one (option 1), and option 88.
+    public mutating func writeInformationReply(
+        transactionID: UInt32,
+        serverDUID: UnsafeRawBufferPointer,
+        clientIdentifier: UnsafeRawBufferPointer?,
+        serverAddresses: some Sequence<IPv6Address>
+    ) throws(WireError) {
+        try writeDHCPv6Header(type: .reply, transactionID: transactionID)
+        if let clientIdentifier { try writeDHCPv6Option(.clientIdentifier, bytes: clientIdentifier) }
+        try writeDHCPv6Option(.serverIdentifier, bytes: serverDUID)
+        try writeDHCP4o6ServerAddresses(serverAddresses)
+    }
+}

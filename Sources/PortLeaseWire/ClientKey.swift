@@ -1,0 +1,127 @@
+/// Who a DHCPv4 client is: option 61 when the client sends it, else its
+/// hardware type and address (RFC 2131 section 4.2, RFC 4361).
+///
+/// One hashable key type for the lease tables, the shard choice and the lease log.
+/// Keys up to 32 bytes (every hardware address, and RFC 4361 identifiers built on
+/// DUID-LL, DUID-LLT or DUID-UUID) are stored inline, so making one does not
+/// allocate; longer ones (option 61 may hold up to 255 bytes) use an array.
+/// The storage choice depends only on the length, so equal keys compare equal.
+public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
+    /// Where the key came from. Part of the identity: a client identifier that
+    /// happens to equal some htype+chaddr bytes is a different client.
+    public enum Kind: UInt8, Sendable {
+        /// Option 61's value, type byte included.
+        case clientIdentifier = 1
+        /// htype followed by the first hlen bytes of chaddr.
+        case hardwareAddress = 2
+    }
+
+    /// The longest key stored without allocating.
+    public static let inlineCapacity = 32
+
+    private struct InlineBytes: Hashable {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        static func == (lhs: InlineBytes, rhs: InlineBytes) -> Bool {
+            lhs.words == rhs.words
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(words.0)
+            hasher.combine(words.1)
+            hasher.combine(words.2)
+            hasher.combine(words.3)
+        }
+    }
+
+    private enum Storage: Hashable {
+        case inline(count: UInt8, InlineBytes)
+        case heap([UInt8])
+    }
+
+    public let kind: Kind
+    private let storage: Storage
+
+    /// A key of `kind` holding a copy of `bytes`.
+    public init(kind: Kind, bytes: UnsafeRawBufferPointer) {
+        self.kind = kind
+        if bytes.count <= Self.inlineCapacity {
+            var inline = InlineBytes()
+            withUnsafeMutableBytes(of: &inline.words) { $0.copyMemory(from: bytes) }
+            storage = .inline(count: UInt8(bytes.count), inline)
+        } else {
+            storage = .heap(Array(bytes))
+        }
+    }
+
+    /// A key of `kind` holding `bytes` (as read back from the lease log).
+    public init(kind: Kind, bytes: [UInt8]) {
+        self = bytes.withUnsafeBytes { ClientKey(kind: kind, bytes: $0) }
+    }
+
+    /// The hardware-address key: `htype` then `address` (at most 16 bytes).
+    public init(hardwareType: UInt8, address: UnsafeRawBufferPointer) {
+        precondition(address.count <= 16, "a hardware address has at most 16 bytes")
+        var inline = InlineBytes()
+        withUnsafeMutableBytes(of: &inline.words) { raw in
+            raw[0] = hardwareType
+            UnsafeMutableRawBufferPointer(rebasing: raw[1...]).copyMemory(from: address)
+        }
+        kind = .hardwareAddress
+        storage = .inline(count: UInt8(1 + address.count), inline)
+    }
+
+    /// Calls `body` with the key's bytes (for hashing, logging, writing to the log).
+    public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        switch storage {
+        case .inline(let count, var inline):
+            return try Swift.withUnsafeBytes(of: &inline.words) { raw in
+                try body(UnsafeRawBufferPointer(rebasing: raw[0..<Int(count)]))
+            }
+        case .heap(let array):
+            return try array.withUnsafeBytes(body)
+        }
+    }
+
+    /// The key's bytes as an array.
+    public var bytes: [UInt8] {
+        withUnsafeBytes { Array($0) }
+    }
+
+    /// The number of key bytes.
+    public var count: Int {
+        switch storage {
+        case .inline(let count, _): Int(count)
+        case .heap(let array): array.count
+        }
+    }
+
+    /// A hash that is the same in every process and every run (FNV-1a, 64 bit),
+    /// unlike `hashValue`: it decides which shard owns a client, so it must not change
+    /// across restarts.
+    public var stableHash: UInt64 {
+        withUnsafeBytes { Self.stableHash(kind: kind, prefix: nil, $0) }
+    }
+
+    static func stableHash(kind: Kind, prefix: UInt8?, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        @inline(__always) func mix(_ byte: UInt8) {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        mix(kind.rawValue)
+        if let prefix { mix(prefix) }
+        for byte in bytes { mix(byte) }
+        return hash
+    }
+
+    /// `id:` or `hw:` then the bytes in hex, colon-separated (for logs and the CLI).
+    public var description: String {
+        let hex = withUnsafeBytes { raw in
+            raw.map { byte in
+                let text = String(byte, radix: 16)
+                return text.count == 1 ? "0" + text : text
+            }.joined(separator: ":")
+        }
+        return (kind == .clientIdentifier ? "id:" : "hw:") + hex
+    }
+}

@@ -1,0 +1,32 @@
+/// A received DHCPv6 datagram, unwrapped: its relay chain and the client message inside.
+///
+/// This is the first thing the receive path does with a datagram: one pass that
+/// validates every relay level and the innermost message's options, without
+/// copying or allocating. Every relay level must have the outermost level's
+/// type (all Relay-forward for a server, all Relay-reply for a client or test
+/// relay). The view borrows the caller's memory: it is valid only while that buffer is.
+public struct DHCPv6Packet {
+    /// The relay levels, outermost first; empty when the client sent it directly.
+    public let relays: RelayChain
+    /// The innermost client/server message.
+    public let message: DHCPv6MessageView
+
+    public init(parsing bytes: UnsafeRawBufferPointer) throws(WireError) {
+        var relays = RelayChain()
+        var current = bytes
+        guard current.count >= 1 else {
+            throw .truncatedHeader(layer: .dhcpv6, needed: DHCPv6MessageView.headerSize, available: 0)
+        }
+        let outerType = DHCPv6MessageType(rawValue: current.readUInt8(at: 0))
+        while current.count >= 1, DHCPv6MessageType(rawValue: current.readUInt8(at: 0)).isRelay {
+            let level = try RelayMessageView(parsing: current)
+            guard level.type == outerType else {
+                throw .unexpectedMessageType(layer: .relay, type: level.type.rawValue)
+            }
+            try relays.append(level)
+            current = level.relayedMessage
+        }
+        self.relays = relays
+        message = try DHCPv6MessageView(parsing: current)
+    }
+}
