@@ -44,10 +44,10 @@ public struct DHCPv4Options: Sequence {
             second = sname
         }
         if first.count > 0 {
-            _ = try Self.validateArea(first, baseOffset: first.baseAddress! - main.baseAddress!, allowOverload: false)
+            _ = try Self.validateArea(first, baseOffset: mainOffset + (first.baseAddress! - main.baseAddress!), allowOverload: false)
         }
         if second.count > 0 {
-            _ = try Self.validateArea(second, baseOffset: second.baseAddress! - main.baseAddress!, allowOverload: false)
+            _ = try Self.validateArea(second, baseOffset: mainOffset + (second.baseAddress! - main.baseAddress!), allowOverload: false)
         }
         mainArea = main
         overloadAreas = (first, second)

@@ -10,6 +10,8 @@ public enum PortParamsError: Error, Hashable, Sendable {
     case offsetPlusLengthTooLarge(offset: UInt8, psidLength: UInt8)
     /// The 16-bit PSID field has bits set below its left-aligned PSID-len bits.
     case psidBitsBeyondLength(field: UInt16, psidLength: UInt8)
+    /// A right-aligned PSID value does not fit in PSID-len bits.
+    case psidTooLarge(psid: UInt16, psidLength: UInt8)
 }
 
 /// OPTION_V4_PORTPARAMS (DHCPv4 option 159, RFC 7618 section 4): a port set.
@@ -34,7 +36,7 @@ public struct PortParams: Hashable, Sendable, CustomStringConvertible {
     public init(offset: UInt8, psidLength: UInt8, psid: UInt16) throws(PortParamsError) {
         try Self.validate(offset: offset, psidLength: psidLength)
         guard psidLength == 16 || UInt32(psid) < (1 as UInt32) << psidLength else {
-            throw .psidBitsBeyondLength(field: Self.leftAligned(psid, psidLength), psidLength: psidLength)
+            throw .psidTooLarge(psid: psid, psidLength: psidLength)
         }
         self.offset = offset
         self.psidLength = psidLength

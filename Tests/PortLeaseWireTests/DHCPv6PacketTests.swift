@@ -1,0 +1,67 @@
+import Testing
+
+@testable import PortLeaseWire
+
+@Suite struct DHCPv6PacketTests {
+    @Test func directQueryHasNoRelays() throws {
+        let packet = try parse(Vectors.query) { raw throws(WireError) in
+            let packet = try DHCPv6Packet(parsing: raw)
+            return (packet.relays.depth, packet.message.type, packet.message.bytes.count)
+        }.get()
+        #expect(packet.0 == 0)
+        #expect(packet.1 == .dhcpv4Query)
+        #expect(packet.2 == Vectors.query.count)
+    }
+
+    @Test func twoLevelRelayChainIsUnwrapped() throws {
+        try Vectors.twoLevelRelay.withUnsafeBytes { raw in
+            let packet = try DHCPv6Packet(parsing: raw)
+            #expect(packet.relays.depth == 2)
+            let outer = packet.relays[0]
+            let inner = packet.relays[1]
+            #expect(outer.type == .relayForward)
+            #expect(outer.hopCount == 1)
+            #expect(outer.linkAddress == Vectors.outerLink)
+            #expect(outer.peerAddress == Vectors.outerPeer)
+            #expect(outer.interfaceID.map(Array.init) == ascii("ae1"))
+            #expect(outer.remoteID == nil)
+            #expect(outer.relaySourcePort == nil)
+            #expect(inner.hopCount == 0)
+            #expect(inner.linkAddress == Vectors.innerLink)
+            #expect(inner.peerAddress == Vectors.clientAddress)
+            #expect(inner.interfaceID.map(Array.init) == ascii("ge-0/0/1"))
+            #expect(inner.remoteIDEnterpriseNumber == 3561)
+            #expect(inner.remoteID.map(Array.init) == hex("00 00 0d e9") + ascii("cpe-42"))
+            #expect(inner.subscriberID.map(Array.init) == ascii("sub-7"))
+            #expect(inner.relaySourcePort == 546)
+            #expect(packet.relays.outermost?.hopCount == 1)
+            #expect(packet.relays.innermost?.peerAddress == Vectors.clientAddress)
+            #expect(packet.message.type == .dhcpv4Query)
+            #expect(Array(packet.message.bytes) == Vectors.query)
+        }
+    }
+
+    @Test func eightLevelsAreAcceptedAndNineAreNot() throws {
+        func chain(_ depth: Int) -> [UInt8] {
+            var message = Vectors.query
+            for level in 0..<depth {
+                message =
+                    hex("0c") + [UInt8(level)] + Vectors.innerLink.bytes + Vectors.clientAddress.bytes
+                    + hex("00 09") + be16(message.count) + message
+            }
+            return message
+        }
+        let eight = try parse(chain(8)) { raw throws(WireError) in try DHCPv6Packet(parsing: raw).relays.depth }.get()
+        #expect(eight == RelayChain.maximumDepth)
+        #expect(parseError(chain(9)) { raw throws(WireError) in try DHCPv6Packet(parsing: raw) } == .relayChainTooDeep(limit: 8))
+    }
+
+    @Test func mixedRelayTypesAreRejected() {
+        let reply = Vectors.twoLevelRelay.enumerated().map { $0.offset == 0 ? 0x0D : $0.element }
+        #expect(parseError(reply) { raw throws(WireError) in try DHCPv6Packet(parsing: raw) } == .unexpectedMessageType(layer: .relay, type: 12))
+    }
+
+    @Test func emptyDatagramIsTruncated() {
+        #expect(parseError([]) { raw throws(WireError) in try DHCPv6Packet(parsing: raw) } == .truncatedHeader(layer: .dhcpv6, needed: 4, available: 0))
+    }
+}
