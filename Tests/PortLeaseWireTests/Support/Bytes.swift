@@ -29,12 +29,15 @@ func zeros(_ count: Int) -> [UInt8] {
 
 /// Runs a throwing parse over `bytes` and returns its typed result.
 func parse<T>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(WireError) -> T) -> Result<T, WireError> {
-    bytes.withUnsafeBytes { raw in
-        do throws(WireError) {
-            return .success(try body(raw))
-        } catch {
-            return .failure(error)
-        }
+    bytes.withUnsafeBytes { raw in parse(raw, body) }
+}
+
+/// Runs a throwing parse over `raw` and returns its typed result.
+func parse<T>(_ raw: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws(WireError) -> T) -> Result<T, WireError> {
+    do throws(WireError) {
+        return .success(try body(raw))
+    } catch {
+        return .failure(error)
     }
 }
 
