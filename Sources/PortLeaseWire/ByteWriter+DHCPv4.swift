@@ -84,7 +84,7 @@ extension ByteWriter {
 
     /// Writes an address-list option (routers, DNS servers): at most 63 addresses.
     public mutating func writeDHCPv4Option(
-        _ code: DHCPv4OptionCode, addresses: some Sequence<IPv4Address>
+        _ code: DHCPv4OptionCode, addresses: [IPv4Address]
     ) throws(WireError) {
         try write(code.rawValue)
         let lengthAt = try reserveUInt8()

@@ -103,7 +103,7 @@ extension ByteWriter {
 
     /// Writes option 88 listing `addresses` (an empty list is valid: it sends the
     /// client to the multicast address).
-    public mutating func writeDHCP4o6ServerAddresses(_ addresses: some Sequence<IPv6Address>) throws(WireError) {
+    public mutating func writeDHCP4o6ServerAddresses(_ addresses: [IPv6Address]) throws(WireError) {
         try writeDHCPv6Option(.dhcp4o6ServerAddresses) { (writer) throws(WireError) in
             for address in addresses { try writer.write(address) }
         }
@@ -116,7 +116,7 @@ extension ByteWriter {
         transactionID: UInt32,
         serverDUID: UnsafeRawBufferPointer,
         clientIdentifier: UnsafeRawBufferPointer?,
-        serverAddresses: some Sequence<IPv6Address>
+        serverAddresses: [IPv6Address]
     ) throws(WireError) {
         try writeDHCPv6Header(type: .reply, transactionID: transactionID)
         if let clientIdentifier { try writeDHCPv6Option(.clientIdentifier, bytes: clientIdentifier) }

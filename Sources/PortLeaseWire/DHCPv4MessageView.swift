@@ -38,12 +38,6 @@ public struct DHCPv4MessageView {
         guard cookie == DHCPv4Header.magicCookie else { throw .badMagicCookie(cookie) }
         let header = DHCPv4Header(unchecked: bytes)
         guard header.hlen <= 16 else { throw .badHardwareAddressLength(header.hlen) }
-        let options = try DHCPv4Options(
-            validatingMain: bytes.slice(Self.minimumSize, bytes.count - Self.minimumSize),
-            file: bytes.slice(108, 128),
-            sname: bytes.slice(44, 64),
-            mainOffset: Self.minimumSize
-        )
         var messageType: DHCPv4MessageType?
         var clientIdentifier: UnsafeRawBufferPointer?
         var requestedAddress: IPv4Address?
@@ -51,7 +45,12 @@ public struct DHCPv4MessageView {
         var leaseTime: UInt32?
         var parameterRequestList: UnsafeRawBufferPointer?
         var portParams: PortParams?
-        for option in options {
+        let options = try DHCPv4Options(
+            validatingMain: bytes.slice(Self.minimumSize, bytes.count - Self.minimumSize),
+            file: bytes.slice(108, 128),
+            sname: bytes.slice(44, 64),
+            mainOffset: Self.minimumSize
+        ) { (option) throws(WireError) in
             let value = option.value
             switch option.code {
             case .messageType where messageType == nil:
@@ -72,7 +71,7 @@ public struct DHCPv4MessageView {
             case .parameterRequestList where parameterRequestList == nil:
                 parameterRequestList = value
             case .portParams where portParams == nil:
-                do {
+                do throws(PortParamsError) {
                     portParams = try PortParams(wireValue: value)
                 } catch {
                     throw .badPortParams(error)

@@ -24,15 +24,17 @@ public struct DHCPv4Options: Sequence {
     static var none: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: nil, count: 0) }
 
     /// Validates the options of a DHCPv4 message: the main area, then the `file`
-    /// and `sname` areas if option 52 says so. `baseOffset`s are where each area
-    /// starts in the message, for error offsets.
+    /// and `sname` areas if option 52 says so, handing each option to `visit` in
+    /// iteration order in the same pass. `mainOffset` is where the main area
+    /// starts in the message, so error offsets are message offsets.
     init(
         validatingMain main: UnsafeRawBufferPointer,
         file: UnsafeRawBufferPointer,
         sname: UnsafeRawBufferPointer,
-        mainOffset: Int
+        mainOffset: Int,
+        visit: (DHCPv4Option) throws(WireError) -> Void
     ) throws(WireError) {
-        let overload = try Self.validateArea(main, baseOffset: mainOffset, allowOverload: true)
+        let overload = try Self.validateArea(main, baseOffset: mainOffset, allowOverload: true, visit: visit)
         var first = Self.none
         var second = Self.none
         switch overload {
@@ -43,21 +45,25 @@ public struct DHCPv4Options: Sequence {
             first = file
             second = sname
         }
-        if first.count > 0 {
-            _ = try Self.validateArea(first, baseOffset: mainOffset + (first.baseAddress! - main.baseAddress!), allowOverload: false)
-        }
-        if second.count > 0 {
-            _ = try Self.validateArea(second, baseOffset: mainOffset + (second.baseAddress! - main.baseAddress!), allowOverload: false)
+        // `file` and `sname` precede the main area in the message: offsets from its start.
+        if first.count > 0, let mainStart = main.baseAddress {
+            let messageStart = mainStart - mainOffset
+            _ = try Self.validateArea(first, baseOffset: first.baseAddress! - messageStart, allowOverload: false, visit: visit)
+            if second.count > 0 {
+                _ = try Self.validateArea(
+                    second, baseOffset: second.baseAddress! - messageStart, allowOverload: false, visit: visit)
+            }
         }
         mainArea = main
         overloadAreas = (first, second)
     }
 
-    /// Walks one area; returns the option-overload value found (0 if none).
+    /// Walks one area, visiting its options; returns the option-overload value found (0 if none).
     private static func validateArea(
         _ area: UnsafeRawBufferPointer,
         baseOffset: Int,
-        allowOverload: Bool
+        allowOverload: Bool,
+        visit: (DHCPv4Option) throws(WireError) -> Void
     ) throws(WireError) -> UInt8 {
         var overload: UInt8 = 0
         var offset = 0
@@ -77,6 +83,7 @@ public struct DHCPv4Options: Sequence {
                 overload = area.readUInt8(at: offset + 2)
                 guard (1...3).contains(overload) else { throw .badOptionValue(layer: .dhcpv4, code: UInt16(code)) }
             }
+            try visit(DHCPv4Option(code: DHCPv4OptionCode(rawValue: code), value: area.slice(offset + 2, length)))
             offset += 2 + length
         }
         return overload

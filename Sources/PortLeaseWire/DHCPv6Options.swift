@@ -18,16 +18,27 @@ public struct DHCPv6Options: Sequence {
     /// Validates an options area: every option's 4-byte header and its value must
     /// fit. Throws ``WireError/optionOverrun(layer:code:offset:)`` otherwise.
     public init(validating bytes: UnsafeRawBufferPointer, layer: WireLayer = .dhcpv6) throws(WireError) {
+        try self.init(validating: bytes, layer: layer) { (_: DHCPv6Option) throws(WireError) in }
+    }
+
+    /// Validates an options area and hands each option to `visit` in the same pass,
+    /// so a decoder that classifies options reads the area once.
+    init(
+        validating bytes: UnsafeRawBufferPointer, layer: WireLayer,
+        visit: (DHCPv6Option) throws(WireError) -> Void
+    ) throws(WireError) {
         var offset = 0
         while offset < bytes.count {
             guard bytes.count - offset >= 4 else {
                 let code = bytes.count - offset >= 2 ? bytes.readUInt16(at: offset) : 0
                 throw .optionOverrun(layer: layer, code: code, offset: offset)
             }
+            let code = bytes.readUInt16(at: offset)
             let length = Int(bytes.readUInt16(at: offset + 2))
             guard bytes.count - offset - 4 >= length else {
-                throw .optionOverrun(layer: layer, code: bytes.readUInt16(at: offset), offset: offset)
+                throw .optionOverrun(layer: layer, code: code, offset: offset)
             }
+            try visit(DHCPv6Option(code: DHCPv6OptionCode(rawValue: code), value: bytes.slice(offset + 4, length)))
             offset += 4 + length
         }
         self.bytes = bytes

@@ -12,7 +12,7 @@ public struct DHCPv6Packet {
     public let message: DHCPv6MessageView
 
     public init(parsing bytes: UnsafeRawBufferPointer) throws(WireError) {
-        var relays = RelayChain()
+        var relays = RelayChain(datagram: bytes)
         var current = bytes
         guard current.count >= 1 else {
             throw .truncatedHeader(layer: .dhcpv6, needed: DHCPv6MessageView.headerSize, available: 0)

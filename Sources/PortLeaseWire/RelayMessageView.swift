@@ -40,13 +40,13 @@ public struct RelayMessageView {
         let type = DHCPv6MessageType(rawValue: bytes.readUInt8(at: 0))
         guard type.isRelay else { throw .unexpectedMessageType(layer: .relay, type: type.rawValue) }
         let hopCount = bytes.readUInt8(at: 1)
-        let options = try DHCPv6Options(validating: bytes.slice(34, bytes.count - 34), layer: .relay)
         var relayed: UnsafeRawBufferPointer?
         var interfaceID: UnsafeRawBufferPointer?
         var remoteID: UnsafeRawBufferPointer?
         var subscriberID: UnsafeRawBufferPointer?
         var sourcePort: UInt16?
-        for option in options {
+        let options = try DHCPv6Options(validating: bytes.slice(34, bytes.count - 34), layer: .relay) {
+            (option) throws(WireError) in
             switch option.code {
             case .relayMessage:
                 guard relayed == nil else { throw .duplicateRelayMessage(hopCount: hopCount) }
