@@ -22,7 +22,7 @@ let package = Package(
             ],
             path: "Benchmarks/WireCodec",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )

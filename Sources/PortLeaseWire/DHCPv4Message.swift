@@ -89,7 +89,9 @@ public struct DHCPv4Message: Hashable, Sendable {
 
     /// The encoded bytes.
     public func encoded() -> [UInt8] {
-        let size = DHCPv4MessageView.minimumSize + 1 + options.reduce(0) { $0 + 2 * ($1.value.count / 255 + 1) + $1.value.count }
+        let size =
+            DHCPv4MessageView.minimumSize + 1
+            + options.reduce(0) { $0 + 2 * ($1.value.count / 255 + 1) + $1.value.count }
         return ByteWriter.array(capacity: size) { (writer) throws(WireError) in try encode(into: &writer) }
     }
 }

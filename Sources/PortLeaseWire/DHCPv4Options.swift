@@ -48,7 +48,8 @@ public struct DHCPv4Options: Sequence {
         // `file` and `sname` precede the main area in the message: offsets from its start.
         if first.count > 0, let mainStart = main.baseAddress {
             let messageStart = mainStart - mainOffset
-            _ = try Self.validateArea(first, baseOffset: first.baseAddress! - messageStart, allowOverload: false, visit: visit)
+            _ = try Self.validateArea(
+                first, baseOffset: first.baseAddress! - messageStart, allowOverload: false, visit: visit)
             if second.count > 0 {
                 _ = try Self.validateArea(
                     second, baseOffset: second.baseAddress! - messageStart, allowOverload: false, visit: visit)

@@ -85,7 +85,9 @@ public struct DHCPv6Options: Sequence {
     }
 
     /// The values of every option with `code`, in order (lazily, no allocation).
-    public func all(_ code: DHCPv6OptionCode) -> LazyMapSequence<LazyFilterSequence<DHCPv6Options>, UnsafeRawBufferPointer> {
+    public func all(_ code: DHCPv6OptionCode) -> LazyMapSequence<
+        LazyFilterSequence<DHCPv6Options>, UnsafeRawBufferPointer
+    > {
         lazy.filter { $0.code == code }.map(\.value)
     }
 }

@@ -36,7 +36,9 @@ import Testing
         #expect(IPv6Address(canonical) == address)
     }
 
-    @Test(arguments: ["", ":", ":::", "1::2::3", "12345::", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "g::1", "1:2:3:4:5:6:7::8"])
+    @Test(arguments: [
+        "", ":", ":::", "1::2::3", "12345::", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "g::1", "1:2:3:4:5:6:7::8",
+    ])
     func rejectsMalformedText(_ text: String) {
         #expect(IPv6Address(text) == nil)
     }

@@ -18,7 +18,8 @@ import Testing
         try writer.writeDHCPv4Option(.rebindingTime, UInt32(3150))
         try writer.writeDHCPv4Option(.subnetMask, IPv4Address(255, 255, 255, 0))
         try writer.writeDHCPv4Option(.routers, addresses: [IPv4Address(198, 51, 100, 1)])
-        try writer.writeDHCPv4Option(.domainNameServers, addresses: [IPv4Address(192, 0, 2, 53), IPv4Address(192, 0, 2, 54)])
+        try writer.writeDHCPv4Option(
+            .domainNameServers, addresses: [IPv4Address(192, 0, 2, 53), IPv4Address(192, 0, 2, 54)])
         try writer.writeDHCPv4Option(.domainName, bytes: ascii("example.net"))
         try writer.writeDHCPv4Option(.interfaceMTU, UInt16(1500))
         try offeredPortSet.write(to: &writer)

@@ -61,7 +61,9 @@ import Testing
     @Test func withoutOverloadFileAndSnameAreNotOptions() throws {
         var bytes = Self.overloaded
         bytes[240 + 2] = 0  // option 52's value 3 -> 0 is invalid ...
-        #expect(parseError(bytes) { raw throws(WireError) in try DHCPv4MessageView(parsing: raw) } == .badOptionValue(layer: .dhcpv4, code: 52))
+        #expect(
+            parseError(bytes) { raw throws(WireError) in try DHCPv4MessageView(parsing: raw) }
+                == .badOptionValue(layer: .dhcpv4, code: 52))
         bytes = Self.overloaded
         bytes[240] = 0x2b  // ... and as another code (43) it is plain data
         try bytes.withUnsafeBytes { raw in
@@ -74,7 +76,9 @@ import Testing
     @Test func overloadedAreaIsBoundsChecked() {
         var bytes = Self.overloaded
         bytes[108 + 6] = 0xF0  // option 50 in `file` now claims 240 bytes, past the field
-        #expect(parseError(bytes) { raw throws(WireError) in try DHCPv4MessageView(parsing: raw) } == .optionOverrun(layer: .dhcpv4, code: 0x32, offset: 108 + 5))
+        #expect(
+            parseError(bytes) { raw throws(WireError) in try DHCPv4MessageView(parsing: raw) }
+                == .optionOverrun(layer: .dhcpv4, code: 0x32, offset: 108 + 5))
     }
 
     @Test func missingEndOptionIsTolerated() throws {

@@ -44,7 +44,8 @@ import Testing
 
     @Test func responseIsReadOnlyWhenAsked() {
         #expect(
-            parseError(Vectors.response) { raw throws(WireError) in try DHCPv4QueryView(DHCPv6MessageView(parsing: raw)) }
+            parseError(Vectors.response) { raw throws(WireError) in try DHCPv4QueryView(DHCPv6MessageView(parsing: raw))
+            }
                 == .unexpectedMessageType(layer: .dhcpv6, type: 21))
         let offer = parse(Vectors.response) { raw throws(WireError) in
             Array(try DHCPv4QueryView(DHCPv6MessageView(parsing: raw), type: .dhcpv4Response).dhcpv4Message)

@@ -53,15 +53,21 @@ import Testing
         }
         let eight = try parse(chain(8)) { raw throws(WireError) in try DHCPv6Packet(parsing: raw).relays.depth }.get()
         #expect(eight == RelayChain.maximumDepth)
-        #expect(parseError(chain(9)) { raw throws(WireError) in try DHCPv6Packet(parsing: raw) } == .relayChainTooDeep(limit: 8))
+        #expect(
+            parseError(chain(9)) { raw throws(WireError) in try DHCPv6Packet(parsing: raw) }
+                == .relayChainTooDeep(limit: 8))
     }
 
     @Test func mixedRelayTypesAreRejected() {
         let reply = Vectors.twoLevelRelay.enumerated().map { $0.offset == 0 ? 0x0D : $0.element }
-        #expect(parseError(reply) { raw throws(WireError) in try DHCPv6Packet(parsing: raw) } == .unexpectedMessageType(layer: .relay, type: 12))
+        #expect(
+            parseError(reply) { raw throws(WireError) in try DHCPv6Packet(parsing: raw) }
+                == .unexpectedMessageType(layer: .relay, type: 12))
     }
 
     @Test func emptyDatagramIsTruncated() {
-        #expect(parseError([]) { raw throws(WireError) in try DHCPv6Packet(parsing: raw) } == .truncatedHeader(layer: .dhcpv6, needed: 4, available: 0))
+        #expect(
+            parseError([]) { raw throws(WireError) in try DHCPv6Packet(parsing: raw) }
+                == .truncatedHeader(layer: .dhcpv6, needed: 4, available: 0))
     }
 }

@@ -29,10 +29,13 @@ import Testing
                     transactionID: 7, serverDUID: duid, clientIdentifier: nil, serverAddresses: [IPv6Address]())
             }
         }
-        #expect(bytes == hex("07 00 00 07 00 02") + be16(Vectors.serverDUID.count) + Vectors.serverDUID + hex("00 58 00 00"))
+        #expect(
+            bytes == hex("07 00 00 07 00 02") + be16(Vectors.serverDUID.count) + Vectors.serverDUID + hex("00 58 00 00")
+        )
         try bytes.withUnsafeBytes { raw in
             let reply = try DHCPv6MessageView(parsing: raw)
-            let list = try DHCP4o6ServerAddresses(validating: try #require(reply.options.first(.dhcp4o6ServerAddresses)))
+            let list = try DHCP4o6ServerAddresses(
+                validating: try #require(reply.options.first(.dhcp4o6ServerAddresses)))
             #expect(list.isEmpty)
         }
     }

@@ -31,7 +31,9 @@ import Testing
     }
 
     @Test func extremesRoundTrip() throws {
-        for (offset, length, psid) in [(0, 0, 0), (0, 16, 0xFFFF), (15, 1, 1), (6, 10, 0x3FF), (0, 1, 1)] as [(UInt8, UInt8, UInt16)] {
+        for (offset, length, psid) in [(0, 0, 0), (0, 16, 0xFFFF), (15, 1, 1), (6, 10, 0x3FF), (0, 1, 1)]
+            as [(UInt8, UInt8, UInt16)]
+        {
             let params = try PortParams(offset: offset, psidLength: length, psid: psid)
             let bytes = try encode { writer throws(WireError) in try params.write(to: &writer) }
             #expect(try decode(Array(bytes.dropFirst(2))).get() == params)

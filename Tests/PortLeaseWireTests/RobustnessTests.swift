@@ -48,29 +48,30 @@ import Testing
 
     /// Runs every decoder that could apply to `raw`, checking the views it returns.
     static func exercise(_ raw: UnsafeRawBufferPointer, _ tally: inout Tally) {
-        tally.record(parse(raw) { raw throws(WireError) in
-            let packet = try DHCPv6Packet(parsing: raw)
-            for index in 0..<packet.relays.depth {
-                let level = packet.relays[index]
-                precondition(inside(level.relayedMessage, raw) && inside(level.interfaceID, raw))
-                precondition(inside(level.remoteID, raw) && inside(level.subscriberID, raw))
-                for option in level.options { precondition(inside(option.value, raw)) }
-            }
-            for option in packet.message.options { precondition(inside(option.value, raw)) }
-            switch packet.message.type {
-            case .dhcpv4Query, .dhcpv4Response:
-                let query = try DHCPv4QueryView(packet.message, type: packet.message.type)
-                try exerciseDHCPv4(query.dhcpv4Message, raw)
-            case .informationRequest:
-                let request = try InformationRequestView(packet.message)
-                precondition(inside(request.clientIdentifier, raw) && inside(request.requestedOptions, raw))
-                _ = request.requests(.dhcp4o6ServerAddresses)
-            default:
-                if let list = packet.message.options.first(.dhcp4o6ServerAddresses) {
-                    for address in try DHCP4o6ServerAddresses(validating: list) { _ = address.high }
+        tally.record(
+            parse(raw) { raw throws(WireError) in
+                let packet = try DHCPv6Packet(parsing: raw)
+                for index in 0..<packet.relays.depth {
+                    let level = packet.relays[index]
+                    precondition(inside(level.relayedMessage, raw) && inside(level.interfaceID, raw))
+                    precondition(inside(level.remoteID, raw) && inside(level.subscriberID, raw))
+                    for option in level.options { precondition(inside(option.value, raw)) }
                 }
-            }
-        })
+                for option in packet.message.options { precondition(inside(option.value, raw)) }
+                switch packet.message.type {
+                case .dhcpv4Query, .dhcpv4Response:
+                    let query = try DHCPv4QueryView(packet.message, type: packet.message.type)
+                    try exerciseDHCPv4(query.dhcpv4Message, raw)
+                case .informationRequest:
+                    let request = try InformationRequestView(packet.message)
+                    precondition(inside(request.clientIdentifier, raw) && inside(request.requestedOptions, raw))
+                    _ = request.requests(.dhcp4o6ServerAddresses)
+                default:
+                    if let list = packet.message.options.first(.dhcp4o6ServerAddresses) {
+                        for address in try DHCP4o6ServerAddresses(validating: list) { _ = address.high }
+                    }
+                }
+            })
         tally.record(parse(raw) { raw throws(WireError) in try exerciseDHCPv4(raw, raw) })
     }
 
@@ -134,7 +135,9 @@ import Testing
                 for index in 0..<count { raw[index] = UInt8(truncatingIfNeeded: random.next()) }
                 // Bias a quarter of the inputs towards plausible message types and a DHCPv4 cookie.
                 if count > 0 && Bool.random(using: &random) { raw[0] = [11, 12, 20, 21][Int(random.next() % 4)] }
-                if count >= 240 && Bool.random(using: &random) { raw.storeBytes(of: DHCPv4Header.magicCookie.bigEndian, toByteOffset: 236, as: UInt32.self) }
+                if count >= 240 && Bool.random(using: &random) {
+                    raw.storeBytes(of: DHCPv4Header.magicCookie.bigEndian, toByteOffset: 236, as: UInt32.self)
+                }
                 Self.exercise(UnsafeRawBufferPointer(rebasing: raw[0..<count]), &tally)
             }
         }

@@ -18,7 +18,11 @@ import Testing
                 #expect(view.messageType == message.messageType)
                 #expect(view.clientIdentifier.map(Array.init) == message.option(.clientIdentifier))
                 #expect(Array(view.parameterRequestList) == message.option(.parameterRequestList) ?? [])
-                #expect(view.requestedAddress?.value == message.option(.requestedAddress).map { UInt32(bigEndian: $0.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }) })
+                #expect(
+                    view.requestedAddress?.value
+                        == message.option(.requestedAddress).map {
+                            UInt32(bigEndian: $0.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) })
+                        })
                 if let params = view.portParams {
                     let bytes = try #require(message.option(.portParams))
                     #expect([params.offset, params.psidLength] == Array(bytes[0...1]))
@@ -35,7 +39,9 @@ import Testing
             guard !type.isRelay else { continue }
             let message = DHCPv6Message(
                 type: type, transactionID: generator.u32() & 0xFF_FFFF, options: generator.dhcpv6Options(max: 8))
-            let decoded = try parse(message.encoded()) { raw throws(WireError) in DHCPv6Message(try DHCPv6MessageView(parsing: raw)) }.get()
+            let decoded = try parse(message.encoded()) { raw throws(WireError) in
+                DHCPv6Message(try DHCPv6MessageView(parsing: raw))
+            }.get()
             #expect(decoded == message)
         }
     }
@@ -48,7 +54,8 @@ import Testing
             let dhcpv4 = generator.dhcpv4()
             let unicast = generator.bool()
             let query = generator.query(dhcpv4, unicast: unicast)
-            let levels = generator.relayChain(around: query.encoded(), depth: generator.int(0...RelayChain.maximumDepth))
+            let levels = generator.relayChain(
+                around: query.encoded(), depth: generator.int(0...RelayChain.maximumDepth))
             let datagram = levels.first?.encoded() ?? query.encoded()
             let reply = try datagram.withUnsafeBytes { raw in
                 let packet = try DHCPv6Packet(parsing: raw)
@@ -75,7 +82,8 @@ import Testing
                     #expect(mirrored.hopCount == level.hopCount)
                     #expect(mirrored.linkAddress == level.linkAddress)
                     #expect(mirrored.peerAddress == level.peerAddress)
-                    #expect(mirrored.interfaceID.map(Array.init) == level.options.first { $0.code == .interfaceID }?.value)
+                    #expect(
+                        mirrored.interfaceID.map(Array.init) == level.options.first { $0.code == .interfaceID }?.value)
                     #expect(mirrored.remoteID == nil)
                 }
                 let response = try DHCPv4QueryView(packet.message, type: .dhcpv4Response)
@@ -90,14 +98,18 @@ import Testing
         for _ in 0..<200 {
             let addresses = (0..<generator.int(0...10)).map { _ in generator.ipv6() }
             let bytes = try encode { writer throws(WireError) in try writer.writeDHCP4o6ServerAddresses(addresses) }
-            let decoded = try parse(Array(bytes.dropFirst(4))) { raw throws(WireError) in Array(try DHCP4o6ServerAddresses(validating: raw)) }.get()
+            let decoded = try parse(Array(bytes.dropFirst(4))) { raw throws(WireError) in
+                Array(try DHCP4o6ServerAddresses(validating: raw))
+            }.get()
             #expect(decoded == addresses)
         }
     }
 
     @Test func longOptionsAreSplitAndEachPieceIsReadable() throws {
         let long = (0..<600).map { UInt8(truncatingIfNeeded: $0) }
-        let bytes = try encode { writer throws(WireError) in try writer.writeDHCPv4Option(.init(rawValue: 224), bytes: long) }
+        let bytes = try encode { writer throws(WireError) in
+            try writer.writeDHCPv4Option(.init(rawValue: 224), bytes: long)
+        }
         #expect(bytes.count == 600 + 3 * 2)
         #expect(Array(bytes[0...1]) == [224, 255])
         #expect(Array(bytes[257...258]) == [224, 255])

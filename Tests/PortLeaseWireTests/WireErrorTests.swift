@@ -23,8 +23,12 @@ import Testing
 
     @Test func truncatedHeaders() {
         #expect(packetError(hex("14 00 00")) == .truncatedHeader(layer: .dhcpv6, needed: 4, available: 3))
-        #expect(packetError(Array(Vectors.twoLevelRelay.prefix(20))) == .truncatedHeader(layer: .relay, needed: 34, available: 20))
-        #expect(dhcpv4Error(Array(Vectors.discover.prefix(239))) == .truncatedHeader(layer: .dhcpv4, needed: 240, available: 239))
+        #expect(
+            packetError(Array(Vectors.twoLevelRelay.prefix(20)))
+                == .truncatedHeader(layer: .relay, needed: 34, available: 20))
+        #expect(
+            dhcpv4Error(Array(Vectors.discover.prefix(239)))
+                == .truncatedHeader(layer: .dhcpv4, needed: 240, available: 239))
     }
 
     @Test func optionLengthsRunningPastTheEnd() {
@@ -39,9 +43,13 @@ import Testing
         relay[34 + 7 + 3] = 0xFF
         #expect(packetError(relay) == .optionOverrun(layer: .relay, code: 9, offset: 7))
         // DHCPv4: the last option's length runs past the end.
-        #expect(dhcpv4Error(Array(Vectors.discover.dropLast(2))) == .optionOverrun(layer: .dhcpv4, code: 159, offset: 240 + 3 + 9 + 6))
+        #expect(
+            dhcpv4Error(Array(Vectors.discover.dropLast(2)))
+                == .optionOverrun(layer: .dhcpv4, code: 159, offset: 240 + 3 + 9 + 6))
         // DHCPv4: an option code with no length byte.
-        #expect(dhcpv4Error(Vectors.clientHeader() + Vectors.cookie + hex("35")) == .optionOverrun(layer: .dhcpv4, code: 53, offset: 240))
+        #expect(
+            dhcpv4Error(Vectors.clientHeader() + Vectors.cookie + hex("35"))
+                == .optionOverrun(layer: .dhcpv4, code: 53, offset: 240))
     }
 
     @Test func unexpectedMessageTypes() {
@@ -53,7 +61,9 @@ import Testing
                 == .unexpectedMessageType(layer: .relay, type: 20))
         #expect(queryError(Vectors.informationRequest) == .unexpectedMessageType(layer: .dhcpv6, type: 11))
         #expect(
-            parseError(Vectors.query) { raw throws(WireError) in try InformationRequestView(DHCPv6MessageView(parsing: raw)) }
+            parseError(Vectors.query) { raw throws(WireError) in
+                try InformationRequestView(DHCPv6MessageView(parsing: raw))
+            }
                 == .unexpectedMessageType(layer: .dhcpv6, type: 20))
     }
 
@@ -104,7 +114,8 @@ import Testing
         let base = Vectors.clientHeader() + Vectors.cookie
         #expect(dhcpv4Error(base + hex("35 02 01 01 ff")) == .badOptionLength(layer: .dhcpv4, code: 53, length: 2))
         #expect(dhcpv4Error(base + hex("32 03 01 02 03 ff")) == .badOptionLength(layer: .dhcpv4, code: 50, length: 3))
-        #expect(dhcpv4Error(base + hex("36 05 01 02 03 04 05 ff")) == .badOptionLength(layer: .dhcpv4, code: 54, length: 5))
+        #expect(
+            dhcpv4Error(base + hex("36 05 01 02 03 04 05 ff")) == .badOptionLength(layer: .dhcpv4, code: 54, length: 5))
         #expect(dhcpv4Error(base + hex("33 02 01 02 ff")) == .badOptionLength(layer: .dhcpv4, code: 51, length: 2))
         #expect(dhcpv4Error(base + hex("3d 01 01 ff")) == .badOptionLength(layer: .dhcpv4, code: 61, length: 1))
         #expect(dhcpv4Error(base + hex("34 02 01 01 ff")) == .badOptionLength(layer: .dhcpv4, code: 52, length: 2))
@@ -112,14 +123,20 @@ import Testing
         #expect(
             parseError(oddORO) { raw throws(WireError) in try InformationRequestView(DHCPv6MessageView(parsing: raw)) }
                 == .badOptionLength(layer: .dhcpv6, code: 6, length: 3))
-        let relay = hex("0c 00") + zeros(32) + hex("00 87 00 03 01 02 03") + hex("00 09") + be16(Vectors.query.count) + Vectors.query
+        let relay =
+            hex("0c 00") + zeros(32) + hex("00 87 00 03 01 02 03") + hex("00 09") + be16(Vectors.query.count)
+            + Vectors.query
         #expect(packetError(relay) == .badOptionLength(layer: .relay, code: 135, length: 3))
-        let shortRemoteID = hex("0c 00") + zeros(32) + hex("00 25 00 02 01 02") + hex("00 09") + be16(Vectors.query.count) + Vectors.query
+        let shortRemoteID =
+            hex("0c 00") + zeros(32) + hex("00 25 00 02 01 02") + hex("00 09") + be16(Vectors.query.count)
+            + Vectors.query
         #expect(packetError(shortRemoteID) == .badOptionLength(layer: .relay, code: 37, length: 2))
     }
 
     @Test func optionOverloadWithAnUndefinedValue() {
-        #expect(dhcpv4Error(Vectors.clientHeader() + Vectors.cookie + hex("34 01 04 ff")) == .badOptionValue(layer: .dhcpv4, code: 52))
+        #expect(
+            dhcpv4Error(Vectors.clientHeader() + Vectors.cookie + hex("34 01 04 ff"))
+                == .badOptionValue(layer: .dhcpv4, code: 52))
     }
 
     @Test func badPortParamsInsideAQuery() {
@@ -134,7 +151,9 @@ import Testing
             var writer = ByteWriter(raw)
             #expect(throws: WireError.bufferTooSmall(needed: 4, available: 3)) { try writer.write(UInt32(1)) }
             #expect(writer.position == 0)
-            #expect(throws: WireError.bufferTooSmall(needed: 16, available: 3)) { try writer.write(IPv6Address.unspecified) }
+            #expect(throws: WireError.bufferTooSmall(needed: 16, available: 3)) {
+                try writer.write(IPv6Address.unspecified)
+            }
         }
     }
 }

@@ -20,7 +20,8 @@ func relayedDiscover() -> [UInt8] {
             .init(.parameterRequestList, [1, 3, 6, 15, 26, 159]),
             .init(.portParams, [6, 6, 0, 0]),
         ])
-    let query = DHCPv6Message(type: .dhcpv4Query, transactionID: 0, options: [.init(.dhcpv4Message, discover.encoded())])
+    let query = DHCPv6Message(
+        type: .dhcpv4Query, transactionID: 0, options: [.init(.dhcpv4Message, discover.encoded())])
     let relay = RelayMessage(
         type: .relayForward, hopCount: 0,
         linkAddress: IPv6Address("2001:db8:100::1")!, peerAddress: IPv6Address("2001:db8:100:5::10")!,

@@ -33,7 +33,9 @@ func parse<T>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(WireErro
 }
 
 /// Runs a throwing parse over `raw` and returns its typed result.
-func parse<T>(_ raw: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws(WireError) -> T) -> Result<T, WireError> {
+func parse<T>(_ raw: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws(WireError) -> T) -> Result<
+    T, WireError
+> {
     do throws(WireError) {
         return .success(try body(raw))
     } catch {

@@ -33,7 +33,8 @@ struct MessageGenerator {
             let length = UInt8(int(0...(16 - Int(offset))))
             let psid = length == 0 ? 0 : UInt16(truncatingIfNeeded: random.next()) >> (16 - UInt16(length))
             let params = try! PortParams(offset: offset, psidLength: length, psid: psid)
-            options.append(.init(.portParams, [offset, length, UInt8(params.wirePSID >> 8), UInt8(params.wirePSID & 0xFF)]))
+            options.append(
+                .init(.portParams, [offset, length, UInt8(params.wirePSID >> 8), UInt8(params.wirePSID & 0xFF)]))
         }
         for _ in 0..<int(0...6) {
             // Codes the decoder does not interpret (and not pad, end or overload).
@@ -58,7 +59,8 @@ struct MessageGenerator {
     mutating func query(_ dhcpv4: DHCPv4Message, unicast: Bool) -> DHCPv6Message {
         var options = dhcpv6Options(max: 3)
         options.insert(.init(.dhcpv4Message, dhcpv4.encoded()), at: int(0...options.count))
-        return DHCPv6Message(type: .dhcpv4Query, transactionID: unicast ? DHCPv4QueryView.unicastFlag : 0, options: options)
+        return DHCPv6Message(
+            type: .dhcpv4Query, transactionID: unicast ? DHCPv4QueryView.unicastFlag : 0, options: options)
     }
 
     /// Relay-forward levels, outermost first, wrapping `inner`.
