@@ -213,17 +213,21 @@ public final class LeaseLog {
         let path = layout.segment(number)
         let header = ByteBuffer(capacity: SegmentHeader.size)
         SegmentHeader(number: number, firstSequence: lastCommitted + 1).encode(into: header)
-        let descriptor: Int32
         do throws(LeaseLogError) {
             try fileSystem.writeAtomically(
                 header.bytes, to: path, directory: directory, sync: options.durability == .fsync)
+        } catch {
+            // A failed directory sync after the rename is an fsync failure like any other.
+            if case .syncFailed = error { markFailed(error) }
+            throw error
+        }
+        let descriptor: Int32
+        do throws(LeaseLogError) {
             descriptor = try fileSystem.open(path, mode: .readWrite)
         } catch {
-            if case .syncFailed = error {
-                markFailed(error)
-            } else {
-                do throws(LeaseLogError) { try fileSystem.remove(path) } catch { markFailed(error) }
-            }
+            // The new segment exists but cannot be appended to: it must go, or recovery would find
+            // the old segment's later records overlapping it.
+            do throws(LeaseLogError) { try fileSystem.remove(path) } catch { markFailed(error) }
             throw error
         }
         segmentNumber = number
