@@ -122,7 +122,7 @@ public struct LeaseHistory: Sendable {
 /// A bind or renew opens a holding for (client, port set) or extends the open one to
 /// `time + lifetime`; a renewal from a different subscriber address or relay closes the old
 /// holding and opens a new one, so each holding has one identity. Release, expire and decline
-/// close it at their time (if the lifetime had not already run out).
+/// close it at their time (if the lifetime had not already run out before).
 private struct HoldingBuilder {
     private struct Key: Hashable {
         var client: ClientKey
@@ -155,7 +155,7 @@ private struct HoldingBuilder {
                 psidOffset: record.psidOffset, start: record.time, end: leaseEnd, endedBy: nil)
         case .release, .expire, .decline:
             guard var holding = open.removeValue(forKey: key) else { return }
-            if holding.end > record.time {
+            if holding.end >= record.time {
                 holding.end = record.time
                 holding.endedBy = record.event
             }
