@@ -1,7 +1,8 @@
+import PortLeaseWire
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import PortLeaseWire
 
 /// Traceability queries over a shard's whole history: the archive and the live segments.
 ///
@@ -36,7 +37,8 @@ public struct LeaseHistory: Sendable {
     {
         var builder = HoldingBuilder()
         try forEachRecord(of: address) { record in
-            guard PortSetMath.contains(
+            guard
+                PortSetMath.contains(
                     port: port, psid: record.psid, psidLength: record.psidLength, offset: record.psidOffset)
             else { return }
             builder.apply(record)
@@ -85,7 +87,9 @@ public struct LeaseHistory: Sendable {
             let count = buffer.withUnsafeMutableBytes { raw in
                 (try? fileSystem.read(descriptor, into: raw, at: Int(offset), path: path)) ?? 0
             }
-            let outcome = buffer.withUnsafeBytes { RecordCodec.decode(UnsafeRawBufferPointer(rebasing: $0[0..<count]), at: 0) }
+            let outcome = buffer.withUnsafeBytes {
+                RecordCodec.decode(UnsafeRawBufferPointer(rebasing: $0[0..<count]), at: 0)
+            }
             guard case .record(let record, _) = outcome, record.address.value == address else { return false }
             found.append(record)
         }
@@ -141,7 +145,8 @@ private struct HoldingBuilder {
         switch record.event {
         case .bind, .renew:
             if var holding = open[key] {
-                if holding.end > record.time && holding.subscriber == record.subscriber && holding.relay == record.relay {
+                if holding.end > record.time && holding.subscriber == record.subscriber && holding.relay == record.relay
+                {
                     holding.end = max(holding.end, leaseEnd)
                     open[key] = holding
                     return

@@ -67,7 +67,8 @@ public struct LogCompactor: Sendable {
             let size = try fileSystem.readAll(path, into: &storage)
             let index = try storage.withPrefix(size) { (bytes) throws(LeaseLogError) -> [UInt8] in
                 guard case .success(let header) = SegmentHeader.decode(bytes) else {
-                    throw .corruptSegmentHeader(segment: path, reason: "cannot archive a segment without a valid header")
+                    throw .corruptSegmentHeader(
+                        segment: path, reason: "cannot archive a segment without a valid header")
                 }
                 return SegmentIndex.build(segment: bytes, header: header)
             }
@@ -88,7 +89,8 @@ public struct LogCompactor: Sendable {
         return storage.withUnsafeBytes { raw in
             let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<size])
             var latest = Int64.min
-            _ = SegmentScanner.scan(bytes) { offset, _ in latest = max(latest, RecordCodec.time(in: bytes, at: offset)) }
+            _ = SegmentScanner.scan(bytes) { offset, _ in latest = max(latest, RecordCodec.time(in: bytes, at: offset))
+            }
             return latest
         }
     }

@@ -52,7 +52,8 @@ enum LogRecovery {
                     }
                     outcome.report.truncatedTail = TruncatedTail(
                         segment: path, offset: 0, discardedBytes: size, reason: failure.reason)
-                    return Segment(number: number, firstSequence: expected, recordCount: 0, validEnd: 0, headerTorn: true)
+                    return Segment(
+                        number: number, firstSequence: expected, recordCount: 0, validEnd: 0, headerTorn: true)
                 }
                 guard header.number == number else {
                     throw .corruptSegmentHeader(segment: path, reason: "header names segment \(header.number)")
@@ -92,7 +93,8 @@ enum LogRecovery {
                         throw .corruptRecord(segment: path, offset: damage.offset, reason: damage.reason)
                     }
                     outcome.report.truncatedTail = TruncatedTail(
-                        segment: path, offset: damage.offset, discardedBytes: size - damage.offset, reason: damage.reason)
+                        segment: path, offset: damage.offset, discardedBytes: size - damage.offset,
+                        reason: damage.reason)
                 }
                 return Segment(
                     number: number, firstSequence: header.firstSequence, recordCount: scan.recordCount,

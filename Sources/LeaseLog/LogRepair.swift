@@ -40,7 +40,9 @@ extension LeaseLog {
         } else {
             var storage: [UInt8] = []
             let size = try fileSystem.readAll(path, into: &storage)
-            guard offset <= size else { throw .invalidRepair("offset \(offset) is past the end of \(path) (\(size) bytes)") }
+            guard offset <= size else {
+                throw .invalidRepair("offset \(offset) is past the end of \(path) (\(size) bytes)")
+            }
             try storage.withPrefix(size) { (bytes) throws(LeaseLogError) in
                 let cut = UnsafeRawBufferPointer(rebasing: bytes[offset..<size])
                 try fileSystem.writeAtomically(

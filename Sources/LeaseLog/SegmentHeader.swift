@@ -37,7 +37,9 @@ struct SegmentHeader: Equatable {
             return .failure(HeaderError(reason: "header CRC32C mismatch"))
         }
         let version = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt16.self))
-        guard version == Self.version else { return .failure(HeaderError(reason: "unsupported format version \(version)")) }
+        guard version == Self.version else {
+            return .failure(HeaderError(reason: "unsupported format version \(version)"))
+        }
         return .success(
             SegmentHeader(
                 number: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),

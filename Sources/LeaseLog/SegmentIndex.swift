@@ -132,7 +132,9 @@ struct SegmentIndex {
         }
         guard read == raw.count else { return nil }
         return raw.withUnsafeBytes { bytes in
-            (0..<(end - start)).map { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
+            (0..<(end - start)).map {
+                UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))
+            }
         }
     }
 

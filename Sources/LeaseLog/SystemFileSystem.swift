@@ -38,7 +38,9 @@ public struct SystemFileSystem: LogFileSystem {
                 if errno == EINTR { continue }
                 throw failure("write", path)
             }
-            if written == 0 { throw LeaseLogError.system(SystemCallFailure(operation: "write", path: path, errno: EIO)) }
+            if written == 0 {
+                throw LeaseLogError.system(SystemCallFailure(operation: "write", path: path, errno: EIO))
+            }
             done += written
         }
     }

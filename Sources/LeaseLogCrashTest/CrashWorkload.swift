@@ -6,7 +6,9 @@ import PortLeaseWire
 enum CrashWorkload {
     static func record(for sequence: UInt64) -> LeaseRecord {
         var key: [UInt8] = [0xFF, 0, 0, 0, 1, 0, 1]
-        for shift in stride(from: 56, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: sequence >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            key.append(UInt8(truncatingIfNeeded: sequence >> UInt64(shift)))
+        }
         let events: [LeaseRecord.Event] = [.bind, .renew, .renew, .release]
         return LeaseRecord(
             event: events[Int(sequence % 4)], time: 1_700_000_000_000 + Int64(sequence),

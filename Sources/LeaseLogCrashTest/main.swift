@@ -5,10 +5,11 @@
 // committed sequence number (8 bytes, little-endian) to standard output only after
 // `commit()` has returned. The parent SIGKILLs it at a random moment and checks recovery.
 
+import LeaseLog
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import LeaseLog
 
 /// Writes a line to standard error (the C `stderr` global is not concurrency-safe in Swift 6).
 func report(_ message: String) {

@@ -26,7 +26,9 @@ import Testing
         let data = Array("The lease log checksums every record".utf8)
         data.withUnsafeBytes { bytes in
             let first = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<10]))
-            #expect(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[10...]), continuing: first) == CRC32C.checksum(bytes))
+            #expect(
+                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[10...]), continuing: first)
+                    == CRC32C.checksum(bytes))
         }
     }
 }

@@ -35,7 +35,9 @@ import Testing
                 #expect(child.terminationReason == .uncaughtSignal, "round \(round): the child exited on its own")
                 let data = pipe.fileHandleForReading.readDataToEndOfFile()
                 let reported = stride(from: 0, to: data.count - data.count % 8, by: 8).map { offset in
-                    data[offset..<(offset + 8)].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * $1.offset) }
+                    data[offset..<(offset + 8)].enumerated().reduce(UInt64(0)) {
+                        $0 | UInt64($1.element) << (8 * $1.offset)
+                    }
                 }
                 if let last = reported.last {
                     #expect(reported == reported.sorted(), "round \(round): commits out of order")
@@ -47,10 +49,13 @@ import Testing
                 var wrong: [UInt64] = []
                 let report = try LeaseLog.recover(directory: directory) { replayed in
                     sequences.append(replayed.sequence)
-                    if replayed.record != CrashWorkload.record(for: replayed.sequence) { wrong.append(replayed.sequence) }
+                    if replayed.record != CrashWorkload.record(for: replayed.sequence) {
+                        wrong.append(replayed.sequence)
+                    }
                 }
                 #expect(wrong.isEmpty, "round \(round): records not written by the child: \(wrong.prefix(5))")
-                #expect(sequences.enumerated().allSatisfy { $0.element == UInt64($0.offset + 1) }, "round \(round): gap")
+                #expect(
+                    sequences.enumerated().allSatisfy { $0.element == UInt64($0.offset + 1) }, "round \(round): gap")
                 #expect(report.lastSequence >= highestReported, "round \(round): committed records lost")
                 #expect(UInt64(sequences.count) == report.lastSequence, "round \(round)")
             }

@@ -128,7 +128,8 @@ import Testing
             #expect(index.recordCount == 500)
             #expect(index.addresses.count == 7)
             #expect(index.earliest == Sample.record(0).time && index.latest == Sample.record(499).time)
-            let offsets = try #require(index.offsets(of: IPv4Address(10, 0, 3, 1).value, path: path, fileSystem: SystemFileSystem()))
+            let offsets = try #require(
+                index.offsets(of: IPv4Address(10, 0, 3, 1).value, path: path, fileSystem: SystemFileSystem()))
             #expect(offsets.count == (0..<500).filter { $0 % 7 == 3 }.count)
             #expect(offsets == offsets.sorted())
             #expect(index.offsets(of: 1, path: path, fileSystem: SystemFileSystem()) == [])

@@ -160,7 +160,10 @@ private struct LiveTable {
             #expect(deleted == [1, 2, 3])
             #expect(segmentPaths(directory, archive: true).count == 2)
             let remaining = try FileManager.default.contentsOfDirectory(atPath: directory + "/archive").sorted()
-            #expect(remaining == ["0000000000000004.idx", "0000000000000004.seg", "0000000000000005.idx", "0000000000000005.seg"])
+            #expect(
+                remaining == [
+                    "0000000000000004.idx", "0000000000000004.seg", "0000000000000005.idx", "0000000000000005.seg",
+                ])
             #expect(try LogCompactor(directory: directory).applyRetention(now: now, retentionDays: 5) == [4, 5])
         }
     }

@@ -146,8 +146,9 @@ import Testing
             #expect(report.truncatedSegment == segments[1])
             #expect(report.removedBytes == damaged.count - badOffset)
             #expect(report.movedSegments.count == segments.count - 2)
-            #expect(fileBytes(directory + "/damaged/" + (segment as NSString).lastPathComponent + ".\(offset).cut")
-                == Array(damaged[badOffset...]))
+            #expect(
+                fileBytes(directory + "/damaged/" + (segment as NSString).lastPathComponent + ".\(offset).cut")
+                    == Array(damaged[badOffset...]))
 
             let firstSegmentRecords = (fileBytes(segments[0]).count - SegmentHeader.size) / recordSize
             let reopened = try LeaseLog(directory: directory)
@@ -163,7 +164,9 @@ import Testing
             #expect(throws: LeaseLogError.self) {
                 try LeaseLog.repair(directory: directory, segment: "0000000000000099.seg", offset: 40)
             }
-            #expect(throws: LeaseLogError.self) { try LeaseLog.repair(directory: directory, segment: segment, offset: 5) }
+            #expect(throws: LeaseLogError.self) {
+                try LeaseLog.repair(directory: directory, segment: segment, offset: 5)
+            }
             #expect(throws: LeaseLogError.self) {
                 try LeaseLog.repair(directory: directory, segment: segment, offset: 1 << 20)
             }

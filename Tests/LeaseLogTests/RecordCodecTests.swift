@@ -22,7 +22,8 @@ import Testing
                 event: .release, time: -5, clientKey: ClientKey(kind: .hardwareAddress, bytes: [1, 2, 3, 4, 5, 6]),
                 subscriber: IPv6Address("2001:db8::9")!, address: IPv4Address(192, 0, 2, 1), lifetime: 0),
             LeaseRecord(
-                event: .decline, time: Int64.max, clientKey: ClientKey(kind: .clientIdentifier, bytes: Array(repeating: 7, count: 255)),
+                event: .decline, time: Int64.max,
+                clientKey: ClientKey(kind: .clientIdentifier, bytes: Array(repeating: 7, count: 255)),
                 subscriber: .unspecified,
                 relay: RelayIdentity(linkAddress: nil, interfaceID: [], remoteID: Array(repeating: 9, count: 255)),
                 address: IPv4Address(UInt32.max), psid: 0xFFFF, psidLength: 16, psidOffset: 0, lifetime: .max),

@@ -28,7 +28,10 @@ enum Sample {
     static func clientKey(_ n: Int) -> ClientKey {
         ClientKey(
             kind: .clientIdentifier,
-            bytes: [0xFF, 0, 0, 0, 1, 0, 1, 0, 1, 0x2A, 0x3B, 0x4C, 0x5D, 0x02, 0, 0x5E, 0, UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)])
+            bytes: [
+                0xFF, 0, 0, 0, 1, 0, 1, 0, 1, 0x2A, 0x3B, 0x4C, 0x5D, 0x02, 0, 0x5E, 0, UInt8(n >> 8 & 0xFF),
+                UInt8(n & 0xFF),
+            ])
     }
 
     static func record(
@@ -77,7 +80,8 @@ final class FaultyFileSystem: LogFileSystem {
         }
         if let failing {
             // Write part of the data first, as a real short write before ENOSPC would.
-            try real.write(descriptor, UnsafeRawBufferPointer(rebasing: bytes.prefix(bytes.count / 2)), at: offset, path: path)
+            try real.write(
+                descriptor, UnsafeRawBufferPointer(rebasing: bytes.prefix(bytes.count / 2)), at: offset, path: path)
             throw .system(SystemCallFailure(operation: "write", path: path, errno: failing))
         }
         try real.write(descriptor, bytes, at: offset, path: path)
