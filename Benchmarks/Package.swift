@@ -10,7 +10,7 @@ let package = Package(
     name: "PortLeaseBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "PortLease", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -21,6 +21,16 @@ let package = Package(
                 .product(name: "PortLeaseWire", package: "PortLease"),
             ],
             path: "Benchmarks/WireCodec",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "LeaseLogWrite",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LeaseLog", package: "PortLease"),
+                .product(name: "PortLeaseWire", package: "PortLease"),
+            ],
+            path: "Benchmarks/LeaseLogWrite",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ],
