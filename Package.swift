@@ -8,13 +8,24 @@ import PackageDescription
 let package = Package(
     name: "PortLease",
     products: [
-        .library(name: "PortLeaseWire", targets: ["PortLeaseWire"])
+        .library(name: "PortLeaseWire", targets: ["PortLeaseWire"]),
+        .library(name: "LeaseLog", targets: ["LeaseLog"]),
     ],
     targets: [
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
         // relay chains, DHCPv4-over-DHCPv6, DHCPv4 and option 159. No I/O, no Foundation.
         .target(name: "PortLeaseWire"),
         .testTarget(name: "PortLeaseWireTests", dependencies: ["PortLeaseWire"]),
+
+        // CRC32C for the lease log: the SSE4.2 instruction when present, slicing-by-8 tables otherwise.
+        .target(name: "CCRC32C"),
+        // The durable write-ahead lease log: record format, group commit, recovery,
+        // compaction, history archive and trace queries. Glibc syscalls, no Foundation.
+        .target(name: "LeaseLog", dependencies: ["CCRC32C", "PortLeaseWire"]),
+        // A child process for LeaseLogTests' crash test: appends and commits until SIGKILLed.
+        .executableTarget(
+            name: "leaselog-crashtest", dependencies: ["LeaseLog", "PortLeaseWire"], path: "Sources/LeaseLogCrashTest"),
+        .testTarget(name: "LeaseLogTests", dependencies: ["LeaseLog", "PortLeaseWire", "leaselog-crashtest"]),
     ],
     swiftLanguageModes: [.v6]
 )

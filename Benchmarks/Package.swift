@@ -22,7 +22,17 @@ let package = Package(
             ],
             path: "Benchmarks/WireCodec",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "LeaseLogWrite",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LeaseLog", package: "PortLease"),
+                .product(name: "PortLeaseWire", package: "PortLease"),
+            ],
+            path: "Benchmarks/LeaseLogWrite",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,257 @@
+/// One shard's durable write-ahead lease log: append records, commit them in groups,
+/// recover them after a crash.
+///
+/// The shard worker appends a record for every lease change while it handles a batch of
+/// packets, then calls `commit()` once: one `write` and one `fdatasync` for the whole batch.
+/// Only after `commit()` returns a sequence number at or past a record's may the worker send
+/// the ACK that depends on it. Opening the log replays it (snapshot, then segments).
+///
+/// Thread safety: a `LeaseLog` belongs to one thread (the shard worker); it is not `Sendable`.
+/// `LogCompactor` and `LeaseHistory` work on the same directory from other threads at the same
+/// time, because the writer never touches a segment again once it has sealed it.
+public final class LeaseLog {
+    /// How hard `commit()` works to make records survive a power loss.
+    public enum Durability: Sendable {
+        /// `fdatasync` on every commit (and on segment creation): a committed record survives power loss.
+        case fsync
+        /// `write` only: a committed record survives the process crashing, not the machine.
+        /// For operators who accept the risk, as with Kea's memfile without fsync.
+        case none
+    }
+
+    /// Settings for a log.
+    public struct Options: Sendable {
+        /// A commit that finds the current segment at or past this many bytes starts a new one first.
+        public var segmentSize: Int
+        public var durability: Durability
+        /// The file-system calls; replaced in tests to inject failures.
+        public var fileSystem: any LogFileSystem
+
+        public init(
+            segmentSize: Int = 64 << 20, durability: Durability = .fsync,
+            fileSystem: any LogFileSystem = SystemFileSystem()
+        ) {
+            self.segmentSize = segmentSize
+            self.durability = durability
+            self.fileSystem = fileSystem
+        }
+    }
+
+    /// The log's directory.
+    public let directory: String
+    public let options: Options
+    /// What recovery found when the log was opened.
+    public let recovery: RecoveryReport
+    /// The sequence number of the last record appended (committed or not).
+    public private(set) var lastAppended: UInt64
+    /// The sequence number of the last committed record: every record up to it is durable.
+    public private(set) var lastCommitted: UInt64
+    /// Records appended but not yet committed.
+    public var pendingCount: Int { Int(lastAppended - lastCommitted) }
+    /// Set when the log has failed (an `fdatasync` error): every later call throws `.logFailed`.
+    public private(set) var failure: SystemCallFailure?
+
+    private let layout: LogLayout
+    private let fileSystem: any LogFileSystem
+    private let batch = ByteBuffer(capacity: 64 << 10)
+    private var segmentNumber: UInt64 = 0
+    private var segmentPath = ""
+    private var segmentDescriptor: Int32 = -1
+    /// Bytes in the current segment file that are committed.
+    private var segmentLength = 0
+
+    /// Opens (or creates) the log in `directory`, replaying it into `replay` first: the snapshot's
+    /// live leases, then every later record in order.
+    ///
+    /// A torn tail is truncated and reported in `recovery.truncatedTail`. Damage anywhere else
+    /// throws (`corruptRecord`, `corruptSegmentHeader`, `missingRecords`, `corruptSnapshot`) and
+    /// changes nothing; see `repair(directory:segment:offset:fileSystem:)`.
+    public init(directory: String, options: Options = Options(), replay: (ReplayedRecord) -> Void = { _ in })
+        throws(LeaseLogError)
+    {
+        self.directory = directory
+        self.options = options
+        self.layout = LogLayout(directory: directory)
+        self.fileSystem = options.fileSystem
+        try fileSystem.createDirectory(directory)
+        for name in try fileSystem.list(directory) where name.hasSuffix(".tmp") {
+            try fileSystem.remove(directory + "/" + name)
+        }
+        let outcome = try LogRecovery.run(layout: layout, fileSystem: fileSystem, decode: true, replay: replay)
+        recovery = outcome.report
+        lastAppended = outcome.report.lastSequence
+        lastCommitted = outcome.report.lastSequence
+        let sync = options.durability == .fsync
+        var segments = outcome.segments
+        if let last = segments.last, last.headerTorn {
+            try fileSystem.remove(layout.segment(last.number))
+            if sync { try fileSystem.syncDirectory(directory) }
+            segments.removeLast()
+        }
+        if let last = segments.last, last.nextSequence == lastCommitted + 1 {
+            let path = layout.segment(last.number)
+            let descriptor = try fileSystem.open(path, mode: .readWrite)
+            do throws(LeaseLogError) {
+                if outcome.report.truncatedTail != nil {
+                    try fileSystem.truncate(descriptor, to: last.validEnd, path: path)
+                    if sync { try fileSystem.syncData(descriptor, path: path) }
+                }
+            } catch {
+                fileSystem.close(descriptor)
+                throw error
+            }
+            segmentNumber = last.number
+            segmentPath = path
+            segmentDescriptor = descriptor
+            segmentLength = last.validEnd
+        } else {
+            let archived = try LogLayout.segmentNumbers(in: layout.archive, fileSystem: fileSystem)
+            let highest = max(outcome.segments.last?.number ?? 0, archived.last ?? 0)
+            try startSegment(number: highest + 1)
+        }
+    }
+
+    deinit {
+        if segmentDescriptor >= 0 { fileSystem.close(segmentDescriptor) }
+    }
+
+    /// Replays the log in `directory` without changing anything (for tools and checks):
+    /// the same records and report as opening it, with a torn tail reported but not truncated.
+    public static func recover(
+        directory: String, fileSystem: any LogFileSystem = SystemFileSystem(),
+        replay: (ReplayedRecord) -> Void = { _ in }
+    ) throws(LeaseLogError) -> RecoveryReport {
+        try LogRecovery.run(
+            layout: LogLayout(directory: directory), fileSystem: fileSystem, decode: true, replay: replay
+        ).report
+    }
+
+    /// Adds a record to the current batch and returns its sequence number. Nothing is written
+    /// until `commit()`; the record is encoded into a reused buffer (no allocation in steady state).
+    /// Throws `.invalidRecord` for out-of-range fields, `.logFailed` after a sync failure.
+    @discardableResult
+    public func append(_ record: LeaseRecord) throws(LeaseLogError) -> UInt64 {
+        if let failure { throw .logFailed(cause: failure) }
+        try RecordCodec.validate(record)
+        RecordCodec.encode(record, into: batch)
+        lastAppended += 1
+        return lastAppended
+    }
+
+    /// Writes the batch with one `write` and (with `.fsync`) one `fdatasync`, and returns the
+    /// sequence number up to which records are now durable.
+    ///
+    /// On a write error (`ENOSPC`, `EIO`, ...) the file is cut back to its committed length,
+    /// the batch stays pending (retry `commit()` or `discardPending()`), and nothing is reported
+    /// durable. On an `fdatasync` error the log is marked failed: Linux may have discarded the
+    /// dirty pages and a retry could succeed without the data, so the only safe path is to
+    /// reopen the log and let recovery read what is really on disk.
+    @discardableResult
+    public func commit() throws(LeaseLogError) -> UInt64 {
+        if let failure { throw .logFailed(cause: failure) }
+        guard batch.count > 0 else { return lastCommitted }
+        if segmentLength >= options.segmentSize && segmentLength > SegmentHeader.size {
+            try rotate()
+        }
+        do throws(LeaseLogError) {
+            try fileSystem.write(segmentDescriptor, batch.bytes, at: segmentLength, path: segmentPath)
+        } catch {
+            do throws(LeaseLogError) {
+                try fileSystem.truncate(segmentDescriptor, to: segmentLength, path: segmentPath)
+            } catch {
+                markFailed(error)
+            }
+            throw error
+        }
+        if options.durability == .fsync {
+            do throws(LeaseLogError) {
+                try fileSystem.syncData(segmentDescriptor, path: segmentPath)
+            } catch {
+                markFailed(error)
+                throw error
+            }
+        }
+        segmentLength += batch.count
+        batch.removeAll()
+        lastCommitted = lastAppended
+        return lastCommitted
+    }
+
+    /// Drops the records appended since the last commit (after a failed commit the caller gives up on).
+    public func discardPending() {
+        batch.removeAll()
+        lastAppended = lastCommitted
+    }
+
+    /// Closes the current segment and starts a new one, so that every committed record is in a
+    /// sealed segment that `LogCompactor` may archive while this log goes on appending.
+    ///
+    /// Call it right after a commit, with the engine's live leases as of that moment in hand:
+    /// they are what the snapshot must hold. Throws `.pendingRecords` if records are uncommitted.
+    public func sealForCompaction() throws(LeaseLogError) -> CompactionPoint {
+        if let failure { throw .logFailed(cause: failure) }
+        guard pendingCount == 0 else { throw .pendingRecords(count: pendingCount) }
+        if segmentLength > SegmentHeader.size { try rotate() }
+        return CompactionPoint(lastSegment: segmentNumber - 1, coveredSequence: lastCommitted)
+    }
+
+    /// Closes the segment file. The log must not be used afterwards; uncommitted records are lost.
+    public func close() {
+        if segmentDescriptor >= 0 { fileSystem.close(segmentDescriptor) }
+        segmentDescriptor = -1
+        failure = failure ?? SystemCallFailure(operation: "close", path: directory, errno: 9)
+    }
+
+    private func rotate() throws(LeaseLogError) {
+        let old = segmentDescriptor
+        try startSegment(number: segmentNumber + 1)
+        fileSystem.close(old)
+    }
+
+    /// Creates segment `number` (header written to a temporary file, synced, renamed) and makes it current.
+    private func startSegment(number: UInt64) throws(LeaseLogError) {
+        let path = layout.segment(number)
+        let header = ByteBuffer(capacity: SegmentHeader.size)
+        SegmentHeader(number: number, firstSequence: lastCommitted + 1).encode(into: header)
+        do throws(LeaseLogError) {
+            try fileSystem.writeAtomically(
+                header.bytes, to: path, directory: directory, sync: options.durability == .fsync)
+        } catch {
+            // A failed directory sync after the rename is an fsync failure like any other.
+            if case .syncFailed = error { markFailed(error) }
+            throw error
+        }
+        let descriptor: Int32
+        do throws(LeaseLogError) {
+            descriptor = try fileSystem.open(path, mode: .readWrite)
+        } catch {
+            // The new segment exists but cannot be appended to: it must go, or recovery would find
+            // the old segment's later records overlapping it.
+            do throws(LeaseLogError) { try fileSystem.remove(path) } catch { markFailed(error) }
+            throw error
+        }
+        segmentNumber = number
+        segmentPath = path
+        segmentDescriptor = descriptor
+        segmentLength = SegmentHeader.size
+    }
+
+    private func markFailed(_ error: LeaseLogError) {
+        switch error {
+        case .system(let cause), .syncFailed(let cause), .logFailed(let cause): failure = failure ?? cause
+        default: failure = failure ?? SystemCallFailure(operation: "\(error)", path: directory, errno: 0)
+        }
+    }
+}
+
+/// Where a log was sealed for compaction: segments up to `lastSegment` hold exactly the records
+/// up to `coveredSequence`, and the snapshot written with this point must be the live leases then.
+public struct CompactionPoint: Sendable, Hashable {
+    public var lastSegment: UInt64
+    public var coveredSequence: UInt64
+
+    public init(lastSegment: UInt64, coveredSequence: UInt64) {
+        self.lastSegment = lastSegment
+        self.coveredSequence = coveredSequence
+    }
+}

@@ -1,0 +1,81 @@
+/// How a file is opened by the lease log.
+public enum FileOpenMode: Sendable {
+    /// Read only; the file must exist.
+    case readOnly
+    /// Read and write, creating the file if needed, keeping its contents (a segment reopened for appends).
+    case readWrite
+    /// Write only, creating the file or emptying it (temporary files before a rename).
+    case truncate
+}
+
+/// The file-system calls the lease log makes, in one place, so tests can inject failures.
+///
+/// Every call either succeeds or throws `LeaseLogError.system` with the operation, path and
+/// errno (`syncData` throws `.syncFailed`). `SystemFileSystem` is the real implementation;
+/// a test wraps it to fail a `write` with `ENOSPC` or an `fdatasync` with `EIO`.
+/// Implementations must be safe to call from several threads (the writer, the compactor and
+/// trace queries run concurrently).
+public protocol LogFileSystem: Sendable {
+    /// Opens `path` and returns its file descriptor.
+    func open(_ path: String, mode: FileOpenMode) throws(LeaseLogError) -> Int32
+    /// Closes a descriptor; errors are ignored (the data was synced before, or did not matter).
+    func close(_ descriptor: Int32)
+    /// Writes all of `bytes` at `offset`, retrying short writes and `EINTR`.
+    func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String)
+        throws(LeaseLogError)
+    /// Reads up to `buffer.count` bytes at `offset`; returns fewer only at the end of the file.
+    func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String)
+        throws(LeaseLogError) -> Int
+    /// The file's size in bytes.
+    func size(_ descriptor: Int32, path: String) throws(LeaseLogError) -> Int
+    /// `fdatasync`: the file's data (and the size it needs) is on stable storage when this returns.
+    func syncData(_ descriptor: Int32, path: String) throws(LeaseLogError)
+    /// Cuts the file to `size` bytes.
+    func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError)
+    /// Atomically renames `source` to `destination`, replacing it.
+    func rename(_ source: String, to destination: String) throws(LeaseLogError)
+    /// Deletes a file.
+    func remove(_ path: String) throws(LeaseLogError)
+    /// `fsync` on a directory, so that renames and new files in it survive a power loss.
+    func syncDirectory(_ path: String) throws(LeaseLogError)
+    /// Creates a directory; succeeds if it already exists.
+    func createDirectory(_ path: String) throws(LeaseLogError)
+    /// The names in a directory (without "." and ".."); a missing directory lists as empty.
+    func list(_ path: String) throws(LeaseLogError) -> [String]
+}
+
+extension LogFileSystem {
+    /// Reads a whole file into `buffer` (grown as needed, never shrunk, so a caller can reuse it)
+    /// and returns the number of bytes read.
+    func readAll(_ path: String, into buffer: inout [UInt8]) throws(LeaseLogError) -> Int {
+        let descriptor = try open(path, mode: .readOnly)
+        defer { close(descriptor) }
+        let count = try size(descriptor, path: path)
+        if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
+        return try buffer.withUnsafeMutableBytes { raw in
+            Result { () throws(LeaseLogError) -> Int in
+                try read(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: 0, path: path)
+            }
+        }.get()
+    }
+
+    /// Writes `bytes` to `path` so that the file either keeps its old contents or has exactly
+    /// the new ones, even across a power loss: temporary file, `fdatasync`, rename, `fsync` of the directory.
+    func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String, directory: String, sync: Bool)
+        throws(LeaseLogError)
+    {
+        let temporary = path + ".tmp"
+        let descriptor = try open(temporary, mode: .truncate)
+        do {
+            try write(descriptor, bytes, at: 0, path: temporary)
+            if sync { try syncData(descriptor, path: temporary) }
+        } catch {
+            close(descriptor)
+            try? remove(temporary)
+            throw error
+        }
+        close(descriptor)
+        try rename(temporary, to: path)
+        if sync { try syncDirectory(directory) }
+    }
+}

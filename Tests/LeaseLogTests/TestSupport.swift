@@ -1,0 +1,138 @@
+import Foundation
+import LeaseLog
+import PortLeaseWire
+import Synchronization
+
+/// A fresh directory under the system temporary directory, removed by `remove()`.
+struct TemporaryDirectory {
+    let path: String
+
+    init() {
+        var template = Array((NSTemporaryDirectory() + "/leaselog-test-XXXXXX").utf8CString)
+        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(created != nil, "mkdtemp failed")
+        path = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
+    }
+
+    /// Runs `body` with a new directory and removes it afterwards.
+    static func with<R>(_ body: (String) throws -> R) rethrows -> R {
+        let directory = TemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory.path) }
+        return try body(directory.path)
+    }
+}
+
+/// Builds test records with readable defaults.
+enum Sample {
+    /// A DUID-based client identifier (RFC 4361: type 255, IAID, DUID-LLT): 19 bytes.
+    static func clientKey(_ n: Int) -> ClientKey {
+        ClientKey(
+            kind: .clientIdentifier,
+            bytes: [
+                0xFF, 0, 0, 0, 1, 0, 1, 0, 1, 0x2A, 0x3B, 0x4C, 0x5D, 0x02, 0, 0x5E, 0, UInt8(n >> 8 & 0xFF),
+                UInt8(n & 0xFF),
+            ])
+    }
+
+    static func record(
+        _ n: Int, event: LeaseRecord.Event = .bind, time: Int64? = nil, address: IPv4Address? = nil,
+        psid: UInt16? = nil, psidLength: UInt8 = 6, psidOffset: UInt8 = 6, lifetime: UInt32 = 3600
+    ) -> LeaseRecord {
+        LeaseRecord(
+            event: event, time: time ?? 1_700_000_000_000 + Int64(n) * 1000, clientKey: clientKey(n),
+            subscriber: IPv6Address(high: 0x2001_0DB8_0001_0000, low: UInt64(n)),
+            relay: RelayIdentity(linkAddress: IPv6Address("2001:db8:ffff::1"), interfaceID: Array("ge-0/0/1".utf8)),
+            address: address ?? IPv4Address(198, 51, 100, UInt8(n % 256)),
+            psid: psid ?? UInt16(n % 64), psidLength: psidLength, psidOffset: psidOffset, lifetime: lifetime)
+    }
+}
+
+/// Collects everything a log replays.
+func replayAll(_ directory: String) throws -> (records: [ReplayedRecord], report: RecoveryReport) {
+    var records: [ReplayedRecord] = []
+    let report = try LeaseLog.recover(directory: directory) { records.append($0) }
+    return (records, report)
+}
+
+/// The real file system with failures switched on by the test: the next `write` or
+/// `fdatasync` fails with a chosen errno.
+final class FaultyFileSystem: LogFileSystem {
+    struct Faults {
+        var writeErrno: Int32?
+        var syncErrno: Int32?
+        var truncateErrno: Int32?
+        var writes = 0
+        var syncs = 0
+    }
+
+    private let real = SystemFileSystem()
+    let faults = Mutex(Faults())
+
+    func open(_ path: String, mode: FileOpenMode) throws(LeaseLogError) -> Int32 { try real.open(path, mode: mode) }
+    func close(_ descriptor: Int32) { real.close(descriptor) }
+
+    func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String)
+        throws(LeaseLogError)
+    {
+        let failing = faults.withLock { faults -> Int32? in
+            faults.writes += 1
+            return faults.writeErrno
+        }
+        if let failing {
+            // Write part of the data first, as a real short write before ENOSPC would.
+            try real.write(
+                descriptor, UnsafeRawBufferPointer(rebasing: bytes.prefix(bytes.count / 2)), at: offset, path: path)
+            throw .system(SystemCallFailure(operation: "write", path: path, errno: failing))
+        }
+        try real.write(descriptor, bytes, at: offset, path: path)
+    }
+
+    func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String)
+        throws(LeaseLogError) -> Int
+    {
+        try real.read(descriptor, into: buffer, at: offset, path: path)
+    }
+
+    func size(_ descriptor: Int32, path: String) throws(LeaseLogError) -> Int { try real.size(descriptor, path: path) }
+
+    func syncData(_ descriptor: Int32, path: String) throws(LeaseLogError) {
+        let failing = faults.withLock { faults -> Int32? in
+            faults.syncs += 1
+            return faults.syncErrno
+        }
+        if let failing { throw .syncFailed(SystemCallFailure(operation: "fdatasync", path: path, errno: failing)) }
+        try real.syncData(descriptor, path: path)
+    }
+
+    func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError) {
+        if let failing = faults.withLock({ $0.truncateErrno }) {
+            throw .system(SystemCallFailure(operation: "ftruncate", path: path, errno: failing))
+        }
+        try real.truncate(descriptor, to: size, path: path)
+    }
+
+    func rename(_ source: String, to destination: String) throws(LeaseLogError) {
+        try real.rename(source, to: destination)
+    }
+    func remove(_ path: String) throws(LeaseLogError) { try real.remove(path) }
+    func syncDirectory(_ path: String) throws(LeaseLogError) { try real.syncDirectory(path) }
+    func createDirectory(_ path: String) throws(LeaseLogError) { try real.createDirectory(path) }
+    func list(_ path: String) throws(LeaseLogError) -> [String] { try real.list(path) }
+}
+
+/// The bytes of a file.
+func fileBytes(_ path: String) -> [UInt8] {
+    [UInt8](FileManager.default.contents(atPath: path) ?? Data())
+}
+
+/// Replaces a file's bytes.
+func writeFile(_ path: String, _ bytes: [UInt8]) {
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+}
+
+/// The live segment files of a log directory, full paths, in order.
+func segmentPaths(_ directory: String, archive: Bool = false) -> [String] {
+    let folder = archive ? directory + "/archive" : directory
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+    return names.filter { $0.hasSuffix(".seg") }.sorted().map { folder + "/" + $0 }
+}
