@@ -65,7 +65,8 @@ public final class LeaseLog {
     ///
     /// A torn tail is truncated and reported in `recovery.truncatedTail`. Damage anywhere else
     /// throws (`corruptRecord`, `corruptSegmentHeader`, `missingRecords`, `corruptSnapshot`) and
-    /// changes nothing; see `repair(directory:segment:offset:fileSystem:)`.
+    /// changes nothing; see `repair(directory:segment:offset:fileSystem:)`. Records are handed to
+    /// `replay` as each segment is read, so when `init` throws, what was replayed must be discarded.
     public init(directory: String, options: Options = Options(), replay: (ReplayedRecord) -> Void = { _ in })
         throws(LeaseLogError)
     {
@@ -77,7 +78,7 @@ public final class LeaseLog {
         for name in try fileSystem.list(directory) where name.hasSuffix(".tmp") {
             try fileSystem.remove(directory + "/" + name)
         }
-        let outcome = try LogRecovery.run(layout: layout, fileSystem: fileSystem, decode: true, replay: replay)
+        let outcome = try LogRecovery.run(layout: layout, fileSystem: fileSystem, replay: replay)
         recovery = outcome.report
         lastAppended = outcome.report.lastSequence
         lastCommitted = outcome.report.lastSequence
@@ -119,7 +120,7 @@ public final class LeaseLog {
         replay: (ReplayedRecord) -> Void = { _ in }
     ) throws(LeaseLogError) -> RecoveryReport {
         try LogRecovery.run(
-            layout: LogLayout(directory: directory), fileSystem: fileSystem, decode: true, replay: replay
+            layout: LogLayout(directory: directory), fileSystem: fileSystem, replay: replay
         ).report
     }
 
