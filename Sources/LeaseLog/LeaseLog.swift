@@ -23,6 +23,7 @@ public final class LeaseLog {
     public struct Options: Sendable {
         /// A commit that finds the current segment at or past this many bytes starts a new one first.
         public var segmentSize: Int
+        /// `fsync` (the default) or `none`; see `Durability`.
         public var durability: Durability
         /// The file-system calls; replaced in tests to inject failures.
         public var fileSystem: any LogFileSystem
@@ -251,7 +252,9 @@ public final class LeaseLog {
 /// Where a log was sealed for compaction: segments up to `lastSegment` hold exactly the records
 /// up to `coveredSequence`, and the snapshot written with this point must be the live leases then.
 public struct CompactionPoint: Sendable, Hashable {
+    /// The highest segment number the compaction archives.
     public var lastSegment: UInt64
+    /// The last sequence number in those segments: the snapshot holds the state after it.
     public var coveredSequence: UInt64
 
     public init(lastSegment: UInt64, coveredSequence: UInt64) {
