@@ -40,6 +40,7 @@ public final class LeaseLog {
 
     /// The log's directory.
     public let directory: String
+    /// The settings the log was opened with.
     public let options: Options
     /// What recovery found when the log was opened.
     public let recovery: RecoveryReport
