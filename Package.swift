@@ -8,13 +8,18 @@ import PackageDescription
 let package = Package(
     name: "PortLease",
     products: [
-        .library(name: "PortLeaseWire", targets: ["PortLeaseWire"])
+        .library(name: "PortLeaseWire", targets: ["PortLeaseWire"]),
+        .library(name: "PortSetPool", targets: ["PortSetPool"]),
     ],
     targets: [
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
         // relay chains, DHCPv4-over-DHCPv6, DHCPv4 and option 159. No I/O, no Foundation.
         .target(name: "PortLeaseWire"),
         .testTarget(name: "PortLeaseWireTests", dependencies: ["PortLeaseWire"]),
+        // The lock-free (IPv4 address, PSID) pool: port-set arithmetic, partitions, hints,
+        // counters. Standard library and Synchronization only.
+        .target(name: "PortSetPool"),
+        .testTarget(name: "PortSetPoolTests", dependencies: ["PortSetPool"]),
     ],
     swiftLanguageModes: [.v6]
 )
