@@ -49,7 +49,8 @@ extension PortSetPool {
     /// The partition holding slot word `word`.
     @inline(__always)
     func partition(ofWord word: Int) -> Int {
-        let block = word / wordsPerAddress
+        if partitionCount == 1 { return 0 }
+        let block = word >> wordShift
         return ((block + 1) * partitionCount - 1) / blockCount
     }
 
@@ -69,7 +70,9 @@ extension PortSetPool {
             start = Int(truncatingIfNeeded: random.multipliedFullWidth(by: UInt64(leaves)).high)
             rotation = Int(truncatingIfNeeded: random & 63)
         } else {
-            let cursor = Int(truncatingIfNeeded: partitionState.base[stateIndex(partition, Self.cursorOffset + unitClass)].load(ordering: .relaxed))
+            let cursor = Int(
+                truncatingIfNeeded: partitionState.base[stateIndex(partition, Self.cursorOffset + unitClass)].load(
+                    ordering: .relaxed))
             start = cursor < leaves ? cursor : 0
             rotation = 0
         }
@@ -79,7 +82,8 @@ extension PortSetPool {
             if let leaf = tree.next(from: from, in: hints.base), !wrapped || leaf < start {
                 if let slot = take(partition: partition, unitClass: unitClass, leaf: leaf, rotation: rotation) {
                     if !randomOrder {
-                        partitionState.base[stateIndex(partition, Self.cursorOffset + unitClass)].store(UInt64(leaf), ordering: .relaxed)
+                        partitionState.base[stateIndex(partition, Self.cursorOffset + unitClass)].store(
+                            UInt64(leaf), ordering: .relaxed)
                     }
                     return slot
                 }
@@ -91,7 +95,7 @@ extension PortSetPool {
                 break
             }
         }
-        guard counter(partition, Self.freeOffset + unitClass) > 0 else { return nil }
+        guard freeCount(partition, unitClass) > 0 else { return nil }
         for leaf in 0..<leaves where unitIsFree(partition: partition, unitClass: unitClass, leaf: leaf) {
             tree.set(leaf, in: hints.base)
             if let slot = take(partition: partition, unitClass: unitClass, leaf: leaf, rotation: rotation) {
@@ -117,7 +121,8 @@ extension PortSetPool {
             let address = partitionStarts[partition] / wordsPerAddress + leaf
             if zeroWordCount(address) >= wordsPerAddress, takeAddress(address, partition: partition) {
                 let slot = address << maximumLength
-                recordAllocation(slot: slot, unitClass: unitClass, partition: partition)
+                writeCode(slot: slot, unitClass: unitClass)
+                addCounts(partition, unitClass, free: 0, used: 1)
                 return slot
             }
         } else {
@@ -132,9 +137,12 @@ extension PortSetPool {
                     expected: current, desired: updated, ordering: .sequentiallyConsistent
                 )
                 if exchanged {
-                    recordChange(word: word, before: current, after: updated, partition: partition)
+                    recordChange(
+                        word: word, before: current, after: updated, partition: partition,
+                        usedClass: unitClass, usedDelta: 1
+                    )
                     let slot = word << 6 | bit
-                    recordAllocation(slot: slot, unitClass: unitClass, partition: partition)
+                    writeCode(slot: slot, unitClass: unitClass)
                     return slot
                 }
                 current = original
@@ -149,14 +157,18 @@ extension PortSetPool {
     // MARK: Slot words
 
     /// Sets the bits of `mask` in `word` if they are all free; false if any is taken.
-    func takeBits(word: Int, mask: UInt64, partition: Int) -> Bool {
+    /// `usedClass` and `usedDelta` are passed on to ``recordChange``.
+    func takeBits(word: Int, mask: UInt64, partition: Int, usedClass: Int = -1, usedDelta: Int = 0) -> Bool {
         var current = slots.base[word].load(ordering: .sequentiallyConsistent)
         while current & mask == 0 {
             let (exchanged, original) = slots.base[word].compareExchange(
                 expected: current, desired: current | mask, ordering: .sequentiallyConsistent
             )
             if exchanged {
-                recordChange(word: word, before: current, after: current | mask, partition: partition)
+                recordChange(
+                    word: word, before: current, after: current | mask, partition: partition,
+                    usedClass: usedClass, usedDelta: usedDelta
+                )
                 return true
             }
             current = original
@@ -165,14 +177,17 @@ extension PortSetPool {
     }
 
     /// Clears the bits of `mask` in `word` (the caller owns them).
-    func releaseBits(word: Int, mask: UInt64, partition: Int) {
+    func releaseBits(word: Int, mask: UInt64, partition: Int, usedClass: Int = -1, usedDelta: Int = 0) {
         var current = slots.base[word].load(ordering: .sequentiallyConsistent)
         while true {
             let (exchanged, original) = slots.base[word].compareExchange(
                 expected: current, desired: current & ~mask, ordering: .sequentiallyConsistent
             )
             if exchanged {
-                recordChange(word: word, before: current, after: current & ~mask, partition: partition)
+                recordChange(
+                    word: word, before: current, after: current & ~mask, partition: partition,
+                    usedClass: usedClass, usedDelta: usedDelta
+                )
                 return
             }
             current = original
@@ -185,7 +200,8 @@ extension PortSetPool {
     /// allocated and released in the meantime.
     func takeAddress(_ address: Int, partition: Int) -> Bool {
         let first = address * wordsPerAddress
-        for offset in 0..<wordsPerAddress where !takeBits(word: first + offset, mask: UInt64.max, partition: partition) {
+        for offset in 0..<wordsPerAddress where !takeBits(word: first + offset, mask: UInt64.max, partition: partition)
+        {
             for taken in 0..<offset {
                 releaseBits(word: first + taken, mask: UInt64.max, partition: partition)
             }
@@ -198,12 +214,16 @@ extension PortSetPool {
 
     /// After a successful compare-exchange of `word` from `before` to `after`: adjust the
     /// free counter and hint of every offered class whose free runs changed, and the
-    /// zero-word count of a multi-word address.
-    func recordChange(word: Int, before: UInt64, after: UInt64, partition: Int) {
+    /// zero-word count of a multi-word address. `usedDelta` is added to the used count of
+    /// `usedClass` in the same atomic add as that class's free count (one add, not two).
+    func recordChange(
+        word: Int, before: UInt64, after: UInt64, partition: Int, usedClass: Int = -1, usedDelta: Int = 0
+    ) {
         let leaf = word - partitionStarts[partition]
         var freeBefore = ~before
         var freeAfter = ~after
         var runClass = 0
+        var usedPending = usedDelta
         while runClass <= largestWordClass {
             if runClass > 0 {
                 freeBefore = SlotBits.doubled(freeBefore, to: runClass)
@@ -214,8 +234,11 @@ extension PortSetPool {
             if offeredClasses & (1 << runClass) != 0 {
                 let countBefore = freeBefore.nonzeroBitCount
                 let countAfter = freeAfter.nonzeroBitCount
-                if countBefore != countAfter {
-                    addCounter(partition, Self.freeOffset + runClass, countAfter - countBefore)
+                if runClass == usedClass {
+                    addCounts(partition, runClass, free: countAfter - countBefore, used: usedPending)
+                    usedPending = 0
+                } else if countBefore != countAfter {
+                    addCounts(partition, runClass, free: countAfter - countBefore, used: 0)
                 }
                 let tree = trees[partition * Self.classSlots + runClass]
                 if countBefore == 0 {
@@ -228,6 +251,7 @@ extension PortSetPool {
             }
             runClass += 1
         }
+        if usedPending != 0 { addCounts(partition, usedClass, free: 0, used: usedPending) }
         if zeroWords.count > 0, (before == 0) != (after == 0) {
             recordZeroWordChange(address: word / wordsPerAddress, becameZero: after == 0, partition: partition)
         }
@@ -242,11 +266,11 @@ extension PortSetPool {
         let full = UInt64(wordsPerAddress)
         if becameZero {
             if zeroWords.base[address].wrappingAdd(1, ordering: .sequentiallyConsistent).newValue == full {
-                addCounter(partition, Self.freeOffset + Self.fullAddressClass, 1)
+                addCounts(partition, Self.fullAddressClass, free: 1, used: 0)
                 tree.set(leaf, in: hints.base)
             }
         } else if zeroWords.base[address].wrappingSubtract(1, ordering: .sequentiallyConsistent).oldValue == full {
-            addCounter(partition, Self.freeOffset + Self.fullAddressClass, -1)
+            addCounts(partition, Self.fullAddressClass, free: -1, used: 0)
             tree.clear(leaf, in: hints.base)
             if zeroWordCount(address) >= wordsPerAddress { tree.set(leaf, in: hints.base) }
         }
@@ -258,11 +282,10 @@ extension PortSetPool {
         Int(Int64(bitPattern: zeroWords.base[address].load(ordering: .sequentiallyConsistent)))
     }
 
-    /// Marks a set as allocated: its code and the used counter.
-    func recordAllocation(slot: Int, unitClass: Int, partition: Int) {
+    /// Marks the set of class `unitClass` starting at `slot` as allocated, for `release`.
+    func writeCode(slot: Int, unitClass: Int) {
         let shift = UInt64((slot & 15) * 4)
         codes.base[slot >> 4].bitwiseOr(UInt64(unitClass + 1) << shift, ordering: .acquiringAndReleasing)
-        addCounter(partition, Self.usedOffset + unitClass, 1)
     }
 
     /// Clears the code of the set at `slot` if it is exactly a live set of `unitClass`;
@@ -289,20 +312,33 @@ extension PortSetPool {
         partition * Self.stateStride + offset
     }
 
-    func counter(_ partition: Int, _ offset: Int) -> Int {
-        Int(Int64(bitPattern: partitionState.base[stateIndex(partition, offset)].load(ordering: .relaxed)))
+    /// The free count of `unitClass` in `partition`: the low 32 bits, signed, of its count word.
+    func freeCount(_ partition: Int, _ unitClass: Int) -> Int {
+        let word = partitionState.base[stateIndex(partition, Self.countOffset + unitClass)].load(ordering: .relaxed)
+        return Int(Int32(truncatingIfNeeded: word))
     }
 
-    func addCounter(_ partition: Int, _ offset: Int, _ delta: Int) {
-        partitionState.base[stateIndex(partition, offset)].wrappingAdd(UInt64(bitPattern: Int64(delta)), ordering: .relaxed)
+    /// The used count of `unitClass` in `partition`: the count word minus its free part, over 2^32.
+    func usedCount(_ partition: Int, _ unitClass: Int) -> Int {
+        let word = partitionState.base[stateIndex(partition, Self.countOffset + unitClass)].load(ordering: .relaxed)
+        return Int((Int64(bitPattern: word) - Int64(Int32(truncatingIfNeeded: word))) >> 32)
     }
 
-    /// The next value of the partition's splitmix64 sequence: one atomic add, no lock; two
-    /// threads may draw the same value, which only means the same start.
+    /// Adds to the free and used counts of a class with one atomic add: the count word holds
+    /// `used * 2^32 + free` (free may be briefly negative; both stay far below 2^31 because a
+    /// pool has at most 2^30 slots).
+    func addCounts(_ partition: Int, _ unitClass: Int, free: Int, used: Int) {
+        let delta = UInt64(bitPattern: Int64(used) << 32 &+ Int64(free))
+        partitionState.base[stateIndex(partition, Self.countOffset + unitClass)].wrappingAdd(delta, ordering: .relaxed)
+    }
+
+    /// The next value of the partition's splitmix64 sequence. A plain load and store, not a
+    /// read-modify-write: two threads may draw the same value, which only means the same
+    /// start, and it saves a locked instruction per allocation.
     func nextRandom(_ partition: Int) -> UInt64 {
-        var z = partitionState.base[stateIndex(partition, Self.randomOffset)].wrappingAdd(
-            0x9E37_79B9_7F4A_7C15, ordering: .relaxed
-        ).newValue
+        let index = stateIndex(partition, Self.randomOffset)
+        var z = partitionState.base[index].load(ordering: .relaxed) &+ 0x9E37_79B9_7F4A_7C15
+        partitionState.base[index].store(z, ordering: .relaxed)
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)

@@ -22,13 +22,12 @@ public final class PortSetPool: Sendable {
     static let fullAddressClass = 7
     /// Class indexes per partition (0...6 for runs of `2^j` slots, 7 for multi-word addresses).
     static let classSlots = 8
-    /// Words of per-partition state: free counters, used counters, cursors, random state.
-    /// 32 words (four cache lines) so partitions never share a line.
+    /// Words of per-partition state: a count word per class (`used * 2^32 + free`), a cursor
+    /// per class, the random state. 32 words (four cache lines) so partitions never share a line.
     static let stateStride = 32
-    static let freeOffset = 0
-    static let usedOffset = 8
-    static let cursorOffset = 16
-    static let randomOffset = 24
+    static let countOffset = 0
+    static let cursorOffset = 8
+    static let randomOffset = 16
 
     /// The configuration the pool was built from.
     public let configuration: PoolConfiguration
@@ -38,6 +37,8 @@ public final class PortSetPool: Sendable {
     let maximumLength: Int
     let slotsPerAddress: Int
     let wordsPerAddress: Int
+    /// log2 of `wordsPerAddress`.
+    let wordShift: Int
     let addresses: AddressSpace
     /// Units partitions are made of: words when an address fits in a word, else addresses.
     let blockCount: Int
@@ -92,13 +93,15 @@ public final class PortSetPool: Sendable {
         guard totalSlots <= Self.maximumSlots else { throw .poolTooLarge(slots: totalSlots) }
         let wordsPerAddress = max(1, slotsPerAddress >> 6)
         self.wordsPerAddress = wordsPerAddress
+        wordShift = max(0, maxLength - 6)
         let slotWordCount = (totalSlots + 63) >> 6
         blockCount = slotsPerAddress >= 64 ? addresses.count : slotWordCount
         let partitionCount = configuration.partitionCount
         guard partitionCount >= 1, partitionCount <= blockCount else {
             throw .invalidPartitionCount(partitionCount)
         }
-        partitionStarts = (0...partitionCount).map { [blockCount] in $0 * blockCount / partitionCount * wordsPerAddress }
+        partitionStarts = (0...partitionCount).map { [blockCount] in $0 * blockCount / partitionCount * wordsPerAddress
+        }
 
         var offered = 0
         for length in minLength...maxLength {
@@ -135,7 +138,8 @@ public final class PortSetPool: Sendable {
             let words = partitionStarts[partition + 1] - partitionStarts[partition]
             for unitClass in 0..<Self.classSlots {
                 let leaves =
-                    offered & (1 << unitClass) == 0 ? 0
+                    offered & (1 << unitClass) == 0
+                    ? 0
                     : unitClass == Self.fullAddressClass ? words / wordsPerAddress : words
                 let tree = HintTree(leafCount: leaves, base: hintWords)
                 hintWords += tree.wordCount
@@ -197,11 +201,13 @@ public final class PortSetPool: Sendable {
         let partition = self.partition(ofWord: slot >> 6)
         if unitClass == Self.fullAddressClass {
             guard takeAddress(slot >> maximumLength, partition: partition) else { return false }
+            addCounts(partition, unitClass, free: 0, used: 1)
         } else {
             let mask = SlotBits.runMask(unitClass) << UInt64(slot & 63)
-            guard takeBits(word: slot >> 6, mask: mask, partition: partition) else { return false }
+            guard takeBits(word: slot >> 6, mask: mask, partition: partition, usedClass: unitClass, usedDelta: 1)
+            else { return false }
         }
-        recordAllocation(slot: slot, unitClass: unitClass, partition: partition)
+        writeCode(slot: slot, unitClass: unitClass)
         return true
     }
 
@@ -224,10 +230,11 @@ public final class PortSetPool: Sendable {
             for word in (slot >> 6)..<((slot >> 6) + wordsPerAddress) {
                 releaseBits(word: word, mask: UInt64.max, partition: partition)
             }
+            addCounts(partition, unitClass, free: 0, used: -1)
         } else {
-            releaseBits(word: slot >> 6, mask: SlotBits.runMask(unitClass) << UInt64(slot & 63), partition: partition)
+            let mask = SlotBits.runMask(unitClass) << UInt64(slot & 63)
+            releaseBits(word: slot >> 6, mask: mask, partition: partition, usedClass: unitClass, usedDelta: -1)
         }
-        addCounter(partition, Self.usedOffset + unitClass, -1)
     }
 
     /// Whether every slot of `portSet` is free right now (a snapshot: it may change at once).
@@ -246,12 +253,12 @@ public final class PortSetPool: Sendable {
     /// `2^k` free sets of length `k`. One atomic load per partition; exact when no
     /// operation is in flight.
     public func freePortSets(psidLength: Int, partition: Int? = nil) throws(PoolError) -> Int {
-        try readCounter(Self.freeOffset, psidLength: psidLength, partition: partition)
+        try readCounter(used: false, psidLength: psidLength, partition: partition)
     }
 
     /// How many sets of `psidLength` bits are allocated in `partition` (all when nil).
     public func usedPortSets(psidLength: Int, partition: Int? = nil) throws(PoolError) -> Int {
-        try readCounter(Self.usedOffset, psidLength: psidLength, partition: partition)
+        try readCounter(used: true, psidLength: psidLength, partition: partition)
     }
 
     /// Free and used counts of every offered length in every partition, for metrics.
@@ -264,8 +271,8 @@ public final class PortSetPool: Sendable {
                     PoolCounters(
                         partition: partition,
                         psidLength: length,
-                        free: counter(partition, Self.freeOffset + unitClass),
-                        used: counter(partition, Self.usedOffset + unitClass)
+                        free: freeCount(partition, unitClass),
+                        used: usedCount(partition, unitClass)
                     )
                 )
             }
@@ -273,12 +280,13 @@ public final class PortSetPool: Sendable {
         return result
     }
 
-    private func readCounter(_ offset: Int, psidLength: Int, partition: Int?) throws(PoolError) -> Int {
+    private func readCounter(used: Bool, psidLength: Int, partition: Int?) throws(PoolError) -> Int {
         let unitClass = try classIndex(psidLength)
+        let read = used ? usedCount : freeCount
         if let partition {
             guard partition >= 0, partition < partitionCount else { throw .invalidPartition(partition) }
-            return counter(partition, offset + unitClass)
+            return read(partition, unitClass)
         }
-        return (0..<partitionCount).reduce(0) { $0 + counter($1, offset + unitClass) }
+        return (0..<partitionCount).reduce(0) { $0 + read($1, unitClass) }
     }
 }

@@ -142,8 +142,12 @@ struct ReferencePool {
             }
             if step % 7 == 0 {
                 for length in offered {
-                    #expect(try pool.freePortSets(psidLength: length) == model.freeCount(length), "step \(step) k=\(length)")
-                    #expect(try pool.usedPortSets(psidLength: length) == model.live.keys.filter { $0.psidLength == length }.count)
+                    #expect(
+                        try pool.freePortSets(psidLength: length) == model.freeCount(length), "step \(step) k=\(length)"
+                    )
+                    #expect(
+                        try pool.usedPortSets(psidLength: length)
+                            == model.live.keys.filter { $0.psidLength == length }.count)
                 }
             }
         }

@@ -241,7 +241,8 @@ func usablePSIDs(offset: Int, length: Int, reserved: [ClosedRange<Int>]) throws 
             }
             for length in pool.offeredLengths {
                 for partition in 0..<4 {
-                    let set = try #require(try pool.allocate(from: partition, psidLength: length), "k=\(length) p=\(partition)")
+                    let set = try #require(
+                        try pool.allocate(from: partition, psidLength: length), "k=\(length) p=\(partition)")
                     #expect(set.psidLength == length)
                     try pool.release(set)
                 }
@@ -262,6 +263,23 @@ func usablePSIDs(offset: Int, length: Int, reserved: [ClosedRange<Int>]) throws 
         let stolen = try #require(try pool.allocate(from: 2, psidLength: 6))
         #expect(stolen.address == 0xC000_0206)
         #expect(try pool.usedPortSets(psidLength: 6, partition: 3) == 1)
+    }
+
+    /// The constant-time word-to-partition formula agrees with the partition bounds.
+    @Test func partitionOfWordMatchesBounds() throws {
+        for (addresses, maxLength, partitions) in [(7, 6, 3), (100, 2, 3), (13, 8, 5), (1000, 0, 7), (64, 6, 64)] {
+            let pool = try makePool(
+                addresses: addresses, offset: 4, lengths: maxLength...maxLength, partitions: partitions)
+            #expect(pool.partitionStarts.first == 0)
+            #expect(pool.partitionStarts.last == pool.slots.count)
+            for word in 0..<pool.slots.count {
+                let partition = pool.partition(ofWord: word)
+                #expect(pool.partitionStarts[partition] <= word && word < pool.partitionStarts[partition + 1])
+            }
+            for partition in 0..<partitions {
+                #expect(pool.partitionStarts[partition] < pool.partitionStarts[partition + 1], "empty partition")
+            }
+        }
     }
 
     @Test func randomOrderSpreadsAllocations() throws {

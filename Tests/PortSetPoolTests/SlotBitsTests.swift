@@ -11,7 +11,8 @@ import Testing
             for log2 in 0...6 {
                 let size = 1 << log2
                 var naive: UInt64 = 0
-                for start in stride(from: 0, to: 64, by: size) where (start..<start + size).allSatisfy({ word >> UInt64($0) & 1 == 0 }) {
+                for start in stride(from: 0, to: 64, by: size)
+                where (start..<start + size).allSatisfy({ word >> UInt64($0) & 1 == 0 }) {
                     naive |= 1 << UInt64(start)
                 }
                 #expect(SlotBits.freeRuns(word, log2) == naive)
