@@ -61,7 +61,7 @@ struct HintTree {
         clearBit(level: 0, index: leaf, words)
     }
 
-    /// Whether leaf `leaf` is set (used by tests and the exact fallback scan).
+    /// Whether leaf `leaf` is set (for tests and diagnostics).
     func isSet(_ leaf: Int, in words: UnsafeMutablePointer<Atomic<UInt64>>) -> Bool {
         words[offsets[0] + leaf >> 6].load(ordering: .sequentiallyConsistent) & (1 << UInt64(leaf & 63)) != 0
     }

@@ -63,6 +63,7 @@ extension PortSetPool {
         let tree = trees[partition * Self.classSlots + unitClass]
         let leaves = tree.leafCount
         guard leaves > 0 else { return nil }
+        let cursorIndex = stateIndex(partition, Self.cursorOffset + unitClass)
         let start: Int
         let rotation: Int
         if randomOrder {
@@ -70,9 +71,7 @@ extension PortSetPool {
             start = Int(truncatingIfNeeded: random.multipliedFullWidth(by: UInt64(leaves)).high)
             rotation = Int(truncatingIfNeeded: random & 63)
         } else {
-            let cursor = Int(
-                truncatingIfNeeded: partitionState.base[stateIndex(partition, Self.cursorOffset + unitClass)].load(
-                    ordering: .relaxed))
+            let cursor = Int(truncatingIfNeeded: partitionState.base[cursorIndex].load(ordering: .relaxed))
             start = cursor < leaves ? cursor : 0
             rotation = 0
         }
@@ -81,10 +80,7 @@ extension PortSetPool {
         while true {
             if let leaf = tree.next(from: from, in: hints.base), !wrapped || leaf < start {
                 if let slot = take(partition: partition, unitClass: unitClass, leaf: leaf, rotation: rotation) {
-                    if !randomOrder {
-                        partitionState.base[stateIndex(partition, Self.cursorOffset + unitClass)].store(
-                            UInt64(leaf), ordering: .relaxed)
-                    }
+                    if !randomOrder { partitionState.base[cursorIndex].store(UInt64(leaf), ordering: .relaxed) }
                     return slot
                 }
                 from = leaf + 1

@@ -69,7 +69,7 @@ public final class PortSetPool: Sendable {
 
     /// Builds a pool, checking every parameter; nothing here traps on bad configuration.
     ///
-    /// Cost: one pass over the slot words (about a millisecond per 100,000 addresses).
+    /// Cost: one pass over the slot words, and the memory reported by ``memoryByteCount``.
     public init(_ configuration: PoolConfiguration) throws(PoolError) {
         self.configuration = configuration
         let maxLength = configuration.maximumPSIDLength

@@ -1,8 +1,14 @@
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 
 @testable import PortSetPool
+
+/// Multiplies the iteration counts: `PORTSETPOOL_STRESS=50 swift test --filter Concurrency`
+/// runs the same tests fifty times longer to hunt rare interleavings. The default keeps the
+/// suite under a few seconds.
+let stressScale = ProcessInfo.processInfo.environment["PORTSETPOOL_STRESS"].flatMap { Int($0) } ?? 1
 
 @Suite struct PortSetPoolConcurrencyTests {
     /// Several threads allocate, claim and release mixed sizes at random while a per-slot
@@ -47,7 +53,7 @@ import Testing
                 }
                 held.append(set)
             }
-            for _ in 0..<40_000 {
+            for _ in 0..<(40_000 * stressScale) {
                 let length = offered.randomElement(using: &generator)!
                 let roll = generator.next() % 8
                 if roll < 4 || held.isEmpty {
@@ -106,7 +112,7 @@ import Testing
             if thread < 2 {
                 // Churn: free and retake sets of the addresses around the stable one.
                 var generator = SplitMix(seed: UInt64(thread) + 1)
-                for _ in 0..<30_000 {
+                for _ in 0..<(30_000 * stressScale) {
                     let random = generator.next()
                     let offset: UInt64 = thread == 0 ? 4 + random % 3 * 2 : 64 + random % 64
                     let psid = Int(random >> 32 % 4) * 16 + thread
