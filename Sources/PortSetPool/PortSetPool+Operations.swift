@@ -46,6 +46,18 @@ extension PortSetPool {
         )
     }
 
+    /// The cell of slot word `word`.
+    @inline(__always)
+    func slotCell(_ word: Int) -> Int {
+        word &* Self.cellStride
+    }
+
+    /// The cell of the code word holding the code of `slot`.
+    @inline(__always)
+    func codeCell(_ slot: Int) -> Int {
+        (slot >> 6) &* Self.cellStride &+ 1 &+ ((slot >> 4) & 3)
+    }
+
     /// The partition holding slot word `word`.
     @inline(__always)
     func partition(ofWord word: Int) -> Int {
@@ -106,7 +118,7 @@ extension PortSetPool {
         if unitClass == Self.fullAddressClass {
             return zeroWordCount(partitionStarts[partition] / wordsPerAddress + leaf) >= wordsPerAddress
         }
-        let word = slots.base[partitionStarts[partition] + leaf].load(ordering: .sequentiallyConsistent)
+        let word = cells.base[slotCell(partitionStarts[partition] + leaf)].load(ordering: .sequentiallyConsistent)
         return SlotBits.freeRuns(word, unitClass) != 0
     }
 
@@ -123,13 +135,13 @@ extension PortSetPool {
             }
         } else {
             let word = partitionStarts[partition] + leaf
-            var current = slots.base[word].load(ordering: .sequentiallyConsistent)
+            var current = cells.base[slotCell(word)].load(ordering: .sequentiallyConsistent)
             while true {
                 let runs = SlotBits.freeRuns(current, unitClass)
                 if runs == 0 { break }
                 let bit = SlotBits.pick(runs, rotation: rotation)
                 let updated = current | SlotBits.runMask(unitClass) << UInt64(bit)
-                let (exchanged, original) = slots.base[word].compareExchange(
+                let (exchanged, original) = cells.base[slotCell(word)].compareExchange(
                     expected: current, desired: updated, ordering: .sequentiallyConsistent
                 )
                 if exchanged {
@@ -155,9 +167,9 @@ extension PortSetPool {
     /// Sets the bits of `mask` in `word` if they are all free; false if any is taken.
     /// `usedClass` and `usedDelta` are passed on to ``recordChange``.
     func takeBits(word: Int, mask: UInt64, partition: Int, usedClass: Int = -1, usedDelta: Int = 0) -> Bool {
-        var current = slots.base[word].load(ordering: .sequentiallyConsistent)
+        var current = cells.base[slotCell(word)].load(ordering: .sequentiallyConsistent)
         while current & mask == 0 {
-            let (exchanged, original) = slots.base[word].compareExchange(
+            let (exchanged, original) = cells.base[slotCell(word)].compareExchange(
                 expected: current, desired: current | mask, ordering: .sequentiallyConsistent
             )
             if exchanged {
@@ -174,9 +186,9 @@ extension PortSetPool {
 
     /// Clears the bits of `mask` in `word` (the caller owns them).
     func releaseBits(word: Int, mask: UInt64, partition: Int, usedClass: Int = -1, usedDelta: Int = 0) {
-        var current = slots.base[word].load(ordering: .sequentiallyConsistent)
+        var current = cells.base[slotCell(word)].load(ordering: .sequentiallyConsistent)
         while true {
-            let (exchanged, original) = slots.base[word].compareExchange(
+            let (exchanged, original) = cells.base[slotCell(word)].compareExchange(
                 expected: current, desired: current & ~mask, ordering: .sequentiallyConsistent
             )
             if exchanged {
@@ -236,12 +248,12 @@ extension PortSetPool {
                 } else if countBefore != countAfter {
                     addCounts(partition, runClass, free: countAfter - countBefore, used: 0)
                 }
-                let tree = trees[partition * Self.classSlots + runClass]
                 if countBefore == 0 {
-                    tree.set(leaf, in: hints.base)
+                    trees[partition * Self.classSlots + runClass].set(leaf, in: hints.base)
                 } else if countAfter == 0 {
+                    let tree = trees[partition * Self.classSlots + runClass]
                     tree.clear(leaf, in: hints.base)
-                    let now = slots.base[word].load(ordering: .sequentiallyConsistent)
+                    let now = cells.base[slotCell(word)].load(ordering: .sequentiallyConsistent)
                     if SlotBits.freeRuns(now, runClass) != 0 { tree.set(leaf, in: hints.base) }
                 }
             }
@@ -281,7 +293,7 @@ extension PortSetPool {
     /// Marks the set of class `unitClass` starting at `slot` as allocated, for `release`.
     func writeCode(slot: Int, unitClass: Int) {
         let shift = UInt64((slot & 15) * 4)
-        codes.base[slot >> 4].bitwiseOr(UInt64(unitClass + 1) << shift, ordering: .acquiringAndReleasing)
+        cells.base[codeCell(slot)].bitwiseOr(UInt64(unitClass + 1) << shift, ordering: .acquiringAndReleasing)
     }
 
     /// Clears the code of the set at `slot` if it is exactly a live set of `unitClass`;
@@ -289,9 +301,9 @@ extension PortSetPool {
     func clearCode(slot: Int, unitClass: Int) -> Bool {
         let shift = UInt64((slot & 15) * 4)
         let code = UInt64(unitClass + 1)
-        var current = codes.base[slot >> 4].load(ordering: .acquiring)
+        var current = cells.base[codeCell(slot)].load(ordering: .acquiring)
         while (current >> shift) & 0xF == code {
-            let (exchanged, original) = codes.base[slot >> 4].compareExchange(
+            let (exchanged, original) = cells.base[codeCell(slot)].compareExchange(
                 expected: current, desired: current & ~(0xF << shift), ordering: .acquiringAndReleasing
             )
             if exchanged { return true }
@@ -349,7 +361,7 @@ extension PortSetPool {
         let slotsPerWord = min(64, slotsPerAddress)
         let addressesPerWord = 64 / slotsPerWord
         let templateWord = slotsPerAddress >= 64 ? 0 : template[0]
-        for word in 0..<slots.count {
+        for word in 0..<slotWordCount {
             var value: UInt64
             if slotsPerAddress >= 64 {
                 value = template[word % wordsPerAddress]
@@ -362,7 +374,7 @@ extension PortSetPool {
                     value |= filler << UInt64(position * slotsPerWord)
                 }
             }
-            slots.base[word].store(value, ordering: .relaxed)
+            cells.base[slotCell(word)].store(value, ordering: .relaxed)
             recordChange(word: word, before: UInt64.max, after: value, partition: partition(ofWord: word))
         }
         if case .random(let seed) = configuration.searchOrder {

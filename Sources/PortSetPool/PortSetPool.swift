@@ -52,11 +52,18 @@ public final class PortSetPool: Sendable {
     let reservedTemplate: [UInt64]
     let randomOrder: Bool
 
-    /// The slot words: bit `g % 64` of word `g / 64` is slot `g = index * 2^k_max + psid`.
-    let slots: AtomicWords
-    /// 4 bits per slot: `class + 1` at the first slot of every allocated set, else 0. This is
-    /// what lets `release` tell a live set from a double release or a wrong length.
-    let codes: AtomicWords
+    /// Slot words and allocation codes, interleaved so that an allocation and its release
+    /// touch one or two adjacent cache lines: slot word `w` is cell `5w` and its four code
+    /// words follow it (see `slotCell` and `codeCell`).
+    /// - Slot word `w`: bit `g % 64` is slot `g = index * 2^k_max + psid`, 1 when taken.
+    /// - Code words: 4 bits per slot, `class + 1` at the first slot of every allocated set,
+    ///   else 0. This is what lets `release` tell a live set from a double release or a
+    ///   wrong length.
+    let cells: AtomicWords
+    /// Number of slot words.
+    let slotWordCount: Int
+    /// Cells per slot word: the word and its four code words.
+    static let cellStride = 5
     /// Per address, how many of its words are all zero (only when `k_max > 6` and full
     /// addresses are offered): the address is free when the count reaches `wordsPerAddress`.
     let zeroWords: AtomicWords
@@ -126,8 +133,8 @@ public final class PortSetPool: Sendable {
         reservedTemplate = template
         if case .random = configuration.searchOrder { randomOrder = true } else { randomOrder = false }
 
-        slots = AtomicWords(count: slotWordCount)
-        codes = AtomicWords(count: slotWordCount * 4)
+        self.slotWordCount = slotWordCount
+        cells = AtomicWords(count: slotWordCount * Self.cellStride)
         let multiWordFull = offered & (1 << Self.fullAddressClass) != 0
         zeroWords = AtomicWords(count: multiWordFull ? addresses.count : 0)
         partitionState = AtomicWords(count: partitionCount * Self.stateStride)
@@ -159,7 +166,7 @@ public final class PortSetPool: Sendable {
 
     /// Bytes of memory the pool holds: slot words, allocation codes, hints and counters.
     public var memoryByteCount: Int {
-        slots.byteCount + codes.byteCount + zeroWords.byteCount + hints.byteCount + partitionState.byteCount
+        cells.byteCount + zeroWords.byteCount + hints.byteCount + partitionState.byteCount
     }
 
     /// ``memoryByteCount`` per address: `2^k_max / 8` bytes of slot bits, `2^k_max / 2` of
@@ -242,10 +249,12 @@ public final class PortSetPool: Sendable {
         let slot = try resolve(portSet).slot
         let count = 1 << (maximumLength - portSet.psidLength)
         if count >= 64 {
-            return (0..<(count >> 6)).allSatisfy { slots.base[(slot >> 6) + $0].load(ordering: .acquiring) == 0 }
+            return (0..<(count >> 6)).allSatisfy {
+                cells.base[slotCell((slot >> 6) + $0)].load(ordering: .acquiring) == 0
+            }
         }
         let mask = SlotBits.runMask(maximumLength - portSet.psidLength) << UInt64(slot & 63)
-        return slots.base[slot >> 6].load(ordering: .acquiring) & mask == 0
+        return cells.base[slotCell(slot >> 6)].load(ordering: .acquiring) & mask == 0
     }
 
     /// How many sets of `psidLength` bits could be allocated right now in `partition` (all

@@ -271,8 +271,8 @@ func usablePSIDs(offset: Int, length: Int, reserved: [ClosedRange<Int>]) throws 
             let pool = try makePool(
                 addresses: addresses, offset: 4, lengths: maxLength...maxLength, partitions: partitions)
             #expect(pool.partitionStarts.first == 0)
-            #expect(pool.partitionStarts.last == pool.slots.count)
-            for word in 0..<pool.slots.count {
+            #expect(pool.partitionStarts.last == pool.slotWordCount)
+            for word in 0..<pool.slotWordCount {
                 let partition = pool.partition(ofWord: word)
                 #expect(pool.partitionStarts[partition] <= word && word < pool.partitionStarts[partition + 1])
             }

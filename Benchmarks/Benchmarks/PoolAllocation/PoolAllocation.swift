@@ -50,6 +50,30 @@ func slotPermutation() -> [UInt32] {
     return slots
 }
 
+/// Every slot of the pool once, in a fixed pseudo-random order (computed on first use).
+let permutation = slotPermutation()
+
+/// Holds the pool a benchmark runs on: built by `setup` (so `--filter` builds only the
+/// pools it needs, and building is not measured) and dropped by `teardown`.
+final class PoolBox: @unchecked Sendable {
+    var pool: PortSetPool?
+}
+
+/// Registers a benchmark over a pool made by `make`.
+func poolBenchmark(
+    _ name: String,
+    make: @escaping @Sendable () -> PortSetPool,
+    body: @escaping @Sendable (Benchmark, PortSetPool) -> Void
+) {
+    let box = PoolBox()
+    Benchmark(
+        name,
+        closure: { benchmark in body(benchmark, box.pool!) },
+        setup: { box.pool = make() },
+        teardown: { box.pool = nil }
+    )
+}
+
 @inline(__always)
 func allocateAndRelease(_ pool: PortSetPool, partition: Int, length: Int) {
     guard let set = try! pool.allocate(from: partition, psidLength: length) else {
@@ -66,52 +90,60 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 1_000_000
     )
 
-    let permutation = slotPermutation()
     let levels: [(String, Double)] = [("0%", 0), ("50%", 0.5), ("90%", 0.9), ("99%", 0.99), ("99.9%", 0.999)]
 
     for (label, occupancy) in levels {
-        let random = filledPool(occupancy: occupancy, order: .random(seed: 1), permutation: permutation)
-        Benchmark("allocate+release k=6, \(label) full, random order, 1 thread") { benchmark in
+        poolBenchmark(
+            "allocate+release k=6, \(label) full, random order, 1 thread",
+            make: { filledPool(occupancy: occupancy, order: .random(seed: 1), permutation: permutation) }
+        ) { benchmark, pool in
             for _ in benchmark.scaledIterations {
-                allocateAndRelease(random, partition: 0, length: 6)
+                allocateAndRelease(pool, partition: 0, length: 6)
             }
         }
-        let sequential = filledPool(occupancy: occupancy, order: .sequential, permutation: permutation)
-        Benchmark("allocate+release k=6, \(label) full, sequential order, 1 thread") { benchmark in
+        poolBenchmark(
+            "allocate+release k=6, \(label) full, sequential order, 1 thread",
+            make: { filledPool(occupancy: occupancy, order: .sequential, permutation: permutation) }
+        ) { benchmark, pool in
             for _ in benchmark.scaledIterations {
-                allocateAndRelease(sequential, partition: 0, length: 6)
+                allocateAndRelease(pool, partition: 0, length: 6)
             }
         }
-        let shared = filledPool(occupancy: occupancy, order: .random(seed: 2), partitions: 2, permutation: permutation)
-        Benchmark("allocate+release k=6, \(label) full, random order, 2 threads (time per op per thread)") {
-            benchmark in
+        poolBenchmark(
+            "allocate+release k=6, \(label) full, random order, 2 threads (time per op per thread)",
+            make: { filledPool(occupancy: occupancy, order: .random(seed: 2), partitions: 2, permutation: permutation) }
+        ) { benchmark, pool in
             let count = benchmark.scaledIterations.count
             DispatchQueue.concurrentPerform(iterations: 2) { thread in
                 for _ in 0..<count {
-                    allocateAndRelease(shared, partition: thread, length: 6)
+                    allocateAndRelease(pool, partition: thread, length: 6)
                 }
             }
         }
     }
 
-    let buddy = filledPool(occupancy: 0.9, order: .random(seed: 3), minimumLength: 4, permutation: permutation)
-    Benchmark("allocate+release k=4 among k=6 sets, 90% full, random order (buddy case)") { benchmark in
+    poolBenchmark(
+        "allocate+release k=4 among k=6 sets, 90% full, random order (buddy case)",
+        make: { filledPool(occupancy: 0.9, order: .random(seed: 3), minimumLength: 4, permutation: permutation) }
+    ) { benchmark, pool in
         for _ in benchmark.scaledIterations {
-            allocateAndRelease(buddy, partition: 0, length: 4)
+            allocateAndRelease(pool, partition: 0, length: 4)
         }
     }
 
-    let half = filledPool(occupancy: 0.5, order: .sequential, permutation: permutation)
     let targets = permutation[(permutation.count / 2)..<(permutation.count / 2 + 4096)].map {
         AllocatedPortSet(address: firstAddress + $0 >> 6, psid: Int($0 & 63), psidLength: 6)
     }
-    Benchmark("claim+release a specific (address, PSID), 50% full") { benchmark in
+    poolBenchmark(
+        "claim+release a specific (address, PSID), 50% full",
+        make: { filledPool(occupancy: 0.5, order: .sequential, permutation: permutation) }
+    ) { benchmark, pool in
         var index = 0
         for _ in benchmark.scaledIterations {
             let set = targets[index]
             index = (index + 1) & 4095
-            precondition(try! half.claim(set))
-            try! half.release(set)
+            precondition(try! pool.claim(set))
+            try! pool.release(set)
         }
     }
 }
