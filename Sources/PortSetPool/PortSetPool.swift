@@ -107,8 +107,9 @@ public final class PortSetPool: Sendable {
         guard partitionCount >= 1, partitionCount <= blockCount else {
             throw .invalidPartitionCount(partitionCount)
         }
-        partitionStarts = (0...partitionCount).map { [blockCount] in $0 * blockCount / partitionCount * wordsPerAddress
-        }
+        // Partition p holds blocks p * blocks / P ..< (p + 1) * blocks / P: sizes differ by at most one.
+        let blocks = blockCount
+        partitionStarts = (0...partitionCount).map { $0 * blocks / partitionCount * wordsPerAddress }
 
         var offered = 0
         for length in minLength...maxLength {
@@ -181,8 +182,10 @@ public final class PortSetPool: Sendable {
     }
 
     /// Takes a free port set of `psidLength` bits, searching home partition `partition`
-    /// first and then stealing from the others in turn. Returns nil only when no free set
-    /// of that length exists in any partition (see "Never a false full" in the docs).
+    /// first and then stealing from the others in turn, so shard workers rarely meet on the
+    /// same words. Returns nil when the pool has no free set of that length: a set that
+    /// stays free for the whole call is always found, however stale the hints (see "Never a
+    /// false full" in `Docs/PortSetPool.md`).
     ///
     /// - Throws: ``PoolError/invalidPartition(_:)`` or ``PoolError/unsupportedLength(_:)``.
     public func allocate(from partition: Int, psidLength: Int) throws(PoolError) -> AllocatedPortSet? {
