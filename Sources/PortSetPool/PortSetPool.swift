@@ -247,6 +247,16 @@ public final class PortSetPool: Sendable {
         }
     }
 
+    /// The ports of `portSet` under the pool's PSID offset: what option 159 grants and what
+    /// the traceability record covers.
+    public func ports(of portSet: AllocatedPortSet) throws(PoolError) -> PortSet {
+        do {
+            return try PSIDLayout(offset: layout.offset, length: portSet.psidLength).portSet(psid: portSet.psid)
+        } catch {
+            throw .invalidPortSet(error)
+        }
+    }
+
     /// Whether every slot of `portSet` is free right now (a snapshot: it may change at once).
     public func isFree(_ portSet: AllocatedPortSet) throws(PoolError) -> Bool {
         let slot = try resolve(portSet).slot

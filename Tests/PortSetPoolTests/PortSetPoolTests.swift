@@ -289,6 +289,16 @@ func usablePSIDs(offset: Int, length: Int, reserved: [ClosedRange<Int>]) throws 
         #expect(addresses.count > 16)
     }
 
+    @Test func portsOfASetUseThePoolOffset() throws {
+        let pool = try makePool(addresses: 1, offset: 6, lengths: 4...6)
+        let set = AllocatedPortSet(address: 0xC000_0200, psid: 5, psidLength: 6)
+        #expect(Array(try pool.ports(of: set).prefix(2)) == [1104, 1105])
+        #expect(try pool.ports(of: AllocatedPortSet(address: 0, psid: 1, psidLength: 4)).count == 63 * 64)
+        #expect(throws: PoolError.invalidPortSet(.invalidLength(offset: 6, length: 11))) {
+            try pool.ports(of: AllocatedPortSet(address: 0xC000_0200, psid: 0, psidLength: 11))
+        }
+    }
+
     @Test func countersAndMemoryReport() throws {
         let pool = try makePool(addresses: 1024, offset: 6, lengths: 0...6, partitions: 2)
         // With a = 6 the well-known ports (block j = 0) are in no set, so nothing is reserved.
