@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "PortLeaseWire", targets: ["PortLeaseWire"]),
         .library(name: "LeaseLog", targets: ["LeaseLog"]),
+        .library(name: "PortSetPool", targets: ["PortSetPool"]),
     ],
     targets: [
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
@@ -26,6 +27,10 @@ let package = Package(
         .executableTarget(
             name: "leaselog-crashtest", dependencies: ["LeaseLog", "PortLeaseWire"], path: "Sources/LeaseLogCrashTest"),
         .testTarget(name: "LeaseLogTests", dependencies: ["LeaseLog", "PortLeaseWire", "leaselog-crashtest"]),
+        // The lock-free (IPv4 address, PSID) pool: port-set arithmetic, partitions, hints,
+        // counters. Standard library and Synchronization only.
+        .target(name: "PortSetPool"),
+        .testTarget(name: "PortSetPoolTests", dependencies: ["PortSetPool"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -33,6 +33,15 @@ let package = Package(
             path: "Benchmarks/LeaseLogWrite",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "PoolAllocation",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "PortSetPool", package: "PortLease"),
+            ],
+            path: "Benchmarks/PoolAllocation",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
