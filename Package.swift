@@ -9,13 +9,20 @@ let package = Package(
     name: "PortLease",
     products: [
         .library(name: "PortLeaseWire", targets: ["PortLeaseWire"]),
+        .library(name: "PortSetPool", targets: ["PortSetPool"]),
         .library(name: "LeaseLog", targets: ["LeaseLog"]),
+        .library(name: "LeaseEngine", targets: ["LeaseEngine"]),
     ],
     targets: [
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
         // relay chains, DHCPv4-over-DHCPv6, DHCPv4 and option 159. No I/O, no Foundation.
         .target(name: "PortLeaseWire"),
         .testTarget(name: "PortLeaseWireTests", dependencies: ["PortLeaseWire"]),
+
+        // The lock-free (IPv4 address, PSID) pool: port-set arithmetic, partitions, hints,
+        // counters. Standard library and Synchronization only.
+        .target(name: "PortSetPool"),
+        .testTarget(name: "PortSetPoolTests", dependencies: ["PortSetPool"]),
 
         // CRC32C for the lease log: the SSE4.2 instruction when present, slicing-by-8 tables otherwise.
         .target(name: "CCRC32C"),
@@ -26,6 +33,11 @@ let package = Package(
         .executableTarget(
             name: "leaselog-crashtest", dependencies: ["LeaseLog", "PortLeaseWire"], path: "Sources/LeaseLogCrashTest"),
         .testTarget(name: "LeaseLogTests", dependencies: ["LeaseLog", "PortLeaseWire", "leaselog-crashtest"]),
+
+        // The per-shard server logic (RFC 2131 + RFC 7618 + RFC 7341): lease table, selection
+        // order, expiry, limits, replies. No sockets, no threads, an injected clock.
+        .target(name: "LeaseEngine", dependencies: ["PortLeaseWire", "PortSetPool", "LeaseLog"]),
+        .testTarget(name: "LeaseEngineTests", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
     ],
     swiftLanguageModes: [.v6]
 )

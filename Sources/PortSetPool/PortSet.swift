@@ -1,0 +1,49 @@
+/// The exact ports of one PSID under a ``PSIDLayout``, in increasing order.
+///
+/// A random-access collection computed from `(a, k, psid)`: iterating, counting or
+/// indexing it never allocates, so the engine can hand option 159 values to logging and
+/// tests can check every port without building arrays.
+public struct PortSet: RandomAccessCollection, Hashable, Sendable {
+    /// The offset and length the PSID is interpreted with.
+    public let layout: PSIDLayout
+    /// The PSID, `0 ..< 2^k`.
+    public let psid: Int
+
+    init(layout: PSIDLayout, psid: Int) {
+        self.layout = layout
+        self.psid = psid
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { layout.portsPerSet }
+
+    /// The `position`-th port: block `position >> m`, port `position & (2^m - 1)` within it.
+    public subscript(position: Int) -> UInt16 {
+        precondition(position >= 0 && position < endIndex, "PortSet index out of range")
+        let m = layout.lowBits
+        let firstBlock = layout.offset == 0 ? 0 : 1
+        let j = firstBlock + (position >> m)
+        let i = position & ((1 << m) - 1)
+        return UInt16(truncatingIfNeeded: j << (16 - layout.offset) | psid << m | i)
+    }
+
+    /// Whether `port` belongs to this set, in constant time.
+    public func contains(_ port: UInt16) -> Bool {
+        layout.psid(containing: port) == psid
+    }
+
+    /// Whether any port of this set lies in `range` (a reserved range, for example).
+    ///
+    /// Walks the blocks rather than the ports: at most `2^a - 1` comparisons.
+    public func overlaps(_ range: ClosedRange<Int>) -> Bool {
+        let m = layout.lowBits
+        let firstBlock = layout.offset == 0 ? 0 : 1
+        for j in firstBlock..<(firstBlock + layout.blocksPerSet) {
+            let low = j << (16 - layout.offset) | psid << m
+            let high = low + (1 << m) - 1
+            if low > range.upperBound { return false }
+            if high >= range.lowerBound { return true }
+        }
+        return false
+    }
+}
