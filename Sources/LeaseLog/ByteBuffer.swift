@@ -31,21 +31,9 @@ final class ByteBuffer {
         count += extra
     }
 
-    /// Appends raw bytes.
-    func append(_ bytes: UnsafeRawBufferPointer) {
-        let destination = reserve(bytes.count)
-        if let source = bytes.baseAddress { destination.copyMemory(from: source, byteCount: bytes.count) }
-        count += bytes.count
-    }
-
     /// Forgets the contents and keeps the memory.
     func removeAll() {
         count = 0
-    }
-
-    /// Drops everything from `newCount` on.
-    func truncate(to newCount: Int) {
-        count = min(count, newCount)
     }
 
     /// The bytes in use.

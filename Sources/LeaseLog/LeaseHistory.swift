@@ -12,6 +12,7 @@ import PortLeaseWire
 /// while the writer appends and the compactor moves segments (a segment that moves while a
 /// query runs is found in its new place).
 public struct LeaseHistory: Sendable {
+    /// The shard's log directory (live segments; the archive is its `archive/` folder).
     public let directory: String
     private let layout: LogLayout
     private let fileSystem: any LogFileSystem

@@ -23,6 +23,7 @@ public final class LeaseLog {
     public struct Options: Sendable {
         /// A commit that finds the current segment at or past this many bytes starts a new one first.
         public var segmentSize: Int
+        /// `fsync` (the default) or `none`; see `Durability`.
         public var durability: Durability
         /// The file-system calls; replaced in tests to inject failures.
         public var fileSystem: any LogFileSystem
@@ -39,6 +40,7 @@ public final class LeaseLog {
 
     /// The log's directory.
     public let directory: String
+    /// The settings the log was opened with.
     public let options: Options
     /// What recovery found when the log was opened.
     public let recovery: RecoveryReport
@@ -65,7 +67,8 @@ public final class LeaseLog {
     ///
     /// A torn tail is truncated and reported in `recovery.truncatedTail`. Damage anywhere else
     /// throws (`corruptRecord`, `corruptSegmentHeader`, `missingRecords`, `corruptSnapshot`) and
-    /// changes nothing; see `repair(directory:segment:offset:fileSystem:)`.
+    /// changes nothing; see `repair(directory:segment:offset:fileSystem:)`. Records are handed to
+    /// `replay` as each segment is read, so when `init` throws, what was replayed must be discarded.
     public init(directory: String, options: Options = Options(), replay: (ReplayedRecord) -> Void = { _ in })
         throws(LeaseLogError)
     {
@@ -77,7 +80,7 @@ public final class LeaseLog {
         for name in try fileSystem.list(directory) where name.hasSuffix(".tmp") {
             try fileSystem.remove(directory + "/" + name)
         }
-        let outcome = try LogRecovery.run(layout: layout, fileSystem: fileSystem, decode: true, replay: replay)
+        let outcome = try LogRecovery.run(layout: layout, fileSystem: fileSystem, replay: replay)
         recovery = outcome.report
         lastAppended = outcome.report.lastSequence
         lastCommitted = outcome.report.lastSequence
@@ -87,24 +90,21 @@ public final class LeaseLog {
             try fileSystem.remove(layout.segment(last.number))
             if sync { try fileSystem.syncDirectory(directory) }
             segments.removeLast()
+        } else if let last = segments.last, outcome.report.truncatedTail != nil {
+            let path = layout.segment(last.number)
+            let descriptor = try fileSystem.open(path, mode: .readWrite)
+            defer { fileSystem.close(descriptor) }
+            try fileSystem.truncate(descriptor, to: last.validEnd, path: path)
+            if sync { try fileSystem.syncData(descriptor, path: path) }
         }
         if let last = segments.last, last.nextSequence == lastCommitted + 1 {
             let path = layout.segment(last.number)
-            let descriptor = try fileSystem.open(path, mode: .readWrite)
-            do throws(LeaseLogError) {
-                if outcome.report.truncatedTail != nil {
-                    try fileSystem.truncate(descriptor, to: last.validEnd, path: path)
-                    if sync { try fileSystem.syncData(descriptor, path: path) }
-                }
-            } catch {
-                fileSystem.close(descriptor)
-                throw error
-            }
+            segmentDescriptor = try fileSystem.open(path, mode: .readWrite)
             segmentNumber = last.number
             segmentPath = path
-            segmentDescriptor = descriptor
             segmentLength = last.validEnd
         } else {
+            // No segment yet, or the snapshot covers all of them: start a new one after every number in use.
             let archived = try LogLayout.segmentNumbers(in: layout.archive, fileSystem: fileSystem)
             let highest = max(outcome.segments.last?.number ?? 0, archived.last ?? 0)
             try startSegment(number: highest + 1)
@@ -122,7 +122,7 @@ public final class LeaseLog {
         replay: (ReplayedRecord) -> Void = { _ in }
     ) throws(LeaseLogError) -> RecoveryReport {
         try LogRecovery.run(
-            layout: LogLayout(directory: directory), fileSystem: fileSystem, decode: true, replay: replay
+            layout: LogLayout(directory: directory), fileSystem: fileSystem, replay: replay
         ).report
     }
 
@@ -131,7 +131,7 @@ public final class LeaseLog {
     /// Throws `.invalidRecord` for out-of-range fields, `.logFailed` after a sync failure.
     @discardableResult
     public func append(_ record: LeaseRecord) throws(LeaseLogError) -> UInt64 {
-        if let failure { throw .logFailed(cause: failure) }
+        try checkUsable()
         try RecordCodec.validate(record)
         RecordCodec.encode(record, into: batch)
         lastAppended += 1
@@ -148,7 +148,7 @@ public final class LeaseLog {
     /// reopen the log and let recovery read what is really on disk.
     @discardableResult
     public func commit() throws(LeaseLogError) -> UInt64 {
-        if let failure { throw .logFailed(cause: failure) }
+        try checkUsable()
         guard batch.count > 0 else { return lastCommitted }
         if segmentLength >= options.segmentSize && segmentLength > SegmentHeader.size {
             try rotate()
@@ -189,17 +189,23 @@ public final class LeaseLog {
     /// Call it right after a commit, with the engine's live leases as of that moment in hand:
     /// they are what the snapshot must hold. Throws `.pendingRecords` if records are uncommitted.
     public func sealForCompaction() throws(LeaseLogError) -> CompactionPoint {
-        if let failure { throw .logFailed(cause: failure) }
+        try checkUsable()
         guard pendingCount == 0 else { throw .pendingRecords(count: pendingCount) }
         if segmentLength > SegmentHeader.size { try rotate() }
         return CompactionPoint(lastSegment: segmentNumber - 1, coveredSequence: lastCommitted)
     }
 
-    /// Closes the segment file. The log must not be used afterwards; uncommitted records are lost.
+    /// Closes the segment file; uncommitted records are lost. Later calls throw `.closed`.
     public func close() {
         if segmentDescriptor >= 0 { fileSystem.close(segmentDescriptor) }
         segmentDescriptor = -1
-        failure = failure ?? SystemCallFailure(operation: "close", path: directory, errno: 9)
+        discardPending()
+    }
+
+    /// Throws if the log cannot take appends or commits: failed, or closed.
+    private func checkUsable() throws(LeaseLogError) {
+        if let failure { throw .logFailed(cause: failure) }
+        if segmentDescriptor < 0 { throw .closed(directory: directory) }
     }
 
     private func rotate() throws(LeaseLogError) {
@@ -247,7 +253,9 @@ public final class LeaseLog {
 /// Where a log was sealed for compaction: segments up to `lastSegment` hold exactly the records
 /// up to `coveredSequence`, and the snapshot written with this point must be the live leases then.
 public struct CompactionPoint: Sendable, Hashable {
+    /// The highest segment number the compaction archives.
     public var lastSegment: UInt64
+    /// The last sequence number in those segments: the snapshot holds the state after it.
     public var coveredSequence: UInt64
 
     public init(lastSegment: UInt64, coveredSequence: UInt64) {

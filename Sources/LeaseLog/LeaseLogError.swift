@@ -35,6 +35,8 @@ public enum LeaseLogError: Error, Hashable, Sendable, CustomStringConvertible {
     case syncFailed(SystemCallFailure)
     /// The log was marked failed by an earlier error (the cause is attached); reopen it to recover.
     case logFailed(cause: SystemCallFailure)
+    /// The log was closed; open it again to append.
+    case closed(directory: String)
     /// A record cannot be encoded: a field is out of range (the reason says which).
     case invalidRecord(String)
     /// A record in the middle of the log is damaged. Recovery stops here; `LeaseLog.repair`
@@ -59,6 +61,8 @@ public enum LeaseLogError: Error, Hashable, Sendable, CustomStringConvertible {
             return "lease log: \(failure); the log is now failed (fsync errors are not retryable), reopen it"
         case .logFailed(let cause):
             return "lease log is failed after an earlier error (\(cause)); reopen it to recover"
+        case .closed(let directory):
+            return "lease log in \(directory) is closed"
         case .invalidRecord(let reason):
             return "lease log: invalid record: \(reason)"
         case .corruptRecord(let segment, let offset, let reason):

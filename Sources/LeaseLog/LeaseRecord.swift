@@ -43,12 +43,15 @@ public struct LeaseRecord: Hashable, Sendable {
         case decline = 5
     }
 
+    /// What happened to the lease.
     public var event: Event
     /// When it happened: milliseconds since the Unix epoch (UTC), the time a trace query asks about.
     public var time: Int64
+    /// The client the lease belongs to.
     public var clientKey: ClientKey
     /// The subscriber's IPv6 address (the DHCPv4-over-DHCPv6 client's source address).
     public var subscriber: IPv6Address
+    /// The relay nearest the subscriber, for traceability.
     public var relay: RelayIdentity
     /// The IPv4 address leased (shared or full).
     public var address: IPv4Address

@@ -12,6 +12,7 @@
 /// covered records). A segment's index is synced into the archive before the segment is renamed
 /// next to it. Compaction always syncs, whatever the log's durability setting.
 public struct LogCompactor: Sendable {
+    /// The shard's log directory.
     public let directory: String
     private let layout: LogLayout
     private let fileSystem: any LogFileSystem

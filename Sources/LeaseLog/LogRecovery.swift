@@ -21,9 +21,7 @@ enum LogRecovery {
         var segments: [Segment] = []
     }
 
-    static func run(
-        layout: LogLayout, fileSystem: any LogFileSystem, decode: Bool, replay: (ReplayedRecord) -> Void
-    )
+    static func run(layout: LogLayout, fileSystem: any LogFileSystem, replay: (ReplayedRecord) -> Void)
         throws(LeaseLogError) -> Outcome
     {
         var outcome = Outcome()
@@ -73,7 +71,7 @@ enum LogRecovery {
                 var replayed = 0
                 let scan = SegmentScanner.scan(bytes) { offset, _ in
                     defer { sequence += 1 }
-                    guard decode, sequence > covered, invalid == nil else { return }
+                    guard sequence > covered, invalid == nil else { return }
                     switch RecordCodec.decode(bytes, at: offset) {
                     case .record(let record, _):
                         replay(ReplayedRecord(record: record, sequence: sequence, fromSnapshot: false))
@@ -83,10 +81,6 @@ enum LogRecovery {
                     }
                 }
                 if let invalid { throw .corruptRecord(segment: path, offset: invalid.offset, reason: invalid.reason) }
-                if !decode {
-                    let end = header.firstSequence + UInt64(scan.recordCount)
-                    replayed = end > covered + 1 ? Int(end - max(header.firstSequence, covered + 1)) : 0
-                }
                 outcome.report.replayedRecords += replayed
                 if let damage = scan.damage {
                     guard isLast && !damage.recordsFollow else {

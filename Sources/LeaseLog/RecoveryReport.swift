@@ -1,5 +1,6 @@
 /// A record handed back by recovery, in the order the engine must apply them.
 public struct ReplayedRecord: Sendable {
+    /// The record as it was appended.
     public var record: LeaseRecord
     /// The record's sequence number; for snapshot records, the sequence number the snapshot covers.
     public var sequence: UInt64

@@ -3,9 +3,13 @@ import PortLeaseWire
 /// One stretch of time during which one client held one port set: the answer to
 /// "who used this address and port then?" (RFC 6269 section 12).
 public struct TraceHolding: Sendable, Hashable {
+    /// Who held the port set.
     public var clientKey: ClientKey
+    /// The subscriber's IPv6 address during the holding.
     public var subscriber: IPv6Address
+    /// The relay (line) the subscriber was behind.
     public var relay: RelayIdentity
+    /// The port set: address, PSID, PSID length and offset, as in `LeaseRecord`.
     public var address: IPv4Address
     public var psid: UInt16
     public var psidLength: UInt8

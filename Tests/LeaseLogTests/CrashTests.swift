@@ -29,11 +29,14 @@ import Testing
                 let pipe = Pipe()
                 child.standardOutput = pipe
                 try child.run()
-                usleep(UInt32.random(in: 30_000...250_000, using: &generator))
+                // Wait for the child's first durable commit (it starts by recovering a growing
+                // log, slower on a loaded machine), then kill it at a random moment after.
+                let first = pipe.fileHandleForReading.readData(ofLength: 8)
+                usleep(UInt32.random(in: 0...150_000, using: &generator))
                 kill(child.processIdentifier, SIGKILL)
                 child.waitUntilExit()
                 #expect(child.terminationReason == .uncaughtSignal, "round \(round): the child exited on its own")
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                let data = first + pipe.fileHandleForReading.readDataToEndOfFile()
                 let reported = stride(from: 0, to: data.count - data.count % 8, by: 8).map { offset in
                     data[offset..<(offset + 8)].enumerated().reduce(UInt64(0)) {
                         $0 | UInt64($1.element) << (8 * $1.offset)
@@ -59,7 +62,7 @@ import Testing
                 #expect(report.lastSequence >= highestReported, "round \(round): committed records lost")
                 #expect(UInt64(sequences.count) == report.lastSequence, "round \(round)")
             }
-            #expect(killsDuringWork >= 20, "most kills should land while the child is committing")
+            #expect(killsDuringWork == 30, "every kill should land after the child has committed")
             #expect(segmentPaths(directory).count > 1, "the workload should have rotated segments")
         }
     }

@@ -92,8 +92,8 @@ import Testing
         }
     }
 
-    @Test func unwritableDirectoryIsATypedError() throws {
-        try TemporaryDirectory.with { directory in
+    @Test func unwritableDirectoryIsATypedError() {
+        TemporaryDirectory.with { directory in
             // A regular file where the log's parent directory should be: mkdir fails even for root.
             writeFile(directory + "/file", [1])
             #expect {

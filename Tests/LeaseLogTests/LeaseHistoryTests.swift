@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import PortLeaseWire
+import Synchronization
 import Testing
 
 @testable import LeaseLog
@@ -133,6 +135,38 @@ import Testing
             #expect(offsets.count == (0..<500).filter { $0 % 7 == 3 }.count)
             #expect(offsets == offsets.sorted())
             #expect(index.offsets(of: 1, path: path, fileSystem: SystemFileSystem()) == [])
+        }
+    }
+}
+
+@Suite struct LeaseHistoryConcurrencyTests {
+    @Test func queriesDuringCompactionSeeEveryRecordExactlyOnce() throws {
+        try TemporaryDirectory.with { directory in
+            let address = IPv4Address(198, 51, 100, 1)
+            let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 1024))
+            for n in 1...600 {
+                try log.append(Sample.record(n, address: n % 3 == 0 ? address : IPv4Address(198, 51, 100, 2)))
+                if n % 10 == 0 { try log.commit() }
+            }
+            let point = try log.sealForCompaction()
+            let compactor = LogCompactor(directory: directory)
+            let finished = Mutex(false)
+            let done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                _ = try? compactor.compact(point, liveLeases: [])
+                finished.withLock { $0 = true }
+                done.signal()
+            }
+            let history = LeaseHistory(directory: directory)
+            var queries = 0
+            repeat {
+                #expect(try history.records(of: address).count == 200)
+                queries += 1
+            } while !finished.withLock({ $0 })
+            done.wait()
+            #expect(segmentPaths(directory, archive: true).count == Int(point.lastSegment))
+            #expect(try history.records(of: address).count == 200)
+            #expect(queries >= 1)
         }
     }
 }

@@ -99,3 +99,37 @@ import Testing
         }
     }
 }
+
+@Suite struct LeaseLogLifecycleTests {
+    @Test func closedLogRefusesAppends() throws {
+        try TemporaryDirectory.with { directory in
+            let log = try LeaseLog(directory: directory)
+            try log.append(Sample.record(1))
+            log.close()
+            #expect(throws: LeaseLogError.closed(directory: directory)) { try log.append(Sample.record(2)) }
+            #expect(throws: LeaseLogError.closed(directory: directory)) { try log.commit() }
+            #expect(try replayAll(directory).records.isEmpty)
+        }
+    }
+
+    @Test func snapshotCoveringEverySegmentStartsANewOne() throws {
+        try TemporaryDirectory.with { directory in
+            let log = try LeaseLog(directory: directory)
+            for n in 1...5 { try log.append(Sample.record(n)) }
+            try log.commit()
+            let point = try log.sealForCompaction()
+            log.close()
+            try LogCompactor(directory: directory).compact(point, liveLeases: (1...5).map { Sample.record($0) })
+            // With the empty current segment gone, numbering continues after the archive.
+            try FileManager.default.removeItem(atPath: segmentPaths(directory)[0])
+            let reopened = try LeaseLog(directory: directory)
+            #expect(reopened.recovery.snapshotRecords == 5)
+            #expect(try reopened.append(Sample.record(6)) == 6)
+            try reopened.commit()
+            #expect(segmentPaths(directory).map { ($0 as NSString).lastPathComponent } == ["0000000000000002.seg"])
+            let replayed = try replayAll(directory).records
+            #expect(replayed.filter(\.fromSnapshot).count == 5)
+            #expect(replayed.last?.sequence == 6)
+        }
+    }
+}

@@ -4,13 +4,16 @@ import Testing
 @testable import LeaseLog
 
 @Suite struct LogRecoveryTests {
-    /// Writes `count` records in batches of 4 into one segment and returns the segment's path
-    /// and the offset where its last record starts.
-    private func writeLog(_ directory: String, count: Int) throws -> (segment: String, lastRecordStart: Int) {
-        let log = try LeaseLog(directory: directory)
+    /// Writes `count` records in batches of `batch` and returns the last segment's path and the
+    /// offset where its last record starts.
+    @discardableResult
+    private func writeLog(_ directory: String, count: Int, batch: Int = 4, segmentSize: Int = 64 << 20) throws
+        -> (segment: String, lastRecordStart: Int)
+    {
+        let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: segmentSize))
         for n in 1...count {
             try log.append(Sample.record(n))
-            if n % 4 == 0 || n == count { try log.commit() }
+            if n % batch == 0 || n == count { try log.commit() }
         }
         log.close()
         let segment = try #require(segmentPaths(directory).last)
@@ -86,12 +89,7 @@ import Testing
 
     @Test func damageInAnEarlierSegmentIsNotATail() throws {
         try TemporaryDirectory.with { directory in
-            let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 500))
-            for n in 1...40 {
-                try log.append(Sample.record(n))
-                try log.commit()
-            }
-            log.close()
+            try writeLog(directory, count: 40, batch: 1, segmentSize: 500)
             let first = segmentPaths(directory)[0]
             let bytes = fileBytes(first)
             writeFile(first, Array(bytes.dropLast(10)))
@@ -101,12 +99,7 @@ import Testing
 
     @Test func missingSegmentIsReported() throws {
         try TemporaryDirectory.with { directory in
-            let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 500))
-            for n in 1...40 {
-                try log.append(Sample.record(n))
-                try log.commit()
-            }
-            log.close()
+            try writeLog(directory, count: 40, batch: 1, segmentSize: 500)
             let segments = segmentPaths(directory)
             try FileManager.default.removeItem(atPath: segments[1])
             #expect {
@@ -120,12 +113,7 @@ import Testing
 
     @Test func repairCutsAtTheNamedOffsetAndSetsTheRestAside() throws {
         try TemporaryDirectory.with { directory in
-            let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 1000))
-            for n in 1...60 {
-                try log.append(Sample.record(n))
-                if n % 3 == 0 { try log.commit() }
-            }
-            log.close()
+            try writeLog(directory, count: 60, batch: 3, segmentSize: 1000)
             let segments = segmentPaths(directory)
             #expect(segments.count >= 3)
             var damaged = fileBytes(segments[1])

@@ -8,7 +8,9 @@ struct TemporaryDirectory {
     let path: String
 
     init() {
-        var template = Array((NSTemporaryDirectory() + "/leaselog-test-XXXXXX").utf8CString)
+        // mkdtemp replaces the six trailing X characters with a unique suffix.
+        var template = Array(
+            (NSTemporaryDirectory() + "/leaselog-test-" + String(repeating: "X", count: 6)).utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(created != nil, "mkdtemp failed")
         path = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })

@@ -120,7 +120,8 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "Recover 10M records",
-        configuration: .init(metrics: [.wallClock, .cpuTotal], warmupIterations: 0, maxDuration: .seconds(30), maxIterations: 3)
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal], warmupIterations: 0, maxDuration: .seconds(30), maxIterations: 3)
     ) { benchmark in
         let (live, _) = bigFixture()
         benchmark.startMeasurement()
@@ -133,7 +134,8 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "Trace query, 10M records in the indexed archive",
-        configuration: .init(metrics: [.wallClock, .cpuTotal, .mallocCountTotal], maxDuration: .seconds(10), maxIterations: 200)
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal, .mallocCountTotal], maxDuration: .seconds(10), maxIterations: 200)
     ) { benchmark in
         let (_, archived) = bigFixture()
         let history = LeaseHistory(directory: archived)
@@ -151,13 +153,15 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "Trace query, 10M records scanned in live segments",
-        configuration: .init(metrics: [.wallClock, .cpuTotal], warmupIterations: 0, maxDuration: .seconds(20), maxIterations: 3)
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal], warmupIterations: 0, maxDuration: .seconds(20), maxIterations: 3)
     ) { benchmark in
         let (live, _) = bigFixture()
         let history = LeaseHistory(directory: live)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            blackHole(try history.holders(of: IPv4Address(0xC633_0123), port: 40_000, at: historyStart + historySpan / 2))
+            blackHole(
+                try history.holders(of: IPv4Address(0xC633_0123), port: 40_000, at: historyStart + historySpan / 2))
         }
         benchmark.stopMeasurement()
     }
