@@ -45,11 +45,19 @@ extension LeaseEngine {
     /// tables and the pool bits at start-up. Call ``expire(now:records:)`` after the
     /// last one to reclaim what ran out while the server was down.
     ///
+    /// Declined port sets whose quarantine ended before a record's time are returned
+    /// to the pool before that record is applied, as the running engine did.
+    ///
     /// A record whose slots another client already holds (which a consistent log
     /// never produces) is counted in ``EngineCounters/replayConflicts`` and the
     /// earlier holder kept. A record for an address no pool holds any more is
     /// counted the same way and skipped.
     public func replay(_ record: LeaseRecord) {
+        // Quarantine ends are not logged: the live engine returned every declined set
+        // due by now before any later record could name its slots again.
+        while let (_, binding) = quarantine.popDue(record.time) {
+            releaseSlots(binding)
+        }
         guard let poolIndex = pool(containing: record.address) else {
             counters.replayConflicts += 1
             return
