@@ -12,6 +12,11 @@ let package = Package(
         .library(name: "PortSetPool", targets: ["PortSetPool"]),
         .library(name: "LeaseLog", targets: ["LeaseLog"]),
         .library(name: "LeaseEngine", targets: ["LeaseEngine"]),
+        .library(name: "PortLeaseServer", targets: ["PortLeaseServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
@@ -38,6 +43,18 @@ let package = Package(
         // order, expiry, limits, replies. No sockets, no threads, an injected clock.
         .target(name: "LeaseEngine", dependencies: ["PortLeaseWire", "PortSetPool", "LeaseLog"]),
         .testTarget(name: "LeaseEngineTests", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
+
+        // The daemon's core: classifier, bounded shard queues, shard workers (engine +
+        // group commit), metrics, lifecycle. Sockets come from PortLeaseTransport.
+        .target(
+            name: "PortLeaseServer",
+            dependencies: [
+                "PortLeaseWire", "PortSetPool", "LeaseLog", "LeaseEngine",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "PortLeaseServerTests",
+            dependencies: ["PortLeaseServer", "PortLeaseWire", "LeaseEngine", "LeaseLog", "PortSetPool"]),
     ],
     swiftLanguageModes: [.v6]
 )
