@@ -45,4 +45,60 @@ enum SystemCalls {
     static func close(_ descriptor: Int32) {
         _ = Glibc.close(descriptor)
     }
+
+    /// True when `descriptor` becomes readable within the timeout.
+    static func waitReadable(_ descriptor: Int32, timeoutMilliseconds: Int32) -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, timeoutMilliseconds) > 0
+    }
+
+    /// A listening TCP socket on `host` (IPv4 or IPv6 literal) and `port`; returns
+    /// the descriptor and the bound port.
+    static func listenTCP(host: String, port: UInt16) throws(ServerError) -> (Int32, UInt16) {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        let isV4 = inet_pton(AF_INET, host, &v4) == 1
+        guard isV4 || inet_pton(AF_INET6, host, &v6) == 1 else {
+            throw .configuration("metrics listen address \(host) is not an IPv4 or IPv6 literal")
+        }
+        let descriptor = socket(isV4 ? AF_INET : AF_INET6, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw .systemCall("socket (metrics)", errno: errno) }
+        var one: Int32 = 1
+        _ = setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var bound: Int32
+        if isV4 {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr = v4
+            bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        } else {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = port.bigEndian
+            address.sin6_addr = v6
+            bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        }
+        guard bound == 0 else {
+            let error = errno
+            _ = Glibc.close(descriptor)
+            throw .systemCall("bind metrics \(host):\(port)", errno: error)
+        }
+        guard listen(descriptor, 16) == 0 else {
+            let error = errno
+            _ = Glibc.close(descriptor)
+            throw .systemCall("listen metrics \(host):\(port)", errno: error)
+        }
+        var storage = sockaddr_in6()
+        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        // sin_port and sin6_port sit at the same offset.
+        return (descriptor, UInt16(bigEndian: storage.sin6_port))
+    }
 }
