@@ -10,6 +10,6 @@ public enum EngineError: Error, Hashable, Sendable {
     case invalidDefaultPSIDLength(name: String, length: Int)
     /// The pools passed in do not match the configuration's pools.
     case poolMismatch(expected: Int, got: Int)
-    /// Shard `shard` has no partition in the pools (shard index >= partition count).
+    /// A negative shard index.
     case invalidShard(Int)
 }

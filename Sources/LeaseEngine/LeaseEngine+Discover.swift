@@ -40,7 +40,7 @@ extension LeaseEngine {
         for index in pools.indices where isEligible(index, context) {
             anyEligible = true
             let length = psidLength(for: index, context)
-            if let portSet = try? pools[index].allocate(from: shard, psidLength: length) {
+            if let portSet = try? pools[index].allocate(from: shard % pools[index].partitionCount, psidLength: length) {
                 return offerNew(Binding(portSet, pool: index), context, reply: &reply)
             }
         }

@@ -43,13 +43,25 @@ public final class LeaseEngine {
             {
                 throw .invalidDefaultPSIDLength(name: policy.name, length: shared.defaultPSIDLength)
             }
-            do throws(PoolError) {
-                pools.append(try PortSetPool(policy.poolConfiguration(partitions: shards)))
-            } catch {
-                throw .invalidPool(name: policy.name, error)
-            }
+            pools.append(try makePool(policy, partitions: shards))
         }
         return pools
+    }
+
+    /// The pool of `policy` with one home partition per shard, or as many as it can
+    /// be split into: a pool smaller than a few words per shard (16 full addresses
+    /// for 2 shards, say) gets fewer partitions, and shards share them (shard `i`
+    /// starts its search in partition `i % count`; stealing keeps it correct).
+    static func makePool(_ policy: PoolPolicy, partitions: Int) throws(EngineError) -> PortSetPool {
+        var count = max(partitions, 1)
+        while true {
+            do throws(PoolError) {
+                return try PortSetPool(policy.poolConfiguration(partitions: count))
+            } catch {
+                guard case .invalidPartitionCount = error, count > 1 else { throw .invalidPool(name: policy.name, error) }
+                count -= 1
+            }
+        }
     }
 
     /// An engine for shard `shard` over `pools` (from ``makePools(for:shards:)``).
@@ -57,7 +69,7 @@ public final class LeaseEngine {
         guard pools.count == configuration.pools.count else {
             throw .poolMismatch(expected: configuration.pools.count, got: pools.count)
         }
-        guard shard >= 0, pools.allSatisfy({ shard < $0.partitionCount }) else { throw .invalidShard(shard) }
+        guard shard >= 0 else { throw .invalidShard(shard) }
         self.configuration = configuration
         self.shard = shard
         self.pools = pools

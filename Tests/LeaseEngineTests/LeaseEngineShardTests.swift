@@ -53,6 +53,21 @@ import Testing
         #expect(try pool.usedPortSets(psidLength: 6) + 4 * pool.usedPortSets(psidLength: 4) == usedSlots)
     }
 
+    @Test func aPoolTooSmallToSplitPerShardIsSharedByTheShards() throws {
+        // 16 full addresses fit one 64-slot word: one partition for four shards.
+        let configuration = Fixtures.configuration([Fixtures.fullPool("small", "203.0.113.16", "203.0.113.31")])
+        let engines = try LeaseEngine.makeShards(configuration, count: 4)
+        #expect(engines[0].pools[0].partitionCount == 1)
+        var granted = 0
+        for (index, engine) in engines.enumerated() {
+            let harness = EngineHarness(engine: engine)
+            for number in 0..<5 where harness.dora(TestClient(index * 10 + number, wantsPortParams: false)).replyType == .ack {
+                granted += 1
+            }
+        }
+        #expect(granted == 16)
+    }
+
     @Test func aPreviousBindingIsForgottenOnceItsSlotsAreReused() throws {
         let harness = try EngineHarness(
             Fixtures.configuration([Fixtures.sharedPool("one", "198.51.100.1", "198.51.100.1", minimum: 6)]))
