@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PortSetPool", targets: ["PortSetPool"]),
         .library(name: "LeaseLog", targets: ["LeaseLog"]),
         .library(name: "LeaseEngine", targets: ["LeaseEngine"]),
+        .library(name: "PortLeaseTransport", targets: ["PortLeaseTransport"]),
     ],
     targets: [
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
@@ -38,6 +39,14 @@ let package = Package(
         // order, expiry, limits, replies. No sockets, no threads, an injected clock.
         .target(name: "LeaseEngine", dependencies: ["PortLeaseWire", "PortSetPool", "LeaseLog"]),
         .testTarget(name: "LeaseEngineTests", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
+
+        // The C surface of liburing (apt package liburing-dev): flag macros, CMSG arithmetic,
+        // sockaddr_in6 byte order. No system calls of its own.
+        .target(name: "CURing", cSettings: [.define("_GNU_SOURCE")], linkerSettings: [.linkedLibrary("uring")]),
+        // IPv6 UDP sockets and the io_uring loops: multishot recvmsg into a provided-buffer ring,
+        // batched sendmsg. See Docs/Transport.md.
+        .target(name: "PortLeaseTransport", dependencies: ["CURing", "PortLeaseWire"]),
+        .testTarget(name: "PortLeaseTransportTests", dependencies: ["PortLeaseTransport", "PortLeaseWire"]),
     ],
     swiftLanguageModes: [.v6]
 )
