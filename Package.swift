@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PortSetPool", targets: ["PortSetPool"]),
         .library(name: "LeaseLog", targets: ["LeaseLog"]),
         .library(name: "LeaseEngine", targets: ["LeaseEngine"]),
+        .library(name: "PortLeaseTransport", targets: ["PortLeaseTransport"]),
         .library(name: "PortLeaseServer", targets: ["PortLeaseServer"]),
     ],
     dependencies: [
@@ -44,12 +45,20 @@ let package = Package(
         .target(name: "LeaseEngine", dependencies: ["PortLeaseWire", "PortSetPool", "LeaseLog"]),
         .testTarget(name: "LeaseEngineTests", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
 
+        // The C surface of liburing (apt package liburing-dev): flag macros, CMSG arithmetic,
+        // sockaddr_in6 byte order. No system calls of its own.
+        .target(name: "CURing", cSettings: [.define("_GNU_SOURCE")], linkerSettings: [.linkedLibrary("uring")]),
+        // IPv6 UDP sockets and the io_uring loops: multishot recvmsg into a provided-buffer ring,
+        // batched sendmsg. See Docs/Transport.md.
+        .target(name: "PortLeaseTransport", dependencies: ["CURing", "PortLeaseWire"]),
+        .testTarget(name: "PortLeaseTransportTests", dependencies: ["PortLeaseTransport", "PortLeaseWire"]),
+
         // The daemon's core: classifier, bounded shard queues, shard workers (engine +
         // group commit), metrics, lifecycle. Sockets come from PortLeaseTransport.
         .target(
             name: "PortLeaseServer",
             dependencies: [
-                "PortLeaseWire", "PortSetPool", "LeaseLog", "LeaseEngine",
+                "PortLeaseWire", "PortSetPool", "LeaseLog", "LeaseEngine", "PortLeaseTransport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
