@@ -2,7 +2,10 @@
 #include "CURing.h"
 
 #include <endian.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static void split_address(const struct in6_addr *address, uint64_t *high, uint64_t *low) {
     uint64_t h, l;
@@ -86,4 +89,9 @@ void curing_ipv6_mreq_set(struct ipv6_mreq *request, uint64_t high, uint64_t low
     memset(request, 0, sizeof(*request));
     join_address(&request->ipv6mr_multiaddr, high, low);
     request->ipv6mr_interface = interface_index;
+}
+
+int curing_enable_rings(struct io_uring *ring) {
+    long result = syscall(__NR_io_uring_register, ring->ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+    return result < 0 ? -errno : 0;
 }

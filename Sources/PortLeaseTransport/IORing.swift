@@ -31,8 +31,10 @@ final class IORing {
         ring.initialize(to: io_uring())
         let cqSize = max(completionEntries, entries * 2)
         let attempts: [(flags: UInt32, defers: Bool)] = [
-            (IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN
-                | IORING_SETUP_R_DISABLED, true),
+            (
+                IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN
+                    | IORING_SETUP_R_DISABLED, true
+            ),
             (IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN, false),
             (0, false),
         ]

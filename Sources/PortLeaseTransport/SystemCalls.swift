@@ -14,8 +14,10 @@ enum SystemCalls {
 
     /// A non-blocking IPv6 UDP socket (close-on-exec).
     static func udpSocket() throws(TransportError) -> Int32 {
-        let fd = Glibc.socket(AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
-            | Int32(SOCK_CLOEXEC.rawValue), Int32(IPPROTO_UDP))
+        let fd = Glibc.socket(
+            AF_INET6,
+            Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+                | Int32(SOCK_CLOEXEC.rawValue), Int32(IPPROTO_UDP))
         guard fd >= 0 else { throw .systemCall("socket", errno: errno) }
         return fd
     }
@@ -158,7 +160,7 @@ enum SystemCalls {
     /// Enables a ring created with `IORING_SETUP_R_DISABLED`; the calling thread becomes its
     /// single issuer.
     static func enableRing(_ ring: UnsafeMutablePointer<io_uring>) throws(TransportError) {
-        let result = io_uring_enable_rings(ring)
+        let result = curing_enable_rings(ring)
         guard result == 0 else { throw .systemCall("io_uring_enable_rings", errno: -result) }
     }
 

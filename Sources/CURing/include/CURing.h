@@ -2,7 +2,8 @@
 //
 // liburing's static inline functions import into Swift directly; this header adds what does
 // not: flag macros built from enum bit positions, CMSG_* arithmetic, and the byte-order work of
-// sockaddr_in6 / in6_pktinfo. Nothing here makes a system call; the Swift `SystemCalls` file does.
+// sockaddr_in6 / in6_pktinfo, and one io_uring_register call liburing 2.3 declares but does not
+// export. Every other system call is made from the Swift `SystemCalls` file.
 #ifndef CURING_H
 #define CURING_H
 
@@ -68,6 +69,10 @@ void curing_sockaddr_in6_get(const struct sockaddr_in6 *address, uint64_t *high,
 /// Writes one IPV6_PKTINFO control message (source address, outgoing interface) into `control`,
 /// which must hold `curing_pktinfo_control_space()` bytes. Returns the msg_controllen to use.
 size_t curing_write_pktinfo(void *control, uint64_t high, uint64_t low, uint32_t interface_index);
+
+/// IORING_REGISTER_ENABLE_RINGS on `ring` (liburing 2.3's io_uring_enable_rings is declared
+/// in the header but missing from the shared library). Returns 0 or the negated errno.
+int curing_enable_rings(struct io_uring *ring);
 
 /// Fills an ipv6_mreq for IPV6_JOIN_GROUP.
 void curing_ipv6_mreq_set(struct ipv6_mreq *request, uint64_t high, uint64_t low, uint32_t interface_index);
