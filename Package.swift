@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PortSetPool", targets: ["PortSetPool"]),
         .library(name: "LeaseLog", targets: ["LeaseLog"]),
         .library(name: "LeaseEngine", targets: ["LeaseEngine"]),
+        .library(name: "PortLeaseConfiguration", targets: ["PortLeaseConfiguration"]),
     ],
     targets: [
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
@@ -38,6 +39,12 @@ let package = Package(
         // order, expiry, limits, replies. No sockets, no threads, an injected clock.
         .target(name: "LeaseEngine", dependencies: ["PortLeaseWire", "PortSetPool", "LeaseLog"]),
         .testTarget(name: "LeaseEngineTests", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
+
+        // The server's JSON configuration: parsing, validation that reports every problem with
+        // its key path, and the mapping to the engine's and the log's types. Foundation allowed.
+        .target(name: "PortLeaseConfiguration", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
+        .testTarget(
+            name: "PortLeaseConfigurationTests", dependencies: ["PortLeaseConfiguration", "LeaseEngine", "PortLeaseWire"]),
     ],
     swiftLanguageModes: [.v6]
 )

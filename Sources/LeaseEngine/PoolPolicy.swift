@@ -4,7 +4,7 @@ import PortSetPool
 /// One pool as the engine serves it: what it leases, to whom, for how long, with
 /// which options. The server builds these from the configuration file; tests
 /// build them directly.
-public struct PoolPolicy: Sendable {
+public struct PoolPolicy: Sendable, Equatable {
     /// How the pool's addresses are leased.
     public enum Kind: Sendable, Hashable {
         /// Shared addresses with port sets (RFC 7618): only for clients that list
