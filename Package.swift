@@ -13,11 +13,14 @@ let package = Package(
         .library(name: "LeaseLog", targets: ["LeaseLog"]),
         .library(name: "LeaseEngine", targets: ["LeaseEngine"]),
         .library(name: "PortLeaseTransport", targets: ["PortLeaseTransport"]),
+        .library(name: "PortLeaseConfiguration", targets: ["PortLeaseConfiguration"]),
         .library(name: "PortLeaseServer", targets: ["PortLeaseServer"]),
+        .executable(name: "portlease", targets: ["portlease"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
@@ -63,7 +66,24 @@ let package = Package(
             ]),
         .testTarget(
             name: "PortLeaseServerTests",
-            dependencies: ["PortLeaseServer", "PortLeaseWire", "LeaseEngine", "LeaseLog", "PortSetPool"]),
+            dependencies: ["PortLeaseServer", "PortLeaseTransport", "PortLeaseWire", "LeaseEngine", "LeaseLog", "PortSetPool"]),
+
+        // The server's JSON configuration: parsing, validation that reports every problem with
+        // its key path, and the mapping to the engine's and the log's types. Foundation allowed.
+        .target(name: "PortLeaseConfiguration", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
+        .testTarget(
+            name: "PortLeaseConfigurationTests", dependencies: ["PortLeaseConfiguration", "LeaseEngine", "PortLeaseWire"]),
+
+        // The command line: serve, check-config, leases, trace.
+        .executableTarget(
+            name: "portlease",
+            dependencies: [
+                "PortLeaseServer", "PortLeaseConfiguration", "LeaseEngine", "LeaseLog", "PortLeaseWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(name: "portleaseTests", dependencies: ["portlease"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,7 +2,7 @@ import PortLeaseWire
 
 /// Everything one shard's ``LeaseEngine`` needs to decide: the server's identity,
 /// the pools, timers and the per-subscriber limit.
-public struct EngineConfiguration: Sendable {
+public struct EngineConfiguration: Sendable, Equatable {
     /// How subscribers (customer sites) are told apart for the lease limit of
     /// RFC 7618 section 10.
     public enum SubscriberKey: Sendable, Hashable {

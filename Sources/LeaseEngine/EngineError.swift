@@ -12,4 +12,6 @@ public enum EngineError: Error, Hashable, Sendable {
     case poolMismatch(expected: Int, got: Int)
     /// A negative shard index.
     case invalidShard(Int)
+    /// A reconfiguration would change the pools' structure (needs a restart).
+    case poolStructureChanged(String)
 }

@@ -12,13 +12,13 @@ import PortSetPool
 /// pools are shared by all shards (lock-free), each shard allocating from its own
 /// home partition first.
 public final class LeaseEngine {
-    public let configuration: EngineConfiguration
+    public private(set) var configuration: EngineConfiguration
     /// This shard's index: its home partition in every pool.
     public let shard: Int
     /// The pools, in configuration order, shared with the other shards.
     public let pools: [PortSetPool]
     /// Per pool: its options as ready bytes.
-    let encodedOptions: [[(code: UInt8, bytes: [UInt8])]]
+    private(set) var encodedOptions: [[(code: UInt8, bytes: [UInt8])]]
     /// Per pool: bit k set when port sets of PSID length k are offered.
     let offeredLengths: [UInt32]
     /// Address ranges of every pool, for finding the pool of an address.
@@ -78,6 +78,21 @@ public final class LeaseEngine {
         ranges = configuration.pools.enumerated().flatMap { index, policy in
             policy.addressRanges.map { (range: $0.lowerBound.value...$0.upperBound.value, pool: index) }
         }
+    }
+
+    /// Applies `new` in place: options, lifetimes, timers, matching, limits and the
+    /// server identifier may change. The pools' structure (names, kinds, PSID
+    /// parameters, address ranges) must not: the bitmaps and every lease depend on
+    /// it, so such a change needs a restart (``EngineError/poolStructureChanged(_:)``).
+    public func reconfigure(_ new: EngineConfiguration) throws(EngineError) {
+        guard new.pools.count == configuration.pools.count else {
+            throw .poolStructureChanged("the number of pools changes from \(configuration.pools.count) to \(new.pools.count)")
+        }
+        for (old, candidate) in zip(configuration.pools, new.pools) where !old.hasSameStructure(as: candidate) {
+            throw .poolStructureChanged("pool \(old.name) changes its name, kind, PSID parameters or address ranges")
+        }
+        configuration = new
+        encodedOptions = new.pools.map { $0.options.encoded() }
     }
 
     /// Builds one engine per shard over freshly built shared pools.

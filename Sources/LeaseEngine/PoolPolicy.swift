@@ -4,7 +4,7 @@ import PortSetPool
 /// One pool as the engine serves it: what it leases, to whom, for how long, with
 /// which options. The server builds these from the configuration file; tests
 /// build them directly.
-public struct PoolPolicy: Sendable {
+public struct PoolPolicy: Sendable, Equatable {
     /// How the pool's addresses are leased.
     public enum Kind: Sendable, Hashable {
         /// Shared addresses with port sets (RFC 7618): only for clients that list
@@ -106,6 +106,13 @@ public struct PoolPolicy: Sendable {
     public var isShared: Bool {
         if case .shared = kind { return true }
         return false
+    }
+
+    /// True when `other` describes the same bitmap: name, kind (with its PSID
+    /// parameters and reserved ports) and address ranges. Everything else (lifetimes,
+    /// options, matching, search order) can change on a running engine.
+    public func hasSameStructure(as other: PoolPolicy) -> Bool {
+        name == other.name && kind == other.kind && addressRanges == other.addressRanges
     }
 
     /// T1 actually sent.

@@ -186,6 +186,28 @@ public final class Server: @unchecked Sendable {
         thread.start()
     }
 
+    /// True when any port set of pool `name` within `range` is taken (leased, offered
+    /// or quarantined): reads the pool's atomic words, safe from any thread.
+    public func hasBindings(pool name: String, in range: ClosedRange<IPv4Address>) -> Bool {
+        guard let index = settings.engine.pools.firstIndex(where: { $0.name == name }), let engine = workers.first?.engine
+        else { return false }
+        let pool = engine.pools[index]
+        let length = pool.configuration.maximumPSIDLength
+        for value in range.lowerBound.value...range.upperBound.value {
+            for psid in 0..<(1 << length) {
+                let portSet = AllocatedPortSet(address: value, psid: psid, psidLength: length)
+                // Reserved sets throw (they are never a client's), so only held sets count.
+                if let free = try? pool.isFree(portSet), !free { return true }
+            }
+        }
+        return false
+    }
+
+    /// Hands a new engine configuration to every worker (see ``LeaseEngine/reconfigure(_:)``).
+    public func reconfigure(_ configuration: EngineConfiguration) {
+        workers.forEach { $0.reconfigure(configuration) }
+    }
+
     /// Stops receiving; workers finish what is queued and commit. Thread-safe, idempotent.
     public func stop() {
         stopLock.lock()

@@ -36,6 +36,8 @@ public final class ShardWorker: @unchecked Sendable {
     /// Replies sent at once (OFFER, NAK) are encoded here first.
     private let immediateScratch: UnsafeMutableRawBufferPointer
     private let stopping = Atomic<Bool>(false)
+    /// A configuration to apply before the next batch (SIGHUP reload).
+    private let pendingConfiguration = Mutex<EngineConfiguration?>(nil)
     private var interfaceNames: [UInt32: String] = [:]
     private let resolveInterfaces: Bool
     private static let slotSize = 2048
@@ -69,6 +71,13 @@ public final class ShardWorker: @unchecked Sendable {
         arena.deallocate()
     }
 
+    /// Hands the worker a new engine configuration, applied before its next batch
+    /// (on its own thread: the engine is never touched from another).
+    public func reconfigure(_ configuration: EngineConfiguration) {
+        pendingConfiguration.withLock { $0 = configuration }
+        signal.wake()
+    }
+
     /// Asks ``run()`` to finish the batch in hand, commit, and return.
     public func stop() {
         stopping.store(true, ordering: .sequentiallyConsistent)
@@ -97,6 +106,14 @@ public final class ShardWorker: @unchecked Sendable {
     /// without its thread.
     @discardableResult
     public func processBatch(now: Int64) -> Int {
+        if let configuration = pendingConfiguration.withLock({ pending in defer { pending = nil }; return pending }) {
+            do throws(EngineError) {
+                try engine.reconfigure(configuration)
+                logger.info("configuration applied", metadata: ["shard": "\(shard)"])
+            } catch {
+                logger.error("configuration not applied", metadata: ["shard": "\(shard)", "reason": "\(error)"])
+            }
+        }
         engine.expire(now: now, records: &records)
         let handled = queue.drain(limit: batchLimit) { payload, origin in
             handle(payload, origin: origin, now: now)
