@@ -9,14 +9,29 @@ let package = Package(
     name: "PortLease",
     products: [
         .library(name: "PortLeaseWire", targets: ["PortLeaseWire"]),
-        .library(name: "LeaseLog", targets: ["LeaseLog"]),
         .library(name: "PortSetPool", targets: ["PortSetPool"]),
+        .library(name: "LeaseLog", targets: ["LeaseLog"]),
+        .library(name: "LeaseEngine", targets: ["LeaseEngine"]),
+        .library(name: "PortLeaseTransport", targets: ["PortLeaseTransport"]),
+        .library(name: "PortLeaseConfiguration", targets: ["PortLeaseConfiguration"]),
+        .library(name: "PortLeaseServer", targets: ["PortLeaseServer"]),
+        .executable(name: "portlease", targets: ["portlease"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
         // relay chains, DHCPv4-over-DHCPv6, DHCPv4 and option 159. No I/O, no Foundation.
         .target(name: "PortLeaseWire"),
         .testTarget(name: "PortLeaseWireTests", dependencies: ["PortLeaseWire"]),
+
+        // The lock-free (IPv4 address, PSID) pool: port-set arithmetic, partitions, hints,
+        // counters. Standard library and Synchronization only.
+        .target(name: "PortSetPool"),
+        .testTarget(name: "PortSetPoolTests", dependencies: ["PortSetPool"]),
 
         // CRC32C for the lease log: the SSE4.2 instruction when present, slicing-by-8 tables otherwise.
         .target(name: "CCRC32C"),
@@ -27,10 +42,48 @@ let package = Package(
         .executableTarget(
             name: "leaselog-crashtest", dependencies: ["LeaseLog", "PortLeaseWire"], path: "Sources/LeaseLogCrashTest"),
         .testTarget(name: "LeaseLogTests", dependencies: ["LeaseLog", "PortLeaseWire", "leaselog-crashtest"]),
-        // The lock-free (IPv4 address, PSID) pool: port-set arithmetic, partitions, hints,
-        // counters. Standard library and Synchronization only.
-        .target(name: "PortSetPool"),
-        .testTarget(name: "PortSetPoolTests", dependencies: ["PortSetPool"]),
+
+        // The per-shard server logic (RFC 2131 + RFC 7618 + RFC 7341): lease table, selection
+        // order, expiry, limits, replies. No sockets, no threads, an injected clock.
+        .target(name: "LeaseEngine", dependencies: ["PortLeaseWire", "PortSetPool", "LeaseLog"]),
+        .testTarget(name: "LeaseEngineTests", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
+
+        // The C surface of liburing (apt package liburing-dev): flag macros, CMSG arithmetic,
+        // sockaddr_in6 byte order. No system calls of its own.
+        .target(name: "CURing", cSettings: [.define("_GNU_SOURCE")], linkerSettings: [.linkedLibrary("uring")]),
+        // IPv6 UDP sockets and the io_uring loops: multishot recvmsg into a provided-buffer ring,
+        // batched sendmsg. See Docs/Transport.md.
+        .target(name: "PortLeaseTransport", dependencies: ["CURing", "PortLeaseWire"]),
+        .testTarget(name: "PortLeaseTransportTests", dependencies: ["PortLeaseTransport", "PortLeaseWire"]),
+
+        // The daemon's core: classifier, bounded shard queues, shard workers (engine +
+        // group commit), metrics, lifecycle. Sockets come from PortLeaseTransport.
+        .target(
+            name: "PortLeaseServer",
+            dependencies: [
+                "PortLeaseWire", "PortSetPool", "LeaseLog", "LeaseEngine", "PortLeaseTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "PortLeaseServerTests",
+            dependencies: ["PortLeaseServer", "PortLeaseTransport", "PortLeaseWire", "LeaseEngine", "LeaseLog", "PortSetPool"]),
+
+        // The server's JSON configuration: parsing, validation that reports every problem with
+        // its key path, and the mapping to the engine's and the log's types. Foundation allowed.
+        .target(name: "PortLeaseConfiguration", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
+        .testTarget(
+            name: "PortLeaseConfigurationTests", dependencies: ["PortLeaseConfiguration", "LeaseEngine", "PortLeaseWire"]),
+
+        // The command line: serve, check-config, leases, trace.
+        .executableTarget(
+            name: "portlease",
+            dependencies: [
+                "PortLeaseServer", "PortLeaseConfiguration", "LeaseEngine", "LeaseLog", "PortLeaseWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(name: "portleaseTests", dependencies: ["portlease"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,114 @@
+import LeaseLog
+import PortLeaseWire
+
+/// Expiry of offers, leases and decline quarantine, and rebuilding from the log.
+extension LeaseEngine {
+    /// Ends everything due at `now`: offers never requested return to the pool,
+    /// leases not renewed expire (an `expire` record each, dated at the lease's end,
+    /// and the binding is kept as the client's previous one), and declined port sets
+    /// whose quarantine is over return to the pool. Cost: O(log n) per item due.
+    public func expire(now: Int64, records: inout [LeaseRecord]) {
+        while let (_, ticket) = expiries.popDue(now) {
+            guard Int(ticket.id) < table.entries.count, table[ticket.id].generation == ticket.generation else {
+                continue
+            }
+            let entry = table[ticket.id]
+            switch entry.state {
+            case .idle:
+                continue
+            case .offered:
+                detach(ticket.id, keepAsPrevious: false)
+                counters.offerTimeouts += 1
+            case .bound:
+                records.append(record(.expire, ticket.id, entry.current, time: entry.expiry, lifetime: 0))
+                detach(ticket.id, keepAsPrevious: true)
+                counters.expirations += 1
+            }
+        }
+        while let (_, binding) = quarantine.popDue(now) {
+            releaseSlots(binding)
+            counters.quarantineEnds += 1
+        }
+    }
+
+    /// The earliest time something will be due, for a worker that sleeps until then.
+    public var nextDeadline: Int64? {
+        switch (expiries.nextDeadline, quarantine.nextDeadline) {
+        case (let a?, let b?): min(a, b)
+        case (let a?, nil): a
+        case (nil, let b?): b
+        case (nil, nil): nil
+        }
+    }
+
+    /// Applies one record from this shard's log, in log order, to rebuild the
+    /// tables and the pool bits at start-up. Call ``expire(now:records:)`` after the
+    /// last one to reclaim what ran out while the server was down.
+    ///
+    /// Declined port sets whose quarantine ended before a record's time are returned
+    /// to the pool before that record is applied, as the running engine did.
+    ///
+    /// A record whose slots another client already holds (which a consistent log
+    /// never produces) is counted in ``EngineCounters/replayConflicts`` and the
+    /// earlier holder kept. A record for an address no pool holds any more is
+    /// counted the same way and skipped.
+    public func replay(_ record: LeaseRecord) {
+        // Quarantine ends are not logged: the live engine returned every declined set
+        // due by now before any later record could name its slots again.
+        while let (_, binding) = quarantine.popDue(record.time) {
+            releaseSlots(binding)
+        }
+        guard let poolIndex = pool(containing: record.address) else {
+            counters.replayConflicts += 1
+            return
+        }
+        let binding = Binding(
+            address: record.address, psid: record.psid, psidLength: record.psidLength, pool: UInt8(poolIndex))
+        let id = table.findOrCreate(record.clientKey)
+        let holdsIt = table[id].state != .idle && table[id].current == binding
+        switch record.event {
+        case .bind, .renew:
+            let expiry = record.time + Int64(record.lifetime) * 1000
+            if !holdsIt {
+                if table[id].state != .idle { detach(id, keepAsPrevious: true) }
+                guard claim(binding) else {
+                    counters.replayConflicts += 1
+                    table.dropIfEmpty(id)
+                    return
+                }
+                table.setCurrent(id, binding, .bound, expiry: expiry)
+                let subscriber = subscriber(of: record)
+                table[id].subscriber = subscriber
+                countSubscriber(subscriber, 1)
+            } else {
+                table.setCurrent(id, binding, .bound, expiry: expiry)
+            }
+            table[id].clientAddress = record.subscriber
+            expiries.push(expiry, (id, table[id].generation))
+        case .release, .expire:
+            if holdsIt { detach(id, keepAsPrevious: true) } else { table.dropIfEmpty(id) }
+        case .decline:
+            if holdsIt {
+                detach(id, keepAsPrevious: false, keepSlots: true)
+            } else {
+                table.dropIfEmpty(id)
+                guard claim(binding) else { return }
+            }
+            quarantine.push(record.time + Int64(record.lifetime) * 1000, binding)
+        }
+    }
+
+    /// The subscriber key of a logged lease, as far as the record tells it: the
+    /// client prefix and the Remote-ID are logged; a Subscriber-ID is not, so under
+    /// that policy replayed leases count against no subscriber until renewed.
+    func subscriber(of record: LeaseRecord) -> UInt64 {
+        switch configuration.subscriberKey {
+        case .none, .subscriberID: return 0
+        case .clientPrefix:
+            return subscriber(clientAddress: record.subscriber, remoteID: nil, subscriberID: nil)
+        case .remoteID:
+            guard let remoteID = record.relay.remoteID else { return 0 }
+            return remoteID.withUnsafeBytes { subscriber(clientAddress: record.subscriber, remoteID: $0, subscriberID: nil) }
+        }
+    }
+}

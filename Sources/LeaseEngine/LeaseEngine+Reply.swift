@@ -1,0 +1,88 @@
+import PortLeaseWire
+
+/// Writing DHCPv4 replies (RFC 2131 section 4.3.1, table 3).
+extension LeaseEngine {
+    /// Writes an OFFER or ACK carrying `binding` (or, for INFORM, only options) into
+    /// `reply`. Lease time, T1 and T2 when `leaseTimes`; the pool's options the
+    /// client asked for or that are always sent; option 159 only when the client
+    /// listed it and the binding is a port set (RFC 7618 section 8).
+    func writeReply(
+        _ type: DHCPv4MessageType, _ context: RequestContext, binding: Binding?, pool: Int?, ciaddr: IPv4Address,
+        leaseTimes: Bool, reply: inout ByteWriter
+    ) -> Bool {
+        let request = context.message.header
+        var header = DHCPv4Header(
+            op: DHCPv4Header.bootReply, htype: request.htype, hlen: request.hlen, xid: request.xid,
+            flags: request.flags, ciaddr: ciaddr, yiaddr: binding?.address ?? .zero, giaddr: request.giaddr,
+            chaddr: request.chaddr)
+        header.hops = 0
+        do throws(WireError) {
+            try reply.writeDHCPv4Header(header)
+            try reply.writeDHCPv4Option(.messageType, type.rawValue)
+            try reply.writeDHCPv4Option(.serverIdentifier, configuration.serverIdentifier)
+            if let pool {
+                let policy = configuration.pools[pool]
+                if leaseTimes {
+                    try reply.writeDHCPv4Option(.leaseTime, policy.validLifetime)
+                    try reply.writeDHCPv4Option(.renewalTime, policy.effectiveRenewalTime)
+                    try reply.writeDHCPv4Option(.rebindingTime, policy.effectiveRebindingTime)
+                }
+                let requested = RequestedCodes(context.message.parameterRequestList)
+                for option in encodedOptions[pool]
+                where requested.contains(option.code) || policy.options.alwaysSend.contains(option.code) {
+                    try reply.write(bytes: option.bytes)
+                }
+            }
+            if let binding, binding.psidLength != 0, context.wantsPortParams {
+                guard let params = portParams(of: binding) else { return false }
+                try params.write(to: &reply)
+            }
+            try reply.writeDHCPv4End()
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Option 159's value for `binding` (nil only if the pool and binding disagree,
+    /// which the pool's validation rules out).
+    func portParams(of binding: Binding) -> PortParams? {
+        let offset = UInt8(pools[Int(binding.pool)].configuration.psidOffset)
+        return try? PortParams(offset: offset, psidLength: binding.psidLength, psid: binding.psid)
+    }
+
+    /// Writes a DHCPNAK: message type, server identifier, nothing else (RFC 2131 table 3).
+    func writeNak(_ context: RequestContext, reply: inout ByteWriter) -> EngineOutcome {
+        counters.naks += 1
+        guard writeReply(.nak, context, binding: nil, pool: nil, ciaddr: .zero, leaseTimes: false, reply: &reply)
+        else { return drop(.replyTooLarge) }
+        return .reply(.nak, afterCommit: false)
+    }
+}
+
+/// The option codes a parameter request list (55) names, as a 256-bit set.
+struct RequestedCodes {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    init(_ list: UnsafeRawBufferPointer) {
+        for code in list {
+            let bit = UInt64(1) << UInt64(code & 63)
+            switch code >> 6 {
+            case 0: words.0 |= bit
+            case 1: words.1 |= bit
+            case 2: words.2 |= bit
+            default: words.3 |= bit
+            }
+        }
+    }
+
+    func contains(_ code: UInt8) -> Bool {
+        let bit = UInt64(1) << UInt64(code & 63)
+        switch code >> 6 {
+        case 0: return words.0 & bit != 0
+        case 1: return words.1 & bit != 0
+        case 2: return words.2 & bit != 0
+        default: return words.3 & bit != 0
+        }
+    }
+}

@@ -1,0 +1,382 @@
+import LeaseLog
+import PortLeaseWire
+import PortSetPool
+
+/// One shard's DHCPv4-over-DHCPv6 server logic: RFC 2131 lease states, RFC 7618
+/// port-set selection, RFC 7341 transport flags, per-subscriber limits, expiry.
+///
+/// Deterministic and free of I/O: the caller passes the decoded query and the
+/// time, and gets back the reply (written into its buffer), the log records to
+/// append, and whether the reply must wait until those records are durable.
+/// One engine per shard worker, used from that worker's thread only; the port-set
+/// pools are shared by all shards (lock-free), each shard allocating from its own
+/// home partition first.
+public final class LeaseEngine {
+    public private(set) var configuration: EngineConfiguration
+    /// This shard's index: its home partition in every pool.
+    public let shard: Int
+    /// The pools, in configuration order, shared with the other shards.
+    public let pools: [PortSetPool]
+    /// Per pool: its options as ready bytes.
+    private(set) var encodedOptions: [[(code: UInt8, bytes: [UInt8])]]
+    /// Per pool: bit k set when port sets of PSID length k are offered.
+    let offeredLengths: [UInt32]
+    /// Address ranges of every pool, for finding the pool of an address.
+    let ranges: [(range: ClosedRange<UInt32>, pool: Int)]
+
+    var table = LeaseTable()
+    /// Offer and lease deadlines: (lease id, generation).
+    var expiries = ExpiryQueue<(id: UInt32, generation: UInt32)>()
+    /// Declined bindings held out of their pool until the deadline.
+    var quarantine = ExpiryQueue<Binding>()
+    /// Current bindings per subscriber (RFC 7618 section 10).
+    var subscriberCounts: [UInt64: Int32] = [:]
+    public internal(set) var counters = EngineCounters()
+
+    /// Builds the shared pools for `configuration`, with one home partition per shard.
+    public static func makePools(for configuration: EngineConfiguration, shards: Int) throws(EngineError) -> [PortSetPool] {
+        guard configuration.pools.count <= 255 else { throw .tooManyPools(configuration.pools.count) }
+        var pools: [PortSetPool] = []
+        for policy in configuration.pools {
+            if case .shared(let shared) = policy.kind,
+                !(shared.minimumPSIDLength...shared.maximumPSIDLength).contains(shared.defaultPSIDLength)
+            {
+                throw .invalidDefaultPSIDLength(name: policy.name, length: shared.defaultPSIDLength)
+            }
+            pools.append(try makePool(policy, partitions: shards))
+        }
+        return pools
+    }
+
+    /// The pool of `policy` with one home partition per shard, or as many as it can
+    /// be split into: a pool smaller than a few words per shard (16 full addresses
+    /// for 2 shards, say) gets fewer partitions, and shards share them (shard `i`
+    /// starts its search in partition `i % count`; stealing keeps it correct).
+    static func makePool(_ policy: PoolPolicy, partitions: Int) throws(EngineError) -> PortSetPool {
+        var count = max(partitions, 1)
+        while true {
+            do throws(PoolError) {
+                return try PortSetPool(policy.poolConfiguration(partitions: count))
+            } catch {
+                guard case .invalidPartitionCount = error, count > 1 else { throw .invalidPool(name: policy.name, error) }
+                count -= 1
+            }
+        }
+    }
+
+    /// An engine for shard `shard` over `pools` (from ``makePools(for:shards:)``).
+    public init(configuration: EngineConfiguration, pools: [PortSetPool], shard: Int) throws(EngineError) {
+        guard pools.count == configuration.pools.count else {
+            throw .poolMismatch(expected: configuration.pools.count, got: pools.count)
+        }
+        guard shard >= 0 else { throw .invalidShard(shard) }
+        self.configuration = configuration
+        self.shard = shard
+        self.pools = pools
+        encodedOptions = configuration.pools.map { $0.options.encoded() }
+        offeredLengths = pools.map { pool in pool.offeredLengths.reduce(0) { $0 | 1 << UInt32($1) } }
+        ranges = configuration.pools.enumerated().flatMap { index, policy in
+            policy.addressRanges.map { (range: $0.lowerBound.value...$0.upperBound.value, pool: index) }
+        }
+    }
+
+    /// Applies `new` in place: options, lifetimes, timers, matching, limits and the
+    /// server identifier may change. The pools' structure (names, kinds, PSID
+    /// parameters, address ranges) must not: the bitmaps and every lease depend on
+    /// it, so such a change needs a restart (``EngineError/poolStructureChanged(_:)``).
+    public func reconfigure(_ new: EngineConfiguration) throws(EngineError) {
+        guard new.pools.count == configuration.pools.count else {
+            throw .poolStructureChanged("the number of pools changes from \(configuration.pools.count) to \(new.pools.count)")
+        }
+        for (old, candidate) in zip(configuration.pools, new.pools) where !old.hasSameStructure(as: candidate) {
+            throw .poolStructureChanged("pool \(old.name) changes its name, kind, PSID parameters or address ranges")
+        }
+        configuration = new
+        encodedOptions = new.pools.map { $0.options.encoded() }
+    }
+
+    /// Builds one engine per shard over freshly built shared pools.
+    public static func makeShards(_ configuration: EngineConfiguration, count: Int) throws(EngineError) -> [LeaseEngine] {
+        let pools = try makePools(for: configuration, shards: count)
+        var engines: [LeaseEngine] = []
+        for shard in 0..<count { engines.append(try LeaseEngine(configuration: configuration, pools: pools, shard: shard)) }
+        return engines
+    }
+
+    // MARK: - The entry point
+
+    /// Decides what to do with `query` at `now` (milliseconds since the Unix epoch).
+    ///
+    /// Writes the DHCPv4 reply (the body of option 87) into `reply` when there is
+    /// one, and appends to `records` the log records of every lease change. Expiry
+    /// of due leases is not done here: call ``expire(now:records:)`` once per batch.
+    public func handle(
+        _ query: EngineQuery, now: Int64, reply: inout ByteWriter, records: inout [LeaseRecord]
+    ) -> EngineOutcome {
+        let message = query.message
+        guard message.header.op == DHCPv4Header.bootRequest else { return drop(.notBootRequest) }
+        guard let type = message.messageType else { return drop(.noMessageType) }
+        guard let key = message.clientKey else { return drop(.noClientIdentity) }
+        var context = RequestContext(query: query, key: key, now: now)
+        switch type {
+        case .discover: return discover(&context, reply: &reply, records: &records)
+        case .request: return request(&context, reply: &reply, records: &records)
+        case .release: return release(&context, records: &records)
+        case .decline: return decline(&context, records: &records)
+        case .inform: return inform(&context, reply: &reply)
+        default: return drop(.unexpectedMessageType)
+        }
+    }
+
+    /// What one query is about, worked out once.
+    struct RequestContext {
+        let query: EngineQuery
+        let key: ClientKey
+        let now: Int64
+        /// Whether option 55 lists 159: the client supports shared addresses.
+        let wantsPortParams: Bool
+
+        init(query: EngineQuery, key: ClientKey, now: Int64) {
+            self.query = query
+            self.key = key
+            self.now = now
+            wantsPortParams = query.message.requests(.portParams)
+        }
+
+        var message: DHCPv4MessageView { query.message }
+    }
+
+    func drop(_ reason: DropReason) -> EngineOutcome {
+        counters.drops[Int(reason.rawValue)] += 1
+        return .dropped(reason)
+    }
+
+    // MARK: - Pools
+
+    /// True when pool `index` serves this client: its match criteria accept the
+    /// query, and its kind suits the client (RFC 7618 8.1: shared pools only for
+    /// clients asking for 159; full pools for the others, or for everyone when told).
+    func isEligible(_ index: Int, _ context: RequestContext) -> Bool {
+        let policy = configuration.pools[index]
+        switch policy.kind {
+        case .shared: guard context.wantsPortParams else { return false }
+        case .full(let servePortParamsClients): guard !context.wantsPortParams || servePortParamsClients else { return false }
+        }
+        return matches(policy.match, context.query)
+    }
+
+    func matches(_ match: PoolPolicy.Match, _ query: EngineQuery) -> Bool {
+        if match.isDefault { return true }
+        for prefix in match.clientPrefixes where prefix.contains(query.clientAddress) { return true }
+        if let link = query.linkAddress {
+            for prefix in match.linkPrefixes where prefix.contains(link) { return true }
+        }
+        if let interfaceID = query.interfaceID {
+            for candidate in match.interfaceIDs where candidate.elementsEqual(interfaceID) { return true }
+        }
+        if let interface = query.interface {
+            for candidate in match.interfaces where candidate == interface { return true }
+        }
+        return false
+    }
+
+    /// Why no pool serves this client: the reason RFC 7618 8.1 names when only
+    /// shared pools would have matched a client that did not ask for 159.
+    func noPoolReason(_ context: RequestContext) -> DropReason {
+        if !context.wantsPortParams {
+            for (index, policy) in configuration.pools.enumerated()
+            where policy.isShared && matches(policy.match, context.query) {
+                _ = index
+                return .sharedPoolsOnly
+            }
+        }
+        return .noPoolForClient
+    }
+
+    /// The pool whose ranges hold `address`, if any.
+    func pool(containing address: IPv4Address) -> Int? {
+        for entry in ranges where entry.range.contains(address.value) { return entry.pool }
+        return nil
+    }
+
+    /// The PSID length to allocate in pool `index`: the client's hint (option 159
+    /// with a non-zero PSID-len, RFC 7618 section 6 step 2) kept within the pool's
+    /// minimum...maximum, else the pool's default; 0 for a full pool.
+    func psidLength(for index: Int, _ context: RequestContext) -> Int {
+        guard case .shared(let shared) = configuration.pools[index].kind else { return 0 }
+        var length = shared.defaultPSIDLength
+        if let hint = context.message.portParams, hint.psidLength != 0 {
+            length = min(max(Int(hint.psidLength), shared.minimumPSIDLength), shared.maximumPSIDLength)
+        }
+        return offeredLengths[index] & 1 << UInt32(length) != 0 ? length : shared.defaultPSIDLength
+    }
+
+    /// The subscriber key of this query under the configured policy; 0 when none applies.
+    func subscriber(of query: EngineQuery) -> UInt64 {
+        subscriber(clientAddress: query.clientAddress, remoteID: query.remoteID, subscriberID: query.subscriberID)
+    }
+
+    /// The subscriber key: a 64-bit hash of the Remote-ID, the Subscriber-ID or the
+    /// client's prefix, per the configured policy; 0 when the policy is off or the
+    /// query lacks what it names. Two sites colliding on 64 bits would share a limit;
+    /// at ten million sites the odds are about one in a million.
+    func subscriber(
+        clientAddress: IPv6Address, remoteID: UnsafeRawBufferPointer?, subscriberID: UnsafeRawBufferPointer?
+    ) -> UInt64 {
+        switch configuration.subscriberKey {
+        case .none: return 0
+        case .remoteID: return remoteID.map { Self.hash(kind: 1, $0) } ?? 0
+        case .subscriberID: return subscriberID.map { Self.hash(kind: 2, $0) } ?? 0
+        case .clientPrefix(let length):
+            let prefix = IPv6Prefix.mask(clientAddress, length)
+            var hash = Self.mix(0xCBF2_9CE4_8422_2325, 3)
+            hash = Self.mix(hash, prefix.high)
+            hash = Self.mix(hash, prefix.low)
+            return hash == 0 ? 1 : hash
+        }
+    }
+
+    private static func hash(kind: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash = mix(0xCBF2_9CE4_8422_2325, kind)
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return hash == 0 ? 1 : hash
+    }
+
+    private static func mix(_ hash: UInt64, _ value: UInt64) -> UInt64 {
+        var hash = hash
+        for shift in stride(from: 0, to: 64, by: 8) { hash = (hash ^ (value >> UInt64(shift) & 0xFF)) &* 0x100_0000_01B3 }
+        return hash
+    }
+
+    /// True when the subscriber may take one more binding.
+    func subscriberHasRoom(_ subscriber: UInt64) -> Bool {
+        guard subscriber != 0, let limit = configuration.leasesPerSubscriber else { return true }
+        return Int(subscriberCounts[subscriber] ?? 0) < limit
+    }
+
+    func countSubscriber(_ subscriber: UInt64, _ delta: Int32) {
+        guard subscriber != 0 else { return }
+        let count = (subscriberCounts[subscriber] ?? 0) + delta
+        subscriberCounts[subscriber] = count > 0 ? count : nil
+    }
+
+    // MARK: - Binding changes
+
+    /// Makes `binding` (whose slots the caller already holds in the pool) the
+    /// client's current binding in `state` until `expiry`.
+    func attach(
+        _ id: UInt32, _ binding: Binding, _ state: LeaseEntry.State, expiry: Int64, _ context: RequestContext
+    ) {
+        let wasIdle = table[id].state == .idle
+        if !wasIdle && table[id].current != binding {
+            releaseSlots(table[id].current)
+        }
+        table.setCurrent(id, binding, state, expiry: expiry)
+        if wasIdle {
+            let subscriber = subscriber(of: context.query)
+            table[id].subscriber = subscriber
+            countSubscriber(subscriber, 1)
+        }
+        table[id].clientAddress = context.query.clientAddress
+        expiries.push(expiry, (id, table[id].generation))
+    }
+
+    /// Ends the client's current binding, returning its slots to the pool unless
+    /// `keepSlots` (decline quarantine).
+    func detach(_ id: UInt32, keepAsPrevious: Bool, keepSlots: Bool = false) {
+        let entry = table[id]
+        guard entry.state != .idle else { return }
+        if !keepSlots { releaseSlots(entry.current) }
+        countSubscriber(entry.subscriber, -1)
+        table.clearCurrent(id, keepAsPrevious: keepAsPrevious)
+    }
+
+    func releaseSlots(_ binding: Binding) {
+        do throws(PoolError) {
+            try pools[Int(binding.pool)].release(binding.portSet)
+        } catch {
+            // The table and the pool disagree; the table is the owner of record, so
+            // this is counted rather than trapped on.
+            counters.replayConflicts += 1
+        }
+    }
+
+    /// Takes exactly `binding`'s slots if they are free.
+    func claim(_ binding: Binding) -> Bool {
+        (try? pools[Int(binding.pool)].claim(binding.portSet)) ?? false
+    }
+
+    /// The lease record for `binding` of entry `id`.
+    func record(
+        _ event: LeaseRecord.Event, _ id: UInt32, _ binding: Binding, time: Int64, lifetime: UInt32,
+        relay: RelayIdentity = .none
+    ) -> LeaseRecord {
+        let entry = table[id]
+        return LeaseRecord(
+            event: event, time: time, clientKey: entry.key, subscriber: entry.clientAddress, relay: relay,
+            address: binding.address, psid: binding.psid, psidLength: binding.psidLength,
+            psidOffset: UInt8(pools[Int(binding.pool)].configuration.psidOffset), lifetime: lifetime)
+    }
+
+    /// The relay identity of `query`, as the log records it.
+    func relayIdentity(_ query: EngineQuery) -> RelayIdentity {
+        guard query.linkAddress != nil || query.interfaceID != nil || query.remoteID != nil else { return .none }
+        return RelayIdentity(
+            linkAddress: query.linkAddress, interfaceID: query.interfaceID.map { Array($0.prefix(255)) },
+            remoteID: query.remoteID.map { Array($0.prefix(255)) })
+    }
+
+    // MARK: - Introspection (tests, the CLI, metrics)
+
+    /// A client's state as the engine sees it.
+    public struct LeaseState: Hashable, Sendable {
+        public enum Kind: Hashable, Sendable { case offered, bound }
+        public var kind: Kind
+        public var binding: Binding
+        /// Milliseconds since the epoch.
+        public var expiry: Int64
+        public var previous: Binding?
+    }
+
+    /// The current lease or offer of `key`, if any.
+    public func lease(of key: ClientKey) -> LeaseState? {
+        guard let id = table.find(key) else { return nil }
+        let entry = table[id]
+        let previous = entry.hasPrevious ? entry.previous : nil
+        switch entry.state {
+        case .idle: return nil
+        case .offered: return LeaseState(kind: .offered, binding: entry.current, expiry: entry.expiry, previous: previous)
+        case .bound: return LeaseState(kind: .bound, binding: entry.current, expiry: entry.expiry, previous: previous)
+        }
+    }
+
+    /// The previous (released or expired) binding remembered for `key`.
+    public func previousBinding(of key: ClientKey) -> Binding? {
+        guard let id = table.find(key), table[id].hasPrevious else { return nil }
+        return table[id].previous
+    }
+
+    /// The client currently holding exactly `binding`.
+    public func holder(of binding: Binding) -> ClientKey? {
+        table.holder(of: binding).map { table[$0].key }
+    }
+
+    /// Every current binding: (client, binding, bound or offered, expiry).
+    public func currentBindings() -> [(key: ClientKey, state: LeaseState)] {
+        table.entries.indices.compactMap { index in
+            let entry = table.entries[index]
+            guard entry.state != .idle, table.find(entry.key) == UInt32(index) else { return nil }
+            return (entry.key, lease(of: entry.key)!)
+        }
+    }
+
+    /// Current bindings held by `subscriber`'s key value (tests of the limit).
+    public func activeCount(subscriberOf query: EngineQuery) -> Int {
+        Int(subscriberCounts[subscriber(of: query)] ?? 0)
+    }
+
+    /// Reserves table room for `count` clients.
+    public func reserveCapacity(_ count: Int) {
+        table.reserveCapacity(count)
+    }
+}

@@ -1,0 +1,108 @@
+import PortLeaseWire
+
+/// The receive path's first look at a datagram, without allocating: unwrap the
+/// relays, answer an Information-Request with option 88 on the spot, and send a
+/// DHCPV4-QUERY to the shard that owns its client (by the stable hash of option 61
+/// or htype+chaddr). Everything else is dropped and counted by reason.
+public final class Classifier: @unchecked Sendable {
+    /// What to do with a datagram.
+    public enum Decision: Hashable, Sendable {
+        /// Queue it for shard `shard`.
+        case query(shard: Int)
+        /// A reply was written into the caller's writer: send it back.
+        case answered
+        /// Drop it (already counted).
+        case dropped(DatagramDropReason)
+    }
+
+    public let shardCount: Int
+    /// Our DHCPv6 Server Identifier (option 2).
+    public let serverDUID: [UInt8]
+    /// Option 88's contents: the 4o6 server addresses clients should unicast to.
+    public let serverAddresses: [IPv6Address]
+
+    /// `serverDUID` copied once into memory of our own, so writing it needs no
+    /// closure over the array (whose rethrowing API would lose the typed error).
+    private let duid: UnsafeMutableRawBufferPointer
+
+    public init(shardCount: Int, serverDUID: [UInt8], serverAddresses: [IPv6Address]) {
+        precondition(shardCount > 0, "at least one shard")
+        self.shardCount = shardCount
+        self.serverDUID = serverDUID
+        self.serverAddresses = serverAddresses
+        duid = .allocate(byteCount: serverDUID.count, alignment: 1)
+        duid.copyBytes(from: serverDUID)
+    }
+
+    deinit {
+        duid.deallocate()
+    }
+
+    /// Decides what to do with `payload`; for ``Decision/answered`` the reply is in `reply`.
+    public func classify(_ payload: UnsafeRawBufferPointer, reply: inout ByteWriter, counters: ServerCounters) -> Decision {
+        let packet: DHCPv6Packet
+        do throws(WireError) {
+            packet = try DHCPv6Packet(parsing: payload)
+        } catch {
+            counters.countDrop(.malformedDHCPv6)
+            return .dropped(.malformedDHCPv6)
+        }
+        counters.countReceived(type: packet.message.type.rawValue)
+        switch packet.message.type {
+        case .dhcpv4Query:
+            return route(packet, counters)
+        case .informationRequest:
+            return answer(packet, reply: &reply, counters: counters)
+        default:
+            counters.countDrop(.unsupportedMessageType)
+            return .dropped(.unsupportedMessageType)
+        }
+    }
+
+    private func route(_ packet: DHCPv6Packet, _ counters: ServerCounters) -> Decision {
+        let message: DHCPv4MessageView
+        do throws(WireError) {
+            let query = try DHCPv4QueryView(packet.message)
+            do throws(WireError) {
+                message = try DHCPv4MessageView(parsing: query.dhcpv4Message)
+            } catch {
+                counters.countDrop(.malformedDHCPv4)
+                return .dropped(.malformedDHCPv4)
+            }
+        } catch {
+            counters.countDrop(.malformedDHCPv6)
+            return .dropped(.malformedDHCPv6)
+        }
+        // A message without any identity still goes to a shard, whose engine counts it.
+        let hash = message.clientKeyHash ?? 0
+        return .query(shard: Int(hash % UInt64(shardCount)))
+    }
+
+    /// Information-Request -> Reply with option 88 (RFC 7341 section 5), wrapped in
+    /// the mirrored Relay-reply chain when it was relayed.
+    private func answer(_ packet: DHCPv6Packet, reply: inout ByteWriter, counters: ServerCounters) -> Decision {
+        let request: InformationRequestView
+        do throws(WireError) {
+            request = try InformationRequestView(packet.message)
+        } catch {
+            counters.countDrop(.malformedDHCPv6)
+            return .dropped(.malformedDHCPv6)
+        }
+        if let serverID = request.serverIdentifier, !serverID.elementsEqual(serverDUID) {
+            counters.countDrop(.otherServer)
+            return .dropped(.otherServer)
+        }
+        do throws(WireError) {
+            try reply.writeRelayReplies(mirroring: packet.relays) { (inner) throws(WireError) in
+                try inner.writeInformationReply(
+                    transactionID: request.message.transactionID, serverDUID: UnsafeRawBufferPointer(duid),
+                    clientIdentifier: request.clientIdentifier, serverAddresses: serverAddresses)
+            }
+        } catch {
+            counters.countDrop(.replyFailed)
+            return .dropped(.replyFailed)
+        }
+        counters.informationReplies.add(1, ordering: .relaxed)
+        return .answered
+    }
+}

@@ -1,0 +1,114 @@
+import LeaseEngine
+import PortSetPool
+
+/// Renders the server's counters in the Prometheus text exposition format (0.0.4).
+///
+/// Everything read here is an atomic or a published snapshot, so rendering from
+/// the metrics thread never races the workers.
+public struct MetricsRenderer: Sendable {
+    public let counters: ServerCounters
+    public let shards: [ShardStatistics]
+    public let queues: [ShardQueue]
+    public let pools: [(name: String, pool: PortSetPool)]
+    /// Extra samples from the transport (e.g. truncated datagrams), as (name, help, value).
+    public let extra: @Sendable () -> [(name: String, help: String, value: Int)]
+
+    public init(
+        counters: ServerCounters, shards: [ShardStatistics], queues: [ShardQueue],
+        pools: [(name: String, pool: PortSetPool)],
+        extra: @escaping @Sendable () -> [(name: String, help: String, value: Int)] = { [] }
+    ) {
+        self.counters = counters
+        self.shards = shards
+        self.queues = queues
+        self.pools = pools
+        self.extra = extra
+    }
+
+    public func render() -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        func sample(_ name: String, _ labels: [(String, String)], _ value: Int) {
+            let rendered = labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\($0.1)\"" }.joined(separator: ",") + "}"
+            out += "\(name)\(rendered) \(value)\n"
+        }
+
+        family("portlease_datagrams_received_total", "counter", "Datagrams received, by innermost DHCPv6 message type.")
+        for (type, count) in counters.receivedByType() { sample("portlease_datagrams_received_total", [("type", type)], count) }
+        family("portlease_datagrams_dropped_total", "counter", "Datagrams dropped before the engine, by reason.")
+        for reason in DatagramDropReason.allCases {
+            var count = counters.drops(reason)
+            if reason == .queueFull { count += queues.reduce(0) { $0 + $1.drops } }
+            sample("portlease_datagrams_dropped_total", [("reason", reason.description)], count)
+        }
+        family("portlease_information_replies_total", "counter", "Information-Requests answered with option 88.")
+        sample("portlease_information_replies_total", [], counters.informationReplies.load(ordering: .relaxed))
+
+        let messages: [(String, ShardStatistics.Field)] = [
+            ("offer", .offers), ("ack", .acks), ("nak", .naks), ("inform-ack", .informs),
+        ]
+        family("portlease_replies_total", "counter", "DHCPv4 replies sent, by type.")
+        for (name, field) in messages { sample("portlease_replies_total", [("type", name)], total(field)) }
+        family("portlease_lease_events_total", "counter", "Lease changes, by event.")
+        let events: [(String, ShardStatistics.Field)] = [
+            ("release", .releases), ("decline", .declines), ("expire", .expirations),
+            ("offer-timeout", .offerTimeouts), ("quarantine-end", .quarantineEnds),
+        ]
+        for (name, field) in events { sample("portlease_lease_events_total", [("event", name)], total(field)) }
+        family("portlease_engine_dropped_total", "counter", "Queries the engine answered with silence, by reason.")
+        for reason in DropReason.allCases {
+            sample(
+                "portlease_engine_dropped_total", [("reason", reason.description)],
+                shards.reduce(0) { $0 + $1.engineDrops(reason) })
+        }
+
+        family("portlease_port_sets", "gauge", "Port sets per pool and PSID length, by state (free or used).")
+        for (name, pool) in pools {
+            for length in pool.offeredLengths {
+                let free = (try? pool.freePortSets(psidLength: length)) ?? 0
+                let used = (try? pool.usedPortSets(psidLength: length)) ?? 0
+                sample("portlease_port_sets", [("pool", name), ("psid_length", "\(length)"), ("state", "free")], free)
+                sample("portlease_port_sets", [("pool", name), ("psid_length", "\(length)"), ("state", "used")], used)
+            }
+        }
+
+        family("portlease_queue_depth", "gauge", "Datagrams waiting in each shard's queue.")
+        for (index, queue) in queues.enumerated() { sample("portlease_queue_depth", [("shard", "\(index)")], queue.depth) }
+
+        family("portlease_log_commit_seconds", "histogram", "Lease log group commit latency (write + fdatasync).")
+        for (index, shard) in shards.enumerated() {
+            for (bucket, bound) in ShardStatistics.commitBuckets.enumerated() {
+                sample(
+                    "portlease_log_commit_seconds_bucket", [("shard", "\(index)"), ("le", seconds(bound))],
+                    shard.commitHistogram[bucket])
+            }
+            sample(
+                "portlease_log_commit_seconds_bucket", [("shard", "\(index)"), ("le", "+Inf")],
+                shard.commitHistogram[ShardStatistics.commitBuckets.count])
+            out += "portlease_log_commit_seconds_sum{shard=\"\(index)\"} \(seconds(shard[.commitMicrosecondsTotal]))\n"
+            sample("portlease_log_commit_seconds_count", [("shard", "\(index)")], shard[.commits])
+        }
+        family("portlease_log_commit_failures_total", "counter", "Group commits that failed; their grants were not sent.")
+        sample("portlease_log_commit_failures_total", [], total(.commitFailures))
+        family("portlease_log_records_total", "counter", "Lease records made durable.")
+        sample("portlease_log_records_total", [], total(.recordsCommitted))
+
+        for item in extra() {
+            family(item.name, "counter", item.help)
+            sample(item.name, [], item.value)
+        }
+        return out
+    }
+
+    private func total(_ field: ShardStatistics.Field) -> Int {
+        shards.reduce(0) { $0 + $1[field] }
+    }
+
+    private func seconds(_ microseconds: Int) -> String {
+        let whole = microseconds / 1_000_000
+        let fraction = String(microseconds % 1_000_000)
+        return "\(whole)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+    }
+}

@@ -1,0 +1,58 @@
+import LeaseEngine
+
+/// One shard's numbers for the metrics endpoint, published by its worker after
+/// every batch (atomic stores, no allocation) and read from any thread.
+public final class ShardStatistics: Sendable {
+    /// Upper bounds of the commit-latency histogram buckets, microseconds.
+    public static let commitBuckets: [Int] = [50, 100, 250, 500, 1000, 2500, 5000, 10_000, 50_000, 100_000]
+
+    /// The counters kept per shard.
+    public enum Field: Int, CaseIterable, Sendable {
+        case offers, acks, naks, informs, releases, declines, expirations, offerTimeouts, quarantineEnds
+        case replayConflicts, batches, commits, commitMicrosecondsTotal, commitFailures, recordsCommitted
+        case repliesDroppedAfterFailedCommit
+    }
+
+    let fields = AtomicCounters(count: Field.allCases.count)
+    let engineDrops = AtomicCounters(count: DropReason.allCases.count)
+    /// Cumulative bucket counts (Prometheus style): `commitBuckets.count` + the +Inf bucket.
+    let commitHistogram = AtomicCounters(count: ShardStatistics.commitBuckets.count + 1)
+
+    public init() {}
+
+    func publish(_ counters: EngineCounters) {
+        fields.store(Field.offers.rawValue, counters.offers)
+        fields.store(Field.acks.rawValue, counters.acks)
+        fields.store(Field.naks.rawValue, counters.naks)
+        fields.store(Field.informs.rawValue, counters.informs)
+        fields.store(Field.releases.rawValue, counters.releases)
+        fields.store(Field.declines.rawValue, counters.declines)
+        fields.store(Field.expirations.rawValue, counters.expirations)
+        fields.store(Field.offerTimeouts.rawValue, counters.offerTimeouts)
+        fields.store(Field.quarantineEnds.rawValue, counters.quarantineEnds)
+        fields.store(Field.replayConflicts.rawValue, counters.replayConflicts)
+        for reason in DropReason.allCases { engineDrops.store(Int(reason.rawValue), counters.dropped(reason)) }
+    }
+
+    func recordCommit(microseconds: Int, records: Int) {
+        fields.add(Field.commits.rawValue)
+        fields.add(Field.commitMicrosecondsTotal.rawValue, microseconds)
+        fields.add(Field.recordsCommitted.rawValue, records)
+        for (index, bound) in Self.commitBuckets.enumerated() where microseconds <= bound {
+            commitHistogram.add(index)
+        }
+        commitHistogram.add(Self.commitBuckets.count)
+    }
+
+    /// The value of one field.
+    public subscript(field: Field) -> Int { fields[field.rawValue] }
+
+    /// Engine drops for `reason`.
+    public func engineDrops(_ reason: DropReason) -> Int { engineDrops[Int(reason.rawValue)] }
+
+    public var offers: Int { self[.offers] }
+    public var acks: Int { self[.acks] }
+    public var naks: Int { self[.naks] }
+    public var releases: Int { self[.releases] }
+    public var commits: Int { self[.commits] }
+}

@@ -1,0 +1,106 @@
+import CURing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One io_uring instance at a stable heap address, set up with the best flags the kernel takes.
+///
+/// First choice: `SINGLE_ISSUER | DEFER_TASKRUN` (Linux 6.1; completion work runs only when the
+/// owning thread waits, so there is no cross-thread wake-up per datagram) together with
+/// `R_DISABLED`, so the ring can be created on one thread and then owned by the thread that
+/// calls `enableIfNeeded()` first (the kernel makes that thread the single issuer). On `EINVAL`
+/// it falls back to `COOP_TASKRUN`, then to no flags. `SUBMIT_ALL` keeps a batch going past
+/// one bad SQE. Used by one thread at a time; the owner class documents which.
+final class IORing {
+    /// The liburing ring; the kernel reads and writes its mapped queues.
+    let ring: UnsafeMutablePointer<io_uring>
+    /// Whether the ring runs with `SINGLE_ISSUER | DEFER_TASKRUN`.
+    let defersTaskRun: Bool
+    /// Room for one `peek_batch_cqe` of the whole completion queue.
+    let completions: UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>
+    /// The completion queue's size.
+    let completionCapacity: Int
+    private var enabled: Bool
+    private var closed = false
+
+    /// Creates a ring of `entries` submission entries and `completionEntries` completion
+    /// entries (at least twice `entries`).
+    init(entries: UInt32, completionEntries: UInt32) throws(TransportError) {
+        let ring = UnsafeMutablePointer<io_uring>.allocate(capacity: 1)
+        ring.initialize(to: io_uring())
+        let cqSize = max(completionEntries, entries * 2)
+        let attempts: [(flags: UInt32, defers: Bool)] = [
+            (
+                IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN
+                    | IORING_SETUP_R_DISABLED, true
+            ),
+            (IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN, false),
+            (0, false),
+        ]
+        var result: Int32 = -EINVAL
+        var defers = false
+        for attempt in attempts {
+            var params = io_uring_params()
+            params.flags = attempt.flags | IORING_SETUP_CQSIZE
+            params.cq_entries = cqSize
+            result = SystemCalls.ioUringSetup(entries: entries, ring: ring, params: &params)
+            if result == 0 {
+                defers = attempt.defers
+                break
+            }
+            if result != -EINVAL { break }
+        }
+        guard result == 0 else {
+            ring.deallocate()
+            throw IORingSupport.setupError(errno: -result)
+        }
+        self.ring = ring
+        self.defersTaskRun = defers
+        self.enabled = !defers
+        self.completionCapacity = Int(ring.pointee.cq.ring_entries)
+        self.completions = .allocate(capacity: completionCapacity)
+        self.completions.initialize(repeating: nil, count: completionCapacity)
+    }
+
+    /// Enables the ring on its first use; the calling thread becomes its only submitter.
+    func enableIfNeeded() throws(TransportError) {
+        guard !enabled else { return }
+        try SystemCalls.enableRing(ring)
+        enabled = true
+    }
+
+    /// A free submission entry, submitting what is queued to make room if the queue is full.
+    func nextSubmission() throws(TransportError) -> UnsafeMutablePointer<io_uring_sqe> {
+        if let entry = io_uring_get_sqe(ring) { return entry }
+        _ = try SystemCalls.submitAndWait(ring, count: 0)
+        guard let entry = io_uring_get_sqe(ring) else {
+            throw .systemCall("io_uring_get_sqe (submission queue full)", errno: EBUSY)
+        }
+        return entry
+    }
+
+    /// Fills `completions` with the ready completions; returns how many (then `advance`).
+    func peekBatch() -> Int {
+        Int(io_uring_peek_batch_cqe(ring, completions, UInt32(completionCapacity)))
+    }
+
+    /// Marks `count` completions from `peekBatch` as consumed.
+    func advance(_ count: Int) {
+        io_uring_cq_advance(ring, UInt32(count))
+    }
+
+    /// Tears the ring down (cancelling every request in flight); after this the kernel no
+    /// longer reads or writes any memory the requests named. Idempotent; deinit calls it.
+    func close() {
+        guard !closed else { return }
+        closed = true
+        SystemCalls.ioUringTeardown(ring)
+    }
+
+    deinit {
+        close()
+        ring.deallocate()
+        completions.deallocate()
+    }
+}

@@ -1,0 +1,59 @@
+import CURing
+import PortLeaseWire
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One bound IPv6 UDP socket, set up for a DHCPv6 server.
+///
+/// Options: `IPV6_V6ONLY` (no IPv4-mapped traffic), `SO_REUSEADDR` (restart without waiting),
+/// `IPV6_RECVPKTINFO` (each datagram says which address and interface it came to, so the reply
+/// leaves from there), non-blocking (io_uring never parks a thread on it). With
+/// `multicastInterfaces`, joins `ff02::1:2` (All_DHCP_Relay_Agents_and_Servers) on each.
+///
+/// The descriptor is owned by this object: `close()` (idempotent) or deinit releases it.
+/// A `ReceiveLoop` or `SendRing` using the socket must not outlive it.
+public final class UDPSocket: Sendable {
+    /// The socket's descriptor (-1 is never stored; after `close()` it is a stale number).
+    public let fileDescriptor: Int32
+    /// The bound address, with the real port when port 0 was asked for (`getsockname`).
+    public let localAddress: SocketAddress6
+    private let closed = Atomic<Bool>(false)
+
+    /// Opens, configures and binds the socket, then joins `ff02::1:2` on each interface named.
+    /// Throws `.systemCall` naming the failed step ("bind [::]:547", ...) or `.unknownInterface`.
+    public init(bind address: IPv6Address, port: UInt16, multicastInterfaces: [String] = []) throws(TransportError) {
+        let fd = try SystemCalls.udpSocket()
+        do {
+            let ipv6 = Int32(IPPROTO_IPV6)
+            try SystemCalls.setOption(fd, level: ipv6, option: CURING_IPV6_V6ONLY, value: 1, name: "IPV6_V6ONLY")
+            try SystemCalls.setOption(fd, level: SOL_SOCKET, option: SO_REUSEADDR, value: 1, name: "SO_REUSEADDR")
+            try SystemCalls.setOption(
+                fd, level: ipv6, option: CURING_IPV6_RECVPKTINFO, value: 1, name: "IPV6_RECVPKTINFO")
+            try SystemCalls.bind(fd, to: SocketAddress6(address: address, port: port))
+            for name in multicastInterfaces {
+                let index = try SystemCalls.interfaceIndex(name)
+                try SystemCalls.joinGroup(
+                    fd, group: .allDHCPRelayAgentsAndServers, interfaceIndex: index, interfaceName: name)
+            }
+            localAddress = try SystemCalls.localAddress(of: fd)
+        } catch {
+            SystemCalls.close(fd)
+            throw error
+        }
+        fileDescriptor = fd
+    }
+
+    /// Closes the descriptor; later calls do nothing.
+    public func close() {
+        if !closed.exchange(true, ordering: .acquiringAndReleasing) {
+            SystemCalls.close(fileDescriptor)
+        }
+    }
+
+    deinit {
+        close()
+    }
+}

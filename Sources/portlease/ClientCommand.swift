@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import PortLeaseWire
+
+/// `portlease client`: a minimal DHCPv4-over-DHCPv6 client for checking a server
+/// by hand: Information-Request (option 88), then DISCOVER/OFFER/REQUEST/ACK, and
+/// the lease printed. Not a CPE: it configures nothing.
+struct ClientCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "client",
+        abstract: "Obtain a lease from a PortLease (or any 4o6) server, for testing.",
+        discussion: """
+            Example (against the quick-start server):
+              portlease client --server ::1 --port 10547
+              portlease client --server ::1 --port 10547 --full --release
+            """
+    )
+
+    @Option(help: "The server's IPv6 address.")
+    var server: String = "::1"
+
+    @Option(help: "The server's UDP port.")
+    var port: UInt16 = 547
+
+    @Option(help: "A number that makes this client's identity (option 61) distinct.")
+    var id: UInt32 = 1
+
+    @Flag(help: "Ask for a full address: do not list option 159.")
+    var full = false
+
+    @Option(help: "Hint a PSID length (port-set size) in option 159.")
+    var psidLength: UInt8?
+
+    @Flag(help: "Release the lease after obtaining it.")
+    var release = false
+
+    func run() throws {
+        guard let serverAddress = IPv6Address(server) else { throw ValidationError("--server: not an IPv6 address") }
+        let socket = try TestSocket(server: serverAddress, port: port)
+        let information = DHCPv6Message(
+            type: .informationRequest, transactionID: 0x4F36,
+            options: [.init(.clientIdentifier, [0, 4] + identity.suffix(16)), .init(.optionRequest, [0, 88])])
+        if let reply = try socket.exchange(information.encoded()) {
+            try reply.withUnsafeBytes { raw in
+                let message = try DHCPv6MessageView(parsing: raw)
+                if let list = message.options.first(.dhcp4o6ServerAddresses) {
+                    let servers = try DHCP4o6ServerAddresses(validating: list).map(\.description)
+                    print("option 88 (4o6 servers): \(servers.isEmpty ? "empty: use ff02::1:2" : servers.joined(separator: ", "))")
+                }
+            }
+        }
+        let offer = try exchange(socket, message(.discover, hint: hint()))
+        print("offer: \(offer.header.yiaddr) \(portSet(offer))")
+        let ack = try exchange(
+            socket,
+            message(
+                .request, requested: offer.header.yiaddr,
+                serverIdentifier: offer.option(.serverIdentifier), portParams: offer.option(.portParams)))
+        guard ack.messageType == .ack else { throw ValidationError("the server answered \(ack.messageType.map { "\($0)" } ?? "?")") }
+        let lifetime = ack.option(.leaseTime).map { $0.reduce(0) { $0 << 8 | UInt32($1) } } ?? 0
+        print("lease: \(ack.header.yiaddr) \(portSet(ack)) for \(lifetime) s")
+        if release {
+            let done = message(.release, ciaddr: ack.header.yiaddr, portParams: ack.option(.portParams))
+            try socket.send(query(done))
+            print("released")
+        }
+    }
+
+    private var identity: [UInt8] {
+        [0xFF, 0, 0, 0, 1, 0, 4] + Array("portlease-cli-".utf8).prefix(12) + withUnsafeBytes(of: id.bigEndian, Array.init)
+    }
+
+    private func hint() -> [UInt8]? {
+        guard let psidLength else { return nil }
+        return [0, psidLength, 0, 0]
+    }
+
+    private func message(
+        _ type: DHCPv4MessageType, requested: IPv4Address? = nil, serverIdentifier: [UInt8]? = nil,
+        ciaddr: IPv4Address = .zero, portParams: [UInt8]? = nil, hint: [UInt8]? = nil
+    ) -> DHCPv4Message {
+        var options: [DHCPv4Message.Option] = [
+            .init(.messageType, [type.rawValue]), .init(.clientIdentifier, identity),
+            .init(.parameterRequestList, full ? [1, 3, 6, 15, 26] : [1, 3, 6, 15, 26, 159]),
+        ]
+        if let requested { options.append(.init(.requestedAddress, withUnsafeBytes(of: requested.value.bigEndian, Array.init))) }
+        if let serverIdentifier { options.append(.init(.serverIdentifier, serverIdentifier)) }
+        if let params = portParams ?? hint { options.append(.init(.portParams, params)) }
+        return DHCPv4Message(
+            header: DHCPv4Header(
+                op: DHCPv4Header.bootRequest, xid: id &* 2_654_435_761, ciaddr: ciaddr,
+                chaddr: ClientHardwareAddress(bytes: [2, 0x50, 0x4C] + withUnsafeBytes(of: id.bigEndian, Array.init).suffix(3))),
+            options: options)
+    }
+
+    private func query(_ message: DHCPv4Message) -> [UInt8] {
+        DHCPv6Message(type: .dhcpv4Query, transactionID: 0, options: [.init(.dhcpv4Message, message.encoded())]).encoded()
+    }
+
+    private func exchange(_ socket: TestSocket, _ message: DHCPv4Message) throws -> DHCPv4Message {
+        guard let reply = try socket.exchange(query(message)) else {
+            throw ValidationError("no answer to \(message.messageType.map { "\($0)" } ?? "?") from [\(server)]:\(port)")
+        }
+        return try reply.withUnsafeBytes { raw in
+            let response = try DHCPv4QueryView(try DHCPv6MessageView(parsing: raw), type: .dhcpv4Response)
+            return DHCPv4Message(try DHCPv4MessageView(parsing: response.dhcpv4Message))
+        }
+    }
+
+    private func portSet(_ message: DHCPv4Message) -> String {
+        guard let bytes = message.option(.portParams) else { return "(full address)" }
+        guard let params = bytes.withUnsafeBytes({ try? PortParams(wireValue: $0) }) else { return "(bad option 159)" }
+        return "port set \(params)"
+    }
+}
+
+/// A UDP socket for the client command: send, then wait up to 2 s for one answer.
+final class TestSocket {
+    private let descriptor: Int32
+    private var destination = sockaddr_in6()
+
+    init(server: IPv6Address, port: UInt16) throws {
+        descriptor = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
+        guard descriptor >= 0 else { throw ValidationError("socket: errno \(errno)") }
+        destination.sin6_family = sa_family_t(AF_INET6)
+        destination.sin6_port = port.bigEndian
+        let bytes = server.bytes
+        withUnsafeMutableBytes(of: &destination.sin6_addr) { $0.copyBytes(from: bytes) }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    func send(_ bytes: [UInt8]) throws {
+        let sent = bytes.withUnsafeBytes { raw in
+            withUnsafePointer(to: &destination) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(descriptor, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        }
+        guard sent == bytes.count else { throw ValidationError("sendto: errno \(errno)") }
+    }
+
+    func exchange(_ bytes: [UInt8]) throws -> [UInt8]? {
+        try send(bytes)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        return count > 0 ? Array(buffer[0..<count]) : nil
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import LeaseEngine
+import LeaseLog
+import Logging
+import PortLeaseServer
+import PortLeaseWire
+import Testing
+
+@Suite struct ShardWorkerTests {
+    func makeWorker(_ directory: String, fileSystem: (any LogFileSystem)? = nil) throws -> (ShardWorker, CollectingSink) {
+        let engine = try LeaseEngine.makeShards(ServerFixtures.engineConfiguration(), count: 1)[0]
+        var options = LeaseLog.Options()
+        if let fileSystem { options.fileSystem = fileSystem }
+        let log = try LeaseLog(directory: directory, options: options)
+        let sink = CollectingSink()
+        let worker = ShardWorker(
+            shard: 0, engine: engine, log: log, queue: ShardQueue(capacity: 64), sink: sink,
+            counters: ServerCounters(), logger: Logger(label: "test"))
+        return (worker, sink)
+    }
+
+    @Test func doraThroughTheWorkerSendsTheAckOnlyAfterTheRecordIsDurable() throws {
+        try withTemporaryDirectory { directory in
+            let (worker, sink) = try makeWorker(directory)
+            let client = WireClient(number: 1)
+            let now: Int64 = 1_800_000_000_000
+            #expect(client.datagram(client.dhcpv4(.discover), relayed: true).withUnsafeBytes {
+                worker.queue.enqueue($0, origin: client.origin)
+            })
+            #expect(worker.processBatch(now: now) == 1)
+            let offer = try decodeReply(try #require(sink.sent.first).bytes)
+            #expect(offer.message.messageType == .offer)
+            #expect(offer.relayDepth == 1, "the reply retraces the relay")
+            #expect(sink.sent.first?.origin == client.origin, "back to the query's source address and port")
+            #expect(worker.log.lastCommitted == 0, "an offer writes nothing")
+
+            let request = client.dhcpv4(
+                .request, requested: offer.message.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
+                portParams: offer.message.option(.portParams))
+            _ = client.datagram(request).withUnsafeBytes { worker.queue.enqueue($0, origin: client.origin) }
+            worker.processBatch(now: now + 10)
+            let ack = try decodeReply(sink.sent[1].bytes)
+            #expect(ack.message.messageType == .ack)
+            #expect(worker.log.lastCommitted == 1)
+            #expect(worker.statistics.commits == 1)
+            var replayed: [LeaseRecord] = []
+            _ = try LeaseLog.recover(directory: directory) { replayed.append($0.record) }
+            #expect(replayed.map(\.event) == [.bind])
+            #expect(replayed.first?.address == ack.message.header.yiaddr)
+        }
+    }
+
+    @Test func aFailedCommitWithholdsTheAck() throws {
+        try withTemporaryDirectory { directory in
+            let fileSystem = FailingSync()
+            let (worker, sink) = try makeWorker(directory, fileSystem: fileSystem)
+            let client = WireClient(number: 2)
+            _ = client.datagram(client.dhcpv4(.discover)).withUnsafeBytes { worker.queue.enqueue($0, origin: client.origin) }
+            worker.processBatch(now: 1_800_000_000_000)
+            let offer = try decodeReply(sink.sent[0].bytes)
+            fileSystem.failSync = true
+            let request = client.dhcpv4(
+                .request, requested: offer.message.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
+                portParams: offer.message.option(.portParams))
+            _ = client.datagram(request).withUnsafeBytes { worker.queue.enqueue($0, origin: client.origin) }
+            worker.processBatch(now: 1_800_000_000_100)
+            #expect(sink.sent.count == 1, "no ACK went out")
+            #expect(worker.statistics[.commitFailures] == 1)
+            #expect(worker.statistics[.repliesDroppedAfterFailedCommit] == 1)
+        }
+    }
+
+    @Test func aFullQueueDropsAndCounts() {
+        let queue = ShardQueue(capacity: 2, slotSize: 16)
+        let origin = WireClient(number: 1).origin
+        let bytes: [UInt8] = [1, 2, 3]
+        let results = (0..<3).map { _ in bytes.withUnsafeBytes { queue.enqueue($0, origin: origin) } }
+        #expect(results == [true, true, false])
+        #expect(queue.drops == 1)
+        let tooBig = [UInt8](repeating: 0, count: 17)
+        #expect(!tooBig.withUnsafeBytes { queue.enqueue($0, origin: origin) })
+        var seen: [[UInt8]] = []
+        #expect(queue.drain(limit: 10) { payload, _ in seen.append(Array(payload)) } == 2)
+        #expect(seen == [bytes, bytes])
+        #expect(queue.depth == 0)
+    }
+}
+
+/// The real file system, except that fdatasync fails once `failSync` is set.
+final class FailingSync: LogFileSystem, @unchecked Sendable {
+    let real = SystemFileSystem()
+    var failSync = false
+
+    func open(_ path: String, mode: FileOpenMode) throws(LeaseLogError) -> Int32 { try real.open(path, mode: mode) }
+    func close(_ descriptor: Int32) { real.close(descriptor) }
+    func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(LeaseLogError) {
+        try real.write(descriptor, bytes, at: offset, path: path)
+    }
+    func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String) throws(LeaseLogError) -> Int {
+        try real.read(descriptor, into: buffer, at: offset, path: path)
+    }
+    func size(_ descriptor: Int32, path: String) throws(LeaseLogError) -> Int { try real.size(descriptor, path: path) }
+    func syncData(_ descriptor: Int32, path: String) throws(LeaseLogError) {
+        if failSync { throw .system(SystemCallFailure(operation: "fdatasync", path: path, errno: EIO)) }
+        try real.syncData(descriptor, path: path)
+    }
+    func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError) { try real.truncate(descriptor, to: size, path: path) }
+    func rename(_ source: String, to destination: String) throws(LeaseLogError) { try real.rename(source, to: destination) }
+    func remove(_ path: String) throws(LeaseLogError) { try real.remove(path) }
+    func syncDirectory(_ path: String) throws(LeaseLogError) { try real.syncDirectory(path) }
+    func createDirectory(_ path: String) throws(LeaseLogError) { try real.createDirectory(path) }
+    func list(_ path: String) throws(LeaseLogError) -> [String] { try real.list(path) }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import LeaseEngine
+import LeaseLog
+import PortLeaseServer
+import PortLeaseWire
+
+/// A reply sink that keeps what it is given.
+final class CollectingSink: ReplySink {
+    var queued: [(bytes: [UInt8], origin: DatagramOrigin)] = []
+    var sent: [(bytes: [UInt8], origin: DatagramOrigin)] = []
+    var flushes = 0
+
+    func enqueue(_ bytes: UnsafeRawBufferPointer, to origin: DatagramOrigin) -> Bool {
+        queued.append((Array(bytes), origin))
+        return true
+    }
+
+    func flush() {
+        flushes += 1
+        sent += queued
+        queued.removeAll()
+    }
+}
+
+/// A scratch directory removed afterwards.
+func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
+    let path = NSTemporaryDirectory() + "portlease-server-test-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try body(path)
+}
+
+/// A 4o6 client as the server sees it on the wire.
+struct WireClient {
+    var number: Int
+    var wantsPortParams = true
+    var clientIdentifier: [UInt8] { [0xFF, 0, 0, 0, 1, 0, 3, 0, 1, 0x02, 0, 0, 0, UInt8(number >> 8), UInt8(number & 0xFF)] }
+    var address: IPv6Address { IPv6Address(high: 0x2001_0DB8_0100_0000, low: UInt64(number) + 1) }
+    var origin: DatagramOrigin {
+        DatagramOrigin(
+            source: address, sourcePort: 546, destination: IPv6Address("2001:db8::1")!, interfaceIndex: 1, socketIndex: 0)
+    }
+
+    func dhcpv4(
+        _ type: DHCPv4MessageType, requested: IPv4Address? = nil, serverIdentifier: IPv4Address? = nil,
+        ciaddr: IPv4Address = .zero, portParams: [UInt8]? = nil
+    ) -> DHCPv4Message {
+        var options: [DHCPv4Message.Option] = [
+            .init(.messageType, [type.rawValue]), .init(.clientIdentifier, clientIdentifier),
+            .init(.parameterRequestList, wantsPortParams ? [1, 3, 6, 159] : [1, 3, 6]),
+        ]
+        if let requested { options.append(.init(.requestedAddress, bytes(requested))) }
+        if let serverIdentifier { options.append(.init(.serverIdentifier, bytes(serverIdentifier))) }
+        if let portParams { options.append(.init(.portParams, portParams)) }
+        return DHCPv4Message(
+            header: DHCPv4Header(
+                op: DHCPv4Header.bootRequest, xid: UInt32(number), ciaddr: ciaddr,
+                chaddr: ClientHardwareAddress(bytes: [2, 0, 0, 0, UInt8(number >> 8), UInt8(number & 0xFF)])),
+            options: options)
+    }
+
+    /// The message as a datagram: a DHCPV4-QUERY, optionally inside one Relay-forward.
+    func datagram(_ message: DHCPv4Message, unicast: Bool = false, relayed: Bool = false) -> [UInt8] {
+        let query = DHCPv6Message(
+            type: .dhcpv4Query, transactionID: unicast ? DHCPv4QueryView.unicastFlag : 0,
+            options: [.init(.dhcpv4Message, message.encoded())])
+        guard relayed else { return query.encoded() }
+        return RelayMessage(
+            type: .relayForward, hopCount: 0, linkAddress: IPv6Address("2001:db8:100::1")!, peerAddress: address,
+            options: [.init(.interfaceID, Array("port-7".utf8)), .init(.relayMessage, query.encoded())]
+        ).encoded()
+    }
+
+    private func bytes(_ address: IPv4Address) -> [UInt8] {
+        [UInt8(address.value >> 24), UInt8(address.value >> 16 & 0xFF), UInt8(address.value >> 8 & 0xFF), UInt8(address.value & 0xFF)]
+    }
+}
+
+/// Decodes a reply datagram down to its DHCPv4 message and relay depth.
+func decodeReply(_ bytes: [UInt8]) throws -> (message: DHCPv4Message, relayDepth: Int) {
+    try bytes.withUnsafeBytes { raw in
+        let packet = try DHCPv6Packet(parsing: raw)
+        let response = try DHCPv4QueryView(packet.message, type: .dhcpv4Response)
+        return (try DHCPv4Message(decoding: Array(response.dhcpv4Message)), packet.relays.depth)
+    }
+}
+
+enum ServerFixtures {
+    static let serverID = IPv4Address("192.0.2.1")!
+
+    static func engineConfiguration() -> EngineConfiguration {
+        EngineConfiguration(
+            serverIdentifier: serverID,
+            pools: [
+                PoolPolicy(
+                    name: "map", kind: .shared(.init(psidOffset: 6, defaultPSIDLength: 6)),
+                    addressRanges: [IPv4Address("198.51.100.1")!...IPv4Address("198.51.100.8")!]),
+                PoolPolicy(
+                    name: "full", kind: .full(servePortParamsClients: false),
+                    addressRanges: [IPv4Address("203.0.113.16")!...IPv4Address("203.0.113.31")!]),
+            ])
+    }
+}
