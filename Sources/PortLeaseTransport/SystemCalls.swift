@@ -31,6 +31,15 @@ enum SystemCalls {
         guard result == 0 else { throw .systemCall("setsockopt \(name)", errno: errno) }
     }
 
+    /// `getsockopt` of an `Int32` value.
+    static func getOption(_ fd: Int32, level: Int32, option: Int32, name: String) throws(TransportError) -> Int32 {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        let result = getsockopt(fd, level, option, &value, &length)
+        guard result == 0 else { throw .systemCall("getsockopt \(name)", errno: errno) }
+        return value
+    }
+
     /// Binds `fd` to `address`.
     static func bind(_ fd: Int32, to address: SocketAddress6) throws(TransportError) {
         var storage = sockaddr_in6()
