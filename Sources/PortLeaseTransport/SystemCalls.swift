@@ -6,9 +6,10 @@ import PortLeaseWire
 #endif
 
 /// Every system call of the transport, each turning a failure into a `TransportError` that
-/// names the call (and its argument) and carries `errno`. Nothing else in the module calls the
-/// kernel directly except the io_uring fast path (`io_uring_submit_and_wait`, whose errors the
-/// loops map through `ioUringEnter`).
+/// names the call (and its argument) and carries `errno`. The rest of the module only touches
+/// the rings' shared memory (liburing's inline `get_sqe`, `prep_*`, `peek_batch_cqe`,
+/// `cq_advance`, buffer-ring updates), which makes no system call; the one call made in C is
+/// `curing_enable_rings` (see CURing.h), wrapped here by `enableRing`.
 enum SystemCalls {
     // MARK: Sockets
 
