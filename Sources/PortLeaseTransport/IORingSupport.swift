@@ -24,9 +24,11 @@ public enum IORingSupport {
             let ring = try IORing(entries: 4, completionEntries: 8)
             let page = Int(sysconf(Int32(_SC_PAGESIZE)))
             let memory = try SystemCalls.mapMemory(page, purpose: "probe buffer ring")
-            defer { SystemCalls.unmapMemory(memory, length: page) }
+            defer {
+                ring.close()
+                SystemCalls.unmapMemory(memory, length: page)
+            }
             try SystemCalls.registerBufferRing(ring.ring, address: memory, entries: 8, group: 0)
-            _ = io_uring_unregister_buf_ring(ring.ring, 0)
             return nil
         } catch {
             return error

@@ -6,9 +6,10 @@ import PortLeaseWire
 #endif
 
 /// Every system call of the transport, each turning a failure into a `TransportError` that
-/// names the call (and its argument) and carries `errno`. Nothing else in the module calls the
-/// kernel directly except the io_uring fast path (`io_uring_submit_and_wait`, whose errors the
-/// loops map through `ioUringEnter`).
+/// names the call (and its argument) and carries `errno`. The rest of the module only touches
+/// the rings' shared memory (liburing's inline `get_sqe`, `prep_*`, `peek_batch_cqe`,
+/// `cq_advance`, buffer-ring updates), which makes no system call; the one call made in C is
+/// `curing_enable_rings` (see CURing.h), wrapped here by `enableRing`.
 enum SystemCalls {
     // MARK: Sockets
 
@@ -29,6 +30,15 @@ enum SystemCalls {
         var value = value
         let result = setsockopt(fd, level, option, &value, socklen_t(MemoryLayout<Int32>.size))
         guard result == 0 else { throw .systemCall("setsockopt \(name)", errno: errno) }
+    }
+
+    /// `getsockopt` of an `Int32` value.
+    static func getOption(_ fd: Int32, level: Int32, option: Int32, name: String) throws(TransportError) -> Int32 {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        let result = getsockopt(fd, level, option, &value, &length)
+        guard result == 0 else { throw .systemCall("getsockopt \(name)", errno: errno) }
+        return value
     }
 
     /// Binds `fd` to `address`.

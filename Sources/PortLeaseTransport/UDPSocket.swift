@@ -46,6 +46,24 @@ public final class UDPSocket: Sendable {
         fileDescriptor = fd
     }
 
+    /// Sets the kernel's receive buffer to `bytes` (`SO_RCVBUFFORCE` when the process may exceed
+    /// `net.core.rmem_max`, `SO_RCVBUF` otherwise, which the kernel caps at that limit). A server
+    /// under load wants several megabytes: datagrams that arrive while every provided buffer is
+    /// in use wait here, and the kernel drops them when it is full. Returns the size the kernel
+    /// granted (`SO_RCVBUF` as read back, which counts its own overhead, about twice `bytes`).
+    @discardableResult
+    public func setReceiveBufferSize(_ bytes: Int) throws(TransportError) -> Int {
+        let value = Int32(clamping: bytes)
+        do {
+            try SystemCalls.setOption(
+                fileDescriptor, level: SOL_SOCKET, option: SO_RCVBUFFORCE, value: value, name: "SO_RCVBUFFORCE")
+        } catch {
+            try SystemCalls.setOption(
+                fileDescriptor, level: SOL_SOCKET, option: SO_RCVBUF, value: value, name: "SO_RCVBUF")
+        }
+        return Int(try SystemCalls.getOption(fileDescriptor, level: SOL_SOCKET, option: SO_RCVBUF, name: "SO_RCVBUF"))
+    }
+
     /// Closes the descriptor; later calls do nothing.
     public func close() {
         if !closed.exchange(true, ordering: .acquiringAndReleasing) {

@@ -18,7 +18,7 @@ struct ReceiveLoopTests {
         defer { harness.finish() }
         let port = harness.socket.localAddress.port
         let total = 10_000
-        let burst = 100
+        let burst = 25
         var echoes = Set<Int>()
         var wrongEchoSource = 0
         for start in stride(from: 0, to: total, by: burst) {
@@ -60,6 +60,30 @@ struct ReceiveLoopTests {
         if parts.count == 2, (parts[0], parts[1]) >= (6, 1) {
             #expect(loop.defersTaskRun)
         }
+    }
+
+    /// With SINGLE_ISSUER the ring belongs to the first thread that ran it: `run` from another
+    /// thread fails with EEXIST instead of corrupting the ring.
+    @Test func runFromASecondThreadIsRefused() async throws {
+        let socket = try UDPSocket(bind: loopback, port: 0)
+        let loop = try ReceiveLoop(sockets: [socket], bufferCount: 8, bufferSize: 512, entries: 8)
+        guard loop.defersTaskRun else { return }
+        let first = BackgroundThread { try? loop.run(handler: { _ in }, batchEnd: {}) }
+        try await Task.sleep(for: .milliseconds(20))
+        loop.stop()
+        first.join()
+        let record = LoopHarness.Record()
+        let second = BackgroundThread {
+            do throws(TransportError) {
+                try loop.run(handler: { _ in }, batchEnd: {})
+            } catch {
+                record.failure.withLock { $0 = error }
+            }
+        }
+        #expect(await waitUntil(seconds: 2) { second.isFinished })
+        if !second.isFinished { loop.stop() }
+        second.join()
+        #expect(record.failure.withLock { $0 } == .systemCall("io_uring_submit_and_wait", errno: EEXIST))
     }
 
     /// `stop()` from another thread makes `run` return within a fraction of a second, idle or not.

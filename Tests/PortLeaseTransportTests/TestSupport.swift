@@ -192,6 +192,7 @@ final class LoopHarness: Sendable {
         expectedSourcePort: UInt16?, echo: Bool, bufferCount: Int = 1024, bufferSize: Int = 2048
     ) throws {
         let socket = try UDPSocket(bind: loopback, port: 0)
+        try socket.setReceiveBufferSize(4 << 20)
         let loop = try ReceiveLoop(sockets: [socket], bufferCount: bufferCount, bufferSize: bufferSize)
         let sender = echo ? try SendRing(capacity: 256) : nil
         let record = Record()

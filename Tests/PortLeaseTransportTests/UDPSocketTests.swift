@@ -37,6 +37,14 @@ struct UDPSocketTests {
         }
     }
 
+    /// The receive buffer can be raised (as root past net.core.rmem_max).
+    @Test func receiveBufferCanBeRaised() throws {
+        let socket = try UDPSocket(bind: loopback, port: 0)
+        let granted = try socket.setReceiveBufferSize(1 << 20)
+        #expect(granted >= 1 << 20 || getuid() != 0)
+        #expect(granted > 0)
+    }
+
     /// `close()` twice is harmless.
     @Test func closeIsIdempotent() throws {
         let socket = try UDPSocket(bind: loopback, port: 0)
