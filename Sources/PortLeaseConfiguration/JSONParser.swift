@@ -68,8 +68,12 @@ struct JSONParser {
     }
 
     private mutating func parseLiteral(_ word: String, _ value: JSONValue) throws(ConfigurationError) -> JSONValue {
+        let start = index
         for expected in word.utf8 {
-            guard current == expected else { throw failure("expected '\(word)'") }
+            guard current == expected else {
+                index = start  // point at the word, not at the letter that broke it
+                throw failure("expected '\(word)'")
+            }
             index += 1
         }
         return value
