@@ -32,7 +32,9 @@ extension ConfigurationReader {
             return nil
         }
         if values.isEmpty { report(path, "must hold at least one pool") }
-        if values.count > 255 { report(path, "\(values.count) pools; at most 255 (a lease names its pool in one byte)") }
+        if values.count > 255 {
+            report(path, "\(values.count) pools; at most 255 (a lease names its pool in one byte)")
+        }
         let entries = values.enumerated().map { pool($1, at: Self.path(path, index: $0)) }
         reportDuplicateNames(entries)
         reportOverlaps(entries)
@@ -106,7 +108,8 @@ extension ConfigurationReader {
             report(object.path("search-seed"), "is only used with \"search-order\": \"random\"")
         }
         let searchOrder: PoolConfiguration.SearchOrder =
-            order == "random" ? .random(seed: seed.map { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)) : .sequential
+            order == "random"
+            ? .random(seed: seed.map { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)) : .sequential
 
         guard problems.count == before, let name = entry.name else { return entry }
         entry.policy = PoolPolicy(
@@ -139,7 +142,8 @@ extension ConfigurationReader {
         if let renewal, renewal >= effectiveRebinding {
             let bound =
                 rebinding == nil
-                ? "the default rebind-timer (7/8 of valid-lifetime: \(effectiveRebinding))" : "rebind-timer (\(effectiveRebinding))"
+                ? "the default rebind-timer (7/8 of valid-lifetime: \(effectiveRebinding))"
+                : "rebind-timer (\(effectiveRebinding))"
             report(object.path("renew-timer"), "\(renewal) must be below \(bound)")
         }
     }
@@ -304,7 +308,8 @@ extension ConfigurationReader {
         case .poolTooLarge(let slots):
             return ConfigurationProblem(
                 keyPath: "addresses",
-                reason: "\(slots) port-set slots (addresses x 2^psid-length-max), more than the \(PortSetPool.maximumSlots) "
+                reason:
+                    "\(slots) port-set slots (addresses x 2^psid-length-max), more than the \(PortSetPool.maximumSlots) "
                     + "a pool can hold; split it into several pools")
         case .invalidPartitionCount:
             return ConfigurationProblem(

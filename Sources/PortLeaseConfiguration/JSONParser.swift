@@ -95,7 +95,9 @@ struct JSONParser {
             return .object(members)
         }
         while true {
-            guard current == UInt8(ascii: "\"") else { throw failure("expected a key in quotes, found \(describeCurrent())") }
+            guard current == UInt8(ascii: "\"") else {
+                throw failure("expected a key in quotes, found \(describeCurrent())")
+            }
             let key = try parseString()
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw failure("expected ':' after \"\(key)\"") }
@@ -215,7 +217,9 @@ struct JSONParser {
                 else { throw failure("unpaired UTF-16 surrogate in \\u escape") }
                 index += 2
                 let second = try parseHexQuad()
-                guard (0xDC00...0xDFFF).contains(second) else { throw failure("unpaired UTF-16 surrogate in \\u escape") }
+                guard (0xDC00...0xDFFF).contains(second) else {
+                    throw failure("unpaired UTF-16 surrogate in \\u escape")
+                }
                 return Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))!
             }
             guard let scalar = Unicode.Scalar(first) else { throw failure("unpaired UTF-16 surrogate in \\u escape") }

@@ -50,7 +50,9 @@ extension ServerConfiguration {
         let reader = object.reader
         var listen = Listen()
         if let addresses = object.list("addresses", element: { reader.ipv6($0, at: $1) }) {
-            if addresses.isEmpty { reader.report(object.path("addresses"), "must list at least one address (\"::\": all)") }
+            if addresses.isEmpty {
+                reader.report(object.path("addresses"), "must list at least one address (\"::\": all)")
+            }
             reader.reportDuplicates(addresses, at: object.path("addresses"), what: "address")
             listen.addresses = addresses
         }
@@ -97,8 +99,9 @@ extension ServerConfiguration {
     private static func readMetrics(_ object: JSONObject) -> Metrics? {
         let reader = object.reader
         let path = object.path("listen")
-        guard let text = object.required("listen", "\"host:port\" such as \"127.0.0.1:9547\"")
-            .flatMap({ reader.string($0, at: path) })
+        guard
+            let text = object.required("listen", "\"host:port\" such as \"127.0.0.1:9547\"")
+                .flatMap({ reader.string($0, at: path) })
         else { return nil }
         let form = "must be \"address:port\" (\"127.0.0.1:9547\", \"[::1]:9547\")"
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
@@ -147,9 +150,13 @@ extension ConfigurationReader {
             return .clientPrefix(length: length)
         default:
             let forms = ["remote-id", "subscriber-id", "client-prefix/56", "none"]
-            let hint = text == "client-prefix" ? " (it needs a prefix length, such as \"client-prefix/56\")"
+            let hint =
+                text == "client-prefix"
+                ? " (it needs a prefix length, such as \"client-prefix/56\")"
                 : KeySuggestion.hint(for: text, among: forms)
-            report(path, "\"\(text)\" is not one of \"remote-id\", \"subscriber-id\", \"client-prefix/N\", \"none\"" + hint)
+            report(
+                path, "\"\(text)\" is not one of \"remote-id\", \"subscriber-id\", \"client-prefix/N\", \"none\"" + hint
+            )
             return nil
         }
     }

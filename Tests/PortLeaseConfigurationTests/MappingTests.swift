@@ -10,7 +10,8 @@ import Testing
         let configuration = try ServerConfiguration.parse(Samples.document())
         #expect(configuration.serverIdentifier == IPv4Address(192, 0, 2, 1))
         #expect(configuration.serverDUID == nil)
-        #expect(configuration.listen == ServerConfiguration.Listen(addresses: [.unspecified], port: 547, interfaces: []))
+        #expect(
+            configuration.listen == ServerConfiguration.Listen(addresses: [.unspecified], port: 547, interfaces: []))
         #expect(configuration.dhcp4o6ServerAddresses.isEmpty)
         #expect(configuration.workers == 2)
         #expect(configuration.queueDepth == 4096)

@@ -34,10 +34,12 @@ import Testing
     }
 
     @Test func aShrunkPoolLosesTheMissingAddresses() throws {
-        let shrunk = #"{ "name": "map", "addresses": ["198.51.100.16-198.51.100.31", "198.51.100.64/26"], "shared": { "psid-length-min": 4 } }"#
+        let shrunk =
+            #"{ "name": "map", "addresses": ["198.51.100.16-198.51.100.31", "198.51.100.64/26"], "shared": { "psid-length-min": 4 } }"#
         #expect(
             try Self.removed(Self.shared, shrunk) == [
-                "map 198.51.100.0-198.51.100.15", "map 198.51.100.32-198.51.100.63", "map 198.51.100.128-198.51.100.255",
+                "map 198.51.100.0-198.51.100.15", "map 198.51.100.32-198.51.100.63",
+                "map 198.51.100.128-198.51.100.255",
             ])
     }
 
