@@ -72,10 +72,7 @@ extension ConfigurationReader {
     /// A DNS domain: 1 to 255 bytes of letters, digits, `-`, `_` and `.`.
     private func domainName(_ value: JSONValue, at path: String) -> String? {
         guard let name = string(value, at: path) else { return nil }
-        let valid = name.unicodeScalars.allSatisfy {
-            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
-        }
-        guard (1...255).contains(name.utf8.count), valid else {
+        guard (1...255).contains(name.utf8.count), Self.isPlainName(name) else {
             report(path, "\"\(name)\" is not a domain name (letters, digits, '-', '.'; at most 255 characters)")
             return nil
         }

@@ -66,8 +66,8 @@ extension ConfigurationReader {
     /// One pool object.
     private func pool(_ value: JSONValue, at path: String) -> PoolEntry {
         var entry = PoolEntry(path: path)
-        guard let object = object(value, at: path, keys: Self.poolKeys) else { return entry }
         let before = problems.count
+        guard let object = object(value, at: path, keys: Self.poolKeys) else { return entry }
 
         entry.name = object.required("name", "a name for logs and metrics").flatMap { value in
             poolName(value, at: object.path("name"))
@@ -122,10 +122,7 @@ extension ConfigurationReader {
     /// Letters, digits, `-`, `_` and `.`: the name appears in log lines and metric labels.
     private func poolName(_ value: JSONValue, at path: String) -> String? {
         guard let name = string(value, at: path) else { return nil }
-        let allowed = name.unicodeScalars.allSatisfy {
-            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
-        }
-        guard (1...64).contains(name.count), allowed else {
+        guard (1...64).contains(name.count), Self.isPlainName(name) else {
             report(path, "\"\(name)\": a pool name is 1 to 64 letters, digits, '-', '_' or '.'")
             return nil
         }

@@ -24,7 +24,7 @@ extension ServerConfiguration {
         let listen = root.object("listen", keys: listenKeys).map(readListen) ?? Listen()
         let dhcp4o6 = root.list("dhcp4o6-server-addresses") { reader.ipv6($0, at: $1) } ?? []
         reader.reportDuplicates(dhcp4o6, at: root.path("dhcp4o6-server-addresses"), what: "address")
-        let workers = root.integer("workers", in: 1...64, default: 2)
+        let workers = root.integer("workers", in: 1...64) ?? (root["workers"] == nil ? 2 : nil)
         let queueDepth = root.integer("queue-depth", in: 1...(1 << 20), default: 4096)
         let leaseLog = root.required("lease-log", "an object with at least \"directory\"")
             .flatMap { reader.object($0, at: root.path("lease-log"), keys: leaseLogKeys) }.flatMap(readLeaseLog)
@@ -34,9 +34,11 @@ extension ServerConfiguration {
         let declineQuarantine = root.integer("decline-quarantine", in: 0...Int(Int32.max), default: 86_400)
         let metrics = root.object("metrics", keys: metricsKeys).flatMap(readMetrics)
         let logLevel = root.choice("log-level", among: logLevels, default: "info")
-        let pools = reader.pools(root, workers: workers, serverIdentifier: serverID)
+        // With an invalid worker count, pools are checked for one worker: no partition
+        // problem is reported that fixing "workers" might make go away.
+        let pools = reader.pools(root, workers: workers ?? 1, serverIdentifier: serverID)
 
-        guard reader.problems.isEmpty, let serverID, let leaseLog, let pools else { return nil }
+        guard reader.problems.isEmpty, let serverID, let leaseLog, let pools, let workers else { return nil }
         let engine = EngineConfiguration(
             serverIdentifier: serverID, pools: pools, offerLifetime: UInt32(offerLifetime),
             declineQuarantine: UInt32(declineQuarantine), leasesPerSubscriber: leasesPerSubscriber,
