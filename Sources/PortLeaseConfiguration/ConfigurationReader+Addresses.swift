@@ -59,7 +59,8 @@ extension ConfigurationReader {
             let hostMask: UInt32 = length == 32 ? 0 : UInt32.max >> UInt32(length)
             let network = IPv4Address(address.value & ~hostMask)
             guard network == address else {
-                report(path, "\"\(text)\" has bits set after the first \(length) (did you mean \"\(network)/\(length)\"?)")
+                report(
+                    path, "\"\(text)\" has bits set after the first \(length) (did you mean \"\(network)/\(length)\"?)")
                 return nil
             }
             return network...IPv4Address(network.value | hostMask)

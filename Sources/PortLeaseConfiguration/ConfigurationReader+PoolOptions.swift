@@ -12,7 +12,8 @@ extension ConfigurationReader {
     static let namedOptions: [(name: String, code: UInt8)] = [
         ("subnet-mask", DHCPv4OptionCode.subnetMask.rawValue), ("routers", DHCPv4OptionCode.routers.rawValue),
         ("domain-name-servers", DHCPv4OptionCode.domainNameServers.rawValue),
-        ("domain-name", DHCPv4OptionCode.domainName.rawValue), ("interface-mtu", DHCPv4OptionCode.interfaceMTU.rawValue),
+        ("domain-name", DHCPv4OptionCode.domainName.rawValue),
+        ("interface-mtu", DHCPv4OptionCode.interfaceMTU.rawValue),
     ]
 
     /// Codes the engine writes or interprets itself (lease, message and PortParams
@@ -49,7 +50,9 @@ extension ConfigurationReader {
         if let codes = object.list("always-send", element: optionCode) {
             let path = object.path("always-send")
             for (index, code) in codes.enumerated() where !configured.contains(code) {
-                report(Self.path(path, index: index), "option \(code) is not configured in this pool, so there is nothing to send")
+                report(
+                    Self.path(path, index: index),
+                    "option \(code) is not configured in this pool, so there is nothing to send")
             }
             options.alwaysSend = Set(codes)
         }
@@ -69,10 +72,7 @@ extension ConfigurationReader {
     /// A DNS domain: 1 to 255 bytes of letters, digits, `-`, `_` and `.`.
     private func domainName(_ value: JSONValue, at path: String) -> String? {
         guard let name = string(value, at: path) else { return nil }
-        let valid = name.unicodeScalars.allSatisfy {
-            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
-        }
-        guard (1...255).contains(name.utf8.count), valid else {
+        guard (1...255).contains(name.utf8.count), Self.isPlainName(name) else {
             report(path, "\"\(name)\" is not a domain name (letters, digits, '-', '.'; at most 255 characters)")
             return nil
         }

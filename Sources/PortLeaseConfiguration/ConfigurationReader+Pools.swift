@@ -32,7 +32,9 @@ extension ConfigurationReader {
             return nil
         }
         if values.isEmpty { report(path, "must hold at least one pool") }
-        if values.count > 255 { report(path, "\(values.count) pools; at most 255 (a lease names its pool in one byte)") }
+        if values.count > 255 {
+            report(path, "\(values.count) pools; at most 255 (a lease names its pool in one byte)")
+        }
         let entries = values.enumerated().map { pool($1, at: Self.path(path, index: $0)) }
         reportDuplicateNames(entries)
         reportOverlaps(entries)
@@ -64,8 +66,8 @@ extension ConfigurationReader {
     /// One pool object.
     private func pool(_ value: JSONValue, at path: String) -> PoolEntry {
         var entry = PoolEntry(path: path)
-        guard let object = object(value, at: path, keys: Self.poolKeys) else { return entry }
         let before = problems.count
+        guard let object = object(value, at: path, keys: Self.poolKeys) else { return entry }
 
         entry.name = object.required("name", "a name for logs and metrics").flatMap { value in
             poolName(value, at: object.path("name"))
@@ -106,7 +108,8 @@ extension ConfigurationReader {
             report(object.path("search-seed"), "is only used with \"search-order\": \"random\"")
         }
         let searchOrder: PoolConfiguration.SearchOrder =
-            order == "random" ? .random(seed: seed.map { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)) : .sequential
+            order == "random"
+            ? .random(seed: seed.map { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)) : .sequential
 
         guard problems.count == before, let name = entry.name else { return entry }
         entry.policy = PoolPolicy(
@@ -119,10 +122,7 @@ extension ConfigurationReader {
     /// Letters, digits, `-`, `_` and `.`: the name appears in log lines and metric labels.
     private func poolName(_ value: JSONValue, at path: String) -> String? {
         guard let name = string(value, at: path) else { return nil }
-        let allowed = name.unicodeScalars.allSatisfy {
-            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
-        }
-        guard (1...64).contains(name.count), allowed else {
+        guard (1...64).contains(name.count), Self.isPlainName(name) else {
             report(path, "\"\(name)\": a pool name is 1 to 64 letters, digits, '-', '_' or '.'")
             return nil
         }
@@ -139,7 +139,8 @@ extension ConfigurationReader {
         if let renewal, renewal >= effectiveRebinding {
             let bound =
                 rebinding == nil
-                ? "the default rebind-timer (7/8 of valid-lifetime: \(effectiveRebinding))" : "rebind-timer (\(effectiveRebinding))"
+                ? "the default rebind-timer (7/8 of valid-lifetime: \(effectiveRebinding))"
+                : "rebind-timer (\(effectiveRebinding))"
             report(object.path("renew-timer"), "\(renewal) must be below \(bound)")
         }
     }
@@ -304,7 +305,8 @@ extension ConfigurationReader {
         case .poolTooLarge(let slots):
             return ConfigurationProblem(
                 keyPath: "addresses",
-                reason: "\(slots) port-set slots (addresses x 2^psid-length-max), more than the \(PortSetPool.maximumSlots) "
+                reason:
+                    "\(slots) port-set slots (addresses x 2^psid-length-max), more than the \(PortSetPool.maximumSlots) "
                     + "a pool can hold; split it into several pools")
         case .invalidPartitionCount:
             return ConfigurationProblem(

@@ -35,6 +35,14 @@ final class ConfigurationReader {
         }
     }
 
+    /// True when `text` has only ASCII letters, digits, `-`, `_` and `.`: safe in log
+    /// lines, metric labels and DNS names.
+    static func isPlainName(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
+        }
+    }
+
     // MARK: - Scalars
 
     /// The value as an object whose keys must be among `keys`; unknown and repeated keys

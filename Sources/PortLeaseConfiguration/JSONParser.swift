@@ -68,8 +68,12 @@ struct JSONParser {
     }
 
     private mutating func parseLiteral(_ word: String, _ value: JSONValue) throws(ConfigurationError) -> JSONValue {
+        let start = index
         for expected in word.utf8 {
-            guard current == expected else { throw failure("expected '\(word)'") }
+            guard current == expected else {
+                index = start  // point at the word, not at the letter that broke it
+                throw failure("expected '\(word)'")
+            }
             index += 1
         }
         return value
@@ -91,7 +95,9 @@ struct JSONParser {
             return .object(members)
         }
         while true {
-            guard current == UInt8(ascii: "\"") else { throw failure("expected a key in quotes, found \(describeCurrent())") }
+            guard current == UInt8(ascii: "\"") else {
+                throw failure("expected a key in quotes, found \(describeCurrent())")
+            }
             let key = try parseString()
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw failure("expected ':' after \"\(key)\"") }
@@ -211,7 +217,9 @@ struct JSONParser {
                 else { throw failure("unpaired UTF-16 surrogate in \\u escape") }
                 index += 2
                 let second = try parseHexQuad()
-                guard (0xDC00...0xDFFF).contains(second) else { throw failure("unpaired UTF-16 surrogate in \\u escape") }
+                guard (0xDC00...0xDFFF).contains(second) else {
+                    throw failure("unpaired UTF-16 surrogate in \\u escape")
+                }
                 return Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))!
             }
             guard let scalar = Unicode.Scalar(first) else { throw failure("unpaired UTF-16 surrogate in \\u escape") }

@@ -24,7 +24,7 @@ extension ServerConfiguration {
         let listen = root.object("listen", keys: listenKeys).map(readListen) ?? Listen()
         let dhcp4o6 = root.list("dhcp4o6-server-addresses") { reader.ipv6($0, at: $1) } ?? []
         reader.reportDuplicates(dhcp4o6, at: root.path("dhcp4o6-server-addresses"), what: "address")
-        let workers = root.integer("workers", in: 1...64, default: 2)
+        let workers = root.integer("workers", in: 1...64) ?? (root["workers"] == nil ? 2 : nil)
         let queueDepth = root.integer("queue-depth", in: 1...(1 << 20), default: 4096)
         let leaseLog = root.required("lease-log", "an object with at least \"directory\"")
             .flatMap { reader.object($0, at: root.path("lease-log"), keys: leaseLogKeys) }.flatMap(readLeaseLog)
@@ -34,9 +34,11 @@ extension ServerConfiguration {
         let declineQuarantine = root.integer("decline-quarantine", in: 0...Int(Int32.max), default: 86_400)
         let metrics = root.object("metrics", keys: metricsKeys).flatMap(readMetrics)
         let logLevel = root.choice("log-level", among: logLevels, default: "info")
-        let pools = reader.pools(root, workers: workers, serverIdentifier: serverID)
+        // With an invalid worker count, pools are checked for one worker: no partition
+        // problem is reported that fixing "workers" might make go away.
+        let pools = reader.pools(root, workers: workers ?? 1, serverIdentifier: serverID)
 
-        guard reader.problems.isEmpty, let serverID, let leaseLog, let pools else { return nil }
+        guard reader.problems.isEmpty, let serverID, let leaseLog, let pools, let workers else { return nil }
         let engine = EngineConfiguration(
             serverIdentifier: serverID, pools: pools, offerLifetime: UInt32(offerLifetime),
             declineQuarantine: UInt32(declineQuarantine), leasesPerSubscriber: leasesPerSubscriber,
@@ -50,7 +52,9 @@ extension ServerConfiguration {
         let reader = object.reader
         var listen = Listen()
         if let addresses = object.list("addresses", element: { reader.ipv6($0, at: $1) }) {
-            if addresses.isEmpty { reader.report(object.path("addresses"), "must list at least one address (\"::\": all)") }
+            if addresses.isEmpty {
+                reader.report(object.path("addresses"), "must list at least one address (\"::\": all)")
+            }
             reader.reportDuplicates(addresses, at: object.path("addresses"), what: "address")
             listen.addresses = addresses
         }
@@ -97,8 +101,9 @@ extension ServerConfiguration {
     private static func readMetrics(_ object: JSONObject) -> Metrics? {
         let reader = object.reader
         let path = object.path("listen")
-        guard let text = object.required("listen", "\"host:port\" such as \"127.0.0.1:9547\"")
-            .flatMap({ reader.string($0, at: path) })
+        guard
+            let text = object.required("listen", "\"host:port\" such as \"127.0.0.1:9547\"")
+                .flatMap({ reader.string($0, at: path) })
         else { return nil }
         let form = "must be \"address:port\" (\"127.0.0.1:9547\", \"[::1]:9547\")"
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
@@ -147,9 +152,13 @@ extension ConfigurationReader {
             return .clientPrefix(length: length)
         default:
             let forms = ["remote-id", "subscriber-id", "client-prefix/56", "none"]
-            let hint = text == "client-prefix" ? " (it needs a prefix length, such as \"client-prefix/56\")"
+            let hint =
+                text == "client-prefix"
+                ? " (it needs a prefix length, such as \"client-prefix/56\")"
                 : KeySuggestion.hint(for: text, among: forms)
-            report(path, "\"\(text)\" is not one of \"remote-id\", \"subscriber-id\", \"client-prefix/N\", \"none\"" + hint)
+            report(
+                path, "\"\(text)\" is not one of \"remote-id\", \"subscriber-id\", \"client-prefix/N\", \"none\"" + hint
+            )
             return nil
         }
     }

@@ -6,9 +6,10 @@ import PortSetPool
 /// Everything `portlease serve` runs with: where to listen, how many workers, where the
 /// lease log lives, and the engine's pools and limits.
 ///
-/// Built only by ``load(contentsOf:)`` or ``parse(_:)-(Array<UInt8>)``, which validate the whole
-/// file first and report every problem at once, so a value of this type is always
-/// complete and consistent; the JSON keys are documented in `Config/README.md`.
+/// Read with ``load(contentsOf:)`` or ``parse(_:)``, which validate the whole file first
+/// and report every problem at once, so what they return is complete and consistent.
+/// The memberwise initialiser (for tests and tools) validates nothing; ``makePools()``
+/// still checks what the pools need. The JSON keys are documented in `Config/README.md`.
 public struct ServerConfiguration: Sendable, Equatable {
     /// The sockets the server receives on.
     public struct Listen: Sendable, Equatable {
@@ -131,13 +132,13 @@ public struct ServerConfiguration: Sendable, Equatable {
         return configuration
     }
 
-    /// ``parse(_:)-(Array<UInt8>)`` of UTF-8 text.
+    /// ``parse(_:)`` of UTF-8 text.
     public static func parse(_ json: String) throws(ConfigurationError) -> ServerConfiguration {
         try parse(Array(json.utf8))
     }
 
     /// The shared pools for ``engine``, one partition per worker: what the server passes to
-    /// `LeaseEngine(configuration:pools:shard:)`. A configuration from ``parse(_:)-(Array<UInt8>)``
+    /// `LeaseEngine(configuration:pools:shard:)`. A configuration from ``parse(_:)``
     /// has been built once already, so this fails only for a value changed since.
     public func makePools() throws(ConfigurationError) -> [PortSetPool] {
         do throws(EngineError) {
