@@ -69,7 +69,8 @@ let package = Package(
             dependencies: ["PortLeaseServer", "PortLeaseTransport", "PortLeaseWire", "LeaseEngine", "LeaseLog", "PortSetPool"]),
 
         // The server's JSON configuration: parsing, validation that reports every problem with
-        // its key path, and the mapping to the engine's and the log's types. Foundation allowed.
+        // its key path, and the mapping to the engine's and the log's types. Its own strict JSON
+        // parser (repeated keys, exact numbers, line:column errors); Glibc only, no Foundation.
         .target(name: "PortLeaseConfiguration", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
         .testTarget(
             name: "PortLeaseConfigurationTests", dependencies: ["PortLeaseConfiguration", "LeaseEngine", "PortLeaseWire"]),

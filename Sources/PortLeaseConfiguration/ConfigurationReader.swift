@@ -25,16 +25,6 @@ final class ConfigurationReader {
         "\(parent)[\(index)]"
     }
 
-    /// A short quotation of a value for messages: strings quoted, numbers as written.
-    static func quote(_ value: JSONValue) -> String {
-        switch value {
-        case .string(let text): "\"\(text)\""
-        case .number(let text): text
-        case .bool(let flag): String(flag)
-        default: value.kind
-        }
-    }
-
     /// True when `text` has only ASCII letters, digits, `-`, `_` and `.`: safe in log
     /// lines, metric labels and DNS names.
     static func isPlainName(_ text: String) -> Bool {

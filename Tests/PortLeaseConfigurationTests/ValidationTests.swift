@@ -405,4 +405,21 @@ import Testing
                   server-id: is required: the IPv4 address
                 """)
     }
+
+    @Test func errorDescriptions() {
+        #expect(
+            ConfigurationError.unreadable(path: "/etc/p.json", reason: "Permission denied").description
+                == "cannot read /etc/p.json: Permission denied")
+        #expect(
+            ConfigurationError.invalidJSON(reason: "line 1, column 2: x").description
+                == "not valid JSON: line 1, column 2: x")
+        #expect(
+            ConfigurationError.invalid([ConfigurationProblem(keyPath: "", reason: "expected an object")]).description
+                == "invalid configuration (1 problem):\n  expected an object")
+    }
+
+    @Test func aByteOrderMarkIsIgnored() throws {
+        let configuration = try ServerConfiguration.parse([0xEF, 0xBB, 0xBF] + Array(Samples.document().utf8))
+        #expect(configuration.engine.pools.count == 1)
+    }
 }
