@@ -311,9 +311,7 @@ extension ConfigurationReader {
         case .invalidPartitionCount:
             return ConfigurationProblem(
                 keyPath: "addresses",
-                reason: "too few addresses to give each of the \(workers) workers its own partition: a worker needs "
-                    + "a block of 64 slots (64 addresses of a full pool, 2^(6 - psid-length-max) addresses below "
-                    + "psid-length-max 6, one address from 6 up); add addresses or lower \"workers\"")
+                reason: "the pool cannot be split into even one partition of 64 port-set slots; add addresses")
         case .invalidPartition, .unsupportedLength, .addressNotInPool, .invalidPSID, .reservedPortSet, .notAllocated:
             return ConfigurationProblem(keyPath: "", reason: "cannot build the pool: \(error)")
         }

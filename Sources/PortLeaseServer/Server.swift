@@ -55,6 +55,9 @@ public final class Server: @unchecked Sendable {
         }
     }
 
+    /// Socket receive buffer asked for on each listening socket.
+    public static let receiveBufferBytes = 8 << 20
+
     public let settings: Settings
     public let logger: Logger
     public let counters = ServerCounters()
@@ -94,6 +97,11 @@ public final class Server: @unchecked Sendable {
         do throws(TransportError) {
             sockets = try settings.listenAddresses.map { (address) throws(TransportError) in
                 try UDPSocket(bind: address, port: settings.port, multicastInterfaces: settings.interfaces)
+            }
+            // The kernel default (~208 KB) holds about a hundred full datagrams: a burst of
+            // renewals after an outage would overflow it before the loop runs.
+            for socket in sockets where (try? socket.setReceiveBufferSize(Self.receiveBufferBytes)) == nil {
+                logger.warning("could not raise the socket receive buffer", metadata: ["socket": "\(socket.localAddress)"])
             }
             receiveLoop = try ReceiveLoop(sockets: sockets)
             for (index, engine) in engines.enumerated() {
@@ -222,6 +230,8 @@ public final class Server: @unchecked Sendable {
     /// Blocks until every thread has finished after ``stop()``, then closes sockets and logs.
     public func wait() {
         finished.wait()
+        // The loop holds the sockets in its ring: release it so the ports are free at once.
+        receiveLoop = nil
         sockets.forEach { $0.close() }
         workers.forEach { $0.log.close() }
         logger.info("portlease stopped")

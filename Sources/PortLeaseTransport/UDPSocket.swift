@@ -8,8 +8,12 @@ import Synchronization
 
 /// One bound IPv6 UDP socket, set up for a DHCPv6 server.
 ///
-/// Options: `IPV6_V6ONLY` (no IPv4-mapped traffic), `SO_REUSEADDR` (restart without waiting),
-/// `IPV6_RECVPKTINFO` (each datagram says which address and interface it came to, so the reply
+/// No `SO_REUSEADDR`: UDP has no TIME_WAIT, so a restarted server binds at once
+/// without it, and with it Linux lets a second process (or a port-0 bind) share
+/// the port and silently steal its unicast datagrams. A second server on the same
+/// address and port fails with EADDRINUSE instead.
+///
+/// Options: `IPV6_V6ONLY` (no IPv4-mapped traffic), `IPV6_RECVPKTINFO` (each datagram says which address and interface it came to, so the reply
 /// leaves from there), non-blocking (io_uring never parks a thread on it). With
 /// `multicastInterfaces`, joins `ff02::1:2` (All_DHCP_Relay_Agents_and_Servers) on each.
 ///
@@ -29,7 +33,6 @@ public final class UDPSocket: Sendable {
         do {
             let ipv6 = Int32(IPPROTO_IPV6)
             try SystemCalls.setOption(fd, level: ipv6, option: CURING_IPV6_V6ONLY, value: 1, name: "IPV6_V6ONLY")
-            try SystemCalls.setOption(fd, level: SOL_SOCKET, option: SO_REUSEADDR, value: 1, name: "SO_REUSEADDR")
             try SystemCalls.setOption(
                 fd, level: ipv6, option: CURING_IPV6_RECVPKTINFO, value: 1, name: "IPV6_RECVPKTINFO")
             try SystemCalls.bind(fd, to: SocketAddress6(address: address, port: port))

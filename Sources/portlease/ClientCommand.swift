@@ -148,7 +148,10 @@ final class TestSocket {
     func exchange(_ bytes: [UInt8]) throws -> [UInt8]? {
         try send(bytes)
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        var count: Int
+        repeat {  // EINTR: a signal interrupted the wait, not the exchange
+            count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        } while count < 0 && errno == EINTR
         return count > 0 ? Array(buffer[0..<count]) : nil
     }
 }

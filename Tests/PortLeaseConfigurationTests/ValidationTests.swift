@@ -210,10 +210,6 @@ import Testing
                 #""shared": { "psid-offset": 6, "psid-length": 8, "psid-length-min": 1, "psid-length-max": 8 }"#),
             "pools[0].shared.psid-length-min", "at least psid-length-max - 6"),
         Case(
-            "too few addresses for the workers",
-            Samples.document(#""workers": 3"#, pools: #"{ "name": "p", "addresses": ["198.51.100.0/26"] }"#),
-            "pools[0].addresses", "3 workers"),
-        Case(
             "pool too large",
             Samples.pool(#""shared": { "psid-offset": 0, "psid-length": 10 }"#, addresses: #"["10.0.0.0/8"]"#),
             "pools[0].addresses", "more than the"),
