@@ -66,6 +66,7 @@ public final class Server: @unchecked Sendable {
     public private(set) var metricsEndpoint: MetricsEndpoint?
     public private(set) var serverDUID: [UInt8] = []
     private var receiveLoop: ReceiveLoop?
+    private var dropReporter: DropReporter?
     private let finished = DispatchGroup()
     private var stopped = false
     private let stopLock = NSLock()
@@ -125,6 +126,10 @@ public final class Server: @unchecked Sendable {
             metricsEndpoint = try MetricsEndpoint(host: metrics.host, port: metrics.port) { renderer.render() }
         }
         for worker in workers { spawn("portlease-shard-\(worker.shard)") { worker.run() } }
+        let reporter = DropReporter(
+            counters: counters, shards: workers.map(\.statistics), queues: workers.map(\.queue), logger: logger)
+        dropReporter = reporter
+        spawn("portlease-drop-reporter") { reporter.run() }
         if let endpoint = metricsEndpoint { spawn("portlease-metrics") { endpoint.run() } }
         let receiveSink: TransportReplySink
         do throws(TransportError) {
@@ -225,6 +230,7 @@ public final class Server: @unchecked Sendable {
         logger.info("portlease stopping: finishing queued work and committing")
         receiveLoop?.stop()
         metricsEndpoint?.stop()
+        dropReporter?.stop()
     }
 
     /// Blocks until every thread has finished after ``stop()``, then closes sockets and logs.

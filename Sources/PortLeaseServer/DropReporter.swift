@@ -1,0 +1,69 @@
+import LeaseEngine
+import Logging
+import Synchronization
+
+/// Logs drops at most once per reason per interval: "12 datagrams dropped
+/// (malformed-dhcpv4) in the last 10 s". The packet paths only bump counters; this
+/// reads them from its own thread, so a flood costs one log line per reason per
+/// interval, not one per packet.
+final class DropReporter: @unchecked Sendable {
+    private let counters: ServerCounters
+    private let shards: [ShardStatistics]
+    private let queues: [ShardQueue]
+    private let logger: Logger
+    private let intervalSeconds: Int
+    private let stopping = Atomic<Bool>(false)
+    private let signal = WorkerSignal()
+    private var lastDatagramDrops: [Int]
+    private var lastEngineDrops: [Int]
+
+    init(
+        counters: ServerCounters, shards: [ShardStatistics], queues: [ShardQueue], logger: Logger,
+        intervalSeconds: Int = 10
+    ) {
+        self.counters = counters
+        self.shards = shards
+        self.queues = queues
+        self.logger = logger
+        self.intervalSeconds = intervalSeconds
+        lastDatagramDrops = Array(repeating: 0, count: DatagramDropReason.allCases.count)
+        lastEngineDrops = Array(repeating: 0, count: DropReason.allCases.count)
+    }
+
+    func run() {
+        while !stopping.load(ordering: .relaxed) {
+            signal.sleep(timeoutMilliseconds: Int32(intervalSeconds * 1000)) { stopping.load(ordering: .relaxed) }
+            report()
+        }
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        signal.wake()
+    }
+
+    /// Logs every reason whose count grew since the last report.
+    func report() {
+        for reason in DatagramDropReason.allCases {
+            var total = counters.drops(reason)
+            if reason == .queueFull { total += queues.reduce(0) { $0 + $1.drops } }
+            let delta = total - lastDatagramDrops[reason.rawValue]
+            lastDatagramDrops[reason.rawValue] = total
+            if delta > 0 {
+                logger.warning(
+                    "datagrams dropped", metadata: ["reason": "\(reason)", "count": "\(delta)", "interval-s": "\(intervalSeconds)"])
+            }
+        }
+        for reason in DropReason.allCases {
+            let total = shards.reduce(0) { $0 + $1.engineDrops(reason) }
+            let delta = total - lastEngineDrops[Int(reason.rawValue)]
+            lastEngineDrops[Int(reason.rawValue)] = total
+            if delta > 0 {
+                let level: Logger.Level = reason == .subscriberLimit || reason == .poolsExhausted ? .warning : .info
+                logger.log(
+                    level: level, "queries not answered",
+                    metadata: ["reason": "\(reason)", "count": "\(delta)", "interval-s": "\(intervalSeconds)"])
+            }
+        }
+    }
+}

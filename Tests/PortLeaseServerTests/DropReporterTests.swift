@@ -1,0 +1,42 @@
+import Logging
+import Synchronization
+import Testing
+
+@testable import PortLeaseServer
+
+/// A log handler that keeps (level, message, metadata) for assertions.
+final class CapturingLogHandler: LogHandler, @unchecked Sendable {
+    let lines = Mutex<[(Logger.Level, String, Logger.Metadata)]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lines.withLock { $0.append((event.level, "\(event.message)", event.metadata ?? [:])) }
+    }
+}
+
+@Suite struct DropReporterTests {
+    @Test func oneLinePerReasonThatGrewThenSilence() {
+        let handler = CapturingLogHandler()
+        let counters = ServerCounters()
+        let reporter = DropReporter(
+            counters: counters, shards: [ShardStatistics()], queues: [ShardQueue(capacity: 1)],
+            logger: Logger(label: "test", factory: { _ in handler }))
+        for _ in 0..<500 { counters.countDrop(.malformedDHCPv4) }
+        counters.countDrop(.otherServer)
+        reporter.report()
+        let first = handler.lines.withLock { $0 }
+        #expect(first.count == 2, "one line per reason, not per datagram")
+        #expect(first.contains { $0.2["reason"] == "malformed-dhcpv4" && $0.2["count"] == "500" })
+        reporter.report()
+        #expect(handler.lines.withLock { $0.count } == 2, "nothing new, nothing logged")
+        counters.countDrop(.malformedDHCPv4, 3)
+        reporter.report()
+        #expect(handler.lines.withLock { $0.last?.2["count"] } == "3")
+    }
+}
