@@ -22,6 +22,9 @@ struct ClientCommand: ParsableCommand {
     @Option(help: "The server's UDP port.")
     var port: UInt16 = 547
 
+    @Option(help: "The interface to send on: needed for ff02::1:2 (multicast) and link-local servers.")
+    var interface: String?
+
     @Option(help: "A number that makes this client's identity (option 61) distinct.")
     var id: UInt32 = 1
 
@@ -36,7 +39,7 @@ struct ClientCommand: ParsableCommand {
 
     func run() throws {
         guard let serverAddress = IPv6Address(server) else { throw ValidationError("--server: not an IPv6 address") }
-        let socket = try TestSocket(server: serverAddress, port: port)
+        let socket = try TestSocket(server: serverAddress, port: port, interface: interface)
         let information = DHCPv6Message(
             type: .informationRequest, transactionID: 0x4F36,
             options: [.init(.clientIdentifier, [0, 4] + identity.suffix(16)), .init(.optionRequest, [0, 88])])
@@ -119,11 +122,17 @@ final class TestSocket {
     private let descriptor: Int32
     private var destination = sockaddr_in6()
 
-    init(server: IPv6Address, port: UInt16) throws {
+    init(server: IPv6Address, port: UInt16, interface: String?) throws {
         descriptor = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
         guard descriptor >= 0 else { throw ValidationError("socket: errno \(errno)") }
         destination.sin6_family = sa_family_t(AF_INET6)
         destination.sin6_port = port.bigEndian
+        if let interface {
+            var index = if_nametoindex(interface)
+            guard index != 0 else { throw ValidationError("--interface: no interface named \(interface)") }
+            destination.sin6_scope_id = index
+            setsockopt(descriptor, Int32(IPPROTO_IPV6), IPV6_MULTICAST_IF, &index, socklen_t(MemoryLayout<UInt32>.size))
+        }
         let bytes = server.bytes
         withUnsafeMutableBytes(of: &destination.sin6_addr) { $0.copyBytes(from: bytes) }
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
