@@ -46,7 +46,8 @@ let package = Package(
         // The per-shard server logic (RFC 2131 + RFC 7618 + RFC 7341): lease table, selection
         // order, expiry, limits, replies. No sockets, no threads, an injected clock.
         .target(name: "LeaseEngine", dependencies: ["PortLeaseWire", "PortSetPool", "LeaseLog"]),
-        .testTarget(name: "LeaseEngineTests", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
+        .testTarget(
+            name: "LeaseEngineTests", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
 
         // The C surface of liburing (apt package liburing-dev): flag macros, CMSG arithmetic,
         // sockaddr_in6 byte order. No system calls of its own.
@@ -66,14 +67,18 @@ let package = Package(
             ]),
         .testTarget(
             name: "PortLeaseServerTests",
-            dependencies: ["PortLeaseServer", "PortLeaseTransport", "PortLeaseWire", "LeaseEngine", "LeaseLog", "PortSetPool"]),
+            dependencies: [
+                "PortLeaseServer", "PortLeaseTransport", "PortLeaseWire", "LeaseEngine", "LeaseLog", "PortSetPool",
+            ]),
 
         // The server's JSON configuration: parsing, validation that reports every problem with
         // its key path, and the mapping to the engine's and the log's types. Its own strict JSON
         // parser (repeated keys, exact numbers, line:column errors); Glibc only, no Foundation.
-        .target(name: "PortLeaseConfiguration", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
+        .target(
+            name: "PortLeaseConfiguration", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
         .testTarget(
-            name: "PortLeaseConfigurationTests", dependencies: ["PortLeaseConfiguration", "LeaseEngine", "PortLeaseWire"]),
+            name: "PortLeaseConfigurationTests",
+            dependencies: ["PortLeaseConfiguration", "LeaseEngine", "PortLeaseWire"]),
 
         // The command line: serve, check-config, leases, trace.
         .executableTarget(

@@ -191,7 +191,9 @@ enum RecordCodec {
         bytes.withUnsafeBytes { storeBytes($0, at: out, position: &position) }
     }
 
-    private static func storeBytes(_ source: UnsafeRawBufferPointer, at out: UnsafeMutableRawPointer, position: inout Int) {
+    private static func storeBytes(
+        _ source: UnsafeRawBufferPointer, at out: UnsafeMutableRawPointer, position: inout Int
+    ) {
         out.storeBytes(of: UInt8(source.count), toByteOffset: position, as: UInt8.self)
         if let base = source.baseAddress { (out + position + 1).copyMemory(from: base, byteCount: source.count) }
         position += 1 + source.count

@@ -39,7 +39,9 @@ public final class Classifier: @unchecked Sendable {
     }
 
     /// Decides what to do with `payload`; for ``Decision/answered`` the reply is in `reply`.
-    public func classify(_ payload: UnsafeRawBufferPointer, reply: inout ByteWriter, counters: ServerCounters) -> Decision {
+    public func classify(_ payload: UnsafeRawBufferPointer, reply: inout ByteWriter, counters: ServerCounters)
+        -> Decision
+    {
         let packet: DHCPv6Packet
         do throws(WireError) {
             packet = try DHCPv6Packet(parsing: payload)

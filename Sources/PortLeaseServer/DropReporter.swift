@@ -51,7 +51,8 @@ final class DropReporter: @unchecked Sendable {
             lastDatagramDrops[reason.rawValue] = total
             if delta > 0 {
                 logger.warning(
-                    "datagrams dropped", metadata: ["reason": "\(reason)", "count": "\(delta)", "interval-s": "\(intervalSeconds)"])
+                    "datagrams dropped",
+                    metadata: ["reason": "\(reason)", "count": "\(delta)", "interval-s": "\(intervalSeconds)"])
             }
         }
         for reason in DropReason.allCases {

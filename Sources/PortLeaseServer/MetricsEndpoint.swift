@@ -63,7 +63,9 @@ public final class MetricsEndpoint: @unchecked Sendable {
         var bytes = Array(response.utf8)
         var sent = 0
         while sent < bytes.count {
-            let result = bytes.withUnsafeMutableBytes { send(connection, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            let result = bytes.withUnsafeMutableBytes {
+                send(connection, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
+            }
             guard result > 0 else { return }
             sent += result
         }

@@ -36,7 +36,9 @@ public struct MetricsRenderer: Sendable {
         }
 
         family("portlease_datagrams_received_total", "counter", "Datagrams received, by innermost DHCPv6 message type.")
-        for (type, count) in counters.receivedByType() { sample("portlease_datagrams_received_total", [("type", type)], count) }
+        for (type, count) in counters.receivedByType() {
+            sample("portlease_datagrams_received_total", [("type", type)], count)
+        }
         family("portlease_datagrams_dropped_total", "counter", "Datagrams dropped before the engine, by reason.")
         for reason in DatagramDropReason.allCases {
             var count = counters.drops(reason)
@@ -75,7 +77,9 @@ public struct MetricsRenderer: Sendable {
         }
 
         family("portlease_queue_depth", "gauge", "Datagrams waiting in each shard's queue.")
-        for (index, queue) in queues.enumerated() { sample("portlease_queue_depth", [("shard", "\(index)")], queue.depth) }
+        for (index, queue) in queues.enumerated() {
+            sample("portlease_queue_depth", [("shard", "\(index)")], queue.depth)
+        }
 
         family("portlease_log_commit_seconds", "histogram", "Lease log group commit latency (write + fdatasync).")
         for (index, shard) in shards.enumerated() {
@@ -90,7 +94,8 @@ public struct MetricsRenderer: Sendable {
             out += "portlease_log_commit_seconds_sum{shard=\"\(index)\"} \(seconds(shard[.commitMicrosecondsTotal]))\n"
             sample("portlease_log_commit_seconds_count", [("shard", "\(index)")], shard[.commits])
         }
-        family("portlease_log_commit_failures_total", "counter", "Group commits that failed; their grants were not sent.")
+        family(
+            "portlease_log_commit_failures_total", "counter", "Group commits that failed; their grants were not sent.")
         sample("portlease_log_commit_failures_total", [], total(.commitFailures))
         family("portlease_log_records_total", "counter", "Lease records made durable.")
         sample("portlease_log_records_total", [], total(.recordsCommitted))

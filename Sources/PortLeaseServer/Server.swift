@@ -94,7 +94,8 @@ public final class Server: @unchecked Sendable {
         let logs = try ShardLogs.open(
             base: settings.leaseLogDirectory, engines: engines, options: settings.leaseLogOptions, now: now,
             logger: logger)
-        serverDUID = try ServerIdentity.duid(configured: settings.serverDUID, stateDirectory: settings.leaseLogDirectory)
+        serverDUID = try ServerIdentity.duid(
+            configured: settings.serverDUID, stateDirectory: settings.leaseLogDirectory)
         do throws(TransportError) {
             sockets = try settings.listenAddresses.map { (address) throws(TransportError) in
                 try UDPSocket(bind: address, port: settings.port, multicastInterfaces: settings.interfaces)
@@ -102,7 +103,8 @@ public final class Server: @unchecked Sendable {
             // The kernel default (~208 KB) holds about a hundred full datagrams: a burst of
             // renewals after an outage would overflow it before the loop runs.
             for socket in sockets where (try? socket.setReceiveBufferSize(Self.receiveBufferBytes)) == nil {
-                logger.warning("could not raise the socket receive buffer", metadata: ["socket": "\(socket.localAddress)"])
+                logger.warning(
+                    "could not raise the socket receive buffer", metadata: ["socket": "\(socket.localAddress)"])
             }
             receiveLoop = try ReceiveLoop(sockets: sockets)
             for (index, engine) in engines.enumerated() {
@@ -202,7 +204,8 @@ public final class Server: @unchecked Sendable {
     /// True when any port set of pool `name` within `range` is taken (leased, offered
     /// or quarantined): reads the pool's atomic words, safe from any thread.
     public func hasBindings(pool name: String, in range: ClosedRange<IPv4Address>) -> Bool {
-        guard let index = settings.engine.pools.firstIndex(where: { $0.name == name }), let engine = workers.first?.engine
+        guard let index = settings.engine.pools.firstIndex(where: { $0.name == name }),
+            let engine = workers.first?.engine
         else { return false }
         let pool = engine.pools[index]
         let length = pool.configuration.maximumPSIDLength
@@ -246,8 +249,14 @@ public final class Server: @unchecked Sendable {
     private func transportSamples() -> [(name: String, help: String, value: Int)] {
         guard let statistics = receiveLoop?.statistics else { return [] }
         return [
-            ("portlease_transport_truncated_total", "Datagrams larger than a receive buffer, dropped.", statistics.truncated),
-            ("portlease_transport_no_buffers_total", "Receives that found no free buffer (ENOBUFS).", statistics.noBuffers),
+            (
+                "portlease_transport_truncated_total", "Datagrams larger than a receive buffer, dropped.",
+                statistics.truncated
+            ),
+            (
+                "portlease_transport_no_buffers_total", "Receives that found no free buffer (ENOBUFS).",
+                statistics.noBuffers
+            ),
             ("portlease_transport_rearms_total", "Times multishot receive had to be re-armed.", statistics.rearms),
         ]
     }

@@ -12,7 +12,8 @@ public enum ServerIdentity {
     public static func duid(configured: [UInt8]?, stateDirectory: String) throws(ServerError) -> [UInt8] {
         if let configured { return configured }
         let path = stateDirectory + "/" + fileName
-        if let text = try? String(contentsOfFile: path, encoding: .utf8), let stored = parseHex(text), stored.count >= 3 {
+        if let text = try? String(contentsOfFile: path, encoding: .utf8), let stored = parseHex(text), stored.count >= 3
+        {
             return stored
         }
         var duid: [UInt8] = [0x00, 0x04]

@@ -39,7 +39,8 @@ public enum ShardLogs {
         if !existing.isEmpty && existing != Array(0..<engines.count) {
             throw .configuration(
                 "the lease log in \(base) was written by \(existing.count) shard(s) (\(existing.map { "shard-\($0)" }.joined(separator: ", "))) "
-                    + "but workers is \(engines.count); start with workers = \(existing.count), or move the directory aside")
+                    + "but workers is \(engines.count); start with workers = \(existing.count), or move the directory aside"
+            )
         }
         var logs: [LeaseLog] = []
         for (index, engine) in engines.enumerated() {

@@ -50,7 +50,9 @@ public final class ShardQueue: @unchecked Sendable {
             return false
         }
         let slot = tail % capacity
-        if let base = payload.baseAddress { (payloads + slot * slotSize).copyMemory(from: base, byteCount: payload.count) }
+        if let base = payload.baseAddress {
+            (payloads + slot * slotSize).copyMemory(from: base, byteCount: payload.count)
+        }
         lengths[slot] = payload.count
         origins[slot] = origin
         self.tail.store(tail + 1, ordering: .releasing)

@@ -60,7 +60,8 @@ public final class ShardWorker: @unchecked Sendable {
         arena = .allocate(byteCount: Self.slotSize * batchLimit, alignment: 16)
         arenaLengths = Array(repeating: 0, count: batchLimit)
         arenaOrigins = Array(
-            repeating: DatagramOrigin(source: .unspecified, sourcePort: 0, destination: .unspecified, interfaceIndex: 0, socketIndex: 0),
+            repeating: DatagramOrigin(
+                source: .unspecified, sourcePort: 0, destination: .unspecified, interfaceIndex: 0, socketIndex: 0),
             count: batchLimit)
         resolveInterfaces = engine.configuration.pools.contains { !$0.match.interfaces.isEmpty }
     }
@@ -106,7 +107,9 @@ public final class ShardWorker: @unchecked Sendable {
     /// without its thread.
     @discardableResult
     public func processBatch(now: Int64) -> Int {
-        if let configuration = pendingConfiguration.withLock({ pending in defer { pending = nil }; return pending }) {
+        if let configuration = pendingConfiguration.withLock({ pending in
+            defer { pending = nil }; return pending
+        }) {
             do throws(EngineError) {
                 try engine.reconfigure(configuration)
                 logger.info("configuration applied", metadata: ["shard": "\(shard)"])
@@ -179,7 +182,8 @@ public final class ShardWorker: @unchecked Sendable {
         guard case .reply(_, let afterCommit) = outcome else { return }
         let target =
             afterCommit
-            ? UnsafeMutableRawBufferPointer(rebasing: arena[(pendingCount * Self.slotSize)..<((pendingCount + 1) * Self.slotSize)])
+            ? UnsafeMutableRawBufferPointer(
+                rebasing: arena[(pendingCount * Self.slotSize)..<((pendingCount + 1) * Self.slotSize)])
             : immediateScratch
         var writer = ByteWriter(target)
         let body = dhcp.written

@@ -18,11 +18,14 @@ public final class TransportReplySink: ReplySink, @unchecked Sendable {
     public func enqueue(_ bytes: UnsafeRawBufferPointer, to origin: DatagramOrigin) -> Bool {
         let destination = SocketAddress6(address: origin.source, port: origin.sourcePort, scopeID: origin.scopeID)
         let socket = sockets[origin.socketIndex]
-        if ring.enqueue(bytes, on: socket, to: destination, from: origin.replySource, interfaceIndex: origin.interfaceIndex) {
+        if ring.enqueue(
+            bytes, on: socket, to: destination, from: origin.replySource, interfaceIndex: origin.interfaceIndex)
+        {
             return true
         }
         flush()  // full: send what is queued and try once more
-        return ring.enqueue(bytes, on: socket, to: destination, from: origin.replySource, interfaceIndex: origin.interfaceIndex)
+        return ring.enqueue(
+            bytes, on: socket, to: destination, from: origin.replySource, interfaceIndex: origin.interfaceIndex)
     }
 
     public func flush() {

@@ -19,7 +19,9 @@ struct CheckConfigCommand: ParsableCommand {
         do throws(ConfigurationError) {
             let configuration = try ServerConfiguration.load(contentsOf: file)
             let pools = configuration.engine.pools.map(\.name).joined(separator: ", ")
-            print("\(file): OK (\(configuration.engine.pools.count) pool(s): \(pools); \(configuration.workers) worker(s))")
+            print(
+                "\(file): OK (\(configuration.engine.pools.count) pool(s): \(pools); \(configuration.workers) worker(s))"
+            )
         } catch {
             ConfigurationReport.print(error, file: file)
             throw ExitCode(1)

@@ -48,7 +48,9 @@ struct ClientCommand: ParsableCommand {
                 let message = try DHCPv6MessageView(parsing: raw)
                 if let list = message.options.first(.dhcp4o6ServerAddresses) {
                     let servers = try DHCP4o6ServerAddresses(validating: list).map(\.description)
-                    print("option 88 (4o6 servers): \(servers.isEmpty ? "empty: use ff02::1:2" : servers.joined(separator: ", "))")
+                    print(
+                        "option 88 (4o6 servers): \(servers.isEmpty ? "empty: use ff02::1:2" : servers.joined(separator: ", "))"
+                    )
                 }
             }
         }
@@ -59,7 +61,9 @@ struct ClientCommand: ParsableCommand {
             message(
                 .request, requested: offer.header.yiaddr,
                 serverIdentifier: offer.option(.serverIdentifier), portParams: offer.option(.portParams)))
-        guard ack.messageType == .ack else { throw ValidationError("the server answered \(ack.messageType.map { "\($0)" } ?? "?")") }
+        guard ack.messageType == .ack else {
+            throw ValidationError("the server answered \(ack.messageType.map { "\($0)" } ?? "?")")
+        }
         let lifetime = ack.option(.leaseTime).map { $0.reduce(0) { $0 << 8 | UInt32($1) } } ?? 0
         print("lease: \(ack.header.yiaddr) \(portSet(ack)) for \(lifetime) s")
         if release {
@@ -70,7 +74,8 @@ struct ClientCommand: ParsableCommand {
     }
 
     private var identity: [UInt8] {
-        [0xFF, 0, 0, 0, 1, 0, 4] + Array("portlease-cli-".utf8).prefix(12) + withUnsafeBytes(of: id.bigEndian, Array.init)
+        [0xFF, 0, 0, 0, 1, 0, 4] + Array("portlease-cli-".utf8).prefix(12)
+            + withUnsafeBytes(of: id.bigEndian, Array.init)
     }
 
     private func hint() -> [UInt8]? {
@@ -86,18 +91,22 @@ struct ClientCommand: ParsableCommand {
             .init(.messageType, [type.rawValue]), .init(.clientIdentifier, identity),
             .init(.parameterRequestList, full ? [1, 3, 6, 15, 26] : [1, 3, 6, 15, 26, 159]),
         ]
-        if let requested { options.append(.init(.requestedAddress, withUnsafeBytes(of: requested.value.bigEndian, Array.init))) }
+        if let requested {
+            options.append(.init(.requestedAddress, withUnsafeBytes(of: requested.value.bigEndian, Array.init)))
+        }
         if let serverIdentifier { options.append(.init(.serverIdentifier, serverIdentifier)) }
         if let params = portParams ?? hint { options.append(.init(.portParams, params)) }
         return DHCPv4Message(
             header: DHCPv4Header(
                 op: DHCPv4Header.bootRequest, xid: id &* 2_654_435_761, ciaddr: ciaddr,
-                chaddr: ClientHardwareAddress(bytes: [2, 0x50, 0x4C] + withUnsafeBytes(of: id.bigEndian, Array.init).suffix(3))),
+                chaddr: ClientHardwareAddress(
+                    bytes: [2, 0x50, 0x4C] + withUnsafeBytes(of: id.bigEndian, Array.init).suffix(3))),
             options: options)
     }
 
     private func query(_ message: DHCPv4Message) -> [UInt8] {
-        DHCPv6Message(type: .dhcpv4Query, transactionID: 0, options: [.init(.dhcpv4Message, message.encoded())]).encoded()
+        DHCPv6Message(type: .dhcpv4Query, transactionID: 0, options: [.init(.dhcpv4Message, message.encoded())])
+            .encoded()
     }
 
     private func exchange(_ socket: TestSocket, _ message: DHCPv4Message) throws -> DHCPv4Message {

@@ -68,7 +68,9 @@ enum Formats {
 
     /// Text when the bytes are printable ASCII, else hex.
     static func printable(_ bytes: [UInt8]) -> String {
-        if !bytes.isEmpty, bytes.allSatisfy({ (0x20...0x7E).contains($0) }) { return "\"\(String(decoding: bytes, as: UTF8.self))\"" }
+        if !bytes.isEmpty, bytes.allSatisfy({ (0x20...0x7E).contains($0) }) {
+            return "\"\(String(decoding: bytes, as: UTF8.self))\""
+        }
         return bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: ":")
     }
 }

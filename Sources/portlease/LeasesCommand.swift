@@ -34,12 +34,15 @@ struct LeasesCommand: ParsableCommand {
     var at: String?
 
     func run() throws {
-        let now = try at.map { text in
-            guard let time = Formats.parseTime(text) else { throw ValidationError("--at: not a time: \(text)") }
-            return time
-        } ?? Int64(Date().timeIntervalSince1970 * 1000)
+        let now =
+            try at.map { text in
+                guard let time = Formats.parseTime(text) else { throw ValidationError("--at: not a time: \(text)") }
+                return time
+            } ?? Int64(Date().timeIntervalSince1970 * 1000)
         let wantedAddress = try address.map { text in
-            guard let address = IPv4Address(text) else { throw ValidationError("--address: not an IPv4 address: \(text)") }
+            guard let address = IPv4Address(text) else {
+                throw ValidationError("--address: not an IPv4 address: \(text)")
+            }
             return address
         }
         var latest: [ClientKey: LeaseRecord] = [:]
@@ -65,7 +68,8 @@ struct LeasesCommand: ParsableCommand {
             print(
                 "\(record.address)  \(Formats.portSet(psid: record.psid, length: record.psidLength, offset: record.psidOffset))  "
                     + "\(record.clientKey)  subscriber \(record.subscriber)  \(Formats.relay(record.relay))  "
-                    + "since \(Formats.time(record.time))  until \(Formats.time(record.time + Int64(record.lifetime) * 1000))")
+                    + "since \(Formats.time(record.time))  until \(Formats.time(record.time + Int64(record.lifetime) * 1000))"
+            )
         }
         Standard.error("\(active.count) active lease(s)")
     }

@@ -59,7 +59,8 @@ final class Reloader: @unchecked Sendable {
         }
         for (old, candidate) in zip(current.engine.pools, new.engine.pools) where !old.hasSameStructure(as: candidate) {
             logger.error(
-                "reload refused: pool \(old.name) changes its structure (name, kind, PSID parameters or ranges); restart to apply")
+                "reload refused: pool \(old.name) changes its structure (name, kind, PSID parameters or ranges); restart to apply"
+            )
             return
         }
         guard current.engine.pools.count == new.engine.pools.count else {
@@ -73,7 +74,9 @@ final class Reloader: @unchecked Sendable {
         if new.metrics != current.metrics { restartOnly.append("metrics") }
         if new.logLevel != current.logLevel { restartOnly.append("log-level") }
         if new.queueDepth != current.queueDepth { restartOnly.append("queue-depth") }
-        if new.dhcp4o6ServerAddresses != current.dhcp4o6ServerAddresses { restartOnly.append("dhcp4o6-server-addresses") }
+        if new.dhcp4o6ServerAddresses != current.dhcp4o6ServerAddresses {
+            restartOnly.append("dhcp4o6-server-addresses")
+        }
         if !restartOnly.isEmpty {
             logger.warning("these settings take effect at the next restart", metadata: ["keys": "\(restartOnly)"])
         }

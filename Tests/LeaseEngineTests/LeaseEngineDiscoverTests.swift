@@ -130,14 +130,17 @@ import Testing
         let wanted = try PortParams(offset: 6, psidLength: 6, psid: 42)
         let address = IPv4Address("198.51.100.3")!
         harness.dora(TestClient(14), hint: nil)
-        let first = harness.send(TestClient(15).message(.discover, requested: address, portParams: wanted), from: TestClient(15))
+        let first = harness.send(
+            TestClient(15).message(.discover, requested: address, portParams: wanted), from: TestClient(15))
         #expect(first.portParams == wanted)
-        let second = harness.send(TestClient(16).message(.discover, requested: address, portParams: wanted), from: TestClient(16))
+        let second = harness.send(
+            TestClient(16).message(.discover, requested: address, portParams: wanted), from: TestClient(16))
         #expect(second.replyType == .offer)
         #expect(!(second.yiaddr == address && second.portParams == wanted), "held by client 15's offer")
         // A pair outside the pool's offset is not valid: step 4 decides instead.
         let wrongOffset = try PortParams(offset: 0, psidLength: 6, psid: 42)
-        let third = harness.send(TestClient(17).message(.discover, requested: address, portParams: wrongOffset), from: TestClient(17))
+        let third = harness.send(
+            TestClient(17).message(.discover, requested: address, portParams: wrongOffset), from: TestClient(17))
         #expect(third.portParams?.offset == 6)
     }
 
@@ -172,7 +175,8 @@ import Testing
         // And asking for PSID 0 explicitly does not get it either.
         let explicit = harness.send(
             TestClient(200).message(
-                .discover, requested: IPv4Address("198.51.100.1"), portParams: try PortParams(offset: 0, psidLength: 6, psid: 0)),
+                .discover, requested: IPv4Address("198.51.100.1"),
+                portParams: try PortParams(offset: 0, psidLength: 6, psid: 0)),
             from: TestClient(200))
         #expect(explicit.outcome == .dropped(.poolsExhausted))
     }
@@ -188,8 +192,12 @@ import Testing
     }
 
     @Test func exhaustedPoolsDropTheDiscover() throws {
-        let harness = try EngineHarness(Fixtures.configuration([Fixtures.fullPool("tiny", "203.0.113.16", "203.0.113.16")]))
-        #expect(harness.send(TestClient(1, wantsPortParams: false).message(.discover), from: TestClient(1, wantsPortParams: false)).replyType == .offer)
+        let harness = try EngineHarness(
+            Fixtures.configuration([Fixtures.fullPool("tiny", "203.0.113.16", "203.0.113.16")]))
+        #expect(
+            harness.send(
+                TestClient(1, wantsPortParams: false).message(.discover), from: TestClient(1, wantsPortParams: false)
+            ).replyType == .offer)
         let second = TestClient(2, wantsPortParams: false)
         #expect(harness.send(second.message(.discover), from: second).outcome == .dropped(.poolsExhausted))
         #expect(harness.engine.counters.dropped(.poolsExhausted) == 1)

@@ -6,16 +6,20 @@ import Testing
 /// Offer holds, lease expiry and rebuilding from the log.
 @Suite struct LeaseEngineExpiryTests {
     @Test func anOfferIsHeldForItsLifetimeThenReturned() throws {
-        let harness = try EngineHarness(Fixtures.configuration([Fixtures.sharedPool("one", "198.51.100.1", "198.51.100.1", minimum: 6)]))
+        let harness = try EngineHarness(
+            Fixtures.configuration([Fixtures.sharedPool("one", "198.51.100.1", "198.51.100.1", minimum: 6)]))
         let client = TestClient(1)
         let offer = harness.send(client.message(.discover), from: client)
         let probe = TestClient(2)
-        let during = harness.send(probe.message(.discover, requested: offer.yiaddr, portParams: offer.portParams), from: probe)
+        let during = harness.send(
+            probe.message(.discover, requested: offer.yiaddr, portParams: offer.portParams), from: probe)
         #expect(during.portParams != offer.portParams, "held for client 1")
         harness.advance(seconds: 31)
         #expect(harness.engine.lease(of: client.key) == nil)
         #expect(harness.engine.counters.offerTimeouts >= 1)
-        let after = harness.send(TestClient(3).message(.discover, requested: offer.yiaddr, portParams: offer.portParams), from: TestClient(3))
+        let after = harness.send(
+            TestClient(3).message(.discover, requested: offer.yiaddr, portParams: offer.portParams), from: TestClient(3)
+        )
         #expect(after.portParams == offer.portParams)
     }
 
@@ -40,7 +44,8 @@ import Testing
         let client = TestClient(5)
         let ack = harness.dora(client)
         harness.advance(seconds: 1800)
-        harness.send(client.message(.request, ciaddr: ack.yiaddr!, portParams: ack.portParams), from: client, unicast: true)
+        harness.send(
+            client.message(.request, ciaddr: ack.yiaddr!, portParams: ack.portParams), from: client, unicast: true)
         harness.advance(seconds: 1900)
         #expect(harness.engine.lease(of: client.key)?.kind == .bound)
         #expect(!harness.allRecords.contains { $0.event == .expire })
@@ -57,10 +62,14 @@ import Testing
         // Some release, one declines, time passes.
         for number in [1, 2, 3] {
             let client = TestClient(number)
-            first.send(client.message(.release, ciaddr: acks[client]!.yiaddr!, portParams: acks[client]!.portParams), from: client)
+            first.send(
+                client.message(.release, ciaddr: acks[client]!.yiaddr!, portParams: acks[client]!.portParams),
+                from: client)
         }
         let decliner = TestClient(5)
-        first.send(decliner.message(.decline, requested: acks[decliner]!.yiaddr, portParams: acks[decliner]!.portParams), from: decliner)
+        first.send(
+            decliner.message(.decline, requested: acks[decliner]!.yiaddr, portParams: acks[decliner]!.portParams),
+            from: decliner)
 
         let second = try EngineHarness(configuration)
         second.now = first.now
@@ -78,12 +87,16 @@ import Testing
         // The pool bits came back too: every held set is taken, and the declined one stays out.
         for (index, pool) in second.engine.pools.enumerated() {
             for length in pool.offeredLengths {
-                #expect(try pool.usedPortSets(psidLength: length) == first.engine.pools[index].usedPortSets(psidLength: length))
+                #expect(
+                    try pool.usedPortSets(psidLength: length)
+                        == first.engine.pools[index].usedPortSets(psidLength: length))
             }
         }
         // A rebooting client gets its lease from the rebuilt engine.
         let client = TestClient(10)
-        let reboot = second.send(client.message(.request, requested: acks[client]!.yiaddr, portParams: acks[client]!.portParams), from: client)
+        let reboot = second.send(
+            client.message(.request, requested: acks[client]!.yiaddr, portParams: acks[client]!.portParams),
+            from: client)
         #expect(reboot.replyType == .ack)
     }
 
@@ -107,7 +120,9 @@ import Testing
     /// Found by the simulation: a quarantine's end is not logged, so replay must return
     /// a declined set before a later record hands it to someone else.
     @Test func replayReturnsADeclinedSetWhoseQuarantineEndedBeforeTheNextRecord() throws {
-        let configuration = Fixtures.configuration([Fixtures.sharedPool("one", "198.51.100.1", "198.51.100.1", minimum: 6)])
+        let configuration = Fixtures.configuration([
+            Fixtures.sharedPool("one", "198.51.100.1", "198.51.100.1", minimum: 6)
+        ])
         let first = try EngineHarness(configuration)
         let decliner = TestClient(20)
         let ack = first.dora(decliner)
@@ -117,7 +132,8 @@ import Testing
         let offer = first.send(next.message(.discover, requested: ack.yiaddr, portParams: ack.portParams), from: next)
         #expect(offer.portParams == ack.portParams)
         first.send(
-            next.message(.request, requested: offer.yiaddr, serverIdentifier: Fixtures.serverID, portParams: offer.portParams),
+            next.message(
+                .request, requested: offer.yiaddr, serverIdentifier: Fixtures.serverID, portParams: offer.portParams),
             from: next)
         let second = try EngineHarness(configuration)
         for record in first.allRecords { second.engine.replay(record) }

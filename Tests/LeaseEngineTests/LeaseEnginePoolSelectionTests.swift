@@ -32,7 +32,8 @@ import Testing
 
     @Test func rfc7618Section8_1_fullPoolServes159ClientsOnlyWhenTold() throws {
         let strict = try EngineHarness(Fixtures.configuration([Fixtures.fullPool()]))
-        #expect(strict.send(TestClient(1).message(.discover), from: TestClient(1)).outcome == .dropped(.noPoolForClient))
+        #expect(
+            strict.send(TestClient(1).message(.discover), from: TestClient(1)).outcome == .dropped(.noPoolForClient))
         let lenient = try EngineHarness(Fixtures.configuration([Fixtures.fullPool(servePortParamsClients: true)]))
         let ack = lenient.dora(TestClient(1))
         #expect(ack.replyType == .ack)
@@ -57,7 +58,8 @@ import Testing
             "link", "198.51.100.2", "198.51.100.2", match: .init(linkPrefixes: [IPv6Prefix("2001:db8:aaaa::/48")!]))
         let byInterfaceID = Fixtures.sharedPool(
             "ifid", "198.51.100.3", "198.51.100.3", match: .init(interfaceIDs: [Array("olt-7".utf8)]))
-        let byInterface = Fixtures.sharedPool("iface", "198.51.100.4", "198.51.100.4", match: .init(interfaces: ["eth1"]))
+        let byInterface = Fixtures.sharedPool(
+            "iface", "198.51.100.4", "198.51.100.4", match: .init(interfaces: ["eth1"]))
         let fallback = Fixtures.sharedPool("default", "198.51.100.5", "198.51.100.5")
         let harness = try EngineHarness(
             Fixtures.configuration([byPrefix, byLink, byInterfaceID, byInterface, fallback]))
@@ -91,7 +93,8 @@ import Testing
         let first = harness.engine.lease(of: TestClient(0).key)!.binding
         let renew = harness.send(
             TestClient(0).message(
-                .request, ciaddr: first.address, portParams: try PortParams(offset: 6, psidLength: first.psidLength, psid: first.psid)),
+                .request, ciaddr: first.address,
+                portParams: try PortParams(offset: 6, psidLength: first.psidLength, psid: first.psid)),
             from: TestClient(0), unicast: true)
         #expect(renew.replyType == .ack)
         // Releasing one makes room for the fourth.
@@ -108,8 +111,11 @@ import Testing
     @Test func rfc7618Section10_offersCountAgainstTheLimit() throws {
         let harness = try EngineHarness(
             Fixtures.configuration([Fixtures.sharedPool()], limit: 2, subscriberKey: .clientPrefix(length: 56)))
-        for number in 0..<2 { #expect(harness.send(TestClient(number).message(.discover), from: TestClient(number)).replyType == .offer) }
-        #expect(harness.send(TestClient(2).message(.discover), from: TestClient(2)).outcome == .dropped(.subscriberLimit))
+        for number in 0..<2 {
+            #expect(harness.send(TestClient(number).message(.discover), from: TestClient(number)).replyType == .offer)
+        }
+        #expect(
+            harness.send(TestClient(2).message(.discover), from: TestClient(2)).outcome == .dropped(.subscriberLimit))
         harness.advance(seconds: 31)  // the offers lapse
         #expect(harness.send(TestClient(2).message(.discover), from: TestClient(2)).replyType == .offer)
     }
@@ -120,7 +126,9 @@ import Testing
         let siteA = TestRelay(remoteID: [0, 0, 0x0D, 0xE9] + Array("site-a".utf8))
         let siteB = TestRelay(remoteID: [0, 0, 0x0D, 0xE9] + Array("site-b".utf8))
         #expect(harness.dora(TestClient(1), relay: siteA).replyType == .ack)
-        #expect(harness.send(TestClient(2).message(.discover), from: TestClient(2), relay: siteA).outcome == .dropped(.subscriberLimit))
+        #expect(
+            harness.send(TestClient(2).message(.discover), from: TestClient(2), relay: siteA).outcome
+                == .dropped(.subscriberLimit))
         #expect(harness.dora(TestClient(3), relay: siteB).replyType == .ack)
         // Without a Remote-ID the site cannot be told: no limit applies.
         #expect(harness.dora(TestClient(4), relay: nil).replyType == .ack)
@@ -149,7 +157,9 @@ import Testing
         let offer = harness.send(client.message(.discover, clientID: false), from: client)
         #expect(offer.replyType == .offer)
         let ack = harness.send(
-            client.message(.request, requested: offer.yiaddr, serverIdentifier: Fixtures.serverID, portParams: offer.portParams, clientID: false),
+            client.message(
+                .request, requested: offer.yiaddr, serverIdentifier: Fixtures.serverID, portParams: offer.portParams,
+                clientID: false),
             from: client)
         #expect(ack.replyType == .ack)
         #expect(ack.records.first?.clientKey.kind == .hardwareAddress)

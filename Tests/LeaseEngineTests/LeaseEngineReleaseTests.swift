@@ -14,7 +14,8 @@ import Testing
     @Test func rfc7618Section8_releaseIsFoundByCiaddrAndPSID() throws {
         let client = TestClient(1)
         let ack = harness.dora(client)
-        let release = harness.send(client.message(.release, ciaddr: ack.yiaddr!, portParams: ack.portParams), from: client)
+        let release = harness.send(
+            client.message(.release, ciaddr: ack.yiaddr!, portParams: ack.portParams), from: client)
         #expect(release.outcome == .accepted(.release))
         #expect(release.reply == nil)
         #expect(release.records.map(\.event) == [.release])
@@ -43,7 +44,8 @@ import Testing
         let owner = TestClient(4)
         let ack = harness.dora(owner)
         let other = TestClient(5)
-        let release = harness.send(other.message(.release, ciaddr: ack.yiaddr!, portParams: ack.portParams), from: other)
+        let release = harness.send(
+            other.message(.release, ciaddr: ack.yiaddr!, portParams: ack.portParams), from: other)
         #expect(release.outcome == .dropped(.releaseNotFound))
         #expect(harness.engine.lease(of: owner.key)?.kind == .bound)
     }
@@ -61,7 +63,8 @@ import Testing
             Fixtures.configuration([Fixtures.sharedPool("one", "198.51.100.1", "198.51.100.1", minimum: 6)]))
         let client = TestClient(7)
         let ack = harness.dora(client)
-        let decline = harness.send(client.message(.decline, requested: ack.yiaddr, portParams: ack.portParams), from: client)
+        let decline = harness.send(
+            client.message(.decline, requested: ack.yiaddr, portParams: ack.portParams), from: client)
         #expect(decline.outcome == .accepted(.decline))
         #expect(decline.records.map(\.event) == [.decline])
         #expect(decline.records.first?.lifetime == 600)
@@ -69,19 +72,24 @@ import Testing
         #expect(harness.engine.previousBinding(of: client.key) == nil, "a declined set is not offered back")
         // While quarantined nobody gets it, even asking for it by name.
         let probe = TestClient(8)
-        let held = harness.send(probe.message(.discover, requested: ack.yiaddr, portParams: ack.portParams), from: probe)
+        let held = harness.send(
+            probe.message(.discover, requested: ack.yiaddr, portParams: ack.portParams), from: probe)
         #expect(held.portParams != ack.portParams)
-        harness.send(probe.message(.request, requested: held.yiaddr, serverIdentifier: IPv4Address("192.0.2.77")), from: probe)
+        harness.send(
+            probe.message(.request, requested: held.yiaddr, serverIdentifier: IPv4Address("192.0.2.77")), from: probe)
         harness.advance(seconds: 601)
         #expect(harness.engine.counters.quarantineEnds == 1)
-        let after = harness.send(probe.message(.discover, requested: ack.yiaddr, portParams: ack.portParams), from: probe)
+        let after = harness.send(
+            probe.message(.discover, requested: ack.yiaddr, portParams: ack.portParams), from: probe)
         #expect(after.portParams == ack.portParams)
     }
 
     @Test func declineOfSomethingNotHeldIsDropped() throws {
         let client = TestClient(9)
         let decline = harness.send(
-            client.message(.decline, requested: IPv4Address("198.51.100.1"), portParams: try PortParams(offset: 6, psidLength: 6, psid: 1)),
+            client.message(
+                .decline, requested: IPv4Address("198.51.100.1"),
+                portParams: try PortParams(offset: 6, psidLength: 6, psid: 1)),
             from: client)
         #expect(decline.outcome == .dropped(.declineNotFound))
     }

@@ -22,7 +22,8 @@ import Testing
         let client = TestClient(1)
         let offer = offer(client)
         let ack = harness.send(
-            client.message(.request, requested: offer.yiaddr, serverIdentifier: Fixtures.serverID, portParams: offer.portParams),
+            client.message(
+                .request, requested: offer.yiaddr, serverIdentifier: Fixtures.serverID, portParams: offer.portParams),
             from: client)
         #expect(ack.outcome == .reply(.ack, afterCommit: true))
         #expect(ack.yiaddr == offer.yiaddr)
@@ -46,21 +47,25 @@ import Testing
         let client = TestClient(2)
         let offer = offer(client)
         let other = harness.send(
-            client.message(.request, requested: offer.yiaddr, serverIdentifier: IPv4Address("192.0.2.99"), portParams: offer.portParams),
+            client.message(
+                .request, requested: offer.yiaddr, serverIdentifier: IPv4Address("192.0.2.99"),
+                portParams: offer.portParams),
             from: client)
         #expect(other.outcome == .dropped(.otherServerSelected))
         #expect(other.reply == nil)
         #expect(harness.engine.lease(of: client.key) == nil)
         // The released pair is free: another client may have it exactly.
         let next = TestClient(3)
-        let taken = harness.send(next.message(.discover, requested: offer.yiaddr, portParams: offer.portParams), from: next)
+        let taken = harness.send(
+            next.message(.discover, requested: offer.yiaddr, portParams: offer.portParams), from: next)
         #expect(taken.portParams == offer.portParams)
     }
 
     @Test func rfc2131Section4_3_2_selectingWithoutAnOfferIsNaked() throws {
         let client = TestClient(4)
         let nak = harness.send(
-            client.message(.request, requested: IPv4Address("198.51.100.1"), serverIdentifier: Fixtures.serverID,
+            client.message(
+                .request, requested: IPv4Address("198.51.100.1"), serverIdentifier: Fixtures.serverID,
                 portParams: try PortParams(offset: 6, psidLength: 6, psid: 5)),
             from: client)
         #expect(nak.outcome == .reply(.nak, afterCommit: false))
@@ -85,7 +90,8 @@ import Testing
     @Test func rfc2131Section4_3_2_initRebootWithTheCurrentBindingIsAcked() throws {
         let client = TestClient(6)
         let ack = harness.dora(client)
-        let reboot = harness.send(client.message(.request, requested: ack.yiaddr, portParams: ack.portParams), from: client)
+        let reboot = harness.send(
+            client.message(.request, requested: ack.yiaddr, portParams: ack.portParams), from: client)
         #expect(reboot.outcome == .reply(.ack, afterCommit: true))
         #expect(reboot.portParams == ack.portParams)
         #expect(reboot.records.first?.event == .renew)
@@ -94,7 +100,8 @@ import Testing
     @Test func rfc2131Section4_3_2_initRebootWithAWrongAddressIsNaked() throws {
         let client = TestClient(7)
         let ack = harness.dora(client)
-        let other = IPv4Address(ack.yiaddr!.value == IPv4Address("198.51.100.1")!.value ? "198.51.100.2" : "198.51.100.1")!
+        let other = IPv4Address(
+            ack.yiaddr!.value == IPv4Address("198.51.100.1")!.value ? "198.51.100.2" : "198.51.100.1")!
         let nak = harness.send(client.message(.request, requested: other, portParams: ack.portParams), from: client)
         #expect(nak.replyType == .nak)
         #expect(harness.engine.lease(of: client.key)?.kind == .bound, "a NAK does not end the real lease")
@@ -103,7 +110,9 @@ import Testing
     @Test func rfc2131Section4_3_2_initRebootFromAnUnknownClientIsSilent() throws {
         let client = TestClient(8)
         let silent = harness.send(
-            client.message(.request, requested: IPv4Address("198.51.100.2"), portParams: try PortParams(offset: 6, psidLength: 6, psid: 3)),
+            client.message(
+                .request, requested: IPv4Address("198.51.100.2"),
+                portParams: try PortParams(offset: 6, psidLength: 6, psid: 3)),
             from: client)
         #expect(silent.outcome == .dropped(.unknownClient))
         #expect(silent.reply == nil)
@@ -125,7 +134,8 @@ import Testing
         let ack = harness.dora(client)
         harness.advance(seconds: 3601)  // the lease expires while the client is away
         #expect(harness.engine.lease(of: client.key) == nil)
-        let reboot = harness.send(client.message(.request, requested: ack.yiaddr, portParams: ack.portParams), from: client)
+        let reboot = harness.send(
+            client.message(.request, requested: ack.yiaddr, portParams: ack.portParams), from: client)
         #expect(reboot.replyType == .ack)
         #expect(reboot.portParams == ack.portParams)
         #expect(reboot.records.first?.event == .bind)
@@ -160,14 +170,17 @@ import Testing
     @Test func rfc2131Section4_3_2_renewingAnAddressWeDidNotGiveIsNaked() throws {
         let client = TestClient(13)
         let nak = harness.send(
-            client.message(.request, ciaddr: IPv4Address("198.51.100.3")!, portParams: try PortParams(offset: 6, psidLength: 6, psid: 1)),
+            client.message(
+                .request, ciaddr: IPv4Address("198.51.100.3")!,
+                portParams: try PortParams(offset: 6, psidLength: 6, psid: 1)),
             from: client, unicast: true)
         #expect(nak.replyType == .nak)
     }
 
     @Test func rfc2131Section4_3_2_rebindingAnotherServersAddressIsSilent() throws {
         let client = TestClient(14)
-        let silent = harness.send(client.message(.request, ciaddr: IPv4Address("10.9.8.7")!), from: client, unicast: false)
+        let silent = harness.send(
+            client.message(.request, ciaddr: IPv4Address("10.9.8.7")!), from: client, unicast: false)
         #expect(silent.outcome == .dropped(.unknownClient))
     }
 

@@ -18,7 +18,9 @@ import Testing
     }
 
     @Test func shardsAllocatingAtOnceNeverShareASlot() throws {
-        let configuration = Fixtures.configuration([Fixtures.sharedPool("map", "198.51.100.1", "198.51.100.16", minimum: 4)])
+        let configuration = Fixtures.configuration([
+            Fixtures.sharedPool("map", "198.51.100.1", "198.51.100.16", minimum: 4)
+        ])
         let engines = try LeaseEngine.makeShards(configuration, count: 2)
         let shards = engines.map { Confined(EngineHarness(engine: $0)) }
         DispatchQueue.concurrentPerform(iterations: shards.count) { index in
@@ -61,7 +63,8 @@ import Testing
         var granted = 0
         for (index, engine) in engines.enumerated() {
             let harness = EngineHarness(engine: engine)
-            for number in 0..<5 where harness.dora(TestClient(index * 10 + number, wantsPortParams: false)).replyType == .ack {
+            for number in 0..<5
+            where harness.dora(TestClient(index * 10 + number, wantsPortParams: false)).replyType == .ack {
                 granted += 1
             }
         }

@@ -52,7 +52,8 @@ import Testing
             let number = bytes.suffix(4).reduce(0) { $0 << 8 | Int($1) }
             perSite[UInt64(number / 10), default: 0] += 1
         }
-        #expect(perSite.values.allSatisfy { $0 <= limit }, "a site over its limit: \(perSite.filter { $0.value > limit })")
+        #expect(
+            perSite.values.allSatisfy { $0 <= limit }, "a site over its limit: \(perSite.filter { $0.value > limit })")
     }
 
     /// Replays `records` into a fresh engine at `now` and compares bound leases.
@@ -65,12 +66,21 @@ import Testing
         let bound = { (engine: LeaseEngine) in
             Dictionary(
                 uniqueKeysWithValues: engine.currentBindings().filter { $0.state.kind == .bound }.map {
-                    ($0.key, [$0.state.binding.address.value, UInt32($0.state.binding.psid), UInt32($0.state.binding.psidLength)])
+                    (
+                        $0.key,
+                        [
+                            $0.state.binding.address.value, UInt32($0.state.binding.psid),
+                            UInt32($0.state.binding.psidLength),
+                        ]
+                    )
                 })
         }
         let (replayed, live) = (bound(rebuilt.engine), bound(engine))
         let differing = Set(replayed.keys).union(live.keys).filter { replayed[$0] != live[$0] }
-        #expect(differing.isEmpty, "\(differing.count) clients differ, e.g. \(differing.prefix(3).map { "\($0): \(String(describing: replayed[$0])) vs \(String(describing: live[$0]))" })")
+        #expect(
+            differing.isEmpty,
+            "\(differing.count) clients differ, e.g. \(differing.prefix(3).map { "\($0): \(String(describing: replayed[$0])) vs \(String(describing: live[$0]))" })"
+        )
     }
 
     @Test(arguments: [0x5EED_0001, 0x5EED_0002] as [UInt64])
@@ -90,29 +100,35 @@ import Testing
                 switch roll {
                 case 0..<35:  // RENEWING
                     exchange = harness.send(
-                        client.message(.request, ciaddr: lease.address, portParams: lease.params), from: client, unicast: true)
+                        client.message(.request, ciaddr: lease.address, portParams: lease.params), from: client,
+                        unicast: true)
                 case 35..<50:  // REBINDING
                     exchange = harness.send(
-                        client.message(.request, ciaddr: lease.address, portParams: lease.params), from: client, unicast: false)
+                        client.message(.request, ciaddr: lease.address, portParams: lease.params), from: client,
+                        unicast: false)
                 case 50..<65:  // INIT-REBOOT
                     exchange = harness.send(
                         client.message(.request, requested: lease.address, portParams: lease.params), from: client)
                 case 65..<80:
-                    harness.send(client.message(.release, ciaddr: lease.address, portParams: lease.params), from: client)
+                    harness.send(
+                        client.message(.release, ciaddr: lease.address, portParams: lease.params), from: client)
                     simulated.lease = nil
                 case 80..<85:
-                    harness.send(client.message(.decline, requested: lease.address, portParams: lease.params), from: client)
+                    harness.send(
+                        client.message(.decline, requested: lease.address, portParams: lease.params), from: client)
                     simulated.lease = nil
                 default:  // vanishes: forgets its lease without telling anyone
                     simulated.lease = nil
                 }
             } else {
-                let hint = roll < 20 ? try PortParams(offset: 0, psidLength: UInt8(4 + random.next() % 3), psid: 0) : nil
+                let hint =
+                    roll < 20 ? try PortParams(offset: 0, psidLength: UInt8(4 + random.next() % 3), psid: 0) : nil
                 let offer = harness.send(client.message(.discover, portParams: hint), from: client)
                 if offer.replyType == .offer, let yiaddr = offer.yiaddr {
                     let server = roll < 90 ? Fixtures.serverID : IPv4Address("192.0.2.99")!
                     exchange = harness.send(
-                        client.message(.request, requested: yiaddr, serverIdentifier: server, portParams: offer.portParams),
+                        client.message(
+                            .request, requested: yiaddr, serverIdentifier: server, portParams: offer.portParams),
                         from: client)
                 }
             }

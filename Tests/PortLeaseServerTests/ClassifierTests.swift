@@ -42,7 +42,9 @@ import Testing
     @Test func informationRequestIsAnsweredWithOption88() throws {
         let request = DHCPv6Message(
             type: .informationRequest, transactionID: 0xABCDEF,
-            options: [.init(.clientIdentifier, [0, 3, 0, 1, 2, 0, 0, 0, 0, 9]), .init(.optionRequest, [0, 88, 0, 88])])
+            options: [
+                .init(.clientIdentifier, [0, 3, 0, 1, 2, 0, 0, 0, 0, 9]), .init(.optionRequest, [0, 88, 0, 88]),
+            ])
         let (decision, written, counters) = classify(request.encoded())
         #expect(decision == .answered)
         #expect(counters.informationReplies.load(ordering: .relaxed) == 1)
@@ -52,13 +54,15 @@ import Testing
             #expect(reply.transactionID == 0xABCDEF)
             #expect(reply.options.first(.serverIdentifier).map(Array.init) == duid)
             #expect(reply.options.first(.clientIdentifier).map(Array.init) == [0, 3, 0, 1, 2, 0, 0, 0, 0, 9])
-            let list = try DHCP4o6ServerAddresses(validating: try #require(reply.options.first(.dhcp4o6ServerAddresses)))
+            let list = try DHCP4o6ServerAddresses(
+                validating: try #require(reply.options.first(.dhcp4o6ServerAddresses)))
             #expect(Array(list) == servers)
         }
     }
 
     @Test func relayedInformationRequestIsAnsweredThroughTheRelay() throws {
-        let request = DHCPv6Message(type: .informationRequest, transactionID: 7, options: [.init(.optionRequest, [0, 88])])
+        let request = DHCPv6Message(
+            type: .informationRequest, transactionID: 7, options: [.init(.optionRequest, [0, 88])])
         let relayed = RelayMessage(
             type: .relayForward, hopCount: 0, linkAddress: IPv6Address("2001:db8:1::1")!,
             peerAddress: IPv6Address("fe80::1")!,
@@ -76,7 +80,8 @@ import Testing
 
     @Test func informationRequestForAnotherServerIsDropped() {
         let request = DHCPv6Message(
-            type: .informationRequest, transactionID: 7, options: [.init(.serverIdentifier, [0, 3, 0, 1, 9, 9, 9, 9, 9, 9])])
+            type: .informationRequest, transactionID: 7,
+            options: [.init(.serverIdentifier, [0, 3, 0, 1, 9, 9, 9, 9, 9, 9])])
         let (decision, written, counters) = classify(request.encoded())
         #expect(decision == .dropped(.otherServer))
         #expect(written.isEmpty)
@@ -89,7 +94,8 @@ import Testing
         #expect(counters1.drops(.malformedDHCPv6) == 1)
         let noOption87 = DHCPv6Message(type: .dhcpv4Query, transactionID: 0, options: []).encoded()
         #expect(classify(noOption87).0 == .dropped(.malformedDHCPv6))
-        let badDHCPv4 = DHCPv6Message(type: .dhcpv4Query, transactionID: 0, options: [.init(.dhcpv4Message, [1, 2, 3])])
+        let badDHCPv4 = DHCPv6Message(
+            type: .dhcpv4Query, transactionID: 0, options: [.init(.dhcpv4Message, [1, 2, 3])])
         #expect(classify(badDHCPv4.encoded()).0 == .dropped(.malformedDHCPv4))
         let solicit = DHCPv6Message(type: .solicit, transactionID: 1, options: []).encoded()
         let (decision, _, counters) = classify(solicit)

@@ -9,7 +9,10 @@ import Testing
 
 /// The real server over loopback: sockets, io_uring, classifier, shard workers,
 /// lease log. Skipped (with the reason) where io_uring is not available.
-@Suite(.enabled(if: IORingSupport.check() == nil, "io_uring is unavailable here: \(IORingSupport.check().map { "\($0)" } ?? "")"))
+@Suite(
+    .enabled(
+        if: IORingSupport.check() == nil, "io_uring is unavailable here: \(IORingSupport.check().map { "\($0)" } ?? "")"
+    ))
 struct ServerEndToEndTests {
     static func settings(_ directory: String) -> Server.Settings {
         Server.Settings(
@@ -25,14 +28,19 @@ struct ServerEndToEndTests {
     }
 
     /// One exchange: send `datagram`, decode the DHCPv4 reply.
-    static func exchange(_ client: UDPTestClient, _ datagram: [UInt8], server: Server) throws -> (message: DHCPv4Message, relayDepth: Int)? {
+    static func exchange(_ client: UDPTestClient, _ datagram: [UInt8], server: Server) throws -> (
+        message: DHCPv4Message, relayDepth: Int
+    )? {
         client.send(datagram, toPort: server.port)
         guard let reply = client.receive() else { return nil }
         return try decodeReply(reply)
     }
 
-    static func dora(_ wire: WireClient, via client: UDPTestClient, server: Server, relayed: Bool = false) throws -> DHCPv4Message? {
-        guard let offer = try exchange(client, wire.datagram(wire.dhcpv4(.discover), relayed: relayed), server: server) else { return nil }
+    static func dora(_ wire: WireClient, via client: UDPTestClient, server: Server, relayed: Bool = false) throws
+        -> DHCPv4Message?
+    {
+        guard let offer = try exchange(client, wire.datagram(wire.dhcpv4(.discover), relayed: relayed), server: server)
+        else { return nil }
         #expect(offer.message.messageType == .offer)
         #expect(offer.relayDepth == (relayed ? 1 : 0))
         let request = wire.dhcpv4(
@@ -55,7 +63,9 @@ struct ServerEndToEndTests {
             #expect(direct.option(.portParams)?.count == 4)
             // Garbage and a truncated query: no reply, counted, service goes on.
             client.send([0xDE, 0xAD], toPort: server.port)
-            client.send(Array(WireClient(number: 9).datagram(WireClient(number: 9).dhcpv4(.discover)).prefix(30)), toPort: server.port)
+            client.send(
+                Array(WireClient(number: 9).datagram(WireClient(number: 9).dhcpv4(.discover)).prefix(30)),
+                toPort: server.port)
             // Through one relay.
             let relayed = try #require(try Self.dora(WireClient(number: 2), via: client, server: server, relayed: true))
             #expect(relayed.messageType == .ack)
@@ -97,7 +107,8 @@ struct ServerEndToEndTests {
                 let message = try DHCPv6MessageView(parsing: raw)
                 #expect(message.type == .reply)
                 #expect(message.transactionID == 0x123456)
-                let list = try DHCP4o6ServerAddresses(validating: try #require(message.options.first(.dhcp4o6ServerAddresses)))
+                let list = try DHCP4o6ServerAddresses(
+                    validating: try #require(message.options.first(.dhcp4o6ServerAddresses)))
                 #expect(Array(list) == [IPv6Address("::1")!])
                 #expect(message.options.first(.serverIdentifier).map(Array.init) == server.serverDUID)
             }

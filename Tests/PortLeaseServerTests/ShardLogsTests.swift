@@ -11,7 +11,8 @@ import Testing
         try withTemporaryDirectory { base in
             let now: Int64 = 1_800_000_000_000
             let engines = try LeaseEngine.makeShards(ServerFixtures.engineConfiguration(), count: 2)
-            let logs = try ShardLogs.open(base: base, engines: engines, options: .init(), now: now, logger: Logger(label: "t"))
+            let logs = try ShardLogs.open(
+                base: base, engines: engines, options: .init(), now: now, logger: Logger(label: "t"))
             // Bind one client through the engine of its shard and log it.
             let client = WireClient(number: 5)
             let key = ClientKey(kind: .clientIdentifier, bytes: client.clientIdentifier)
@@ -35,7 +36,9 @@ import Testing
             #expect(later[shard].lease(of: key) == nil)
             afterExpiry.forEach { $0.close() }
             var events: [LeaseRecord.Event] = []
-            _ = try LeaseLog.recover(directory: ShardLogs.directory(base, shard: shard)) { events.append($0.record.event) }
+            _ = try LeaseLog.recover(directory: ShardLogs.directory(base, shard: shard)) {
+                events.append($0.record.event)
+            }
             #expect(events == [.bind, .expire])
         }
     }
@@ -43,7 +46,9 @@ import Testing
     @Test func aDifferentShardCountIsRefusedWithTheReason() throws {
         try withTemporaryDirectory { base in
             let two = try LeaseEngine.makeShards(ServerFixtures.engineConfiguration(), count: 2)
-            try ShardLogs.open(base: base, engines: two, options: .init(), now: 0, logger: Logger(label: "t")).forEach { $0.close() }
+            try ShardLogs.open(base: base, engines: two, options: .init(), now: 0, logger: Logger(label: "t")).forEach {
+                $0.close()
+            }
             let three = try LeaseEngine.makeShards(ServerFixtures.engineConfiguration(), count: 3)
             do {
                 _ = try ShardLogs.open(base: base, engines: three, options: .init(), now: 0, logger: Logger(label: "t"))
@@ -61,7 +66,10 @@ import Testing
             #expect(first.count == 18)
             #expect(first[0...1] == [0, 4], "DUID-UUID")
             #expect(try ServerIdentity.duid(configured: nil, stateDirectory: base) == first)
-            #expect(try ServerIdentity.duid(configured: [0, 3, 0, 1, 1, 2, 3, 4, 5, 6], stateDirectory: base) == [0, 3, 0, 1, 1, 2, 3, 4, 5, 6])
+            #expect(
+                try ServerIdentity.duid(configured: [0, 3, 0, 1, 1, 2, 3, 4, 5, 6], stateDirectory: base) == [
+                    0, 3, 0, 1, 1, 2, 3, 4, 5, 6,
+                ])
         }
     }
 }

@@ -7,7 +7,8 @@ import PortLeaseWire
 import Testing
 
 @Suite struct ShardWorkerTests {
-    func makeWorker(_ directory: String, fileSystem: (any LogFileSystem)? = nil) throws -> (ShardWorker, CollectingSink) {
+    func makeWorker(_ directory: String, fileSystem: (any LogFileSystem)? = nil) throws -> (ShardWorker, CollectingSink)
+    {
         let engine = try LeaseEngine.makeShards(ServerFixtures.engineConfiguration(), count: 1)[0]
         var options = LeaseLog.Options()
         if let fileSystem { options.fileSystem = fileSystem }
@@ -24,9 +25,10 @@ import Testing
             let (worker, sink) = try makeWorker(directory)
             let client = WireClient(number: 1)
             let now: Int64 = 1_800_000_000_000
-            #expect(client.datagram(client.dhcpv4(.discover), relayed: true).withUnsafeBytes {
-                worker.queue.enqueue($0, origin: client.origin)
-            })
+            #expect(
+                client.datagram(client.dhcpv4(.discover), relayed: true).withUnsafeBytes {
+                    worker.queue.enqueue($0, origin: client.origin)
+                })
             #expect(worker.processBatch(now: now) == 1)
             let offer = try decodeReply(try #require(sink.sent.first).bytes)
             #expect(offer.message.messageType == .offer)
@@ -55,7 +57,9 @@ import Testing
             let fileSystem = FailingSync()
             let (worker, sink) = try makeWorker(directory, fileSystem: fileSystem)
             let client = WireClient(number: 2)
-            _ = client.datagram(client.dhcpv4(.discover)).withUnsafeBytes { worker.queue.enqueue($0, origin: client.origin) }
+            _ = client.datagram(client.dhcpv4(.discover)).withUnsafeBytes {
+                worker.queue.enqueue($0, origin: client.origin)
+            }
             worker.processBatch(now: 1_800_000_000_000)
             let offer = try decodeReply(sink.sent[0].bytes)
             fileSystem.failSync = true
@@ -93,10 +97,13 @@ final class FailingSync: LogFileSystem, @unchecked Sendable {
 
     func open(_ path: String, mode: FileOpenMode) throws(LeaseLogError) -> Int32 { try real.open(path, mode: mode) }
     func close(_ descriptor: Int32) { real.close(descriptor) }
-    func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(LeaseLogError) {
+    func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(LeaseLogError)
+    {
         try real.write(descriptor, bytes, at: offset, path: path)
     }
-    func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String) throws(LeaseLogError) -> Int {
+    func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String)
+        throws(LeaseLogError) -> Int
+    {
         try real.read(descriptor, into: buffer, at: offset, path: path)
     }
     func size(_ descriptor: Int32, path: String) throws(LeaseLogError) -> Int { try real.size(descriptor, path: path) }
@@ -104,8 +111,12 @@ final class FailingSync: LogFileSystem, @unchecked Sendable {
         if failSync { throw .system(SystemCallFailure(operation: "fdatasync", path: path, errno: EIO)) }
         try real.syncData(descriptor, path: path)
     }
-    func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError) { try real.truncate(descriptor, to: size, path: path) }
-    func rename(_ source: String, to destination: String) throws(LeaseLogError) { try real.rename(source, to: destination) }
+    func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError) {
+        try real.truncate(descriptor, to: size, path: path)
+    }
+    func rename(_ source: String, to destination: String) throws(LeaseLogError) {
+        try real.rename(source, to: destination)
+    }
     func remove(_ path: String) throws(LeaseLogError) { try real.remove(path) }
     func syncDirectory(_ path: String) throws(LeaseLogError) { try real.syncDirectory(path) }
     func createDirectory(_ path: String) throws(LeaseLogError) { try real.createDirectory(path) }

@@ -10,7 +10,8 @@ import Testing
     }
 
     static var repository: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     struct Result {
@@ -45,8 +46,10 @@ import Testing
     }
 
     @Test func checkConfigAcceptsEveryShippedConfiguration() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.repository.appendingPathComponent("Config").path)
-            .filter { $0.hasSuffix(".json") }
+        let files = try FileManager.default.contentsOfDirectory(
+            atPath: Self.repository.appendingPathComponent("Config").path
+        )
+        .filter { $0.hasSuffix(".json") }
         #expect(files.count >= 6)
         for file in files {
             let result = try Self.run(["check-config", Self.repository.appendingPathComponent("Config/\(file)").path])
@@ -102,7 +105,9 @@ import Testing
         for id in 1...32 {
             if id == 30 { kill(server.processIdentifier, SIGTERM) }  // the last few race the shutdown
             let result = try Self.run(["client", "--server", "::1", "--port", "\(port)", "--id", "\(id)"])
-            if result.status == 0, let line = result.output.split(separator: "\n").first(where: { $0.hasPrefix("lease: ") }) {
+            if result.status == 0,
+                let line = result.output.split(separator: "\n").first(where: { $0.hasPrefix("lease: ") })
+            {
                 acknowledged.append(String(line.dropFirst("lease: ".count).split(separator: " ").first!))
             }
         }

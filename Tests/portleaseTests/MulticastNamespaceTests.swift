@@ -5,7 +5,9 @@ import Testing
 enum NamespacePrerequisites {
     static var missing: String? {
         if getuid() != 0 { return "needs root for network namespaces (skipped)" }
-        if !FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") && !FileManager.default.isExecutableFile(atPath: "/sbin/ip") {
+        if !FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
+            && !FileManager.default.isExecutableFile(atPath: "/sbin/ip")
+        {
             return "needs iproute2's ip (apt-get install iproute2) (skipped)"
         }
         if !FileManager.default.fileExists(atPath: "/usr/include/liburing.h") { return "needs liburing-dev (skipped)" }
@@ -82,7 +84,8 @@ struct MulticastNamespaceTests {
         Thread.sleep(forTimeInterval: 1.0)
 
         let client = Self.sh(
-            "ip netns exec \(namespace) \(CommandLineTests.binary) client --server ff02::1:2 --interface \(clientSide) --port \(port)")
+            "ip netns exec \(namespace) \(CommandLineTests.binary) client --server ff02::1:2 --interface \(clientSide) --port \(port)"
+        )
         #expect(client.status == 0, "client: \(client.output)")
         #expect(client.output.contains("option 88 (4o6 servers): empty: use ff02::1:2"))
         #expect(client.output.contains("lease: 198.51.100."))

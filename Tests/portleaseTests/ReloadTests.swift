@@ -12,7 +12,8 @@ struct ReloadTests {
         """
     }
 
-    static let shared = #"{ "name": "map", "addresses": ["198.51.100.0/30"], "shared": { "psid-length": 6 }, "valid-lifetime": 3600 }"#
+    static let shared =
+        #"{ "name": "map", "addresses": ["198.51.100.0/30"], "shared": { "psid-length": 6 }, "valid-lifetime": 3600 }"#
     static let full = #"{ "name": "full", "addresses": ["203.0.113.0/30"], "valid-lifetime": 3600 }"#
 
     /// Waits until `file` contains `text` (the server logs to it), up to 5 s.

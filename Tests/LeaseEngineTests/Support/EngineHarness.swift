@@ -8,8 +8,10 @@ struct TestClient {
     var number: Int
     /// RFC 4361 client identifier: type 255, IAID, DUID-LL.
     var clientIdentifier: [UInt8] {
-        [0xFF, 0, 0, 0, 1, 0, 3, 0, 1, 0x02, 0, UInt8(number >> 24 & 0xFF), UInt8(number >> 16 & 0xFF),
-        UInt8(number >> 8 & 0xFF), UInt8(number & 0xFF)]
+        [
+            0xFF, 0, 0, 0, 1, 0, 3, 0, 1, 0x02, 0, UInt8(number >> 24 & 0xFF), UInt8(number >> 16 & 0xFF),
+            UInt8(number >> 8 & 0xFF), UInt8(number & 0xFF),
+        ]
     }
     var key: ClientKey { ClientKey(kind: .clientIdentifier, bytes: clientIdentifier) }
     /// The CPE's IPv6 address: one /56 per ten clients, so prefixes are shared.
@@ -42,8 +44,10 @@ struct TestClient {
             options.append(
                 .init(
                     .portParams,
-                    [portParams.offset, portParams.psidLength, UInt8(portParams.wirePSID >> 8),
-                        UInt8(portParams.wirePSID & 0xFF)]))
+                    [
+                        portParams.offset, portParams.psidLength, UInt8(portParams.wirePSID >> 8),
+                        UInt8(portParams.wirePSID & 0xFF),
+                    ]))
         }
         return DHCPv4Message(
             header: DHCPv4Header(
@@ -54,7 +58,9 @@ struct TestClient {
 }
 
 extension IPv4Address {
-    var bytes: [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+    var bytes: [UInt8] {
+        [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+    }
 }
 
 /// The relay identity a test query arrives with.

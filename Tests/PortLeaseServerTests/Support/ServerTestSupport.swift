@@ -34,11 +34,14 @@ func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
 struct WireClient {
     var number: Int
     var wantsPortParams = true
-    var clientIdentifier: [UInt8] { [0xFF, 0, 0, 0, 1, 0, 3, 0, 1, 0x02, 0, 0, 0, UInt8(number >> 8), UInt8(number & 0xFF)] }
+    var clientIdentifier: [UInt8] {
+        [0xFF, 0, 0, 0, 1, 0, 3, 0, 1, 0x02, 0, 0, 0, UInt8(number >> 8), UInt8(number & 0xFF)]
+    }
     var address: IPv6Address { IPv6Address(high: 0x2001_0DB8_0100_0000, low: UInt64(number) + 1) }
     var origin: DatagramOrigin {
         DatagramOrigin(
-            source: address, sourcePort: 546, destination: IPv6Address("2001:db8::1")!, interfaceIndex: 1, socketIndex: 0)
+            source: address, sourcePort: 546, destination: IPv6Address("2001:db8::1")!, interfaceIndex: 1,
+            socketIndex: 0)
     }
 
     func dhcpv4(
@@ -72,7 +75,10 @@ struct WireClient {
     }
 
     private func bytes(_ address: IPv4Address) -> [UInt8] {
-        [UInt8(address.value >> 24), UInt8(address.value >> 16 & 0xFF), UInt8(address.value >> 8 & 0xFF), UInt8(address.value & 0xFF)]
+        [
+            UInt8(address.value >> 24), UInt8(address.value >> 16 & 0xFF), UInt8(address.value >> 8 & 0xFF),
+            UInt8(address.value & 0xFF),
+        ]
     }
 }
 
