@@ -34,7 +34,9 @@ public final class LeaseEngine {
     public internal(set) var counters = EngineCounters()
 
     /// Builds the shared pools for `configuration`, with one home partition per shard.
-    public static func makePools(for configuration: EngineConfiguration, shards: Int) throws(EngineError) -> [PortSetPool] {
+    public static func makePools(for configuration: EngineConfiguration, shards: Int) throws(EngineError)
+        -> [PortSetPool]
+    {
         guard configuration.pools.count <= 255 else { throw .tooManyPools(configuration.pools.count) }
         var pools: [PortSetPool] = []
         for policy in configuration.pools {
@@ -69,10 +71,13 @@ public final class LeaseEngine {
     }
 
     /// Builds one engine per shard over freshly built shared pools.
-    public static func makeShards(_ configuration: EngineConfiguration, count: Int) throws(EngineError) -> [LeaseEngine] {
+    public static func makeShards(_ configuration: EngineConfiguration, count: Int) throws(EngineError) -> [LeaseEngine]
+    {
         let pools = try makePools(for: configuration, shards: count)
         var engines: [LeaseEngine] = []
-        for shard in 0..<count { engines.append(try LeaseEngine(configuration: configuration, pools: pools, shard: shard)) }
+        for shard in 0..<count {
+            engines.append(try LeaseEngine(configuration: configuration, pools: pools, shard: shard))
+        }
         return engines
     }
 
@@ -133,7 +138,8 @@ public final class LeaseEngine {
         let policy = configuration.pools[index]
         switch policy.kind {
         case .shared: guard context.wantsPortParams else { return false }
-        case .full(let servePortParamsClients): guard !context.wantsPortParams || servePortParamsClients else { return false }
+        case .full(let servePortParamsClients):
+            guard !context.wantsPortParams || servePortParamsClients else { return false }
         }
         return matches(policy.match, context.query)
     }
@@ -217,7 +223,9 @@ public final class LeaseEngine {
 
     private static func mix(_ hash: UInt64, _ value: UInt64) -> UInt64 {
         var hash = hash
-        for shift in stride(from: 0, to: 64, by: 8) { hash = (hash ^ (value >> UInt64(shift) & 0xFF)) &* 0x100_0000_01B3 }
+        for shift in stride(from: 0, to: 64, by: 8) {
+            hash = (hash ^ (value >> UInt64(shift) & 0xFF)) &* 0x100_0000_01B3
+        }
         return hash
     }
 
@@ -295,8 +303,11 @@ public final class LeaseEngine {
     func relayIdentity(_ query: EngineQuery) -> RelayIdentity {
         guard query.linkAddress != nil || query.interfaceID != nil || query.remoteID != nil else { return .none }
         return RelayIdentity(
-            linkAddress: query.linkAddress, interfaceID: query.interfaceID.map { Array($0.prefix(255)) },
-            remoteID: query.remoteID.map { Array($0.prefix(255)) })
+            linkAddress: query.linkAddress,
+            interfaceIDBytes: query.interfaceID.map {
+                RelayOptionBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(255)))
+            },
+            remoteIDBytes: query.remoteID.map { RelayOptionBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(255))) })
     }
 
     // MARK: - Introspection (tests, the CLI, metrics)
@@ -318,7 +329,8 @@ public final class LeaseEngine {
         let previous = entry.hasPrevious ? entry.previous : nil
         switch entry.state {
         case .idle: return nil
-        case .offered: return LeaseState(kind: .offered, binding: entry.current, expiry: entry.expiry, previous: previous)
+        case .offered:
+            return LeaseState(kind: .offered, binding: entry.current, expiry: entry.expiry, previous: previous)
         case .bound: return LeaseState(kind: .bound, binding: entry.current, expiry: entry.expiry, previous: previous)
         }
     }

@@ -60,7 +60,7 @@ let benchmarks: @Sendable () -> Void = {
             let usage = MemoryUsage.measure {
                 // 63 port sets per address; a few addresses to spare.
                 let fixture = LeaseEngineFixture(addresses: UInt32(leases / 63 + 64), clients: leases)
-                fixture.bindClients(leases)
+                fixture.bindClients(leases, remember: false)
                 return fixture
             }
             benchmark.measurement(virtualMetric, usage.virtualBytes / leases)
