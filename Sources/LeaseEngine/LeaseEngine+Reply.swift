@@ -21,15 +21,15 @@ extension LeaseEngine {
             try reply.writeDHCPv4Option(.messageType, type.rawValue)
             try reply.writeDHCPv4Option(.serverIdentifier, configuration.serverIdentifier)
             if let pool {
-                let policy = configuration.pools[pool]
+                let poolFacts = facts[pool]
                 if leaseTimes {
-                    try reply.writeDHCPv4Option(.leaseTime, policy.validLifetime)
-                    try reply.writeDHCPv4Option(.renewalTime, policy.effectiveRenewalTime)
-                    try reply.writeDHCPv4Option(.rebindingTime, policy.effectiveRebindingTime)
+                    try reply.writeDHCPv4Option(.leaseTime, poolFacts.validLifetime)
+                    try reply.writeDHCPv4Option(.renewalTime, poolFacts.renewalTime)
+                    try reply.writeDHCPv4Option(.rebindingTime, poolFacts.rebindingTime)
                 }
                 let requested = RequestedCodes(context.message.parameterRequestList)
                 for option in encodedOptions[pool]
-                where requested.contains(option.code) || policy.options.alwaysSend.contains(option.code) {
+                where requested.contains(option.code) || poolFacts.alwaysSend.contains(option.code) {
                     try reply.write(bytes: option.bytes)
                 }
             }
@@ -47,8 +47,7 @@ extension LeaseEngine {
     /// Option 159's value for `binding` (nil only if the pool and binding disagree,
     /// which the pool's validation rules out).
     func portParams(of binding: Binding) -> PortParams? {
-        let offset = UInt8(pools[Int(binding.pool)].configuration.psidOffset)
-        return try? PortParams(offset: offset, psidLength: binding.psidLength, psid: binding.psid)
+        try? PortParams(offset: facts[Int(binding.pool)].psidOffset, psidLength: binding.psidLength, psid: binding.psid)
     }
 
     /// Writes a DHCPNAK: message type, server identifier, nothing else (RFC 2131 table 3).
@@ -65,14 +64,20 @@ struct RequestedCodes {
     private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     init(_ list: UnsafeRawBufferPointer) {
-        for code in list {
-            let bit = UInt64(1) << UInt64(code & 63)
-            switch code >> 6 {
-            case 0: words.0 |= bit
-            case 1: words.1 |= bit
-            case 2: words.2 |= bit
-            default: words.3 |= bit
-            }
+        for code in list { insert(code) }
+    }
+
+    init(codes: some Sequence<UInt8>) {
+        for code in codes { insert(code) }
+    }
+
+    private mutating func insert(_ code: UInt8) {
+        let bit = UInt64(1) << UInt64(code & 63)
+        switch code >> 6 {
+        case 0: words.0 |= bit
+        case 1: words.1 |= bit
+        case 2: words.2 |= bit
+        default: words.3 |= bit
         }
     }
 

@@ -19,8 +19,8 @@ public final class LeaseEngine {
     public let pools: [PortSetPool]
     /// Per pool: its options as ready bytes.
     let encodedOptions: [[(code: UInt8, bytes: [UInt8])]]
-    /// Per pool: bit k set when port sets of PSID length k are offered.
-    let offeredLengths: [UInt32]
+    /// Per pool: what the per-packet path reads of it, as plain values.
+    let facts: [PoolFacts]
     /// Address ranges of every pool, for finding the pool of an address.
     let ranges: [(range: ClosedRange<UInt32>, pool: Int)]
 
@@ -64,7 +64,9 @@ public final class LeaseEngine {
         self.shard = shard
         self.pools = pools
         encodedOptions = configuration.pools.map { $0.options.encoded() }
-        offeredLengths = pools.map { pool in pool.offeredLengths.reduce(0) { $0 | 1 << UInt32($1) } }
+        facts = zip(configuration.pools, pools).map { policy, pool in
+            PoolFacts(policy, offeredLengths: pool.offeredLengths.reduce(0) { $0 | 1 << UInt32($1) })
+        }
         ranges = configuration.pools.enumerated().flatMap { index, policy in
             policy.addressRanges.map { (range: $0.lowerBound.value...$0.upperBound.value, pool: index) }
         }
@@ -135,13 +137,13 @@ public final class LeaseEngine {
     /// query, and its kind suits the client (RFC 7618 8.1: shared pools only for
     /// clients asking for 159; full pools for the others, or for everyone when told).
     func isEligible(_ index: Int, _ context: RequestContext) -> Bool {
-        let policy = configuration.pools[index]
-        switch policy.kind {
-        case .shared: guard context.wantsPortParams else { return false }
-        case .full(let servePortParamsClients):
-            guard !context.wantsPortParams || servePortParamsClients else { return false }
+        let pool = facts[index]
+        if pool.isShared {
+            guard context.wantsPortParams else { return false }
+        } else {
+            guard !context.wantsPortParams || pool.servesPortParamsClients else { return false }
         }
-        return matches(policy.match, context.query)
+        return pool.matchesEveryone || matches(configuration.pools[index].match, context.query)
     }
 
     func matches(_ match: PoolPolicy.Match, _ query: EngineQuery) -> Bool {
@@ -182,12 +184,13 @@ public final class LeaseEngine {
     /// with a non-zero PSID-len, RFC 7618 section 6 step 2) kept within the pool's
     /// minimum...maximum, else the pool's default; 0 for a full pool.
     func psidLength(for index: Int, _ context: RequestContext) -> Int {
-        guard case .shared(let shared) = configuration.pools[index].kind else { return 0 }
-        var length = shared.defaultPSIDLength
+        let pool = facts[index]
+        guard pool.isShared else { return 0 }
+        var length = pool.defaultPSIDLength
         if let hint = context.message.portParams, hint.psidLength != 0 {
-            length = min(max(Int(hint.psidLength), shared.minimumPSIDLength), shared.maximumPSIDLength)
+            length = min(max(Int(hint.psidLength), pool.minimumPSIDLength), pool.maximumPSIDLength)
         }
-        return offeredLengths[index] & 1 << UInt32(length) != 0 ? length : shared.defaultPSIDLength
+        return pool.offers(psidLength: length) ? length : pool.defaultPSIDLength
     }
 
     /// The subscriber key of this query under the configured policy; 0 when none applies.
@@ -296,7 +299,7 @@ public final class LeaseEngine {
         return LeaseRecord(
             event: event, time: time, clientKey: entry.key, subscriber: entry.clientAddress, relay: relay,
             address: binding.address, psid: binding.psid, psidLength: binding.psidLength,
-            psidOffset: UInt8(pools[Int(binding.pool)].configuration.psidOffset), lifetime: lifetime)
+            psidOffset: facts[Int(binding.pool)].psidOffset, lifetime: lifetime)
     }
 
     /// The relay identity of `query`, as the log records it.
