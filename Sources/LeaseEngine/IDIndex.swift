@@ -84,6 +84,20 @@ struct IDIndex {
         slots[position] = slot
     }
 
+    /// The index hash of a 64-bit key under `seed`.
+    static func hash(_ key: UInt64, seed: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: mix(seed ^ key) >> 32)
+    }
+
+    /// SplitMix64's finaliser: every input bit moves every output bit. The
+    /// building block of the callers' seeded hashes.
+    static func mix(_ value: UInt64) -> UInt64 {
+        var value = value
+        value = (value ^ value >> 30) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ value >> 27) &* 0x94D0_49BB_1331_11EB
+        return value ^ value >> 31
+    }
+
     private static func id(of slot: UInt64) -> UInt32 {
         UInt32(truncatingIfNeeded: slot) &- 1
     }

@@ -186,7 +186,7 @@ struct LeaseTable {
             var hash = seed ^ UInt64(key.kind.rawValue) << 56 ^ UInt64(raw.count) << 48
             var offset = 0
             while offset + 8 <= raw.count {
-                hash = Self.mix(hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                hash = IDIndex.mix(hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
                 offset += 8
             }
             var tail: UInt64 = 0
@@ -196,20 +196,12 @@ struct LeaseTable {
                 shift += 8
                 offset += 1
             }
-            return UInt32(truncatingIfNeeded: Self.mix(hash ^ tail) >> 32)
+            return UInt32(truncatingIfNeeded: IDIndex.mix(hash ^ tail) >> 32)
         }
     }
 
     /// The index hash of a binding's slot key.
     private func hash(slot: UInt64) -> UInt32 {
-        UInt32(truncatingIfNeeded: Self.mix(seed ^ slot) >> 32)
-    }
-
-    /// SplitMix64's finaliser: every input bit moves every output bit.
-    private static func mix(_ value: UInt64) -> UInt64 {
-        var value = value
-        value = (value ^ value >> 30) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ value >> 27) &* 0x94D0_49BB_1331_11EB
-        return value ^ value >> 31
+        IDIndex.hash(slot, seed: seed)
     }
 }
