@@ -18,15 +18,15 @@ extension LeaseEngine {
         header.hops = 0
         do throws(WireError) {
             try reply.writeDHCPv4Header(header)
-            try reply.writeDHCPv4Option(.messageType, type.rawValue)
-            try reply.writeDHCPv4Option(.serverIdentifier, configuration.serverIdentifier)
+            // Options 53 and 54 in one copy: the template with this reply's type.
+            var prefix = replyOptionsPrefix
+            try withUnsafeMutableBytes(of: &prefix) { (raw) throws(WireError) in
+                raw[2] = type.rawValue
+                try reply.write(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<Self.replyOptionsPrefixSize]))
+            }
             if let pool {
                 let poolFacts = facts[pool]
-                if leaseTimes {
-                    try reply.writeDHCPv4Option(.leaseTime, poolFacts.validLifetime)
-                    try reply.writeDHCPv4Option(.renewalTime, poolFacts.renewalTime)
-                    try reply.writeDHCPv4Option(.rebindingTime, poolFacts.rebindingTime)
-                }
+                if leaseTimes { try reply.write(bytes: poolFacts.leaseTimeOptions) }
                 let requested = RequestedCodes(context.message.parameterRequestList)
                 for option in encodedOptions[pool]
                 where requested.contains(option.code) || poolFacts.alwaysSend.contains(option.code) {
@@ -42,6 +42,22 @@ extension LeaseEngine {
         } catch {
             return false
         }
+    }
+
+    /// Bytes of ``replyOptionsPrefix`` in use: option 53 (3) and option 54 (6).
+    static let replyOptionsPrefixSize = 9
+
+    /// Option 53 with type 0 and option 54 with `serverIdentifier`, the first
+    /// option bytes of every reply, in a value the reply path copies on the stack.
+    static func replyOptionsPrefix(serverIdentifier: IPv4Address) -> (UInt64, UInt64) {
+        var prefix: (UInt64, UInt64) = (0, 0)
+        let id = serverIdentifier.value
+        let bytes: [UInt8] = [
+            DHCPv4OptionCode.messageType.rawValue, 1, 0, DHCPv4OptionCode.serverIdentifier.rawValue, 4,
+            UInt8(id >> 24), UInt8(id >> 16 & 0xFF), UInt8(id >> 8 & 0xFF), UInt8(id & 0xFF),
+        ]
+        withUnsafeMutableBytes(of: &prefix) { $0.copyBytes(from: bytes) }
+        return prefix
     }
 
     /// Option 159's value for `binding` (nil only if the pool and binding disagree,

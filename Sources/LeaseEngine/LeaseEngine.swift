@@ -21,6 +21,8 @@ public final class LeaseEngine {
     let encodedOptions: [[(code: UInt8, bytes: [UInt8])]]
     /// Per pool: what the per-packet path reads of it, as plain values.
     let facts: [PoolFacts]
+    /// See ``replyOptionsPrefix(serverIdentifier:)``.
+    let replyOptionsPrefix: (UInt64, UInt64)
     /// Address ranges of every pool, for finding the pool of an address.
     let ranges: [(range: ClosedRange<UInt32>, pool: Int)]
 
@@ -69,6 +71,7 @@ public final class LeaseEngine {
         self.shard = shard
         self.pools = pools
         encodedOptions = configuration.pools.map { $0.options.encoded() }
+        replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: configuration.serverIdentifier)
         facts = zip(configuration.pools, pools).map { policy, pool in
             PoolFacts(policy, offeredLengths: pool.offeredLengths.reduce(0) { $0 | 1 << UInt32($1) })
         }

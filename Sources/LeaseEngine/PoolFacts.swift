@@ -1,3 +1,5 @@
+import PortLeaseWire
+
 /// What the per-packet path needs to know of one pool, as plain values.
 ///
 /// Reading a ``PoolPolicy`` out of the configuration copies a struct full of arrays,
@@ -22,6 +24,9 @@ struct PoolFacts {
     let validLifetime: UInt32
     let renewalTime: UInt32
     let rebindingTime: UInt32
+    /// Options 51, 58 and 59 (lease time, T1, T2) as encoded bytes, written in one
+    /// copy into every OFFER and ACK.
+    let leaseTimeOptions: [UInt8]
     /// Option codes sent whether or not the client asked for them.
     let alwaysSend: RequestedCodes
 
@@ -48,6 +53,18 @@ struct PoolFacts {
         renewalTime = policy.effectiveRenewalTime
         rebindingTime = policy.effectiveRebindingTime
         alwaysSend = RequestedCodes(codes: policy.options.alwaysSend)
+        let times: [(code: DHCPv4OptionCode, seconds: UInt32)] = [
+            (.leaseTime, validLifetime), (.renewalTime, renewalTime), (.rebindingTime, rebindingTime),
+        ]
+        leaseTimeOptions = times.flatMap(Self.option)
+    }
+
+    /// A 4-byte option, encoded.
+    private static func option(_ code: DHCPv4OptionCode, _ value: UInt32) -> [UInt8] {
+        [
+            code.rawValue, 4, UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF),
+            UInt8(value & 0xFF),
+        ]
     }
 
     /// True when port sets of PSID length `length` are offered.
