@@ -42,6 +42,18 @@ let package = Package(
             path: "Benchmarks/PoolAllocation",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "LeaseEngineExchange",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LeaseEngine", package: "PortLease"),
+                .product(name: "LeaseLog", package: "PortLease"),
+                .product(name: "PortLeaseWire", package: "PortLease"),
+                .product(name: "PortSetPool", package: "PortLease"),
+            ],
+            path: "Benchmarks/LeaseEngineExchange",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

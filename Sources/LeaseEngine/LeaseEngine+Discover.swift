@@ -12,7 +12,8 @@ extension LeaseEngine {
             // 1. The client's current binding.
             if isEligible(Int(current.pool), context) {
                 if table[id].state == .offered {
-                    attach(id, current, .offered, expiry: context.now + Int64(configuration.offerLifetime) * 1000, context)
+                    attach(
+                        id, current, .offered, expiry: context.now + Int64(configuration.offerLifetime) * 1000, context)
                 }
                 return offer(current, context, reply: &reply)
             }
@@ -53,11 +54,12 @@ extension LeaseEngine {
         guard let address = context.message.requestedAddress, let index = pool(containing: address),
             isEligible(index, context)
         else { return nil }
-        guard case .shared(let shared) = configuration.pools[index].kind else {
+        let pool = facts[index]
+        guard pool.isShared else {
             return Binding(address: address, psid: 0, psidLength: 0, pool: UInt8(index))
         }
         guard let params = context.message.portParams, params.psidLength != 0,
-            Int(params.offset) == shared.psidOffset, offeredLengths[index] & 1 << UInt32(params.psidLength) != 0
+            params.offset == pool.psidOffset, pool.offers(psidLength: Int(params.psidLength))
         else { return nil }
         return Binding(address: address, psid: params.psid, psidLength: params.psidLength, pool: UInt8(index))
     }

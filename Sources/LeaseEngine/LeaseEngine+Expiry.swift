@@ -107,8 +107,10 @@ extension LeaseEngine {
         case .clientPrefix:
             return subscriber(clientAddress: record.subscriber, remoteID: nil, subscriberID: nil)
         case .remoteID:
-            guard let remoteID = record.relay.remoteID else { return 0 }
-            return remoteID.withUnsafeBytes { subscriber(clientAddress: record.subscriber, remoteID: $0, subscriberID: nil) }
+            guard let remoteID = record.relay.remoteIDBytes else { return 0 }
+            return remoteID.withUnsafeBytes {
+                subscriber(clientAddress: record.subscriber, remoteID: $0, subscriberID: nil)
+            }
         }
     }
 }

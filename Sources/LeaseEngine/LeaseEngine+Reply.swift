@@ -18,18 +18,18 @@ extension LeaseEngine {
         header.hops = 0
         do throws(WireError) {
             try reply.writeDHCPv4Header(header)
-            try reply.writeDHCPv4Option(.messageType, type.rawValue)
-            try reply.writeDHCPv4Option(.serverIdentifier, configuration.serverIdentifier)
+            // Options 53 and 54 in one copy: the template with this reply's type.
+            var prefix = replyOptionsPrefix
+            try withUnsafeMutableBytes(of: &prefix) { (raw) throws(WireError) in
+                raw[2] = type.rawValue
+                try reply.write(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<Self.replyOptionsPrefixSize]))
+            }
             if let pool {
-                let policy = configuration.pools[pool]
-                if leaseTimes {
-                    try reply.writeDHCPv4Option(.leaseTime, policy.validLifetime)
-                    try reply.writeDHCPv4Option(.renewalTime, policy.effectiveRenewalTime)
-                    try reply.writeDHCPv4Option(.rebindingTime, policy.effectiveRebindingTime)
-                }
+                let poolFacts = facts[pool]
+                if leaseTimes { try reply.write(bytes: poolFacts.leaseTimeOptions) }
                 let requested = RequestedCodes(context.message.parameterRequestList)
                 for option in encodedOptions[pool]
-                where requested.contains(option.code) || policy.options.alwaysSend.contains(option.code) {
+                where requested.contains(option.code) || poolFacts.alwaysSend.contains(option.code) {
                     try reply.write(bytes: option.bytes)
                 }
             }
@@ -44,11 +44,26 @@ extension LeaseEngine {
         }
     }
 
+    /// Bytes of ``replyOptionsPrefix`` in use: option 53 (3) and option 54 (6).
+    static let replyOptionsPrefixSize = 9
+
+    /// Option 53 with type 0 and option 54 with `serverIdentifier`, the first
+    /// option bytes of every reply, in a value the reply path copies on the stack.
+    static func replyOptionsPrefix(serverIdentifier: IPv4Address) -> (UInt64, UInt64) {
+        var prefix: (UInt64, UInt64) = (0, 0)
+        let id = serverIdentifier.value
+        let bytes: [UInt8] = [
+            DHCPv4OptionCode.messageType.rawValue, 1, 0, DHCPv4OptionCode.serverIdentifier.rawValue, 4,
+            UInt8(id >> 24), UInt8(id >> 16 & 0xFF), UInt8(id >> 8 & 0xFF), UInt8(id & 0xFF),
+        ]
+        withUnsafeMutableBytes(of: &prefix) { $0.copyBytes(from: bytes) }
+        return prefix
+    }
+
     /// Option 159's value for `binding` (nil only if the pool and binding disagree,
     /// which the pool's validation rules out).
     func portParams(of binding: Binding) -> PortParams? {
-        let offset = UInt8(pools[Int(binding.pool)].configuration.psidOffset)
-        return try? PortParams(offset: offset, psidLength: binding.psidLength, psid: binding.psid)
+        try? PortParams(offset: facts[Int(binding.pool)].psidOffset, psidLength: binding.psidLength, psid: binding.psid)
     }
 
     /// Writes a DHCPNAK: message type, server identifier, nothing else (RFC 2131 table 3).
@@ -65,14 +80,20 @@ struct RequestedCodes {
     private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     init(_ list: UnsafeRawBufferPointer) {
-        for code in list {
-            let bit = UInt64(1) << UInt64(code & 63)
-            switch code >> 6 {
-            case 0: words.0 |= bit
-            case 1: words.1 |= bit
-            case 2: words.2 |= bit
-            default: words.3 |= bit
-            }
+        for code in list { insert(code) }
+    }
+
+    init(codes: some Sequence<UInt8>) {
+        for code in codes { insert(code) }
+    }
+
+    private mutating func insert(_ code: UInt8) {
+        let bit = UInt64(1) << UInt64(code & 63)
+        switch code >> 6 {
+        case 0: words.0 |= bit
+        case 1: words.1 |= bit
+        case 2: words.2 |= bit
+        default: words.3 |= bit
         }
     }
 

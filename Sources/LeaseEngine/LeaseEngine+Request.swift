@@ -90,7 +90,7 @@ extension LeaseEngine {
         guard let params else { return true }
         if binding.psidLength == 0 { return params.psidLength == 0 }
         return params.psidLength == binding.psidLength && params.psid == binding.psid
-            && Int(params.offset) == pools[Int(binding.pool)].configuration.psidOffset
+            && params.offset == facts[Int(binding.pool)].psidOffset
     }
 
     /// Leases (or re-leases) `binding` to entry `id` for the pool's lifetime: the
@@ -100,7 +100,7 @@ extension LeaseEngine {
         records: inout [LeaseRecord]
     ) -> EngineOutcome {
         let event: LeaseRecord.Event = table[id].state == .bound && table[id].current == binding ? .renew : .bind
-        let lifetime = configuration.pools[Int(binding.pool)].validLifetime
+        let lifetime = facts[Int(binding.pool)].validLifetime
         attach(id, binding, .bound, expiry: context.now + Int64(lifetime) * 1000, context)
         records.append(
             record(event, id, binding, time: context.now, lifetime: lifetime, relay: relayIdentity(context.query)))

@@ -19,10 +19,17 @@ public final class LeaseEngine {
     public let pools: [PortSetPool]
     /// Per pool: its options as ready bytes.
     private(set) var encodedOptions: [[(code: UInt8, bytes: [UInt8])]]
-    /// Per pool: bit k set when port sets of PSID length k are offered.
-    let offeredLengths: [UInt32]
+    /// Per pool: what the per-packet path reads of it, as plain values.
+    private(set) var facts: [PoolFacts]
+    /// See ``replyOptionsPrefix(serverIdentifier:)``.
+    private(set) var replyOptionsPrefix: (UInt64, UInt64)
     /// Address ranges of every pool, for finding the pool of an address.
     let ranges: [(range: ClosedRange<UInt32>, pool: Int)]
+
+    // Swift's run-time exclusivity checks stay on for this state: measured at about a
+    // tenth of an exchange's instructions (2.6k of 18.4k per DORA), a price worth
+    // paying for a trap instead of silent corruption if an overlapping access ever
+    // slips in (ARCHITECTURE.md, "Decisions").
 
     var table = LeaseTable()
     /// Offer and lease deadlines: (lease id, generation).
@@ -34,7 +41,9 @@ public final class LeaseEngine {
     public internal(set) var counters = EngineCounters()
 
     /// Builds the shared pools for `configuration`, with one home partition per shard.
-    public static func makePools(for configuration: EngineConfiguration, shards: Int) throws(EngineError) -> [PortSetPool] {
+    public static func makePools(for configuration: EngineConfiguration, shards: Int) throws(EngineError)
+        -> [PortSetPool]
+    {
         guard configuration.pools.count <= 255 else { throw .tooManyPools(configuration.pools.count) }
         var pools: [PortSetPool] = []
         for policy in configuration.pools {
@@ -74,7 +83,10 @@ public final class LeaseEngine {
         self.shard = shard
         self.pools = pools
         encodedOptions = configuration.pools.map { $0.options.encoded() }
-        offeredLengths = pools.map { pool in pool.offeredLengths.reduce(0) { $0 | 1 << UInt32($1) } }
+        replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: configuration.serverIdentifier)
+        facts = zip(configuration.pools, pools).map { policy, pool in
+            PoolFacts(policy, offeredLengths: pool.offeredLengths.reduce(0) { $0 | 1 << UInt32($1) })
+        }
         ranges = configuration.pools.enumerated().flatMap { index, policy in
             policy.addressRanges.map { (range: $0.lowerBound.value...$0.upperBound.value, pool: index) }
         }
@@ -93,13 +105,18 @@ public final class LeaseEngine {
         }
         configuration = new
         encodedOptions = new.pools.map { $0.options.encoded() }
+        replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: new.serverIdentifier)
+        facts = zip(new.pools, facts).map { policy, old in PoolFacts(policy, offeredLengths: old.offeredLengths) }
     }
 
     /// Builds one engine per shard over freshly built shared pools.
-    public static func makeShards(_ configuration: EngineConfiguration, count: Int) throws(EngineError) -> [LeaseEngine] {
+    public static func makeShards(_ configuration: EngineConfiguration, count: Int) throws(EngineError) -> [LeaseEngine]
+    {
         let pools = try makePools(for: configuration, shards: count)
         var engines: [LeaseEngine] = []
-        for shard in 0..<count { engines.append(try LeaseEngine(configuration: configuration, pools: pools, shard: shard)) }
+        for shard in 0..<count {
+            engines.append(try LeaseEngine(configuration: configuration, pools: pools, shard: shard))
+        }
         return engines
     }
 
@@ -157,12 +174,13 @@ public final class LeaseEngine {
     /// query, and its kind suits the client (RFC 7618 8.1: shared pools only for
     /// clients asking for 159; full pools for the others, or for everyone when told).
     func isEligible(_ index: Int, _ context: RequestContext) -> Bool {
-        let policy = configuration.pools[index]
-        switch policy.kind {
-        case .shared: guard context.wantsPortParams else { return false }
-        case .full(let servePortParamsClients): guard !context.wantsPortParams || servePortParamsClients else { return false }
+        let pool = facts[index]
+        if pool.isShared {
+            guard context.wantsPortParams else { return false }
+        } else {
+            guard !context.wantsPortParams || pool.servesPortParamsClients else { return false }
         }
-        return matches(policy.match, context.query)
+        return pool.matchesEveryone || matches(configuration.pools[index].match, context.query)
     }
 
     func matches(_ match: PoolPolicy.Match, _ query: EngineQuery) -> Bool {
@@ -203,12 +221,13 @@ public final class LeaseEngine {
     /// with a non-zero PSID-len, RFC 7618 section 6 step 2) kept within the pool's
     /// minimum...maximum, else the pool's default; 0 for a full pool.
     func psidLength(for index: Int, _ context: RequestContext) -> Int {
-        guard case .shared(let shared) = configuration.pools[index].kind else { return 0 }
-        var length = shared.defaultPSIDLength
+        let pool = facts[index]
+        guard pool.isShared else { return 0 }
+        var length = pool.defaultPSIDLength
         if let hint = context.message.portParams, hint.psidLength != 0 {
-            length = min(max(Int(hint.psidLength), shared.minimumPSIDLength), shared.maximumPSIDLength)
+            length = min(max(Int(hint.psidLength), pool.minimumPSIDLength), pool.maximumPSIDLength)
         }
-        return offeredLengths[index] & 1 << UInt32(length) != 0 ? length : shared.defaultPSIDLength
+        return pool.offers(psidLength: length) ? length : pool.defaultPSIDLength
     }
 
     /// The subscriber key of this query under the configured policy; 0 when none applies.
@@ -244,7 +263,9 @@ public final class LeaseEngine {
 
     private static func mix(_ hash: UInt64, _ value: UInt64) -> UInt64 {
         var hash = hash
-        for shift in stride(from: 0, to: 64, by: 8) { hash = (hash ^ (value >> UInt64(shift) & 0xFF)) &* 0x100_0000_01B3 }
+        for shift in stride(from: 0, to: 64, by: 8) {
+            hash = (hash ^ (value >> UInt64(shift) & 0xFF)) &* 0x100_0000_01B3
+        }
         return hash
     }
 
@@ -315,15 +336,18 @@ public final class LeaseEngine {
         return LeaseRecord(
             event: event, time: time, clientKey: entry.key, subscriber: entry.clientAddress, relay: relay,
             address: binding.address, psid: binding.psid, psidLength: binding.psidLength,
-            psidOffset: UInt8(pools[Int(binding.pool)].configuration.psidOffset), lifetime: lifetime)
+            psidOffset: facts[Int(binding.pool)].psidOffset, lifetime: lifetime)
     }
 
     /// The relay identity of `query`, as the log records it.
     func relayIdentity(_ query: EngineQuery) -> RelayIdentity {
         guard query.linkAddress != nil || query.interfaceID != nil || query.remoteID != nil else { return .none }
         return RelayIdentity(
-            linkAddress: query.linkAddress, interfaceID: query.interfaceID.map { Array($0.prefix(255)) },
-            remoteID: query.remoteID.map { Array($0.prefix(255)) })
+            linkAddress: query.linkAddress,
+            interfaceIDBytes: query.interfaceID.map {
+                RelayOptionBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(255)))
+            },
+            remoteIDBytes: query.remoteID.map { RelayOptionBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(255))) })
     }
 
     // MARK: - Introspection (tests, the CLI, metrics)
@@ -345,7 +369,8 @@ public final class LeaseEngine {
         let previous = entry.hasPrevious ? entry.previous : nil
         switch entry.state {
         case .idle: return nil
-        case .offered: return LeaseState(kind: .offered, binding: entry.current, expiry: entry.expiry, previous: previous)
+        case .offered:
+            return LeaseState(kind: .offered, binding: entry.current, expiry: entry.expiry, previous: previous)
         case .bound: return LeaseState(kind: .bound, binding: entry.current, expiry: entry.expiry, previous: previous)
         }
     }

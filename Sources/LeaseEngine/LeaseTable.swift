@@ -30,32 +30,44 @@ struct LeaseEntry {
 }
 
 /// One shard's clients: entries in a flat array (no object per lease), found by
-/// client key or by the (address, PSID) they hold.
+/// client key or by the (address, PSID) they hold through indexes of ids
+/// (``IDIndex``) whose keys are the entries' own fields.
 struct LeaseTable {
     private(set) var entries: [LeaseEntry] = []
     private var freeIDs: [UInt32] = []
-    private var byClient: [ClientKey: UInt32] = [:]
-    /// Current (offered or bound) bindings by slot key.
-    private var byCurrentSlot: [UInt64: UInt32] = [:]
-    /// Previous bindings by slot key, so a client's previous binding is forgotten
-    /// once another client takes its slot.
-    private var byPreviousSlot: [UInt64: UInt32] = [:]
+    /// Entries by client key.
+    private var byClient = IDIndex()
+    /// Entries by the slot key of their current (offered or bound) binding.
+    private var byCurrentSlot = IDIndex()
+    /// Entries by the slot key of their previous binding, so a client's previous
+    /// binding is forgotten once another client takes its slot.
+    private var byPreviousSlot = IDIndex()
+    /// Mixed into every hash: clients choose their keys, and must not be able to
+    /// choose where they land in the indexes.
+    private let seed = UInt64.random(in: .min ... .max)
 
     /// Number of clients known (with a current or a previous binding).
     var clientCount: Int { byClient.count }
 
+    /// The entry `id`, read and changed in place (a get/set pair would copy the
+    /// whole entry, key included, for every field the engine touches).
     subscript(id: UInt32) -> LeaseEntry {
-        get { entries[Int(id)] }
-        set { entries[Int(id)] = newValue }
+        _read { yield entries[Int(id)] }
+        _modify { yield &entries[Int(id)] }
     }
 
     func find(_ key: ClientKey) -> UInt32? {
-        byClient[key]
+        find(key, hash(key))
+    }
+
+    private func find(_ key: ClientKey, _ hash: UInt32) -> UInt32? {
+        byClient.find(hash) { entries[Int($0)].key == key }.map { byClient[$0] }
     }
 
     /// The entry of `key`, created idle if it did not exist.
     mutating func findOrCreate(_ key: ClientKey) -> UInt32 {
-        if let id = byClient[key] { return id }
+        let hash = hash(key)
+        if let id = find(key, hash) { return id }
         var entry = LeaseEntry(key: key)
         let id: UInt32
         if let reused = freeIDs.popLast() {
@@ -68,30 +80,45 @@ struct LeaseTable {
             id = UInt32(entries.count)
             entries.append(entry)
         }
-        byClient[key] = id
+        byClient.insert(hash, id)
         return id
     }
 
     /// The client whose current binding is exactly `binding`'s slots.
     func holder(of binding: Binding) -> UInt32? {
-        byCurrentSlot[binding.slotKey]
+        currentPosition(binding.slotKey).map { byCurrentSlot[$0] }
+    }
+
+    private func currentPosition(_ slot: UInt64) -> Int? {
+        byCurrentSlot.find(hash(slot: slot)) { entries[Int($0)].current.slotKey == slot }
+    }
+
+    private func previousPosition(_ slot: UInt64) -> Int? {
+        byPreviousSlot.find(hash(slot: slot)) { entries[Int($0)].previous.slotKey == slot }
+    }
+
+    /// Maps `slot` to `id` in `index` (whose entry at `existing`, if any, has that slot key).
+    private static func set(_ index: inout IDIndex, _ slot: UInt64, hash: UInt32, to id: UInt32, existing: Int?) {
+        if let existing { index.replace(at: existing, with: id) } else { index.insert(hash, id) }
     }
 
     /// Makes `binding` the current binding of `id` in `state`. Forgets any other
     /// client's previous binding on the same slots.
     mutating func setCurrent(_ id: UInt32, _ binding: Binding, _ state: LeaseEntry.State, expiry: Int64) {
         let slot = binding.slotKey
-        if let other = byPreviousSlot[slot], other != id {
-            forgetPrevious(other)
+        if let position = previousPosition(slot), byPreviousSlot[position] != id {
+            forgetPrevious(byPreviousSlot[position])
         }
-        if entries[Int(id)].state != .idle { byCurrentSlot[entries[Int(id)].current.slotKey] = nil }
+        if entries[Int(id)].state != .idle, let position = currentPosition(entries[Int(id)].current.slotKey) {
+            byCurrentSlot.remove(at: position)
+        }
         entries[Int(id)].current = binding
         entries[Int(id)].state = state
         entries[Int(id)].expiry = expiry
         entries[Int(id)].generation &+= 1
-        byCurrentSlot[slot] = id
+        Self.set(&byCurrentSlot, slot, hash: hash(slot: slot), to: id, existing: currentPosition(slot))
         if entries[Int(id)].hasPrevious && entries[Int(id)].previous == binding {
-            byPreviousSlot[slot] = nil
+            if let position = previousPosition(slot) { byPreviousSlot.remove(at: position) }
             entries[Int(id)].hasPrevious = false
         }
     }
@@ -101,15 +128,21 @@ struct LeaseTable {
     mutating func clearCurrent(_ id: UInt32, keepAsPrevious: Bool) {
         var entry = entries[Int(id)]
         guard entry.state != .idle else { return }
-        byCurrentSlot[entry.current.slotKey] = nil
+        if let position = currentPosition(entry.current.slotKey) { byCurrentSlot.remove(at: position) }
         entry.state = .idle
         entry.generation &+= 1
         entry.subscriber = 0
         if keepAsPrevious {
-            if entry.hasPrevious { byPreviousSlot[entry.previous.slotKey] = nil }
+            if entry.hasPrevious, let position = previousPosition(entry.previous.slotKey) {
+                byPreviousSlot.remove(at: position)
+            }
+            // Any other holder of this slot as its previous binding, which the
+            // index then forgets (its entry keeps the flag, as before).
+            let slot = entry.current.slotKey
+            let existing = previousPosition(slot)
             entry.previous = entry.current
             entry.hasPrevious = true
-            byPreviousSlot[entry.current.slotKey] = id
+            Self.set(&byPreviousSlot, slot, hash: hash(slot: slot), to: id, existing: existing)
         }
         entries[Int(id)] = entry
         if !entry.hasPrevious { remove(id) }
@@ -118,20 +151,22 @@ struct LeaseTable {
     /// Forgets the previous binding of `id` (dropping the entry if idle).
     mutating func forgetPrevious(_ id: UInt32) {
         guard entries[Int(id)].hasPrevious else { return }
-        byPreviousSlot[entries[Int(id)].previous.slotKey] = nil
+        if let position = previousPosition(entries[Int(id)].previous.slotKey) { byPreviousSlot.remove(at: position) }
         entries[Int(id)].hasPrevious = false
         if entries[Int(id)].state == .idle { remove(id) }
     }
 
     /// Drops `id` if it holds nothing (an entry created for a record that did not apply).
     mutating func dropIfEmpty(_ id: UInt32) {
-        if entries[Int(id)].state == .idle && !entries[Int(id)].hasPrevious && byClient[entries[Int(id)].key] == id {
+        if entries[Int(id)].state == .idle && !entries[Int(id)].hasPrevious && find(entries[Int(id)].key) == id {
             remove(id)
         }
     }
 
     private mutating func remove(_ id: UInt32) {
-        byClient[entries[Int(id)].key] = nil
+        if let position = byClient.find(hash(entries[Int(id)].key), where: { $0 == id }) {
+            byClient.remove(at: position)
+        }
         freeIDs.append(id)
     }
 
@@ -140,5 +175,33 @@ struct LeaseTable {
         entries.reserveCapacity(count)
         byClient.reserveCapacity(count)
         byCurrentSlot.reserveCapacity(count)
+    }
+
+    // MARK: - Hashing
+
+    /// The index hash of a client key: its bytes eight at a time through a
+    /// multiply-xorshift mix, seeded per table.
+    private func hash(_ key: ClientKey) -> UInt32 {
+        key.withUnsafeBytes { raw in
+            var hash = seed ^ UInt64(key.kind.rawValue) << 56 ^ UInt64(raw.count) << 48
+            var offset = 0
+            while offset + 8 <= raw.count {
+                hash = IDIndex.mix(hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                offset += 8
+            }
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while offset < raw.count {
+                tail |= UInt64(raw[offset]) << shift
+                shift += 8
+                offset += 1
+            }
+            return UInt32(truncatingIfNeeded: IDIndex.mix(hash ^ tail) >> 32)
+        }
+    }
+
+    /// The index hash of a binding's slot key.
+    private func hash(slot: UInt64) -> UInt32 {
+        IDIndex.hash(slot, seed: seed)
     }
 }

@@ -8,18 +8,38 @@ import PortLeaseWire
 public struct RelayIdentity: Hashable, Sendable {
     /// The relay's link-address field.
     public var linkAddress: IPv6Address?
-    /// Interface-ID option contents, at most 255 bytes.
-    public var interfaceID: [UInt8]?
+    /// Interface-ID option contents, at most 255 bytes (inline when short: see ``RelayOptionBytes``).
+    public var interfaceIDBytes: RelayOptionBytes?
     /// Remote-ID option contents (enterprise number + id), at most 255 bytes.
-    public var remoteID: [UInt8]?
+    public var remoteIDBytes: RelayOptionBytes?
+
+    /// Interface-ID option contents, as an array.
+    public var interfaceID: [UInt8]? {
+        get { interfaceIDBytes?.bytes }
+        set { interfaceIDBytes = newValue.map { RelayOptionBytes($0) } }
+    }
+
+    /// Remote-ID option contents (enterprise number + id), as an array.
+    public var remoteID: [UInt8]? {
+        get { remoteIDBytes?.bytes }
+        set { remoteIDBytes = newValue.map { RelayOptionBytes($0) } }
+    }
 
     /// A query that reached the server without a relay.
     public static let none = RelayIdentity()
 
     public init(linkAddress: IPv6Address? = nil, interfaceID: [UInt8]? = nil, remoteID: [UInt8]? = nil) {
         self.linkAddress = linkAddress
-        self.interfaceID = interfaceID
-        self.remoteID = remoteID
+        interfaceIDBytes = interfaceID.map { RelayOptionBytes($0) }
+        remoteIDBytes = remoteID.map { RelayOptionBytes($0) }
+    }
+
+    /// The identity as a relay's options hold it: copies the bytes without
+    /// allocating when each part fits inline (the server's per-ACK path).
+    public init(linkAddress: IPv6Address?, interfaceIDBytes: RelayOptionBytes?, remoteIDBytes: RelayOptionBytes?) {
+        self.linkAddress = linkAddress
+        self.interfaceIDBytes = interfaceIDBytes
+        self.remoteIDBytes = remoteIDBytes
     }
 }
 

@@ -41,10 +41,10 @@ enum RecordCodec {
         guard (1...255).contains(keyCount) else {
             throw .invalidRecord("client key has \(keyCount) bytes, expected 1...255")
         }
-        if let id = record.relay.interfaceID, id.count > 255 {
+        if let id = record.relay.interfaceIDBytes, id.count > 255 {
             throw .invalidRecord("Interface-ID has \(id.count) bytes, at most 255 are logged")
         }
-        if let id = record.relay.remoteID, id.count > 255 {
+        if let id = record.relay.remoteIDBytes, id.count > 255 {
             throw .invalidRecord("Remote-ID has \(id.count) bytes, at most 255 are logged")
         }
         guard record.psidOffset <= 15, Int(record.psidOffset) + Int(record.psidLength) <= 16 else {
@@ -60,8 +60,8 @@ enum RecordCodec {
     static func size(of record: LeaseRecord) -> Int {
         var size = fixedSize + record.clientKey.count
         if record.relay.linkAddress != nil { size += 16 }
-        if let id = record.relay.interfaceID { size += 1 + id.count }
-        if let id = record.relay.remoteID { size += 1 + id.count }
+        if let id = record.relay.interfaceIDBytes { size += 1 + id.count }
+        if let id = record.relay.remoteIDBytes { size += 1 + id.count }
         return size
     }
 
@@ -72,8 +72,8 @@ enum RecordCodec {
         let out = buffer.reserve(size)
         var flags: UInt8 = 0
         if record.relay.linkAddress != nil { flags |= hasLinkAddress }
-        if record.relay.interfaceID != nil { flags |= hasInterfaceID }
-        if record.relay.remoteID != nil { flags |= hasRemoteID }
+        if record.relay.interfaceIDBytes != nil { flags |= hasInterfaceID }
+        if record.relay.remoteIDBytes != nil { flags |= hasRemoteID }
         out.storeBytes(of: UInt16(size).littleEndian, toByteOffset: 4, as: UInt16.self)
         out.storeBytes(of: record.event.rawValue, toByteOffset: 6, as: UInt8.self)
         out.storeBytes(of: flags, toByteOffset: 7, as: UInt8.self)
@@ -91,8 +91,10 @@ enum RecordCodec {
             storeAddress(link, at: out + position)
             position += 16
         }
-        if let id = record.relay.interfaceID { storeBytes(id, at: out, position: &position) }
-        if let id = record.relay.remoteID { storeBytes(id, at: out, position: &position) }
+        if let id = record.relay.interfaceIDBytes {
+            id.withUnsafeBytes { storeBytes($0, at: out, position: &position) }
+        }
+        if let id = record.relay.remoteIDBytes { id.withUnsafeBytes { storeBytes($0, at: out, position: &position) } }
         let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: out + 4, count: size - 4))
         out.storeBytes(of: crc.littleEndian, toByteOffset: 0, as: UInt32.self)
         buffer.commitGrowth(size)
@@ -187,10 +189,6 @@ enum RecordCodec {
     }
 
     @inline(__always)
-    private static func storeBytes(_ bytes: [UInt8], at out: UnsafeMutableRawPointer, position: inout Int) {
-        bytes.withUnsafeBytes { storeBytes($0, at: out, position: &position) }
-    }
-
     private static func storeBytes(
         _ source: UnsafeRawBufferPointer, at out: UnsafeMutableRawPointer, position: inout Int
     ) {

@@ -1,0 +1,74 @@
+import PortLeaseWire
+
+/// What the per-packet path needs to know of one pool, as plain values.
+///
+/// Reading a ``PoolPolicy`` out of the configuration copies a struct full of arrays,
+/// strings and sets (a retain and a release each) and re-derives its values; every
+/// exchange asks several of these questions, so the engine works them out once.
+struct PoolFacts {
+    /// A shared (port-set) pool.
+    let isShared: Bool
+    /// A full pool that also serves clients asking for option 159.
+    let servesPortParamsClients: Bool
+    /// The pool has no match criteria: it serves every client.
+    let matchesEveryone: Bool
+    /// PSID offset a (0 for a full pool).
+    let psidOffset: UInt8
+    /// PSID lengths: the default and the range a client's hint is kept within (0 for a full pool).
+    let defaultPSIDLength: Int
+    let minimumPSIDLength: Int
+    let maximumPSIDLength: Int
+    /// Bit k set when port sets of PSID length k are offered.
+    let offeredLengths: UInt32
+    /// Lease time, T1 and T2 as sent, seconds.
+    let validLifetime: UInt32
+    let renewalTime: UInt32
+    let rebindingTime: UInt32
+    /// Options 51, 58 and 59 (lease time, T1, T2) as encoded bytes, written in one
+    /// copy into every OFFER and ACK.
+    let leaseTimeOptions: [UInt8]
+    /// Option codes sent whether or not the client asked for them.
+    let alwaysSend: RequestedCodes
+
+    init(_ policy: PoolPolicy, offeredLengths: UInt32) {
+        switch policy.kind {
+        case .shared(let shared):
+            isShared = true
+            servesPortParamsClients = true
+            psidOffset = UInt8(shared.psidOffset)
+            defaultPSIDLength = shared.defaultPSIDLength
+            minimumPSIDLength = shared.minimumPSIDLength
+            maximumPSIDLength = shared.maximumPSIDLength
+        case .full(let servePortParamsClients):
+            isShared = false
+            servesPortParamsClients = servePortParamsClients
+            psidOffset = 0
+            defaultPSIDLength = 0
+            minimumPSIDLength = 0
+            maximumPSIDLength = 0
+        }
+        matchesEveryone = policy.match.isDefault
+        self.offeredLengths = offeredLengths
+        validLifetime = policy.validLifetime
+        renewalTime = policy.effectiveRenewalTime
+        rebindingTime = policy.effectiveRebindingTime
+        alwaysSend = RequestedCodes(codes: policy.options.alwaysSend)
+        let times: [(code: DHCPv4OptionCode, seconds: UInt32)] = [
+            (.leaseTime, validLifetime), (.renewalTime, renewalTime), (.rebindingTime, rebindingTime),
+        ]
+        leaseTimeOptions = times.flatMap(Self.option)
+    }
+
+    /// A 4-byte option, encoded.
+    private static func option(_ code: DHCPv4OptionCode, _ value: UInt32) -> [UInt8] {
+        [
+            code.rawValue, 4, UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF),
+            UInt8(value & 0xFF),
+        ]
+    }
+
+    /// True when port sets of PSID length `length` are offered.
+    func offers(psidLength length: Int) -> Bool {
+        offeredLengths & 1 << UInt32(length) != 0
+    }
+}
