@@ -67,7 +67,9 @@ public final class LeaseEngine {
             do throws(PoolError) {
                 return try PortSetPool(policy.poolConfiguration(partitions: count))
             } catch {
-                guard case .invalidPartitionCount = error, count > 1 else { throw .invalidPool(name: policy.name, error) }
+                guard case .invalidPartitionCount = error, count > 1 else {
+                    throw .invalidPool(name: policy.name, error)
+                }
                 count -= 1
             }
         }
@@ -98,7 +100,8 @@ public final class LeaseEngine {
     /// it, so such a change needs a restart (``EngineError/poolStructureChanged(_:)``).
     public func reconfigure(_ new: EngineConfiguration) throws(EngineError) {
         guard new.pools.count == configuration.pools.count else {
-            throw .poolStructureChanged("the number of pools changes from \(configuration.pools.count) to \(new.pools.count)")
+            throw .poolStructureChanged(
+                "the number of pools changes from \(configuration.pools.count) to \(new.pools.count)")
         }
         for (old, candidate) in zip(configuration.pools, new.pools) where !old.hasSameStructure(as: candidate) {
             throw .poolStructureChanged("pool \(old.name) changes its name, kind, PSID parameters or address ranges")
