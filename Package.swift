@@ -26,12 +26,12 @@ let package = Package(
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
         // relay chains, DHCPv4-over-DHCPv6, DHCPv4 and option 159. No I/O, no Foundation.
         .target(name: "PortLeaseWire"),
-        .testTarget(name: "PortLeaseWireTests", dependencies: ["PortLeaseWire"]),
+        .testTarget(name: "PortLeaseWireTests", dependencies: ["PortLeaseWire", "PortLeaseTestSupport"]),
 
         // The lock-free (IPv4 address, PSID) pool: port-set arithmetic, partitions, hints,
         // counters. Standard library and Synchronization only.
         .target(name: "PortSetPool"),
-        .testTarget(name: "PortSetPoolTests", dependencies: ["PortSetPool"]),
+        .testTarget(name: "PortSetPoolTests", dependencies: ["PortSetPool", "PortLeaseTestSupport"]),
 
         // CRC32C for the lease log: the SSE4.2 instruction when present, slicing-by-8 tables otherwise.
         .target(name: "CCRC32C"),
@@ -41,13 +41,16 @@ let package = Package(
         // A child process for LeaseLogTests' crash test: appends and commits until SIGKILLed.
         .executableTarget(
             name: "leaselog-crashtest", dependencies: ["LeaseLog", "PortLeaseWire"], path: "Sources/LeaseLogCrashTest"),
-        .testTarget(name: "LeaseLogTests", dependencies: ["LeaseLog", "PortLeaseWire", "leaselog-crashtest"]),
+        .testTarget(
+            name: "LeaseLogTests",
+            dependencies: ["LeaseLog", "PortLeaseWire", "leaselog-crashtest", "PortLeaseTestSupport"]),
 
         // The per-shard server logic (RFC 2131 + RFC 7618 + RFC 7341): lease table, selection
         // order, expiry, limits, replies. No sockets, no threads, an injected clock.
         .target(name: "LeaseEngine", dependencies: ["PortLeaseWire", "PortSetPool", "LeaseLog"]),
         .testTarget(
-            name: "LeaseEngineTests", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
+            name: "LeaseEngineTests",
+            dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog", "PortLeaseTestSupport"]),
 
         // The C surface of liburing (apt package liburing-dev): flag macros, CMSG arithmetic,
         // sockaddr_in6 byte order. No system calls of its own.
@@ -69,6 +72,7 @@ let package = Package(
             name: "PortLeaseServerTests",
             dependencies: [
                 "PortLeaseServer", "PortLeaseTransport", "PortLeaseWire", "LeaseEngine", "LeaseLog", "PortSetPool",
+                "PortLeaseTestSupport",
             ]),
 
         // The server's JSON configuration: parsing, validation that reports every problem with
@@ -80,7 +84,11 @@ let package = Package(
             name: "PortLeaseConfigurationTests",
             dependencies: ["PortLeaseConfiguration", "LeaseEngine", "PortLeaseWire"]),
 
-        // The command line: serve, check-config, leases, trace.
+        // Helpers the test suites share (a seeded generator, a fault-injecting file system).
+        // Not a product: nothing outside the tests links it.
+        .target(name: "PortLeaseTestSupport", dependencies: ["LeaseLog"]),
+
+        // The command line: serve, check-config, leases, trace, client.
         .executableTarget(
             name: "portlease",
             dependencies: [

@@ -348,9 +348,9 @@ public final class LeaseEngine {
         return RelayIdentity(
             linkAddress: query.linkAddress,
             interfaceIDBytes: query.interfaceID.map {
-                RelayOptionBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(255)))
+                InlineBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(255)))
             },
-            remoteIDBytes: query.remoteID.map { RelayOptionBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(255))) })
+            remoteIDBytes: query.remoteID.map { InlineBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(255))) })
     }
 
     // MARK: - Introspection (tests, the CLI, metrics)

@@ -8,21 +8,21 @@ import PortLeaseWire
 public struct RelayIdentity: Hashable, Sendable {
     /// The relay's link-address field.
     public var linkAddress: IPv6Address?
-    /// Interface-ID option contents, at most 255 bytes (inline when short: see ``RelayOptionBytes``).
-    public var interfaceIDBytes: RelayOptionBytes?
+    /// Interface-ID option contents, at most 255 bytes (inline when short: see ``InlineBytes``).
+    public var interfaceIDBytes: InlineBytes?
     /// Remote-ID option contents (enterprise number + id), at most 255 bytes.
-    public var remoteIDBytes: RelayOptionBytes?
+    public var remoteIDBytes: InlineBytes?
 
     /// Interface-ID option contents, as an array.
     public var interfaceID: [UInt8]? {
         get { interfaceIDBytes?.bytes }
-        set { interfaceIDBytes = newValue.map { RelayOptionBytes($0) } }
+        set { interfaceIDBytes = newValue.map { InlineBytes($0) } }
     }
 
     /// Remote-ID option contents (enterprise number + id), as an array.
     public var remoteID: [UInt8]? {
         get { remoteIDBytes?.bytes }
-        set { remoteIDBytes = newValue.map { RelayOptionBytes($0) } }
+        set { remoteIDBytes = newValue.map { InlineBytes($0) } }
     }
 
     /// A query that reached the server without a relay.
@@ -30,13 +30,13 @@ public struct RelayIdentity: Hashable, Sendable {
 
     public init(linkAddress: IPv6Address? = nil, interfaceID: [UInt8]? = nil, remoteID: [UInt8]? = nil) {
         self.linkAddress = linkAddress
-        interfaceIDBytes = interfaceID.map { RelayOptionBytes($0) }
-        remoteIDBytes = remoteID.map { RelayOptionBytes($0) }
+        interfaceIDBytes = interfaceID.map { InlineBytes($0) }
+        remoteIDBytes = remoteID.map { InlineBytes($0) }
     }
 
     /// The identity as a relay's options hold it: copies the bytes without
     /// allocating when each part fits inline (the server's per-ACK path).
-    public init(linkAddress: IPv6Address?, interfaceIDBytes: RelayOptionBytes?, remoteIDBytes: RelayOptionBytes?) {
+    public init(linkAddress: IPv6Address?, interfaceIDBytes: InlineBytes?, remoteIDBytes: InlineBytes?) {
         self.linkAddress = linkAddress
         self.interfaceIDBytes = interfaceIDBytes
         self.remoteIDBytes = remoteIDBytes

@@ -17,41 +17,15 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The longest key stored without allocating.
-    public static let inlineCapacity = 32
-
-    private struct InlineBytes: Hashable {
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-
-        static func == (lhs: InlineBytes, rhs: InlineBytes) -> Bool {
-            lhs.words == rhs.words
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(words.0)
-            hasher.combine(words.1)
-            hasher.combine(words.2)
-            hasher.combine(words.3)
-        }
-    }
-
-    private enum Storage: Hashable {
-        case inline(count: UInt8, InlineBytes)
-        case heap([UInt8])
-    }
+    public static let inlineCapacity = InlineBytes.inlineCapacity
 
     public let kind: Kind
-    private let storage: Storage
+    private let storage: InlineBytes
 
     /// A key of `kind` holding a copy of `bytes`.
     public init(kind: Kind, bytes: UnsafeRawBufferPointer) {
         self.kind = kind
-        if bytes.count <= Self.inlineCapacity {
-            var inline = InlineBytes()
-            withUnsafeMutableBytes(of: &inline.words) { $0.copyMemory(from: bytes) }
-            storage = .inline(count: UInt8(bytes.count), inline)
-        } else {
-            storage = .heap(Array(bytes))
-        }
+        storage = InlineBytes(bytes)
     }
 
     /// A key of `kind` holding `bytes` (as read back from the lease log).
@@ -62,25 +36,18 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
     /// The hardware-address key: `htype` then `address` (at most 16 bytes).
     public init(hardwareType: UInt8, address: UnsafeRawBufferPointer) {
         precondition(address.count <= 16, "a hardware address has at most 16 bytes")
-        var inline = InlineBytes()
-        withUnsafeMutableBytes(of: &inline.words) { raw in
+        var key: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        storage = withUnsafeMutableBytes(of: &key) { raw in
             raw[0] = hardwareType
             UnsafeMutableRawBufferPointer(rebasing: raw[1...]).copyMemory(from: address)
+            return InlineBytes(UnsafeRawBufferPointer(rebasing: raw[0..<(1 + address.count)]))
         }
         kind = .hardwareAddress
-        storage = .inline(count: UInt8(1 + address.count), inline)
     }
 
     /// Calls `body` with the key's bytes (for hashing, logging, writing to the log).
     public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        switch storage {
-        case .inline(let count, var inline):
-            return try Swift.withUnsafeBytes(of: &inline.words) { raw in
-                try body(UnsafeRawBufferPointer(rebasing: raw[0..<Int(count)]))
-            }
-        case .heap(let array):
-            return try array.withUnsafeBytes(body)
-        }
+        try storage.withUnsafeBytes(body)
     }
 
     /// The key's bytes as an array.
@@ -89,12 +56,7 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The number of key bytes.
-    public var count: Int {
-        switch storage {
-        case .inline(let count, _): Int(count)
-        case .heap(let array): array.count
-        }
-    }
+    public var count: Int { storage.count }
 
     /// A hash that is the same in every process and every run (FNV-1a, 64 bit),
     /// unlike `hashValue`: it decides which shard owns a client, so it must not change

@@ -1,5 +1,6 @@
 import LeaseEngine
 import LeaseLog
+import PortLeaseTestSupport
 import PortLeaseWire
 import Testing
 
@@ -86,7 +87,7 @@ import Testing
     @Test(arguments: [0x5EED_0001, 0x5EED_0002] as [UInt64])
     func randomClientsKeepEveryInvariant(seed: UInt64) throws {
         let harness = try EngineHarness(Self.configuration())
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix(seed: seed)
         var clients = (0..<2000).map { SimulatedClient(client: TestClient($0, wantsPortParams: $0 % 7 != 0)) }
         var acks = 0
         var naks = 0
@@ -168,22 +169,5 @@ import Testing
         #expect(harness.engine.counters.expirations > 0)
         #expect(harness.engine.counters.dropped(.subscriberLimit) > 0)
         #expect(harness.engine.counters.dropped(.poolsExhausted) > 0)
-    }
-}
-
-/// SplitMix64, seeded, so a failing run reproduces.
-struct SeededRandom {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PortLeaseTestSupport
 import Testing
 
 @testable import LeaseLog

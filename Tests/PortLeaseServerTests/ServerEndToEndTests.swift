@@ -21,6 +21,18 @@ struct ServerEndToEndTests {
             leaseLogDirectory: directory, metrics: ("127.0.0.1", 0))
     }
 
+    /// Runs `body` against a server started on a fresh lease-log directory, then stops it.
+    static func withServer(_ body: (Server) throws -> Void) throws {
+        try withTemporaryDirectory { directory in
+            let server = try startServer(directory)
+            defer {
+                server.stop()
+                server.wait()
+            }
+            try body(server)
+        }
+    }
+
     static func startServer(_ directory: String) throws -> Server {
         let server = Server(settings: settings(directory), logger: Logger(label: "e2e"))
         try server.start()
@@ -50,12 +62,7 @@ struct ServerEndToEndTests {
     }
 
     @Test func doraDirectAndThroughRelaysWithMalformedDatagramsInBetween() throws {
-        try withTemporaryDirectory { directory in
-            let server = try Self.startServer(directory)
-            defer {
-                server.stop()
-                server.wait()
-            }
+        try Self.withServer { server in
             let client = try UDPTestClient()
             // Direct.
             let direct = try #require(try Self.dora(WireClient(number: 1), via: client, server: server))
@@ -91,12 +98,7 @@ struct ServerEndToEndTests {
     }
 
     @Test func informationRequestGetsOption88() throws {
-        try withTemporaryDirectory { directory in
-            let server = try Self.startServer(directory)
-            defer {
-                server.stop()
-                server.wait()
-            }
+        try Self.withServer { server in
             let client = try UDPTestClient()
             let request = DHCPv6Message(
                 type: .informationRequest, transactionID: 0x123456,
@@ -138,12 +140,7 @@ struct ServerEndToEndTests {
     }
 
     @Test func releaseThenDiscoverAgain() throws {
-        try withTemporaryDirectory { directory in
-            let server = try Self.startServer(directory)
-            defer {
-                server.stop()
-                server.wait()
-            }
+        try Self.withServer { server in
             let client = try UDPTestClient()
             let wire = WireClient(number: 5)
             let ack = try #require(try Self.dora(wire, via: client, server: server))

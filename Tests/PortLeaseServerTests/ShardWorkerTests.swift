@@ -3,6 +3,7 @@ import LeaseEngine
 import LeaseLog
 import Logging
 import PortLeaseServer
+import PortLeaseTestSupport
 import PortLeaseWire
 import Testing
 
@@ -54,7 +55,7 @@ import Testing
 
     @Test func aFailedCommitWithholdsTheAck() throws {
         try withTemporaryDirectory { directory in
-            let fileSystem = FailingSync()
+            let fileSystem = FaultyFileSystem()
             let (worker, sink) = try makeWorker(directory, fileSystem: fileSystem)
             let client = WireClient(number: 2)
             _ = client.datagram(client.dhcpv4(.discover)).withUnsafeBytes {
@@ -62,7 +63,7 @@ import Testing
             }
             worker.processBatch(now: 1_800_000_000_000)
             let offer = try decodeReply(sink.sent[0].bytes)
-            fileSystem.failSync = true
+            fileSystem.faults.withLock { $0.syncErrno = EIO }
             let request = client.dhcpv4(
                 .request, requested: offer.message.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
                 portParams: offer.message.option(.portParams))
@@ -88,37 +89,4 @@ import Testing
         #expect(seen == [bytes, bytes])
         #expect(queue.depth == 0)
     }
-}
-
-/// The real file system, except that fdatasync fails once `failSync` is set.
-final class FailingSync: LogFileSystem, @unchecked Sendable {
-    let real = SystemFileSystem()
-    var failSync = false
-
-    func open(_ path: String, mode: FileOpenMode) throws(LeaseLogError) -> Int32 { try real.open(path, mode: mode) }
-    func close(_ descriptor: Int32) { real.close(descriptor) }
-    func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(LeaseLogError)
-    {
-        try real.write(descriptor, bytes, at: offset, path: path)
-    }
-    func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String)
-        throws(LeaseLogError) -> Int
-    {
-        try real.read(descriptor, into: buffer, at: offset, path: path)
-    }
-    func size(_ descriptor: Int32, path: String) throws(LeaseLogError) -> Int { try real.size(descriptor, path: path) }
-    func syncData(_ descriptor: Int32, path: String) throws(LeaseLogError) {
-        if failSync { throw .system(SystemCallFailure(operation: "fdatasync", path: path, errno: EIO)) }
-        try real.syncData(descriptor, path: path)
-    }
-    func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError) {
-        try real.truncate(descriptor, to: size, path: path)
-    }
-    func rename(_ source: String, to destination: String) throws(LeaseLogError) {
-        try real.rename(source, to: destination)
-    }
-    func remove(_ path: String) throws(LeaseLogError) { try real.remove(path) }
-    func syncDirectory(_ path: String) throws(LeaseLogError) { try real.syncDirectory(path) }
-    func createDirectory(_ path: String) throws(LeaseLogError) { try real.createDirectory(path) }
-    func list(_ path: String) throws(LeaseLogError) -> [String] { try real.list(path) }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import PortLeaseTestSupport
 import Synchronization
 import Testing
 

@@ -1,3 +1,4 @@
+import PortLeaseTestSupport
 import Testing
 
 @testable import PortSetPool

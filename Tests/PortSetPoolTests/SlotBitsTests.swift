@@ -1,3 +1,4 @@
+import PortLeaseTestSupport
 import Testing
 
 @testable import PortSetPool
@@ -28,18 +29,5 @@ import Testing
         #expect(SlotBits.pick(runs, rotation: 0) == 4)
         #expect(SlotBits.pick(runs, rotation: 5) == 40)
         #expect(SlotBits.pick(runs, rotation: 41) == 4)
-    }
-}
-
-/// A small deterministic generator so test failures reproduce.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

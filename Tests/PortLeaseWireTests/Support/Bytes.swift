@@ -1,3 +1,4 @@
+import PortLeaseTestSupport
 import PortLeaseWire
 
 /// Bytes from hex text; spaces and newlines are ignored. Test vectors are written this way.
@@ -59,23 +60,5 @@ func encode(capacity: Int = 4096, _ body: (inout ByteWriter) throws(WireError) -
     }
 }
 
-/// A small deterministic generator (SplitMix64), so failures reproduce from the seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }
-    }
-}
+/// The suites' seeded generator, under the name these tests use.
+typealias SeededGenerator = SplitMix

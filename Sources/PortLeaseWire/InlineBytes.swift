@@ -1,11 +1,11 @@
-/// The contents of one relay option a lease record keeps (Interface-ID, Remote-ID).
+/// A short byte string held by value: up to 32 bytes inline, longer ones in an array.
 ///
-/// Every ACK of a relayed query makes a record carrying these bytes, so making one
-/// must not allocate: contents up to 32 bytes (interface names, circuit ids,
-/// enterprise number + a MAC or a short string) are stored inline, longer ones in
-/// an array. The storage choice depends only on the length, so equal contents
-/// compare and hash equal.
-public struct RelayOptionBytes: Hashable, Sendable {
+/// Client keys and the relay options a lease record keeps (Interface-ID, Remote-ID)
+/// are made on every ACK, so making one must not allocate: nearly all of them
+/// (hardware addresses, RFC 4361 identifiers on DUID-LL/LLT/UUID, interface names,
+/// circuit ids) fit in 32 bytes. The storage choice depends only on the length, so
+/// equal contents compare and hash equal.
+public struct InlineBytes: Hashable, Sendable {
     /// The longest contents stored without allocating.
     public static let inlineCapacity = 32
 
@@ -44,7 +44,7 @@ public struct RelayOptionBytes: Hashable, Sendable {
 
     /// A copy of `bytes`.
     public init(_ bytes: [UInt8]) {
-        self = bytes.withUnsafeBytes { RelayOptionBytes($0) }
+        self = bytes.withUnsafeBytes { InlineBytes($0) }
     }
 
     /// The number of bytes.
