@@ -38,7 +38,7 @@ public final class ExchangeEngine {
     private var waitingHead: Int32 = -1
     private var waitingTail: Int32 = -1
     private var errorCounts: [Int]
-    private var holdings: HoldingSet
+    private let holdings: HoldingSet
     /// Whether a finished subscriber goes back to the idle ring (false while preparing: each
     /// prepared subscriber runs once).
     private var recycle = false

@@ -10,10 +10,10 @@ import PortLeaseWire
 /// node's ancestors and its own count (at most 17 probes), then counts itself into its
 /// ancestors.
 ///
-/// Storage: one open-addressing table (linear probing, backward-shift deletion) of 64-bit
+/// Storage (a class: it owns its table): one open-addressing table (linear probing, backward-shift deletion) of 64-bit
 /// keys `address << 32 | k << 16 | p` and 32-bit values, allocated up front and doubled when
 /// half full, so the steady state allocates nothing.
-public struct HoldingSet: ~Copyable {
+public final class HoldingSet {
     private static let empty = UInt64.max
     private static let heldBit: UInt32 = 1 << 31
 
@@ -42,7 +42,7 @@ public struct HoldingSet: ~Copyable {
 
     /// Records that `address` with port set `params` (nil: the whole address) is held. Returns
     /// false, changing nothing, when it overlaps a set already held.
-    public mutating func insert(_ address: IPv4Address, _ params: PortParams?) -> Bool {
+    public func insert(_ address: IPv4Address, _ params: PortParams?) -> Bool {
         let (length, psid) = Self.node(params)
         for level in 0...length {
             let key = Self.key(address, level, psid >> UInt16(length - level))
@@ -50,16 +50,19 @@ public struct HoldingSet: ~Copyable {
         }
         let own = Self.key(address, length, psid)
         if let slot = find(own), values[slot] & ~Self.heldBit != 0 { return false }
-        values[slotCreating(own)] |= Self.heldBit
+        // The slot first: creating it may grow the table, which replaces `values`.
+        let slot = slotCreating(own)
+        values[slot] |= Self.heldBit
         for level in 0..<length {
-            values[slotCreating(Self.key(address, level, psid >> UInt16(length - level)))] += 1
+            let ancestor = slotCreating(Self.key(address, level, psid >> UInt16(length - level)))
+            values[ancestor] += 1
         }
         count += 1
         return true
     }
 
     /// Forgets a set recorded by `insert` (nothing happens if it is not held).
-    public mutating func remove(_ address: IPv4Address, _ params: PortParams?) {
+    public func remove(_ address: IPv4Address, _ params: PortParams?) {
         let (length, psid) = Self.node(params)
         let own = Self.key(address, length, psid)
         guard let slot = find(own), values[slot] & Self.heldBit != 0 else { return }
@@ -104,7 +107,7 @@ public struct HoldingSet: ~Copyable {
         }
     }
 
-    private mutating func slotCreating(_ key: UInt64) -> Int {
+    private func slotCreating(_ key: UInt64) -> Int {
         if let slot = find(key) { return slot }
         if (used + 1) * 2 > capacity { grow() }
         var slot = home(key)
@@ -116,7 +119,7 @@ public struct HoldingSet: ~Copyable {
     }
 
     /// Backward-shift deletion: later entries of the probe run move into the hole.
-    private mutating func erase(_ slot: Int) {
+    private func erase(_ slot: Int) {
         var hole = slot
         var next = (slot + 1) & (capacity - 1)
         while keys[next] != Self.empty {
@@ -136,7 +139,7 @@ public struct HoldingSet: ~Copyable {
         used -= 1
     }
 
-    private mutating func grow() {
+    private func grow() {
         let oldKeys = keys
         let oldValues = values
         let oldCapacity = capacity

@@ -130,7 +130,7 @@ public struct PerfReport: Sendable {
     }
 
     /// `value` with `digits` decimals, without Foundation.
-    static func fixed(_ value: Double, _ digits: Int) -> String {
+    public static func fixed(_ value: Double, _ digits: Int) -> String {
         guard value.isFinite else { return "0" }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
