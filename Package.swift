@@ -99,7 +99,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "PortLeasePerfCoreTests",
-            dependencies: ["PortLeasePerfCore", "PortLeaseWire", "PortLeaseTransport", "PortLeaseServer", "LeaseEngine"]),
+            dependencies: [
+                "PortLeasePerfCore", "PortLeaseWire", "PortLeaseTransport", "PortLeaseServer", "LeaseEngine",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // portlease-perf: the command line over PortLeasePerfCore (run, echo).
         .executableTarget(
             name: "PortLeasePerf",
