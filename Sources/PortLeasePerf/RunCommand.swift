@@ -68,7 +68,9 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--subscribers must be positive and --subscribers + --preload at most 2^24")
         }
         guard (psidLength ?? 0) <= 16 else { throw ValidationError("--psid-length is 0...16") }
-        guard rate.map({ $0 > 0 }) ?? true, window > 0 else { throw ValidationError("--rate and --window must be positive") }
+        guard rate.map({ $0 > 0 }) ?? true, window > 0 else {
+            throw ValidationError("--rate and --window must be positive")
+        }
         guard duration != nil || exchanges != nil else { throw ValidationError("give --duration or --exchanges") }
         guard timeout > 0, retransmissions >= 0, tick > 0 else {
             throw ValidationError("--timeout and --tick must be positive, --retransmissions not negative")

@@ -62,7 +62,8 @@ public final class ExchangeEngine {
     }
 
     private static func histogram() -> Histogram<UInt64> {
-        Histogram(lowestDiscernibleValue: 1, highestTrackableValue: 100_000_000_000, numberOfSignificantValueDigits: .three)
+        Histogram(
+            lowestDiscernibleValue: 1, highestTrackableValue: 100_000_000_000, numberOfSignificantValueDigits: .three)
     }
 
     /// How many times `kind` happened since measuring began.
@@ -245,7 +246,9 @@ public final class ExchangeEngine {
         let identity = SubscriberIdentity(index)
         let spec = DHCPv4QuerySpec(
             type: .release, ciaddr: state.held, serverIdentifier: state.server, portParams: state.heldParams)
-        send(builder.dhcpv4Query(spec, subscriber: identity, transactionID: identity.transactionID(sequence: state.sequence &+ 1)))
+        send(
+            builder.dhcpv4Query(
+                spec, subscriber: identity, transactionID: identity.transactionID(sequence: state.sequence &+ 1)))
         sent += 1
         dropLease(index)
     }
@@ -280,7 +283,9 @@ public final class ExchangeEngine {
         case .rebooting:
             spec = DHCPv4QuerySpec(type: .request, requestedAddress: state.held, portParams: state.heldParams)
         }
-        send(builder.dhcpv4Query(spec, subscriber: identity, transactionID: identity.transactionID(sequence: state.sequence)))
+        send(
+            builder.dhcpv4Query(
+                spec, subscriber: identity, transactionID: identity.transactionID(sequence: state.sequence)))
         sent += 1
         wait(index, now: now)
     }

@@ -24,7 +24,8 @@ public final class LoadRunner {
         precondition(settings.window > 0, "window must be positive")
         self.settings = settings
         engine = ExchangeEngine(settings: settings.exchange)
-        let local: IPv6Address = settings.server.address == IPv6Address(high: 0, low: 1) ? settings.server.address : .unspecified
+        let local: IPv6Address =
+            settings.server.address == IPv6Address(high: 0, low: 1) ? settings.server.address : .unspecified
         socket = try UDPSocket(bind: local, port: 0)
         _ = try? socket.setReceiveBufferSize(16 << 20)
         loop = try ReceiveLoop(sockets: [socket], bufferCount: 4096, bufferSize: 2048)

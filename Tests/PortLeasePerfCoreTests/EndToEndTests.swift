@@ -9,7 +9,10 @@ import Testing
 
 /// The generator against a real in-process `PortLeaseServer.Server` and against the echo
 /// responder, over loopback and io_uring. Skipped (with the reason) where io_uring is not available.
-@Suite(.enabled(if: IORingSupport.check() == nil, "io_uring is unavailable here: \(IORingSupport.check().map { "\($0)" } ?? "")"))
+@Suite(
+    .enabled(
+        if: IORingSupport.check() == nil, "io_uring is unavailable here: \(IORingSupport.check().map { "\($0)" } ?? "")"
+    ))
 struct EndToEndTests {
     static let loopback = IPv6Address(high: 0, low: 1)
 
@@ -67,7 +70,8 @@ struct EndToEndTests {
             let renew = try Self.run(.renew, port: server.port, subscribers: 100, exchanges: 300, relays: 2)
             #expect(renew.completed == 300)
             #expect(renew.errorTotal == 0, "\(renew.text)")
-            let full = try Self.run(.doraRelease, port: server.port, subscribers: 50, exchanges: 100, full: true, rate: 2000)
+            let full = try Self.run(
+                .doraRelease, port: server.port, subscribers: 50, exchanges: 100, full: true, rate: 2000)
             #expect(full.completed == 100)
             #expect(full.errorTotal == 0, "\(full.text)")
             let information = try Self.run(.infoRequest, port: server.port, subscribers: 10, exchanges: 50)
@@ -81,7 +85,8 @@ struct EndToEndTests {
         let thread = Thread { try? responder.run() }
         thread.start()
         defer { responder.stop() }
-        let report = try Self.run(.echo, port: responder.socket.localAddress.port, subscribers: 64, exchanges: 2000, relays: 1)
+        let report = try Self.run(
+            .echo, port: responder.socket.localAddress.port, subscribers: 64, exchanges: 2000, relays: 1)
         #expect(report.completed == 2000)
         #expect(report.errorTotal == 0, "\(report.text)")
     }

@@ -35,7 +35,8 @@ struct ExchangeEngineTests {
         let discover = try #require(try outbox.take().first)
         #expect(discover.dhcpv4?.messageType == .discover)
         #expect(discover.relays.count == relays)
-        engine.receive(FakeServer.reply(to: discover, .offer, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
+        engine.receive(
+            FakeServer.reply(to: discover, .offer, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
         let request = try #require(try outbox.take().first)
         let message = try #require(request.dhcpv4)
         #expect(message.messageType == .request)
@@ -44,7 +45,8 @@ struct ExchangeEngineTests {
         #expect(message.option(.portParams) == [6, 6, 0x14, 0])
         #expect(message.header.xid != discover.dhcpv4?.header.xid, "each query has its own sequence number")
         #expect(engine.completed == 0)
-        engine.receive(FakeServer.reply(to: request, .ack, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
+        engine.receive(
+            FakeServer.reply(to: request, .ack, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
         #expect(engine.completed == 1)
         #expect(engine.active == 0)
         #expect(engine.leasesHeld == 1)
@@ -52,7 +54,8 @@ struct ExchangeEngineTests {
         #expect(engine.roundTripLatency.totalCount == 2)
         #expect(engine.exchangeLatency.totalCount == 1)
         // A duplicate ACK is late, not a second completion.
-        engine.receive(FakeServer.reply(to: request, .ack, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
+        engine.receive(
+            FakeServer.reply(to: request, .ack, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
         #expect(engine.count(.late) == 1)
         #expect(engine.completed == 1)
     }
@@ -91,7 +94,8 @@ struct ExchangeEngineTests {
         for expected in [PerfError.addressMismatch, .portParamsMismatch] {
             #expect(engine.startExchange(now: 0, send: outbox.send))
             let discover = try #require(try outbox.take().first)
-            engine.receive(FakeServer.reply(to: discover, .offer, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
+            engine.receive(
+                FakeServer.reply(to: discover, .offer, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
             let request = try #require(try outbox.take().first)
             let other = try PortParams(offset: 6, psidLength: 6, psid: 6)
             let ack =
@@ -109,7 +113,8 @@ struct ExchangeEngineTests {
         let outbox = Outbox()
         #expect(engine.startExchange(now: 0, send: outbox.send))
         let discover = try #require(try outbox.take().first)
-        engine.receive(FakeServer.reply(to: discover, .offer, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
+        engine.receive(
+            FakeServer.reply(to: discover, .offer, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
         #expect(engine.count(.portParamsMismatch) == 1)
         #expect(outbox.datagrams.isEmpty)
     }
@@ -119,7 +124,10 @@ struct ExchangeEngineTests {
         let outbox = Outbox()
         #expect(engine.startExchange(now: 0, send: outbox.send))
         var discover = try #require(try outbox.take().first)
-        engine.receive(FakeServer.reply(to: FakeServer.Query(relays: [], flags: 0, dhcpv4: discover.dhcpv4, transactionID: 0), .offer, yiaddr: Self.address), outbox: outbox)
+        engine.receive(
+            FakeServer.reply(
+                to: FakeServer.Query(relays: [], flags: 0, dhcpv4: discover.dhcpv4, transactionID: 0), .offer,
+                yiaddr: Self.address), outbox: outbox)
         discover.relays[0].peerAddress = SubscriberIdentity(5).ipv6Address
         engine.receive(FakeServer.reply(to: discover, .offer, yiaddr: Self.address), outbox: outbox)
         #expect(engine.count(.relayMismatch) == 2)
@@ -143,9 +151,11 @@ struct ExchangeEngineTests {
         let outbox = Outbox()
         #expect(engine.startExchange(now: 0, send: outbox.send))
         let discover = try #require(try outbox.take().first)
-        engine.receive(FakeServer.reply(to: discover, .offer, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
+        engine.receive(
+            FakeServer.reply(to: discover, .offer, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
         let request = try #require(try outbox.take().first)
-        engine.receive(FakeServer.reply(to: request, .ack, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
+        engine.receive(
+            FakeServer.reply(to: request, .ack, yiaddr: Self.address, portParams: Self.params), outbox: outbox)
         let release = try #require(try outbox.take().first?.dhcpv4)
         #expect(release.messageType == .release)
         #expect(release.header.ciaddr == Self.address)

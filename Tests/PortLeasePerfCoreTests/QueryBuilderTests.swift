@@ -6,7 +6,8 @@ struct QueryBuilderTests {
     @Test func discoverParsesBackWithIdentityListAndHint() throws {
         let builder = QueryBuilder(psidLengthHint: 8)
         let identity = SubscriberIdentity(0x12_3456)
-        let bytes = builder.bytes(.init(type: .discover), subscriber: identity, transactionID: identity.transactionID(sequence: 7))
+        let bytes = builder.bytes(
+            .init(type: .discover), subscriber: identity, transactionID: identity.transactionID(sequence: 7))
         let query = try FakeServer.decode(bytes)
         #expect(query.relays.isEmpty)
         #expect(query.flags == 0)
@@ -17,7 +18,8 @@ struct QueryBuilderTests {
         #expect(SubscriberIdentity.decode(transactionID: message.header.xid) == (0x12_3456, 7))
         #expect(message.header.chaddr == identity.hardwareAddress)
         #expect(message.header.chaddr.text(count: 6) == "02:50:4c:12:34:56")
-        #expect(message.option(.clientIdentifier) == [0xFF, 0, 0, 0, 1, 0, 3, 0, 1, 0x02, 0x50, 0x4C, 0x12, 0x34, 0x56])
+        #expect(
+            message.option(.clientIdentifier) == [0xFF, 0, 0, 0, 1, 0, 3, 0, 1, 0x02, 0x50, 0x4C, 0x12, 0x34, 0x56])
         #expect(message.option(.parameterRequestList) == [1, 3, 6, 15, 26, 159])
         #expect(message.option(.portParams) == [0, 8, 0, 0])
     }
@@ -36,7 +38,8 @@ struct QueryBuilderTests {
     @Test func renewingRequestHasCiaddrOption159AndTheUnicastFlag() throws {
         let builder = QueryBuilder()
         let params = try PortParams(offset: 6, psidLength: 6, psid: 5)
-        let spec = DHCPv4QuerySpec(type: .request, ciaddr: IPv4Address(198, 51, 100, 7), portParams: params, unicast: true)
+        let spec = DHCPv4QuerySpec(
+            type: .request, ciaddr: IPv4Address(198, 51, 100, 7), portParams: params, unicast: true)
         let query = try FakeServer.decode(builder.bytes(spec, subscriber: SubscriberIdentity(3), transactionID: 3 << 8))
         #expect(query.flags == DHCPv4QueryView.unicastFlag)
         let message = try #require(query.dhcpv4)
@@ -77,7 +80,8 @@ struct QueryBuilderTests {
             #expect(packet.message.type == .informationRequest)
             #expect(packet.message.transactionID == 9)
             #expect(packet.message.options.first(.optionRequest).map(Array.init) == [0, 88])
-            #expect(packet.message.options.first(.clientIdentifier).map(Array.init) == [0, 3, 0, 1, 2, 0x50, 0x4C, 0, 0, 9])
+            #expect(
+                packet.message.options.first(.clientIdentifier).map(Array.init) == [0, 3, 0, 1, 2, 0x50, 0x4C, 0, 0, 9])
         }
     }
 
