@@ -16,6 +16,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The server's UDP port.")
     var port: UInt16 = 547
 
+    @Option(help: "The generator's own UDP port (0: any; Kea answers direct clients on its -P port).")
+    var localPort: UInt16 = 0
+
     @Option(help: "dora, dora-release, renew, init-reboot, info-request or echo.")
     var scenario: Scenario = .dora
 
@@ -82,10 +85,11 @@ struct RunCommand: ParsableCommand {
         let exchange = ExchangeSettings(
             scenario: scenario, subscribers: subscribers, preload: preload, relays: relays, full: full,
             psidLengthHint: psidLength, timeoutNanoseconds: UInt64(timeout * 1e9), retransmissions: retransmissions)
-        let settings = LoadSettings(
+        var settings = LoadSettings(
             exchange: exchange, server: SocketAddress6(address: IPv6Address(server)!, port: port), rate: rate,
             window: window, duration: duration, exchanges: exchanges, tickNanoseconds: UInt64(tick) * 1000,
             progress: !quiet)
+        settings.localPort = localPort
         let report = try LoadRunner(settings: settings).run()
         print(json ? report.json : report.text)
     }

@@ -26,7 +26,7 @@ public final class LoadRunner {
         engine = ExchangeEngine(settings: settings.exchange)
         let local: IPv6Address =
             settings.server.address == IPv6Address(high: 0, low: 1) ? settings.server.address : .unspecified
-        socket = try UDPSocket(bind: local, port: 0)
+        socket = try UDPSocket(bind: local, port: settings.localPort)
         _ = try? socket.setReceiveBufferSize(16 << 20)
         loop = try ReceiveLoop(sockets: [socket], bufferCount: 4096, bufferSize: 2048)
         sender = try SendRing(capacity: 1024, slotSize: 2048)

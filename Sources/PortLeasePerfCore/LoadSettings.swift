@@ -5,6 +5,9 @@ public struct LoadSettings: Sendable {
     public var exchange: ExchangeSettings
     /// Where queries go.
     public var server: SocketAddress6
+    /// The generator's own UDP port (0: any). Servers that answer direct clients on the
+    /// DHCPv6 client port rather than the source port (Kea, started with `-P`) need it fixed.
+    public var localPort: UInt16 = 0
     /// Open loop: exchanges started per second, whatever the replies do. Nil: closed loop.
     public var rate: Double?
     /// Closed loop: exchanges kept in flight (also the window used while preparing).
