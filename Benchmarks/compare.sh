@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# The end-to-end comparison (issue 7): the same portlease-perf scenario against the Kea 2.2
+# 4o6 pair and against PortLease (full and shared pools, fsync on and off), plus the bare
+# io_uring echo ceiling, in one run on this machine. Prints one table with ratios.
+#
+# Usage: Benchmarks/compare.sh            (defaults below; override with environment variables)
+#   DURATION=10 WINDOW=64 SUBSCRIBERS=50000 NEARFULL=1 SKIP_KEA=1 Benchmarks/compare.sh
+# Server CPU is read from /proc/PID/stat (utime + stime, every thread) before and after each run.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${DURATION:-10}
+WINDOW=${WINDOW:-64}
+SUBSCRIBERS=${SUBSCRIBERS:-50000}
+NEARFULL=${NEARFULL:-1}
+SKIP_KEA=${SKIP_KEA:-0}
+SCRATCH=${SCRATCH:-$ROOT/.build}
+PORT=10547        # PortLease
+ECHO_PORT=10999
+KEA6_PORT=10647   # kea-dhcp6 -p; it answers direct clients on -P, the generator's port
+KEA6_CLIENT=10646
+KEA4_PORT=10067
+KEA4_CLIENT=10068
+
+WORK=$(mktemp -d /tmp/portlease-compare.XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { echo "[compare] $*" >&2; }
+
+# --- Build and install what is missing -------------------------------------------------------
+if ! dpkg -s liburing-dev >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liburing-dev
+fi
+if [ "$SKIP_KEA" != 1 ] && ! command -v kea-dhcp6 >/dev/null 2>&1; then
+    log "installing Kea (kea-dhcp4-server kea-dhcp6-server)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kea-dhcp4-server kea-dhcp6-server
+    # The Debian packages start their own services where systemd runs; those use port 547/67, not ours.
+fi
+log "building (release)"
+(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --product portlease >&2 \
+    && swift build -c release --scratch-path "$SCRATCH" --product portlease-perf >&2)
+BIN="$SCRATCH/release"
+PERF="$BIN/portlease-perf"
+
+ticks() { # CPU clock ticks (user + system) of the given processes
+    local total=0 pid
+    for pid in "$@"; do total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done
+    echo "$total"
+}
+wait_port() { # wait until something listens on UDP port $1
+    for _ in $(seq 100); do
+        ss -Hlun "sport = :$1" | grep -q . && return 0
+        sleep 0.1
+    done
+    log "nothing listens on port $1"; return 1
+}
+
+ROWS="$WORK/rows"
+: > "$ROWS"
+# measure NAME PORT "SERVER PIDS" PERF-ARGS... : one measured run, one row of JSON
+measure() {
+    local name=$1 port=$2 pids=$3; shift 3
+    local before after
+    before=$(ticks $pids)
+    log "$name: portlease-perf $*"
+    "$PERF" --port "$port" --quiet --json "$@" > "$WORK/out.json"
+    after=$(ticks $pids)
+    python3 - "$name" "$((after - before))" "$(getconf CLK_TCK)" "$WORK/out.json" >> "$ROWS" <<'PY'
+import json, sys
+name, ticks, hz, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+report = json.load(open(path))
+report["name"] = name
+report["server_cpu_us"] = ticks * 1_000_000 // hz
+print(json.dumps(report))
+PY
+}
+
+# --- The echo ceiling ---------------------------------------------------------------------
+"$PERF" echo --port $ECHO_PORT > "$WORK/echo.log" 2>&1 &
+ECHO_PID=$!; PIDS+=("$ECHO_PID")
+wait_port $ECHO_PORT
+measure "echo ceiling (round trips)" $ECHO_PORT "$ECHO_PID" --scenario echo --subscribers 1000 \
+    --window "$WINDOW" --duration "$DURATION"
+kill "$ECHO_PID"; wait "$ECHO_PID" 2>/dev/null || true
+
+# --- PortLease: full and shared pools, fsync on and off ----------------------------------------
+portlease_run() { # NAME CONFIG DURABILITY PERF-ARGS...
+    local name=$1 config=$2 durability=$3; shift 3
+    local dir="$WORK/portlease-$durability-$(basename "$config" .json)"
+    mkdir -p "$dir"
+    sed "s|\"durability\": \"fsync\"|\"durability\": \"$durability\"|" "$ROOT/Benchmarks/portlease/$config" > "$dir/config.json"
+    (cd "$dir" && exec "$BIN/portlease" serve --config config.json > serve.log 2>&1) &
+    local pid=$!; PIDS+=("$pid")
+    wait_port $PORT
+    measure "$name" $PORT "$pid" "$@"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    rm -rf "$dir"
+}
+COMMON=(--scenario dora --subscribers "$SUBSCRIBERS" --window "$WINDOW" --duration "$DURATION")
+portlease_run "PortLease full, fsync" full.json fsync "${COMMON[@]}" --full
+portlease_run "PortLease full, no fsync" full.json none "${COMMON[@]}" --full
+portlease_run "PortLease shared, fsync" shared.json fsync "${COMMON[@]}"
+portlease_run "PortLease shared, no fsync" shared.json none "${COMMON[@]}"
+# Half the closed-loop maximum, open loop: the latency target is p99 <= 2 ms there.
+HALF=$(python3 -c "import json; r=[json.loads(l) for l in open('$ROWS')]; print(int([x for x in r if x['name']=='PortLease shared, fsync'][0]['exchanges_per_second']/2))")
+portlease_run "PortLease shared, fsync, half rate" shared.json fsync --scenario dora --subscribers "$SUBSCRIBERS" \
+    --rate "$HALF" --duration "$DURATION"
+if [ "$NEARFULL" = 1 ]; then
+    # 99% occupancy: the shared pool has 4096 addresses x 64 PSIDs = 262144 port sets.
+    portlease_run "PortLease shared, fsync, 99% full" shared.json fsync --scenario dora-release --preload 259522 \
+        --subscribers 2000 --window "$WINDOW" --duration "$DURATION"
+    portlease_run "PortLease shared, fsync, empty pool" shared.json fsync --scenario dora-release \
+        --subscribers 2000 --window "$WINDOW" --duration "$DURATION"
+fi
+
+# --- Kea 2.2: kea-dhcp6 + kea-dhcp4 over 4o6, memfile (no fsync) ----------------------------------
+if [ "$SKIP_KEA" != 1 ]; then
+    KEA="$WORK/kea"; mkdir -p "$KEA"
+    export KEA_PIDFILE_DIR="$KEA" KEA_LOCKFILE_DIR="$KEA"
+    kea_run() { # NAME PERF-ARGS...
+        local name=$1; shift
+        rm -f "$KEA"/kea-leases4.csv*
+        for v in 4 6; do sed "s|@DIR@|$KEA|" "$ROOT/Benchmarks/kea/kea-dhcp$v.json" > "$KEA/dhcp$v.json"; done
+        kea-dhcp4 -c "$KEA/dhcp4.json" -p $KEA4_PORT -P $KEA4_CLIENT > "$KEA/dhcp4.log" 2>&1 &
+        local k4=$!; PIDS+=("$k4")
+        kea-dhcp6 -c "$KEA/dhcp6.json" -p $KEA6_PORT -P $KEA6_CLIENT > "$KEA/dhcp6.log" 2>&1 &
+        local k6=$!; PIDS+=("$k6")
+        wait_port $KEA6_PORT
+        sleep 1
+        measure "$name" $KEA6_PORT "$k4 $k6" --local-port $KEA6_CLIENT "$@"
+        kill "$k4" "$k6"; wait "$k4" "$k6" 2>/dev/null || true
+    }
+    kea_run "Kea 2.2 4o6, full" "${COMMON[@]}" --full
+    if [ "$NEARFULL" = 1 ]; then
+        # 99% occupancy of Kea's 65533-address pool.
+        kea_run "Kea 2.2 4o6, full, 99% full" --scenario dora-release --full --preload 64878 --subscribers 600 \
+            --window "$WINDOW" --duration "$DURATION"
+        kea_run "Kea 2.2 4o6, full, empty pool" --scenario dora-release --full --subscribers 600 \
+            --window "$WINDOW" --duration "$DURATION"
+    fi
+fi
+
+# --- The table ------------------------------------------------------------------------------------
+python3 - "$ROWS" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+by = {r["name"]: r for r in rows}
+echo = by.get("echo ceiling (round trips)")
+kea = by.get("Kea 2.2 4o6, full")
+def cpu(r):
+    return r["server_cpu_us"] / r["completed"] if r["completed"] else float("nan")
+print(f"{'run':40} {'ex/s':>9} {'p50 us':>8} {'p99 us':>8} {'srv us/ex':>9} {'gen us/ex':>9} {'errors':>6} {'vs Kea':>7} {'vs echo':>8} {'CPU/echo':>8}")
+for r in rows:
+    rate = r["exchanges_per_second"]
+    line = f"{r['name']:40} {rate:9.0f} {r['latency_exchange_us']['p50']:8.0f} {r['latency_exchange_us']['p99']:8.0f}"
+    line += f" {cpu(r):9.1f} {r['cpu_us_per_exchange']:9.1f} {r['error_total']:6d}"
+    trips = r["round_trips_per_exchange"]
+    line += f" {rate / kea['exchanges_per_second']:6.2f}x" if kea and r is not echo else f" {'':>7}"
+    if echo and r is not echo:
+        ceiling = echo["exchanges_per_second"] / trips
+        line += f" {100 * rate / ceiling:7.0f}% {cpu(r) / (cpu(echo) * trips):7.2f}x"
+    print(line)
+print()
+print("ex/s: exchanges per second (a DORA is one exchange, two round trips); p50/p99: whole-exchange latency;")
+print("srv us/ex: server CPU (utime+stime from /proc) per exchange; gen us/ex: the generator's CPU;")
+print("vs echo: rate as a share of the echo ceiling in the same units (echo round trips/s / round trips per exchange);")
+print("CPU/echo: server CPU per exchange over the echo responder's CPU for the same number of round trips.")
+PY
