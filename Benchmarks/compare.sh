@@ -42,6 +42,8 @@ if [ "$SKIP_KEA" != 1 ] && ! command -v kea-dhcp6 >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kea-dhcp4-server kea-dhcp6-server
     # The Debian packages start their own services where systemd runs; those use port 547/67, not ours.
 fi
+echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); kernel $(uname -r)"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); duration $DURATION s, window $WINDOW, subscribers $SUBSCRIBERS"
 log "building (release)"
 (cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --product portlease >&2 \
     && swift build -c release --scratch-path "$SCRATCH" --product portlease-perf >&2)
@@ -146,6 +148,9 @@ if [ "$SKIP_KEA" != 1 ]; then
     fi
 fi
 
+cp "$ROWS" "${ROWS_OUT:-/tmp/portlease-compare-latest.jsonl}"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); raw reports: ${ROWS_OUT:-/tmp/portlease-compare-latest.jsonl}"
+
 # --- The table ------------------------------------------------------------------------------------
 python3 - "$ROWS" <<'PY'
 import json, sys
@@ -155,10 +160,11 @@ echo = by.get("echo ceiling (round trips)")
 kea = by.get("Kea 2.2 4o6, full")
 def cpu(r):
     return r["server_cpu_us"] / r["completed"] if r["completed"] else float("nan")
-print(f"{'run':40} {'ex/s':>9} {'p50 us':>8} {'p99 us':>8} {'srv us/ex':>9} {'gen us/ex':>9} {'errors':>6} {'vs Kea':>7} {'vs echo':>8} {'CPU/echo':>8}")
+print(f"{'run':40} {'ex/s':>9} {'p50 us':>8} {'p99 us':>8} {'rt p99':>8} {'srv us/ex':>9} {'gen us/ex':>9} {'errors':>6} {'vs Kea':>7} {'vs echo':>8} {'CPU/echo':>8}")
 for r in rows:
     rate = r["exchanges_per_second"]
     line = f"{r['name']:40} {rate:9.0f} {r['latency_exchange_us']['p50']:8.0f} {r['latency_exchange_us']['p99']:8.0f}"
+    line += f" {r['latency_round_trip_us']['p99']:8.0f}"
     line += f" {cpu(r):9.1f} {r['cpu_us_per_exchange']:9.1f} {r['error_total']:6d}"
     trips = r["round_trips_per_exchange"]
     line += f" {rate / kea['exchanges_per_second']:6.2f}x" if kea and r is not echo else f" {'':>7}"
@@ -167,7 +173,13 @@ for r in rows:
         line += f" {100 * rate / ceiling:7.0f}% {cpu(r) / (cpu(echo) * trips):7.2f}x"
     print(line)
 print()
+for r in rows:
+    kinds = ", ".join(f"{k} {v}" for k, v in r["errors"].items() if v)
+    if kinds or r["retransmissions"] or r["unfinished"]:
+        print(f"{r['name']}: errors: {kinds or 'none'}; retransmissions {r['retransmissions']}; unfinished {r['unfinished']}")
+print()
 print("ex/s: exchanges per second (a DORA is one exchange, two round trips); p50/p99: whole-exchange latency;")
+print("rt p99: per query/reply round trip;")
 print("srv us/ex: server CPU (utime+stime from /proc) per exchange; gen us/ex: the generator's CPU;")
 print("vs echo: rate as a share of the echo ceiling in the same units (echo round trips/s / round trips per exchange);")
 print("CPU/echo: server CPU per exchange over the echo responder's CPU for the same number of round trips.")
