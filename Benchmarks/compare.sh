@@ -15,12 +15,12 @@ SUBSCRIBERS=${SUBSCRIBERS:-50000}
 NEARFULL=${NEARFULL:-1}
 SKIP_KEA=${SKIP_KEA:-0}
 SCRATCH=${SCRATCH:-$ROOT/.build}
-PORT=10547        # PortLease
-ECHO_PORT=10999
-KEA6_PORT=10647   # kea-dhcp6 -p; it answers direct clients on -P, the generator's port
-KEA6_CLIENT=10646
-KEA4_PORT=10067
-KEA4_CLIENT=10068
+PORT=20547        # PortLease (Benchmarks/portlease/*.json); off the quick-start's 10547
+ECHO_PORT=20999
+KEA6_PORT=20647   # kea-dhcp6 -p; it answers direct clients on -P, the generator's port
+KEA6_CLIENT=20646
+KEA4_PORT=20067
+KEA4_CLIENT=20068
 
 WORK=$(mktemp -d /tmp/portlease-compare.XXXXXX)
 PIDS=()
@@ -55,12 +55,17 @@ ticks() { # CPU clock ticks (user + system) of the given processes
     for pid in "$@"; do total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done
     echo "$total"
 }
-wait_port() { # wait until something listens on UDP port $1
+wait_port() { # PID PORT LOG: wait until process PID listens on UDP port PORT; show LOG if it died
     for _ in $(seq 100); do
-        ss -Hlun "sport = :$1" | grep -q . && return 0
+        if ! kill -0 "$1" 2>/dev/null; then log "the server exited:"; cat "$3" >&2; exit 1; fi
+        ss -Hlunp "sport = :$2" | grep -q "pid=$1," && return 0
         sleep 0.1
     done
-    log "nothing listens on port $1"; return 1
+    log "process $1 does not listen on port $2"; cat "$3" >&2; exit 1
+}
+check_alive() { # PID LOG: a server must survive its run
+    kill -0 "$1" 2>/dev/null && return 0
+    log "the server exited during the run:"; cat "$2" >&2; exit 1
 }
 
 ROWS="$WORK/rows"
@@ -86,7 +91,7 @@ PY
 # --- The echo ceiling ---------------------------------------------------------------------
 "$PERF" echo --port $ECHO_PORT > "$WORK/echo.log" 2>&1 &
 ECHO_PID=$!; PIDS+=("$ECHO_PID")
-wait_port $ECHO_PORT
+wait_port "$ECHO_PID" $ECHO_PORT "$WORK/echo.log"
 measure "echo ceiling (round trips)" $ECHO_PORT "$ECHO_PID" --scenario echo --subscribers 1000 \
     --window "$WINDOW" --duration "$DURATION"
 kill "$ECHO_PID"; wait "$ECHO_PID" 2>/dev/null || true
@@ -99,8 +104,9 @@ portlease_run() { # NAME CONFIG DURABILITY PERF-ARGS...
     sed "s|\"durability\": \"fsync\"|\"durability\": \"$durability\"|" "$ROOT/Benchmarks/portlease/$config" > "$dir/config.json"
     (cd "$dir" && exec "$BIN/portlease" serve --config config.json > serve.log 2>&1) &
     local pid=$!; PIDS+=("$pid")
-    wait_port $PORT
+    wait_port "$pid" $PORT "$dir/serve.log"
     measure "$name" $PORT "$pid" "$@"
+    check_alive "$pid" "$dir/serve.log"
     kill "$pid"; wait "$pid" 2>/dev/null || true
     rm -rf "$dir"
 }
@@ -133,9 +139,12 @@ if [ "$SKIP_KEA" != 1 ]; then
         local k4=$!; PIDS+=("$k4")
         kea-dhcp6 -c "$KEA/dhcp6.json" -p $KEA6_PORT -P $KEA6_CLIENT > "$KEA/dhcp6.log" 2>&1 &
         local k6=$!; PIDS+=("$k6")
-        wait_port $KEA6_PORT
+        wait_port "$k6" $KEA6_PORT "$KEA/dhcp6.log"
+        wait_port "$k4" $KEA4_PORT "$KEA/dhcp4.log"
         sleep 1
         measure "$name" $KEA6_PORT "$k4 $k6" --local-port $KEA6_CLIENT "$@"
+        check_alive "$k4" "$KEA/dhcp4.log"
+        check_alive "$k6" "$KEA/dhcp6.log"
         kill "$k4" "$k6"; wait "$k4" "$k6" 2>/dev/null || true
     }
     kea_run "Kea 2.2 4o6, full" "${COMMON[@]}" --full
