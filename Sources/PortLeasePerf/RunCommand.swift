@@ -22,6 +22,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "dora, dora-release, renew, init-reboot, info-request or echo.")
     var scenario: Scenario = .dora
 
+    @Option(help: "Mix scenarios by weight, e.g. dora:70,renew:20,info-request:10 (overrides --scenario).")
+    var mix: String?
+
     @Option(help: "Simulated subscribers taking part (each its own client id, chaddr, IPv6 identity).")
     var subscribers: Int = 1000
 
@@ -82,9 +85,14 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         if let problem = IORingSupport.check() { throw ValidationError("\(problem)") }
+        let scenarioMix: ScenarioMix?
+        do { scenarioMix = try mix.map { try ScenarioMix(parsing: $0) } } catch {
+            throw ValidationError("--mix: \(error)")
+        }
         let exchange = ExchangeSettings(
             scenario: scenario, subscribers: subscribers, preload: preload, relays: relays, full: full,
-            psidLengthHint: psidLength, timeoutNanoseconds: UInt64(timeout * 1e9), retransmissions: retransmissions)
+            psidLengthHint: psidLength, timeoutNanoseconds: UInt64(timeout * 1e9), retransmissions: retransmissions,
+            mix: scenarioMix)
         var settings = LoadSettings(
             exchange: exchange, server: SocketAddress6(address: IPv6Address(server)!, port: port), rate: rate,
             window: window, duration: duration, exchanges: exchanges, tickNanoseconds: UInt64(tick) * 1000,

@@ -12,8 +12,9 @@ import PortLeaseWire
 /// leases held are checked for overlap in a preallocated `HoldingSet`.
 public final class ExchangeEngine {
     public let settings: ExchangeSettings
-    /// The scenario being run: `.dora` while preparing, then `settings.scenario`.
+    /// The scenario being run: `.dora` while preparing, then `settings.scenario` (or the mix).
     public private(set) var mode: Scenario
+    private var mixing = false
 
     /// Exchanges started, completed (the final reply checked), and failed (NAK, wrong reply,
     /// abandoned after retransmissions) since measuring began.
@@ -85,9 +86,10 @@ public final class ExchangeEngine {
     /// measured ones too for `renew` / `init-reboot`), each to run one DORA. Returns how many.
     public func beginPreparation() -> Int {
         mode = .dora
+        mixing = false
         recycle = false
         clearIdle()
-        let count = settings.scenario.needsLease ? settings.total : settings.preload
+        let count = settings.needsLease ? settings.total : settings.preload
         for index in 0..<count { pushIdle(index) }
         return count
     }
@@ -96,6 +98,7 @@ public final class ExchangeEngine {
     /// counters and histograms (what happened while preparing is not measured).
     public func beginMeasurement() {
         mode = settings.scenario
+        mixing = settings.mix != nil
         recycle = true
         clearIdle()
         for index in settings.preload..<settings.total where states[index].phase == .idle { pushIdle(index) }
@@ -113,12 +116,14 @@ public final class ExchangeEngine {
     /// Starts an exchange for the next idle subscriber; false when none is idle.
     public func startExchange(now: UInt64, send: (UnsafeRawBufferPointer) -> Void) -> Bool {
         guard let index = popIdle() else { return false }
+        let scenario = mixing ? settings.mix!.scenario(at: started) : mode
         started += 1
         active += 1
         states[index].exchangeStart = now
+        states[index].scenario = scenario
         let holds = states[index].held != .zero
         let phase: SubscriberPhase =
-            switch mode {
+            switch scenario {
             case .dora, .doraRelease: .discovering
             case .renew: holds ? .renewing : .discovering
             case .initReboot: holds ? .rebooting : .discovering
@@ -211,7 +216,7 @@ public final class ExchangeEngine {
             guard message.yiaddr == state.offered else { return fail(index, .addressMismatch) }
             guard message.portParams == state.offeredParams else { return fail(index, .portParamsMismatch) }
             holdLease(index, message.yiaddr, message.portParams)
-            if mode == .doraRelease { release(index, send: send) }
+            if state.scenario == .doraRelease { release(index, send: send) }
             finish(index, now: now)
         case .renewing, .rebooting:
             guard message.type == .ack else { return fail(index, .wrongReply) }

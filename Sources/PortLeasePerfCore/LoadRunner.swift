@@ -128,7 +128,8 @@ public final class LoadRunner {
         let measuredEnd = settings.duration != nil && settings.exchanges == nil ? (startingEnded ?? end) : end
         let completed = settings.duration != nil && settings.exchanges == nil ? completedAtStop : engine.completed
         return PerfReport(
-            scenario: settings.exchange.scenario, load: settings.loadDescription,
+            scenario: settings.exchange.scenarioName, roundTrips: settings.exchange.roundTrips,
+            load: settings.loadDescription,
             seconds: Double(measuredEnd - start) / 1e9, started: engine.started, completed: completed,
             failed: engine.failed, unfinished: engine.active, sent: engine.sent, received: engine.received,
             retransmissions: engine.retransmissions, errors: engine.errors,

@@ -33,7 +33,10 @@ public struct PerfReport: Sendable {
         }
     }
 
-    public var scenario: Scenario
+    /// The scenario's name, or "mix dora:70,...".
+    public var scenario: String
+    /// Round trips per exchange (averaged over a mix; a RELEASE has no reply).
+    public var roundTrips: Double
     /// "rate 50000/s" or "window 64".
     public var load: String
     public var seconds: Double
@@ -55,11 +58,13 @@ public struct PerfReport: Sendable {
     public var leasesHeld: Int
 
     public init(
-        scenario: Scenario, load: String, seconds: Double, started: Int, completed: Int, failed: Int, unfinished: Int,
+        scenario: String, roundTrips: Double, load: String, seconds: Double, started: Int, completed: Int, failed: Int,
+        unfinished: Int,
         sent: Int, received: Int, retransmissions: Int, errors: [(PerfError, Int)], exchangeLatency: Latency,
         roundTripLatency: Latency, cpuUser: UInt64, cpuSystem: UInt64, leasesHeld: Int
     ) {
         self.scenario = scenario
+        self.roundTrips = roundTrips
         self.load = load
         self.seconds = seconds
         self.started = started
@@ -89,10 +94,10 @@ public struct PerfReport: Sendable {
     /// The human-readable report.
     public var text: String {
         var lines = [
-            "scenario \(scenario.rawValue), \(load), \(Self.fixed(seconds, 2)) s",
+            "scenario \(scenario), \(load), \(Self.fixed(seconds, 2)) s",
             "exchanges: \(completed) completed, \(failed) failed, \(unfinished) unfinished, \(started) started",
             "rate: \(Self.fixed(exchangesPerSecond, 0)) exchanges/s"
-                + " (\(Self.fixed(exchangesPerSecond * Double(scenario.roundTrips), 0)) round trips/s)",
+                + " (\(Self.fixed(exchangesPerSecond * roundTrips, 0)) round trips/s)",
             "datagrams: \(sent) sent, \(received) received, \(retransmissions) retransmissions",
             "latency per exchange (us): " + Self.latencyText(exchangeLatency),
             "latency per round trip (us): " + Self.latencyText(roundTripLatency),
@@ -113,10 +118,10 @@ public struct PerfReport: Sendable {
                 + "\"p99.9\":\(Self.fixed(value.p999, 1)),\"max\":\(Self.fixed(value.max, 1)),\"count\":\(value.count)}"
         }
         let errorFields = errors.map { "\"\($0.0.name)\":\($0.1)" }.joined(separator: ",")
-        return "{\"scenario\":\"\(scenario.rawValue)\",\"load\":\"\(load)\",\"seconds\":\(Self.fixed(seconds, 3)),"
+        return "{\"scenario\":\"\(scenario)\",\"load\":\"\(load)\",\"seconds\":\(Self.fixed(seconds, 3)),"
             + "\"started\":\(started),\"completed\":\(completed),\"failed\":\(failed),\"unfinished\":\(unfinished),"
             + "\"exchanges_per_second\":\(Self.fixed(exchangesPerSecond, 1)),"
-            + "\"round_trips_per_exchange\":\(scenario.roundTrips),"
+            + "\"round_trips_per_exchange\":\(Self.fixed(roundTrips, 2)),"
             + "\"sent\":\(sent),\"received\":\(received),\"retransmissions\":\(retransmissions),"
             + "\"latency_exchange_us\":\(latency(exchangeLatency)),\"latency_round_trip_us\":\(latency(roundTripLatency)),"
             + "\"cpu_user_us\":\(cpuUser),\"cpu_system_us\":\(cpuSystem),"

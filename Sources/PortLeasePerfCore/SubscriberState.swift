@@ -24,6 +24,8 @@ enum SubscriberPhase: UInt8 {
 /// the timeout scan stops at the first one still within its deadline.
 struct SubscriberState {
     var phase = SubscriberPhase.idle
+    /// The scenario of the exchange in progress (a mix gives each exchange its own).
+    var scenario = Scenario.dora
     /// The low byte of the xid of the latest query (retransmissions reuse it).
     var sequence: UInt8 = 0
     var retries: UInt8 = 0

@@ -19,7 +19,8 @@ struct RateControllerTests {
 
 struct PerfReportTests {
     static let report = PerfReport(
-        scenario: .dora, load: "window 64", seconds: 2, started: 1010, completed: 1000, failed: 4, unfinished: 6,
+        scenario: "dora", roundTrips: 2, load: "window 64", seconds: 2, started: 1010, completed: 1000, failed: 4,
+        unfinished: 6,
         sent: 2100, received: 2050, retransmissions: 3, errors: PerfError.allCases.map { ($0, $0 == .nak ? 4 : 0) },
         exchangeLatency: .init(p50: 120.5, p90: 200, p99: 900.25, p999: 1500, max: 2000, count: 1000),
         roundTripLatency: .init(p50: 60, p90: 100, p99: 450, p999: 750, max: 1000, count: 2000),
@@ -42,6 +43,7 @@ struct PerfReportTests {
         let json = Self.report.json
         #expect(json.hasPrefix("{\"scenario\":\"dora\""))
         #expect(json.contains("\"exchanges_per_second\":500.0"))
+        #expect(json.contains("\"round_trips_per_exchange\":2.00"))
         #expect(json.contains("\"latency_exchange_us\":{\"p50\":120.5,\"p90\":200.0,\"p99\":900.3"))
         #expect(json.contains("\"cpu_us_per_exchange\":500.000"))
         #expect(json.contains("\"nak\":4"))
