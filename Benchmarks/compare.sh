@@ -3,8 +3,9 @@
 # 4o6 pair and against PortLease (full and shared pools, fsync on and off), plus the bare
 # io_uring echo ceiling, in one run on this machine. Prints one table with ratios.
 #
-# Usage: Benchmarks/compare.sh            (defaults below; override with environment variables)
+# Usage: Benchmarks/compare.sh [table|sweep]   (defaults below; override with environment variables)
 #   DURATION=10 WINDOW=64 SUBSCRIBERS=50000 NEARFULL=1 SKIP_KEA=1 Benchmarks/compare.sh
+#   DURATION=5 Benchmarks/compare.sh sweep      (open-loop rates; chart in Benchmarks/sweep.png)
 # Server CPU is read from /proc/PID/stat (utime + stime, every thread) before and after each run.
 set -euo pipefail
 
@@ -14,6 +15,10 @@ WINDOW=${WINDOW:-64}
 SUBSCRIBERS=${SUBSCRIBERS:-50000}
 NEARFULL=${NEARFULL:-1}
 SKIP_KEA=${SKIP_KEA:-0}
+MODE=${1:-table}   # table, or sweep: open-loop rates against achieved rate and p99, as a PNG chart
+PORTLEASE_RATES=${PORTLEASE_RATES:-5000 10000 15000 20000 25000 30000 35000 40000 50000}
+KEA_RATES=${KEA_RATES:-2000 4000 6000 8000 10000 12000}
+CHART=${CHART:-$ROOT/Benchmarks/sweep.png}
 SCRATCH=${SCRATCH:-$ROOT/.build}
 PORT=20547        # PortLease (Benchmarks/portlease/*.json); off the quick-start's 10547
 ECHO_PORT=20999
@@ -97,8 +102,6 @@ echo_run() { # NAME
     check_alive "$pid" "$WORK/echo.log"
     kill "$pid"; wait "$pid" 2>/dev/null || true
 }
-echo_run "echo ceiling, first (round trips)"
-
 # --- PortLease: full and shared pools, fsync on and off ----------------------------------------
 portlease_run() { # NAME CONFIG DURABILITY PERF-ARGS...
     local name=$1 config=$2 durability=$3; shift 3
@@ -113,6 +116,83 @@ portlease_run() { # NAME CONFIG DURABILITY PERF-ARGS...
     kill "$pid"; wait "$pid" 2>/dev/null || true
     rm -rf "$dir"
 }
+KEA="$WORK/kea"
+export KEA_PIDFILE_DIR="$KEA" KEA_LOCKFILE_DIR="$KEA"
+kea_run() { # NAME PERF-ARGS...: start the kea-dhcp6 + kea-dhcp4 pair afresh, measure, stop it
+    local name=$1; shift
+    mkdir -p "$KEA"
+    rm -f "$KEA"/kea-leases4.csv*
+    for v in 4 6; do sed "s|@DIR@|$KEA|" "$ROOT/Benchmarks/kea/kea-dhcp$v.json" > "$KEA/dhcp$v.json"; done
+    kea-dhcp4 -c "$KEA/dhcp4.json" -p $KEA4_PORT -P $KEA4_CLIENT > "$KEA/dhcp4.log" 2>&1 &
+    local k4=$!; PIDS+=("$k4")
+    kea-dhcp6 -c "$KEA/dhcp6.json" -p $KEA6_PORT -P $KEA6_CLIENT > "$KEA/dhcp6.log" 2>&1 &
+    local k6=$!; PIDS+=("$k6")
+    wait_port "$k6" $KEA6_PORT "$KEA/dhcp6.log"
+    wait_port "$k4" $KEA4_PORT "$KEA/dhcp4.log"
+    sleep 1
+    measure "$name" $KEA6_PORT "$k4 $k6" --local-port $KEA6_CLIENT "$@"
+    check_alive "$k4" "$KEA/dhcp4.log"
+    check_alive "$k6" "$KEA/dhcp6.log"
+    kill "$k4" "$k6"; wait "$k4" "$k6" 2>/dev/null || true
+}
+
+# --- Sweep mode: offered load against achieved rate and p99, and a chart ---------------------------
+if [ "$MODE" = sweep ]; then
+    for rate in $PORTLEASE_RATES; do
+        portlease_run "PortLease shared, fsync @$rate" shared.json fsync --scenario dora --subscribers "$SUBSCRIBERS" \
+            --rate "$rate" --duration "$DURATION"
+    done
+    if [ "$SKIP_KEA" != 1 ]; then
+        for rate in $KEA_RATES; do
+            kea_run "Kea 2.2 4o6, full @$rate" --scenario dora --full --subscribers "$SUBSCRIBERS" --rate "$rate" \
+                --duration "$DURATION"
+        done
+    fi
+    cp "$ROWS" "${ROWS_OUT:-/tmp/portlease-sweep-latest.jsonl}"
+    python3 - "$ROWS" "$WORK" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+print(f"{'run':34} {'offered':>8} {'ex/s':>8} {'p50 us':>8} {'p99 us':>9} {'errors':>7}")
+files = {}
+for r in rows:
+    server, offered = r["name"].split(" @")
+    print(f"{server:34} {offered:>8} {r['exchanges_per_second']:8.0f} {r['latency_exchange_us']['p50']:8.0f}"
+          f" {r['latency_exchange_us']['p99']:9.0f} {r['error_total']:7d}")
+    key = "portlease" if server.startswith("PortLease") else "kea"
+    files.setdefault(key, []).append(f"{offered} {r['exchanges_per_second']:.0f} {r['latency_exchange_us']['p99'] / 1000:.3f}")
+for key, lines in files.items():
+    open(f"{sys.argv[2]}/{key}.dat", "w").write("\n".join(lines) + "\n")
+PY
+    if ! command -v gnuplot >/dev/null 2>&1; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox
+    fi
+    PLOTS="'$WORK/portlease.dat' using 1:2 with linespoints title 'PortLease shared, fsync: DORA/s' axes x1y1,"
+    PLOTS+=" '$WORK/portlease.dat' using 1:3 with linespoints dashtype 2 title 'PortLease p99 (ms)' axes x1y2"
+    if [ -f "$WORK/kea.dat" ]; then
+        PLOTS+=", '$WORK/kea.dat' using 1:2 with linespoints title 'Kea 2.2 4o6: DORA/s' axes x1y1,"
+        PLOTS+=" '$WORK/kea.dat' using 1:3 with linespoints dashtype 2 title 'Kea p99 (ms)' axes x1y2"
+    fi
+    gnuplot <<GP
+set terminal pngcairo size 1000,600 noenhanced
+set output '$CHART'
+set title 'DORA/s and p99 latency against offered load ($(nproc) cores, generator on the same machine)'
+set xlabel 'offered DORA/s (open loop)'
+set ylabel 'completed DORA/s'
+set y2label 'p99 DORA latency (ms), log scale'
+set logscale y2
+set ytics nomirror
+set y2tics
+set key top left
+set grid
+plot $PLOTS
+GP
+    echo "chart: $CHART"
+    exit 0
+fi
+
+# --- Table mode ------------------------------------------------------------------------------------
+echo_run "echo ceiling, first (round trips)"
+
 COMMON=(--scenario dora --subscribers "$SUBSCRIBERS" --window "$WINDOW" --duration "$DURATION")
 portlease_run "PortLease full, fsync" full.json fsync "${COMMON[@]}" --full
 portlease_run "PortLease full, no fsync" full.json none "${COMMON[@]}" --full
@@ -132,24 +212,6 @@ fi
 
 # --- Kea 2.2: kea-dhcp6 + kea-dhcp4 over 4o6, memfile (no fsync) ----------------------------------
 if [ "$SKIP_KEA" != 1 ]; then
-    KEA="$WORK/kea"; mkdir -p "$KEA"
-    export KEA_PIDFILE_DIR="$KEA" KEA_LOCKFILE_DIR="$KEA"
-    kea_run() { # NAME PERF-ARGS...
-        local name=$1; shift
-        rm -f "$KEA"/kea-leases4.csv*
-        for v in 4 6; do sed "s|@DIR@|$KEA|" "$ROOT/Benchmarks/kea/kea-dhcp$v.json" > "$KEA/dhcp$v.json"; done
-        kea-dhcp4 -c "$KEA/dhcp4.json" -p $KEA4_PORT -P $KEA4_CLIENT > "$KEA/dhcp4.log" 2>&1 &
-        local k4=$!; PIDS+=("$k4")
-        kea-dhcp6 -c "$KEA/dhcp6.json" -p $KEA6_PORT -P $KEA6_CLIENT > "$KEA/dhcp6.log" 2>&1 &
-        local k6=$!; PIDS+=("$k6")
-        wait_port "$k6" $KEA6_PORT "$KEA/dhcp6.log"
-        wait_port "$k4" $KEA4_PORT "$KEA/dhcp4.log"
-        sleep 1
-        measure "$name" $KEA6_PORT "$k4 $k6" --local-port $KEA6_CLIENT "$@"
-        check_alive "$k4" "$KEA/dhcp4.log"
-        check_alive "$k6" "$KEA/dhcp6.log"
-        kill "$k4" "$k6"; wait "$k4" "$k6" 2>/dev/null || true
-    }
     kea_run "Kea 2.2 4o6, full" "${COMMON[@]}" --full
     if [ "$NEARFULL" = 1 ]; then
         # 99% occupancy of Kea's 65533-address pool.
