@@ -16,7 +16,7 @@ SUBSCRIBERS=${SUBSCRIBERS:-50000}
 NEARFULL=${NEARFULL:-1}
 SKIP_KEA=${SKIP_KEA:-0}
 MODE=${1:-table}   # table, or sweep: open-loop rates against achieved rate and p99, as a PNG chart
-PORTLEASE_RATES=${PORTLEASE_RATES:-5000 10000 15000 20000 25000 30000 35000 40000 50000}
+PORTLEASE_RATES=${PORTLEASE_RATES:-5000 10000 20000 30000 40000 50000 60000 70000 80000}
 KEA_RATES=${KEA_RATES:-2000 4000 6000 8000 10000 12000}
 CHART=${CHART:-$ROOT/Benchmarks/sweep.png}
 SCRATCH=${SCRATCH:-$ROOT/.build}
@@ -40,11 +40,11 @@ log() { echo "[compare] $*" >&2; }
 
 # --- Build and install what is missing -------------------------------------------------------
 if ! dpkg -s liburing-dev >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liburing-dev
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liburing-dev >&2
 fi
 if [ "$SKIP_KEA" != 1 ] && ! command -v kea-dhcp6 >/dev/null 2>&1; then
     log "installing Kea (kea-dhcp4-server kea-dhcp6-server)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kea-dhcp4-server kea-dhcp6-server
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kea-dhcp4-server kea-dhcp6-server >&2
     # The Debian packages start their own services where systemd runs; those use port 547/67, not ours.
 fi
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); kernel $(uname -r)"
@@ -164,7 +164,7 @@ for key, lines in files.items():
     open(f"{sys.argv[2]}/{key}.dat", "w").write("\n".join(lines) + "\n")
 PY
     if ! command -v gnuplot >/dev/null 2>&1; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox
+        apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >&2
     fi
     PLOTS="'$WORK/portlease.dat' using 1:2 with linespoints title 'PortLease shared, fsync: DORA/s' axes x1y1,"
     PLOTS+=" '$WORK/portlease.dat' using 1:3 with linespoints dashtype 2 title 'PortLease p99 (ms)' axes x1y2"

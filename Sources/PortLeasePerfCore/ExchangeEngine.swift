@@ -14,7 +14,8 @@ public final class ExchangeEngine {
     public let settings: ExchangeSettings
     /// The scenario being run: `.dora` while preparing, then `settings.scenario` (or the mix).
     public private(set) var mode: Scenario
-    private var mixing = false
+    /// The mix, while measuring with one (nil while preparing: every prepared exchange is a DORA).
+    private var mix: ScenarioMix?
 
     /// Exchanges started, completed (the final reply checked), and failed (NAK, wrong reply,
     /// abandoned after retransmissions) since measuring began.
@@ -86,7 +87,7 @@ public final class ExchangeEngine {
     /// measured ones too for `renew` / `init-reboot`), each to run one DORA. Returns how many.
     public func beginPreparation() -> Int {
         mode = .dora
-        mixing = false
+        mix = nil
         recycle = false
         clearIdle()
         let count = settings.needsLease ? settings.total : settings.preload
@@ -98,7 +99,7 @@ public final class ExchangeEngine {
     /// counters and histograms (what happened while preparing is not measured).
     public func beginMeasurement() {
         mode = settings.scenario
-        mixing = settings.mix != nil
+        mix = settings.mix
         recycle = true
         clearIdle()
         for index in settings.preload..<settings.total where states[index].phase == .idle { pushIdle(index) }
@@ -116,7 +117,7 @@ public final class ExchangeEngine {
     /// Starts an exchange for the next idle subscriber; false when none is idle.
     public func startExchange(now: UInt64, send: (UnsafeRawBufferPointer) -> Void) -> Bool {
         guard let index = popIdle() else { return false }
-        let scenario = mixing ? settings.mix!.scenario(at: started) : mode
+        let scenario = mix?.scenario(at: started) ?? mode
         started += 1
         active += 1
         states[index].exchangeStart = now
