@@ -3,6 +3,10 @@ import PortLeasePerfCore
 import PortLeaseTransport
 import PortLeaseWire
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `portlease-perf echo`: the bare io_uring UDP echo responder (runs until killed).
 struct EchoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +24,7 @@ struct EchoCommand: ParsableCommand {
         if let problem = IORingSupport.check() { throw ValidationError("\(problem)") }
         let responder = try EchoResponder(address: listen, port: port)
         print("echoing on \(responder.socket.localAddress)")
+        fflush(nil)  // scripts read this line while the responder runs
         try responder.run()
     }
 }
