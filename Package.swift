@@ -16,11 +16,14 @@ let package = Package(
         .library(name: "PortLeaseConfiguration", targets: ["PortLeaseConfiguration"]),
         .library(name: "PortLeaseServer", targets: ["PortLeaseServer"]),
         .executable(name: "portlease", targets: ["portlease"]),
+        .library(name: "PortLeasePerfCore", targets: ["PortLeasePerfCore"]),
+        .executable(name: "portlease-perf", targets: ["PortLeasePerf"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
@@ -98,6 +101,28 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "portleaseTests", dependencies: ["portlease"]),
+
+        // The load generator's logic: simulated subscribers and their scenario state machines,
+        // query building, reply checking, lease uniqueness, rate control, the io_uring driver,
+        // the echo responder and the report. Wire and transport come from the modules above.
+        .target(
+            name: "PortLeasePerfCore",
+            dependencies: [
+                "PortLeaseWire", "PortLeaseTransport", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]),
+        .testTarget(
+            name: "PortLeasePerfCoreTests",
+            dependencies: [
+                "PortLeasePerfCore", "PortLeaseWire", "PortLeaseTransport", "PortLeaseServer", "LeaseEngine",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // portlease-perf: the command line over PortLeasePerfCore (run, echo).
+        .executableTarget(
+            name: "PortLeasePerf",
+            dependencies: [
+                "PortLeasePerfCore", "PortLeaseWire", "PortLeaseTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

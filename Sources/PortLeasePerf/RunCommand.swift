@@ -1,0 +1,104 @@
+import ArgumentParser
+import PortLeasePerfCore
+import PortLeaseTransport
+import PortLeaseWire
+
+extension Scenario: ExpressibleByArgument {}
+
+/// `portlease-perf run`: simulated subscribers against a server; prints the report.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run a scenario against a server and report rate, latency and errors.")
+
+    @Option(help: "The server's IPv6 address.")
+    var server: String = "::1"
+
+    @Option(help: "The server's UDP port.")
+    var port: UInt16 = 547
+
+    @Option(help: "The generator's own UDP port (0: any; Kea answers direct clients on its -P port).")
+    var localPort: UInt16 = 0
+
+    @Option(help: "dora, dora-release, renew, init-reboot, info-request or echo.")
+    var scenario: Scenario = .dora
+
+    @Option(help: "Mix scenarios by weight, e.g. dora:70,renew:20,info-request:10 (overrides --scenario).")
+    var mix: String?
+
+    @Option(help: "Simulated subscribers taking part (each its own client id, chaddr, IPv6 identity).")
+    var subscribers: Int = 1000
+
+    @Option(help: "Subscribers that obtain a lease before measuring and keep it (pool occupancy).")
+    var preload: Int = 0
+
+    @Option(help: "Relay-forward levels around each query: 0, 1 or 2.")
+    var relays: Int = 0
+
+    @Flag(help: "Full-address clients: do not list option 159.")
+    var full = false
+
+    @Option(help: "Hint this PSID length in option 159 of DISCOVERs.")
+    var psidLength: UInt8?
+
+    @Option(help: "Open loop: start this many exchanges per second.")
+    var rate: Double?
+
+    @Option(help: "Closed loop: keep this many exchanges in flight (when --rate is not given).")
+    var window: Int = 64
+
+    @Option(help: "Measure for this many seconds.")
+    var duration: Double?
+
+    @Option(help: "Measure this many exchanges.")
+    var exchanges: Int?
+
+    @Option(help: "Seconds a query waits for its reply.")
+    var timeout: Double = 1
+
+    @Option(help: "Retransmissions after a timeout before an exchange is abandoned.")
+    var retransmissions: Int = 2
+
+    @Option(help: "Timer tick in microseconds (timeouts, pacing).")
+    var tick: Int = 1000
+
+    @Flag(help: "Print the report as one JSON object.")
+    var json = false
+
+    @Flag(help: "No progress lines on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard IPv6Address(server) != nil else { throw ValidationError("--server: not an IPv6 address") }
+        guard (0...2).contains(relays) else { throw ValidationError("--relays must be 0, 1 or 2") }
+        guard subscribers > 0, preload >= 0, subscribers + preload <= SubscriberIdentity.maximumCount else {
+            throw ValidationError("--subscribers must be positive and --subscribers + --preload at most 2^24")
+        }
+        guard (psidLength ?? 0) <= 16 else { throw ValidationError("--psid-length is 0...16") }
+        guard rate.map({ $0 > 0 }) ?? true, window > 0 else {
+            throw ValidationError("--rate and --window must be positive")
+        }
+        guard duration != nil || exchanges != nil else { throw ValidationError("give --duration or --exchanges") }
+        guard timeout > 0, retransmissions >= 0, tick > 0 else {
+            throw ValidationError("--timeout and --tick must be positive, --retransmissions not negative")
+        }
+    }
+
+    func run() throws {
+        if let problem = IORingSupport.check() { throw ValidationError("\(problem)") }
+        let scenarioMix: ScenarioMix?
+        do { scenarioMix = try mix.map { try ScenarioMix(parsing: $0) } } catch {
+            throw ValidationError("--mix: \(error)")
+        }
+        let exchange = ExchangeSettings(
+            scenario: scenario, subscribers: subscribers, preload: preload, relays: relays, full: full,
+            psidLengthHint: psidLength, timeoutNanoseconds: UInt64(timeout * 1e9), retransmissions: retransmissions,
+            mix: scenarioMix)
+        var settings = LoadSettings(
+            exchange: exchange, server: SocketAddress6(address: IPv6Address(server)!, port: port), rate: rate,
+            window: window, duration: duration, exchanges: exchanges, tickNanoseconds: UInt64(tick) * 1000,
+            progress: !quiet)
+        settings.localPort = localPort
+        let report = try LoadRunner(settings: settings).run()
+        print(json ? report.json : report.text)
+    }
+}
