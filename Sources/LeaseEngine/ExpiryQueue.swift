@@ -2,18 +2,19 @@
 ///
 /// Expiry costs O(log n) per lease and nothing for leases that are not due, with no
 /// scan of the lease table. Entries are never removed early: a renewed lease pushes
-/// a new entry and the old one is recognised as stale (by a generation number in the
-/// payload) when it surfaces.
+/// a new entry and the old one is recognised as stale when it surfaces (its deadline
+/// no longer matches the lease's). Deadlines are kept as whole seconds, rounded up,
+/// so a lease's entry is 8 bytes; the interface speaks milliseconds like the rest.
 struct ExpiryQueue<Payload> {
-    private(set) var entries: [(deadline: Int64, payload: Payload)] = []
+    private(set) var entries: [(deadline: UInt32, payload: Payload)] = []
 
     var count: Int { entries.count }
 
-    /// The earliest deadline, if any.
-    var nextDeadline: Int64? { entries.first?.deadline }
+    /// The earliest deadline in milliseconds, if any.
+    var nextDeadline: Int64? { entries.first.map { Int64($0.deadline) * 1000 } }
 
     mutating func push(_ deadline: Int64, _ payload: Payload) {
-        entries.append((deadline, payload))
+        entries.append((LeaseEntry.seconds(deadline), payload))
         var child = entries.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
@@ -23,9 +24,10 @@ struct ExpiryQueue<Payload> {
         }
     }
 
-    /// Removes and returns the earliest entry if its deadline is at or before `now`.
-    mutating func popDue(_ now: Int64) -> (deadline: Int64, payload: Payload)? {
-        guard let first = entries.first, first.deadline <= now else { return nil }
+    /// Removes and returns the earliest entry (deadline in whole seconds) if its
+    /// deadline is at or before `now` (milliseconds).
+    mutating func popDue(_ now: Int64) -> (deadline: UInt32, payload: Payload)? {
+        guard let first = entries.first, Int64(first.deadline) * 1000 <= now else { return nil }
         let last = entries.removeLast()
         if entries.isEmpty { return first }
         entries[0] = last

@@ -20,7 +20,9 @@ extension LeaseEngine {
             // The client no longer suits its binding's pool (it stopped or started
             // asking for option 159): a client in INIT holds no lease, so end it.
             if table[id].state == .bound {
-                records.append(record(.release, id, current, time: context.now, lifetime: 0))
+                records.append(
+                    record(
+                        .release, id, current, time: context.now, lifetime: 0, subscriber: context.query.clientAddress))
             }
             detach(id, keepAsPrevious: table[id].state == .bound)
         }

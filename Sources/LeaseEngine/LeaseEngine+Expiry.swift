@@ -8,20 +8,24 @@ extension LeaseEngine {
     /// and the binding is kept as the client's previous one), and declined port sets
     /// whose quarantine is over return to the pool. Cost: O(log n) per item due.
     public func expire(now: Int64, records: inout [LeaseRecord]) {
-        while let (_, ticket) = expiries.popDue(now) {
-            guard Int(ticket.id) < table.entries.count, table[ticket.id].generation == ticket.generation else {
+        while let (deadline, id) = expiries.popDue(now) {
+            // Stale unless the entry still ends at this deadline (it was renewed,
+            // re-offered or ended since, or its id now belongs to another client
+            // whose lease happens to end at the same second: then that one is due).
+            guard Int(id) < table.entries.count, table[id].state != .idle, table[id].expirySeconds == deadline else {
                 continue
             }
-            let entry = table[ticket.id]
+            let entry = table[id]
             switch entry.state {
             case .idle:
                 continue
             case .offered:
-                detach(ticket.id, keepAsPrevious: false)
+                detach(id, keepAsPrevious: false)
                 counters.offerTimeouts += 1
             case .bound:
-                records.append(record(.expire, ticket.id, entry.current, time: entry.expiry, lifetime: 0))
-                detach(ticket.id, keepAsPrevious: true)
+                records.append(
+                    record(.expire, id, entry.current, time: entry.expiry, lifetime: 0, subscriber: .unspecified))
+                detach(id, keepAsPrevious: true)
                 counters.expirations += 1
             }
         }
@@ -83,8 +87,7 @@ extension LeaseEngine {
             } else {
                 table.setCurrent(id, binding, .bound, expiry: expiry)
             }
-            table[id].clientAddress = record.subscriber
-            expiries.push(expiry, (id, table[id].generation))
+            expiries.push(expiry, id)
         case .release, .expire:
             if holdsIt { detach(id, keepAsPrevious: true) } else { table.dropIfEmpty(id) }
         case .decline:

@@ -10,7 +10,10 @@ extension LeaseEngine {
         guard let id = heldBinding(address, context), table[id].state == .bound else {
             return drop(.releaseNotFound)
         }
-        records.append(record(.release, id, table[id].current, time: context.now, lifetime: 0))
+        records.append(
+            record(
+                .release, id, table[id].current, time: context.now, lifetime: 0, subscriber: context.query.clientAddress
+            ))
         detach(id, keepAsPrevious: true)
         counters.releases += 1
         return .accepted(.release)
@@ -25,7 +28,10 @@ extension LeaseEngine {
         }
         let binding = table[id].current
         let quarantine = configuration.declineQuarantine
-        records.append(record(.decline, id, binding, time: context.now, lifetime: quarantine))
+        records.append(
+            record(
+                .decline, id, binding, time: context.now, lifetime: quarantine, subscriber: context.query.clientAddress)
+        )
         detach(id, keepAsPrevious: false, keepSlots: true)
         self.quarantine.push(context.now + Int64(quarantine) * 1000, binding)
         counters.declines += 1

@@ -103,7 +103,9 @@ extension LeaseEngine {
         let lifetime = facts[Int(binding.pool)].validLifetime
         attach(id, binding, .bound, expiry: context.now + Int64(lifetime) * 1000, context)
         records.append(
-            record(event, id, binding, time: context.now, lifetime: lifetime, relay: relayIdentity(context.query)))
+            record(
+                event, id, binding, time: context.now, lifetime: lifetime, subscriber: context.query.clientAddress,
+                relay: relayIdentity(context.query)))
         counters.acks += 1
         guard
             writeReply(

@@ -32,8 +32,8 @@ public final class LeaseEngine {
     // slips in (ARCHITECTURE.md, "Decisions").
 
     var table = LeaseTable()
-    /// Offer and lease deadlines: (lease id, generation).
-    var expiries = ExpiryQueue<(id: UInt32, generation: UInt32)>()
+    /// Offer and lease deadlines, by lease id (stale once the entry's expiry moved).
+    var expiries = ExpiryQueue<UInt32>()
     /// Declined bindings held out of their pool until the deadline.
     var quarantine = ExpiryQueue<Binding>()
     /// Current bindings per subscriber (RFC 7618 section 10).
@@ -301,8 +301,7 @@ public final class LeaseEngine {
             table[id].subscriber = subscriber
             countSubscriber(subscriber, 1)
         }
-        table[id].clientAddress = context.query.clientAddress
-        expiries.push(expiry, (id, table[id].generation))
+        expiries.push(expiry, id)
     }
 
     /// Ends the client's current binding, returning its slots to the pool unless
@@ -331,13 +330,16 @@ public final class LeaseEngine {
     }
 
     /// The lease record for `binding` of entry `id`.
+    ///
+    /// `subscriber` is the client's IPv6 address as this query shows it; an expiry,
+    /// which no query causes, records `::` (the lease's bind or renew record names
+    /// the address, and traceability reads the holder from there).
     func record(
         _ event: LeaseRecord.Event, _ id: UInt32, _ binding: Binding, time: Int64, lifetime: UInt32,
-        relay: RelayIdentity = .none
+        subscriber: IPv6Address, relay: RelayIdentity = .none
     ) -> LeaseRecord {
-        let entry = table[id]
-        return LeaseRecord(
-            event: event, time: time, clientKey: entry.key, subscriber: entry.clientAddress, relay: relay,
+        LeaseRecord(
+            event: event, time: time, clientKey: table[id].key, subscriber: subscriber, relay: relay,
             address: binding.address, psid: binding.psid, psidLength: binding.psidLength,
             psidOffset: facts[Int(binding.pool)].psidOffset, lifetime: lifetime)
     }

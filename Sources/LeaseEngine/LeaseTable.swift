@@ -11,22 +11,45 @@ struct LeaseEntry {
         case bound
     }
 
+    /// The `pool` of a binding that is not there (no previous binding).
+    static let noPool: UInt8 = 0xFF
+
+    // Laid out to 64 bytes: the key's 35, then the state byte in its tail, the
+    // expiry, both bindings and the subscriber. Nothing else is kept per client:
+    // the engine's memory per lease is this, two index slots and a heap entry.
     var key: ClientKey
     var state: State = .idle
+    /// Seconds since the epoch, rounded up: when the offer or lease ends.
+    var expirySeconds: UInt32 = 0
     /// Valid when `state` is not idle.
     var current = Binding(address: .zero, psid: 0, psidLength: 0, pool: 0)
     /// The last binding the client held (released or expired), for RFC 7618's
-    /// selection step 2; valid when `hasPrevious`.
-    var previous = Binding(address: .zero, psid: 0, psidLength: 0, pool: 0)
-    var hasPrevious = false
-    /// Milliseconds since the epoch: when the offer or lease ends.
-    var expiry: Int64 = 0
-    /// Bumped whenever `expiry` changes, so stale expiry-queue entries are skipped.
-    var generation: UInt32 = 0
+    /// selection step 2; none when its pool is ``noPool``.
+    var previous = Binding(address: .zero, psid: 0, psidLength: 0, pool: LeaseEntry.noPool)
     /// The subscriber the current binding counts against (0: none).
     var subscriber: UInt64 = 0
-    /// The client's IPv6 address when it was last heard from (for the log's records).
-    var clientAddress: IPv6Address = .unspecified
+
+    init(key: ClientKey) {
+        self.key = key
+    }
+
+    /// Milliseconds since the epoch; stored as whole seconds, rounded up (DHCP lease
+    /// times are seconds, so a lease may last up to a second longer, never shorter).
+    var expiry: Int64 {
+        get { Int64(expirySeconds) * 1000 }
+        set { expirySeconds = Self.seconds(newValue) }
+    }
+
+    /// Whether a previous binding is remembered; setting false forgets it.
+    var hasPrevious: Bool {
+        get { previous.pool != Self.noPool }
+        set { if !newValue { previous.pool = Self.noPool } }
+    }
+
+    /// `milliseconds` as whole seconds, rounded up, within UInt32.
+    static func seconds(_ milliseconds: Int64) -> UInt32 {
+        UInt32(clamping: (milliseconds + 999) / 1000)
+    }
 }
 
 /// One shard's clients: entries in a flat array (no object per lease), found by
@@ -68,13 +91,10 @@ struct LeaseTable {
     mutating func findOrCreate(_ key: ClientKey) -> UInt32 {
         let hash = hash(key)
         if let id = find(key, hash) { return id }
-        var entry = LeaseEntry(key: key)
+        let entry = LeaseEntry(key: key)
         let id: UInt32
         if let reused = freeIDs.popLast() {
             id = reused
-            // Generations keep counting across reuse, so an expiry-queue entry of the
-            // id's previous owner can never match the new one.
-            entry.generation = entries[Int(id)].generation &+ 1
             entries[Int(id)] = entry
         } else {
             id = UInt32(entries.count)
@@ -115,7 +135,6 @@ struct LeaseTable {
         entries[Int(id)].current = binding
         entries[Int(id)].state = state
         entries[Int(id)].expiry = expiry
-        entries[Int(id)].generation &+= 1
         Self.set(&byCurrentSlot, slot, hash: hash(slot: slot), to: id, existing: currentPosition(slot))
         if entries[Int(id)].hasPrevious && entries[Int(id)].previous == binding {
             if let position = previousPosition(slot) { byPreviousSlot.remove(at: position) }
@@ -130,7 +149,6 @@ struct LeaseTable {
         guard entry.state != .idle else { return }
         if let position = currentPosition(entry.current.slotKey) { byCurrentSlot.remove(at: position) }
         entry.state = .idle
-        entry.generation &+= 1
         entry.subscriber = 0
         if keepAsPrevious {
             if entry.hasPrevious, let position = previousPosition(entry.previous.slotKey) {
@@ -141,7 +159,6 @@ struct LeaseTable {
             let slot = entry.current.slotKey
             let existing = previousPosition(slot)
             entry.previous = entry.current
-            entry.hasPrevious = true
             Self.set(&byPreviousSlot, slot, hash: hash(slot: slot), to: id, existing: existing)
         }
         entries[Int(id)] = entry

@@ -19,8 +19,9 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
     /// The longest key stored without allocating.
     public static let inlineCapacity = InlineBytes.inlineCapacity
 
-    public let kind: Kind
+    // Storage before kind: the kind byte then fits in the storage's tail (35 bytes in all).
     private let storage: InlineBytes
+    public let kind: Kind
 
     /// A key of `kind` holding a copy of `bytes`.
     public init(kind: Kind, bytes: UnsafeRawBufferPointer) {

@@ -25,7 +25,9 @@ public struct InlineBytes: Hashable, Sendable {
     }
 
     private enum Storage: Hashable {
-        case inline(count: UInt8, InlineWords)
+        // Words before the count: 33 bytes of payload, so an InlineBytes is 34 bytes
+        // and a field after it (a lease entry's state byte) can sit in its tail.
+        case inline(InlineWords, count: UInt8)
         case heap([UInt8])
     }
 
@@ -36,7 +38,7 @@ public struct InlineBytes: Hashable, Sendable {
         if bytes.count <= Self.inlineCapacity {
             var inline = InlineWords()
             withUnsafeMutableBytes(of: &inline.words) { $0.copyMemory(from: bytes) }
-            storage = .inline(count: UInt8(bytes.count), inline)
+            storage = .inline(inline, count: UInt8(bytes.count))
         } else {
             storage = .heap(Array(bytes))
         }
@@ -50,7 +52,7 @@ public struct InlineBytes: Hashable, Sendable {
     /// The number of bytes.
     public var count: Int {
         switch storage {
-        case .inline(let count, _): Int(count)
+        case .inline(_, let count): Int(count)
         case .heap(let array): array.count
         }
     }
@@ -58,7 +60,7 @@ public struct InlineBytes: Hashable, Sendable {
     /// Calls `body` with the bytes.
     public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         switch storage {
-        case .inline(let count, var inline):
+        case .inline(var inline, let count):
             return try Swift.withUnsafeBytes(of: &inline.words) { raw in
                 try body(UnsafeRawBufferPointer(rebasing: raw[0..<Int(count)]))
             }
