@@ -47,8 +47,8 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    for leases in [1_000_000, 10_000_000] {
-        let name = "Memory per lease, \(leases / 1_000_000)M"
+    for (leases, limit) in [(1_000_000, true), (10_000_000, true), (1_000_000, false), (10_000_000, false)] {
+        let name = "Memory per lease, \(leases / 1_000_000)M" + (limit ? "" : ", no subscriber limit")
         let virtualMetric = BenchmarkMetric.custom("virtual bytes per lease", useScalingFactor: false)
         let residentMetric = BenchmarkMetric.custom("resident bytes per lease", useScalingFactor: false)
         Benchmark(
@@ -59,7 +59,8 @@ let benchmarks: @Sendable () -> Void = {
         ) { benchmark in
             let usage = MemoryUsage.measure {
                 // 63 port sets per address; a few addresses to spare.
-                let fixture = LeaseEngineFixture(addresses: UInt32(leases / 63 + 64), clients: leases)
+                let fixture = LeaseEngineFixture(
+                    addresses: UInt32(leases / 63 + 64), clients: leases, subscriberLimit: limit)
                 fixture.bindClients(leases, remember: false)
                 return fixture
             }

@@ -37,8 +37,9 @@ final class LeaseEngineFixture: @unchecked Sendable {
 
     /// An engine whose pool spans `addresses` addresses from 100.64.0.0 (63 port
     /// sets each: PSID 0 holds the reserved ports 0...1023), with table room for
-    /// `clients` clients.
-    init(addresses: UInt32, clients: Int) {
+    /// `clients` clients. With `subscriberLimit`, at most 4 leases per Remote-ID (the
+    /// per-subscriber counts then take memory too).
+    init(addresses: UInt32, clients: Int, subscriberLimit: Bool = true) {
         let first = IPv4Address(100, 64, 0, 0)
         let pool = PoolPolicy(
             name: "map",
@@ -50,7 +51,7 @@ final class LeaseEngineFixture: @unchecked Sendable {
                 domainName: "isp.example"))
         let configuration = EngineConfiguration(
             serverIdentifier: Self.serverIdentifier, pools: [pool], offerLifetime: 30, declineQuarantine: 600,
-            leasesPerSubscriber: 4, subscriberKey: .remoteID)
+            leasesPerSubscriber: subscriberLimit ? 4 : nil, subscriberKey: subscriberLimit ? .remoteID : .none)
         engine = try! LeaseEngine.makeShards(configuration, count: 1)[0]
         engine.reserveCapacity(clients)
         records.reserveCapacity(2 * Self.batchSize)
