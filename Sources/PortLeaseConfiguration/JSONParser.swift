@@ -1,3 +1,5 @@
+import PortLeaseWire
+
 /// A strict RFC 8259 JSON parser for configuration files.
 ///
 /// Written here rather than taken from Foundation so that repeated keys and the exact

@@ -1,4 +1,5 @@
 import Foundation
+import PortLeaseWire
 
 /// The server's DHCPv6 DUID (option 2 in Replies to Information-Request).
 ///
@@ -12,7 +13,8 @@ public enum ServerIdentity {
     public static func duid(configured: [UInt8]?, stateDirectory: String) throws(ServerError) -> [UInt8] {
         if let configured { return configured }
         let path = stateDirectory + "/" + fileName
-        if let text = try? String(contentsOfFile: path, encoding: .utf8), let stored = parseHex(text), stored.count >= 3
+        if let text = try? String(contentsOfFile: path, encoding: .utf8),
+            let stored = HexBytes.parse(text.trimmingCharacters(in: .whitespacesAndNewlines)), stored.count >= 3
         {
             return stored
         }
@@ -23,28 +25,10 @@ public enum ServerIdentity {
         duid[2 + 8] = duid[2 + 8] & 0x3F | 0x80  // RFC 4122 variant
         do {
             try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-            try (hex(duid) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            try (HexBytes.text(duid) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
             throw .leaseLog("cannot store the server DUID in \(path): \(error.localizedDescription)")
         }
         return duid
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: ":")
-    }
-
-    static func parseHex(_ text: String) -> [UInt8]? {
-        let digits = text.filter { $0.isHexDigit }
-        guard !digits.isEmpty, digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        var index = digits.startIndex
-        while index < digits.endIndex {
-            let next = digits.index(index, offsetBy: 2)
-            guard let byte = UInt8(digits[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        return bytes
     }
 }

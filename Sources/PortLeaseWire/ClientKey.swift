@@ -79,12 +79,7 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
 
     /// `id:` or `hw:` then the bytes in hex, colon-separated (for logs and the CLI).
     public var description: String {
-        let hex = withUnsafeBytes { raw in
-            raw.map { byte in
-                let text = String(byte, radix: 16)
-                return text.count == 1 ? "0" + text : text
-            }.joined(separator: ":")
-        }
+        let hex = withUnsafeBytes { HexBytes.text($0) }
         return (kind == .clientIdentifier ? "id:" : "hw:") + hex
     }
 }

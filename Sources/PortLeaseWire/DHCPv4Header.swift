@@ -102,10 +102,7 @@ public struct ClientHardwareAddress: Hashable, Sendable, CustomStringConvertible
 
     /// The first `count` bytes as colon-separated hex (a MAC address for count 6).
     public func text(count: Int) -> String {
-        (0..<min(max(count, 0), 16)).map { index in
-            let hex = String(self[index], radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined(separator: ":")
+        HexBytes.text((0..<min(max(count, 0), 16)).map { self[$0] })
     }
 
     public var description: String { text(count: 16) }

@@ -3,6 +3,7 @@ import Foundation
 import LeaseLog
 import PortLeaseConfiguration
 import PortLeaseServer
+import PortLeaseWire
 
 /// Where the tools find the lease log: from the configuration file, or a directory.
 struct LeaseLogLocation: ParsableArguments {
@@ -71,6 +72,6 @@ enum Formats {
         if !bytes.isEmpty, bytes.allSatisfy({ (0x20...0x7E).contains($0) }) {
             return "\"\(String(decoding: bytes, as: UTF8.self))\""
         }
-        return bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: ":")
+        return HexBytes.text(bytes)
     }
 }

@@ -78,6 +78,6 @@ struct LeasesCommand: ParsableCommand {
         let wanted = text.lowercased()
         if key.description == wanted { return true }
         let hex = wanted.filter(\.isHexDigit)
-        return key.bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() == hex
+        return HexBytes.text(key.bytes, separator: "") == hex
     }
 }

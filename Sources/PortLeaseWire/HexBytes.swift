@@ -1,8 +1,10 @@
-/// Hex text as configuration files write bytes: a server DUID, a relay's Interface-ID,
-/// a raw option value.
-enum HexBytes {
+/// Bytes as hex text, both ways: how configuration files write a server DUID, an
+/// Interface-ID or a raw option value, and how logs and the CLI print client keys,
+/// hardware addresses and relay identities. One place, so every tool reads what
+/// another printed.
+public enum HexBytes {
     /// The value of one hex digit (either case); nil for any other byte.
-    static func digit(_ byte: UInt8) -> UInt8? {
+    public static func digit(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
@@ -14,7 +16,7 @@ enum HexBytes {
     /// Parses plain hex (`"000300010200"`) or two-digit pairs joined by colons
     /// (`"00:03:00:01:02:00"`, the form `ip link` and Kea print). Nil for anything
     /// else, including the empty string and an odd number of digits.
-    static func parse(_ text: some StringProtocol) -> [UInt8]? {
+    public static func parse(_ text: some StringProtocol) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         let separated = utf8.contains(UInt8(ascii: ":"))
         let stride = separated ? 3 : 2
@@ -29,5 +31,13 @@ enum HexBytes {
             index += stride
         }
         return bytes
+    }
+
+    /// Two lowercase digits per byte joined by `separator`: `"02:00:5e:10:20:30"`.
+    public static func text(_ bytes: some Sequence<UInt8>, separator: String = ":") -> String {
+        bytes.map { byte in
+            let digits = String(byte, radix: 16)
+            return digits.count == 1 ? "0" + digits : digits
+        }.joined(separator: separator)
     }
 }
