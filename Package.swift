@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "CCRC32C"),
         // The durable write-ahead lease log: record format, group commit, recovery,
         // compaction, history archive and trace queries. Glibc syscalls, no Foundation.
-        .target(name: "LeaseLog", dependencies: ["CCRC32C", "PortLeaseWire"]),
+        .target(name: "LeaseLog", dependencies: ["CCRC32C", "PortLeaseWire", "PortSetPool"]),
         // A child process for LeaseLogTests' crash test: appends and commits until SIGKILLed.
         .executableTarget(
             name: "leaselog-crashtest", dependencies: ["LeaseLog", "PortLeaseWire"], path: "Sources/LeaseLogCrashTest"),

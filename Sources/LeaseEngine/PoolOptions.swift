@@ -34,10 +34,10 @@ public struct PoolOptions: Sendable, Hashable {
     /// Each configured option as (code, encoded option bytes), in code order.
     func encoded() -> [(code: UInt8, bytes: [UInt8])] {
         var values: [UInt8: [UInt8]] = raw
-        if let subnetMask { values[DHCPv4OptionCode.subnetMask.rawValue] = subnetMask.networkBytes }
-        if !routers.isEmpty { values[DHCPv4OptionCode.routers.rawValue] = routers.flatMap(\.networkBytes) }
+        if let subnetMask { values[DHCPv4OptionCode.subnetMask.rawValue] = subnetMask.bytes }
+        if !routers.isEmpty { values[DHCPv4OptionCode.routers.rawValue] = routers.flatMap(\.bytes) }
         if !domainNameServers.isEmpty {
-            values[DHCPv4OptionCode.domainNameServers.rawValue] = domainNameServers.flatMap(\.networkBytes)
+            values[DHCPv4OptionCode.domainNameServers.rawValue] = domainNameServers.flatMap(\.bytes)
         }
         if let domainName { values[DHCPv4OptionCode.domainName.rawValue] = Array(domainName.utf8) }
         if let interfaceMTU {
@@ -54,12 +54,5 @@ public struct PoolOptions: Sendable, Hashable {
             } while offset < value.count
             return (code, bytes)
         }
-    }
-}
-
-extension IPv4Address {
-    /// The four bytes in network order.
-    var networkBytes: [UInt8] {
-        [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
     }
 }

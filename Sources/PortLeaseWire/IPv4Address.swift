@@ -52,6 +52,11 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
         value = result << 8 | current
     }
 
+    /// The four bytes in network order, as options 50, 54 and 3 carry them.
+    public var bytes: [UInt8] {
+        [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+    }
+
     public var description: String {
         "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
     }

@@ -92,7 +92,7 @@ struct ClientCommand: ParsableCommand {
             .init(.parameterRequestList, full ? [1, 3, 6, 15, 26] : [1, 3, 6, 15, 26, 159]),
         ]
         if let requested {
-            options.append(.init(.requestedAddress, withUnsafeBytes(of: requested.value.bigEndian, Array.init)))
+            options.append(.init(.requestedAddress, requested.bytes))
         }
         if let serverIdentifier { options.append(.init(.serverIdentifier, serverIdentifier)) }
         if let params = portParams ?? hint { options.append(.init(.portParams, params)) }

@@ -42,7 +42,7 @@ struct FakeServer {
     ) -> [UInt8] {
         let request = query.dhcpv4!
         var options: [DHCPv4Message.Option] = [
-            .init(.messageType, [type.rawValue]), .init(.serverIdentifier, bytes(serverID)),
+            .init(.messageType, [type.rawValue]), .init(.serverIdentifier, serverID.bytes),
         ]
         if let portParams {
             options.append(.init(.portParams, [portParams.offset, portParams.psidLength] + bytes(portParams.wirePSID)))
@@ -77,7 +77,6 @@ struct FakeServer {
         return bytes
     }
 
-    static func bytes(_ address: IPv4Address) -> [UInt8] { withUnsafeBytes(of: address.value.bigEndian, Array.init) }
     static func bytes(_ value: UInt16) -> [UInt8] { withUnsafeBytes(of: value.bigEndian, Array.init) }
 }
 

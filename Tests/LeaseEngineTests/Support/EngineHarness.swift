@@ -57,12 +57,6 @@ struct TestClient {
     }
 }
 
-extension IPv4Address {
-    var bytes: [UInt8] {
-        [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
-    }
-}
-
 /// The relay identity a test query arrives with.
 struct TestRelay {
     var linkAddress = IPv6Address("2001:db8:ffff::1")!

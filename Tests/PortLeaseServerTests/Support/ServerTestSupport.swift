@@ -52,8 +52,8 @@ struct WireClient {
             .init(.messageType, [type.rawValue]), .init(.clientIdentifier, clientIdentifier),
             .init(.parameterRequestList, wantsPortParams ? [1, 3, 6, 159] : [1, 3, 6]),
         ]
-        if let requested { options.append(.init(.requestedAddress, bytes(requested))) }
-        if let serverIdentifier { options.append(.init(.serverIdentifier, bytes(serverIdentifier))) }
+        if let requested { options.append(.init(.requestedAddress, requested.bytes)) }
+        if let serverIdentifier { options.append(.init(.serverIdentifier, serverIdentifier.bytes)) }
         if let portParams { options.append(.init(.portParams, portParams)) }
         return DHCPv4Message(
             header: DHCPv4Header(
@@ -74,12 +74,6 @@ struct WireClient {
         ).encoded()
     }
 
-    private func bytes(_ address: IPv4Address) -> [UInt8] {
-        [
-            UInt8(address.value >> 24), UInt8(address.value >> 16 & 0xFF), UInt8(address.value >> 8 & 0xFF),
-            UInt8(address.value & 0xFF),
-        ]
-    }
 }
 
 /// Decodes a reply datagram down to its DHCPv4 message and relay depth.
