@@ -1,9 +1,9 @@
 /// A binary min-heap of (deadline, payload): lease and offer expiry, decline quarantine.
 ///
 /// Expiry costs O(log n) per lease and nothing for leases that are not due, with no
-/// scan of the lease table. Entries are never removed early: a renewed lease pushes
-/// a new entry and the old one is recognised as stale when it surfaces (its deadline
-/// no longer matches the lease's). Deadlines are kept as whole seconds, rounded up,
+/// scan of the lease table. Entries are never removed early: the owner decides what
+/// a surfacing entry means (for leases, ``LeaseEngine/expire(now:records:)`` checks
+/// the lease's current deadline). Deadlines are kept as whole seconds, rounded up,
 /// so a lease's entry is 8 bytes; the interface speaks milliseconds like the rest.
 struct ExpiryQueue<Payload> {
     private(set) var entries: [(deadline: UInt32, payload: Payload)] = []
@@ -12,6 +12,11 @@ struct ExpiryQueue<Payload> {
 
     /// The earliest deadline in milliseconds, if any.
     var nextDeadline: Int64? { entries.first.map { Int64($0.deadline) * 1000 } }
+
+    /// Makes room for `count` entries without growing.
+    mutating func reserveCapacity(_ count: Int) {
+        entries.reserveCapacity(count)
+    }
 
     mutating func push(_ deadline: Int64, _ payload: Payload) {
         entries.append((LeaseEntry.seconds(deadline), payload))

@@ -8,14 +8,19 @@ extension LeaseEngine {
     /// and the binding is kept as the client's previous one), and declined port sets
     /// whose quarantine is over return to the pool. Cost: O(log n) per item due.
     public func expire(now: Int64, records: inout [LeaseRecord]) {
-        while let (deadline, id) = expiries.popDue(now) {
-            // Stale unless the entry still ends at this deadline (it was renewed,
-            // re-offered or ended since, or its id now belongs to another client
-            // whose lease happens to end at the same second: then that one is due).
-            guard Int(id) < table.entries.count, table[id].state != .idle, table[id].expirySeconds == deadline else {
+        while let (_, id) = expiries.popDue(now) {
+            // Several entries may name one id (a deadline moved earlier, an id reused
+            // by another client); whichever surfaces decides from the entry as it is.
+            guard Int(id) < table.entries.count else { continue }
+            table[id].queued = false
+            let entry = table[id]
+            guard entry.state != .idle else { continue }
+            guard entry.expiry <= now else {
+                // Renewed or taken up since it was queued: queue its real end.
+                expiries.push(entry.expiry, id)
+                table[id].queued = true
                 continue
             }
-            let entry = table[id]
             switch entry.state {
             case .idle:
                 continue
@@ -80,14 +85,13 @@ extension LeaseEngine {
                     table.dropIfEmpty(id)
                     return
                 }
-                table.setCurrent(id, binding, .bound, expiry: expiry)
                 let subscriber = subscriber(of: record)
                 table[id].subscriber = subscriber
                 countSubscriber(subscriber, 1)
-            } else {
-                table.setCurrent(id, binding, .bound, expiry: expiry)
             }
-            expiries.push(expiry, id)
+            if table.setCurrent(id, binding, .bound, expiry: expiry) {
+                expiries.push(expiry, id)
+            }
         case .release, .expire:
             if holdsIt { detach(id, keepAsPrevious: true) } else { table.dropIfEmpty(id) }
         case .decline:

@@ -32,12 +32,14 @@ public final class LeaseEngine {
     // slips in (ARCHITECTURE.md, "Decisions").
 
     var table = LeaseTable()
-    /// Offer and lease deadlines, by lease id (stale once the entry's expiry moved).
+    /// Offer and lease deadlines, by lease id: at most one per client in the steady
+    /// state (see ``LeaseTable/setCurrent(_:_:_:expiry:)``); an entry that surfaces
+    /// before its client's current deadline is queued again at that deadline.
     var expiries = ExpiryQueue<UInt32>()
     /// Declined bindings held out of their pool until the deadline.
     var quarantine = ExpiryQueue<Binding>()
     /// Current bindings per subscriber (RFC 7618 section 10).
-    var subscriberCounts: [UInt64: Int32] = [:]
+    var subscriberCounts = SubscriberCounts()
     public internal(set) var counters = EngineCounters()
 
     /// Builds the shared pools for `configuration`, with one home partition per shard.
@@ -275,13 +277,12 @@ public final class LeaseEngine {
     /// True when the subscriber may take one more binding.
     func subscriberHasRoom(_ subscriber: UInt64) -> Bool {
         guard subscriber != 0, let limit = configuration.leasesPerSubscriber else { return true }
-        return Int(subscriberCounts[subscriber] ?? 0) < limit
+        return subscriberCounts[subscriber] < limit
     }
 
-    func countSubscriber(_ subscriber: UInt64, _ delta: Int32) {
+    func countSubscriber(_ subscriber: UInt64, _ delta: Int) {
         guard subscriber != 0 else { return }
-        let count = (subscriberCounts[subscriber] ?? 0) + delta
-        subscriberCounts[subscriber] = count > 0 ? count : nil
+        subscriberCounts.add(delta, to: subscriber)
     }
 
     // MARK: - Binding changes
@@ -295,13 +296,14 @@ public final class LeaseEngine {
         if !wasIdle && table[id].current != binding {
             releaseSlots(table[id].current)
         }
-        table.setCurrent(id, binding, state, expiry: expiry)
+        if table.setCurrent(id, binding, state, expiry: expiry) {
+            expiries.push(expiry, id)
+        }
         if wasIdle {
             let subscriber = subscriber(of: context.query)
             table[id].subscriber = subscriber
             countSubscriber(subscriber, 1)
         }
-        expiries.push(expiry, id)
     }
 
     /// Ends the client's current binding, returning its slots to the pool unless
@@ -386,7 +388,9 @@ public final class LeaseEngine {
         return table[id].previous
     }
 
-    /// The client currently holding exactly `binding`.
+    /// The client currently holding exactly `binding`. A scan of the whole table:
+    /// for tests and tools, not for the packet path (which never needs it, so no
+    /// index by slot costs memory per lease).
     public func holder(of binding: Binding) -> ClientKey? {
         table.holder(of: binding).map { table[$0].key }
     }
@@ -402,11 +406,14 @@ public final class LeaseEngine {
 
     /// Current bindings held by `subscriber`'s key value (tests of the limit).
     public func activeCount(subscriberOf query: EngineQuery) -> Int {
-        Int(subscriberCounts[subscriber(of: query)] ?? 0)
+        subscriberCounts[subscriber(of: query)]
     }
 
-    /// Reserves table room for `count` clients.
+    /// Reserves room for `count` clients (and as many subscribers when a limit is
+    /// configured), so the tables never grow, and never pause to rehash, below that.
     public func reserveCapacity(_ count: Int) {
         table.reserveCapacity(count)
+        expiries.reserveCapacity(count)
+        if configuration.subscriberKey != .none { subscriberCounts.reserveCapacity(count) }
     }
 }

@@ -16,9 +16,10 @@ struct LeaseEntry {
 
     // Laid out to 64 bytes: the key's 35, then the state byte in its tail, the
     // expiry, both bindings and the subscriber. Nothing else is kept per client:
-    // the engine's memory per lease is this, two index slots and a heap entry.
+    // the engine's memory per lease is this, an index slot and a heap entry.
     var key: ClientKey
-    var state: State = .idle
+    /// The state in the low bits, ``queuedBit`` above them.
+    private var stateBits: UInt8 = 0
     /// Seconds since the epoch, rounded up: when the offer or lease ends.
     var expirySeconds: UInt32 = 0
     /// Valid when `state` is not idle.
@@ -29,8 +30,22 @@ struct LeaseEntry {
     /// The subscriber the current binding counts against (0: none).
     var subscriber: UInt64 = 0
 
+    private static let queuedBit: UInt8 = 0x80
+
     init(key: ClientKey) {
         self.key = key
+    }
+
+    var state: State {
+        get { State(rawValue: stateBits & ~Self.queuedBit) ?? .idle }
+        set { stateBits = stateBits & Self.queuedBit | newValue.rawValue }
+    }
+
+    /// Whether the engine's expiry queue holds an entry for this id whose deadline
+    /// is at or before `expirySeconds`, so a later deadline needs no new entry.
+    var queued: Bool {
+        get { stateBits & Self.queuedBit != 0 }
+        set { stateBits = newValue ? stateBits | Self.queuedBit : stateBits & ~Self.queuedBit }
     }
 
     /// Milliseconds since the epoch; stored as whole seconds, rounded up (DHCP lease
@@ -53,17 +68,16 @@ struct LeaseEntry {
 }
 
 /// One shard's clients: entries in a flat array (no object per lease), found by
-/// client key or by the (address, PSID) they hold through indexes of ids
-/// (``IDIndex``) whose keys are the entries' own fields.
+/// client key through an index of ids (``IDIndex``) whose keys are the entries'
+/// own fields. Previous bindings are also indexed by slot, so a client's previous
+/// binding is forgotten once another client takes its slots; current bindings are
+/// not (nothing on the packet path looks a client up by the slots it holds).
 struct LeaseTable {
     private(set) var entries: [LeaseEntry] = []
     private var freeIDs: [UInt32] = []
     /// Entries by client key.
     private var byClient = IDIndex()
-    /// Entries by the slot key of their current (offered or bound) binding.
-    private var byCurrentSlot = IDIndex()
-    /// Entries by the slot key of their previous binding, so a client's previous
-    /// binding is forgotten once another client takes its slot.
+    /// Entries by the slot key of their previous binding.
     private var byPreviousSlot = IDIndex()
     /// Mixed into every hash: clients choose their keys, and must not be able to
     /// choose where they land in the indexes.
@@ -80,7 +94,7 @@ struct LeaseTable {
     }
 
     func find(_ key: ClientKey) -> UInt32? {
-        find(key, hash(key))
+        find(key, Self.hash(key, seed: seed))
     }
 
     private func find(_ key: ClientKey, _ hash: UInt32) -> UInt32? {
@@ -89,7 +103,7 @@ struct LeaseTable {
 
     /// The entry of `key`, created idle if it did not exist.
     mutating func findOrCreate(_ key: ClientKey) -> UInt32 {
-        let hash = hash(key)
+        let hash = Self.hash(key, seed: seed)
         if let id = find(key, hash) { return id }
         let entry = LeaseEntry(key: key)
         let id: UInt32
@@ -100,46 +114,46 @@ struct LeaseTable {
             id = UInt32(entries.count)
             entries.append(entry)
         }
-        byClient.insert(hash, id)
+        let (entries, seed) = (entries, seed)
+        byClient.insert(hash, id) { Self.hash(entries[Int($0)].key, seed: seed) }
         return id
     }
 
-    /// The client whose current binding is exactly `binding`'s slots.
+    /// The client whose current binding is exactly `binding`'s slots: a scan, for
+    /// introspection only.
     func holder(of binding: Binding) -> UInt32? {
-        currentPosition(binding.slotKey).map { byCurrentSlot[$0] }
-    }
-
-    private func currentPosition(_ slot: UInt64) -> Int? {
-        byCurrentSlot.find(hash(slot: slot)) { entries[Int($0)].current.slotKey == slot }
+        entries.indices.first { entries[$0].state != .idle && entries[$0].current == binding }.map { UInt32($0) }
     }
 
     private func previousPosition(_ slot: UInt64) -> Int? {
-        byPreviousSlot.find(hash(slot: slot)) { entries[Int($0)].previous.slotKey == slot }
+        byPreviousSlot.find(Self.hash(slot: slot, seed: seed)) { entries[Int($0)].previous.slotKey == slot }
     }
 
-    /// Maps `slot` to `id` in `index` (whose entry at `existing`, if any, has that slot key).
-    private static func set(_ index: inout IDIndex, _ slot: UInt64, hash: UInt32, to id: UInt32, existing: Int?) {
-        if let existing { index.replace(at: existing, with: id) } else { index.insert(hash, id) }
-    }
-
-    /// Makes `binding` the current binding of `id` in `state`. Forgets any other
-    /// client's previous binding on the same slots.
-    mutating func setCurrent(_ id: UInt32, _ binding: Binding, _ state: LeaseEntry.State, expiry: Int64) {
+    /// Makes `binding` the current binding of `id` in `state` until `expiry`, and
+    /// forgets any other client's previous binding on the same slots.
+    ///
+    /// Returns whether the caller must queue `expiry` for this id: when nothing is
+    /// queued for it yet, or the new deadline is earlier than the one it replaces.
+    /// A later deadline (a renewal, an offer taken up) needs no new queue entry:
+    /// the queued one surfaces first and is queued again then (see
+    /// ``LeaseEngine/expire(now:records:)``), so the queue holds one entry per
+    /// client instead of one per renewal.
+    mutating func setCurrent(_ id: UInt32, _ binding: Binding, _ state: LeaseEntry.State, expiry: Int64) -> Bool {
         let slot = binding.slotKey
         if let position = previousPosition(slot), byPreviousSlot[position] != id {
             forgetPrevious(byPreviousSlot[position])
         }
-        if entries[Int(id)].state != .idle, let position = currentPosition(entries[Int(id)].current.slotKey) {
-            byCurrentSlot.remove(at: position)
-        }
+        let before = entries[Int(id)].expirySeconds
         entries[Int(id)].current = binding
         entries[Int(id)].state = state
         entries[Int(id)].expiry = expiry
-        Self.set(&byCurrentSlot, slot, hash: hash(slot: slot), to: id, existing: currentPosition(slot))
         if entries[Int(id)].hasPrevious && entries[Int(id)].previous == binding {
-            if let position = previousPosition(slot) { byPreviousSlot.remove(at: position) }
+            if let position = previousPosition(slot) { removePrevious(at: position) }
             entries[Int(id)].hasPrevious = false
         }
+        guard !entries[Int(id)].queued || entries[Int(id)].expirySeconds < before else { return false }
+        entries[Int(id)].queued = true
+        return true
     }
 
     /// Ends the current binding of `id`; it becomes the previous binding when
@@ -147,28 +161,36 @@ struct LeaseTable {
     mutating func clearCurrent(_ id: UInt32, keepAsPrevious: Bool) {
         var entry = entries[Int(id)]
         guard entry.state != .idle else { return }
-        if let position = currentPosition(entry.current.slotKey) { byCurrentSlot.remove(at: position) }
         entry.state = .idle
         entry.subscriber = 0
         if keepAsPrevious {
             if entry.hasPrevious, let position = previousPosition(entry.previous.slotKey) {
-                byPreviousSlot.remove(at: position)
+                removePrevious(at: position)
             }
             // Any other holder of this slot as its previous binding, which the
             // index then forgets (its entry keeps the flag, as before).
             let slot = entry.current.slotKey
             let existing = previousPosition(slot)
             entry.previous = entry.current
-            Self.set(&byPreviousSlot, slot, hash: hash(slot: slot), to: id, existing: existing)
+            entries[Int(id)] = entry
+            if let existing {
+                byPreviousSlot.replace(at: existing, with: id)
+            } else {
+                let (entries, seed) = (entries, seed)
+                byPreviousSlot.insert(Self.hash(slot: slot, seed: seed), id) {
+                    Self.hash(slot: entries[Int($0)].previous.slotKey, seed: seed)
+                }
+            }
+        } else {
+            entries[Int(id)] = entry
         }
-        entries[Int(id)] = entry
         if !entry.hasPrevious { remove(id) }
     }
 
     /// Forgets the previous binding of `id` (dropping the entry if idle).
     mutating func forgetPrevious(_ id: UInt32) {
         guard entries[Int(id)].hasPrevious else { return }
-        if let position = previousPosition(entries[Int(id)].previous.slotKey) { byPreviousSlot.remove(at: position) }
+        if let position = previousPosition(entries[Int(id)].previous.slotKey) { removePrevious(at: position) }
         entries[Int(id)].hasPrevious = false
         if entries[Int(id)].state == .idle { remove(id) }
     }
@@ -180,25 +202,31 @@ struct LeaseTable {
         }
     }
 
+    private mutating func removePrevious(at position: Int) {
+        let (entries, seed) = (entries, seed)
+        byPreviousSlot.remove(at: position) { Self.hash(slot: entries[Int($0)].previous.slotKey, seed: seed) }
+    }
+
     private mutating func remove(_ id: UInt32) {
-        if let position = byClient.find(hash(entries[Int(id)].key), where: { $0 == id }) {
-            byClient.remove(at: position)
+        let (entries, seed) = (entries, seed)
+        if let position = byClient.find(Self.hash(entries[Int(id)].key, seed: seed), where: { $0 == id }) {
+            byClient.remove(at: position) { Self.hash(entries[Int($0)].key, seed: seed) }
         }
         freeIDs.append(id)
     }
 
-    /// Reserves room for `count` clients (start-up, benchmarks).
+    /// Reserves room for `count` clients.
     mutating func reserveCapacity(_ count: Int) {
         entries.reserveCapacity(count)
-        byClient.reserveCapacity(count)
-        byCurrentSlot.reserveCapacity(count)
+        let (entries, seed) = (entries, seed)
+        byClient.reserveCapacity(count) { Self.hash(entries[Int($0)].key, seed: seed) }
     }
 
     // MARK: - Hashing
 
     /// The index hash of a client key: its bytes eight at a time through a
     /// multiply-xorshift mix, seeded per table.
-    private func hash(_ key: ClientKey) -> UInt32 {
+    private static func hash(_ key: ClientKey, seed: UInt64) -> UInt32 {
         key.withUnsafeBytes { raw in
             var hash = seed ^ UInt64(key.kind.rawValue) << 56 ^ UInt64(raw.count) << 48
             var offset = 0
@@ -218,7 +246,7 @@ struct LeaseTable {
     }
 
     /// The index hash of a binding's slot key.
-    private func hash(slot: UInt64) -> UInt32 {
+    private static func hash(slot: UInt64, seed: UInt64) -> UInt32 {
         IDIndex.hash(slot, seed: seed)
     }
 }

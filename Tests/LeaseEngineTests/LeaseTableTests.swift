@@ -24,4 +24,45 @@ import Testing
         entry.hasPrevious = false
         #expect(!entry.hasPrevious)
     }
+
+    /// A renewal moves a lease's end later without queueing a second entry: the
+    /// queued one surfaces at the old end and is queued again at the new one, so
+    /// the queue holds one entry per client however often clients renew, and the
+    /// lease still ends exactly when the last renewal says.
+    @Test func renewalsKeepOneQueueEntryPerClient() throws {
+        let harness = try EngineHarness(Fixtures.configuration([Fixtures.sharedPool()]))
+        let client = TestClient(21)
+        let ack = harness.dora(client)
+        for _ in 0..<20 {
+            harness.advance(seconds: 1800)
+            harness.send(
+                client.message(.request, ciaddr: ack.yiaddr!, portParams: ack.portParams), from: client, unicast: true)
+            #expect(harness.engine.expiries.count <= 1)
+        }
+        let lastRenewal = harness.now
+        harness.advance(seconds: 3599)
+        #expect(harness.engine.lease(of: client.key)?.kind == .bound)
+        harness.advance(seconds: 2)
+        #expect(harness.engine.lease(of: client.key) == nil)
+        let expire = try #require(harness.allRecords.last)
+        #expect(expire.event == .expire)
+        #expect(expire.time == lastRenewal + 3_600_000)
+    }
+
+    /// A deadline earlier than the one already queued for the client (an offer
+    /// after a release, while the released lease's hour is still queued) gets its
+    /// own entry, so the offer is returned on time, not an hour late.
+    @Test func anEarlierDeadlineIsQueuedAgain() throws {
+        let harness = try EngineHarness(
+            Fixtures.configuration([Fixtures.sharedPool("one", "198.51.100.1", "198.51.100.1", minimum: 6)]))
+        let client = TestClient(22)
+        let ack = harness.dora(client)
+        harness.send(client.message(.release, ciaddr: ack.yiaddr!, portParams: ack.portParams), from: client)
+        harness.send(client.message(.discover), from: client)
+        #expect(harness.engine.lease(of: client.key)?.kind == .offered)
+        harness.advance(seconds: 61)
+        #expect(harness.engine.lease(of: client.key) == nil)
+        #expect(harness.engine.counters.offerTimeouts == 1)
+    }
 }
+

@@ -1,0 +1,43 @@
+/// The arithmetic shared by the engine's open-addressing tables (``IDIndex`` and
+/// ``SubscriberCounts``): linear probing over a table of any size (not only powers
+/// of two, so a table reserved for n keys is n / 0.8 slots, not up to twice that),
+/// at most 4/5 full, with backward-shift deletion (no tombstones, so a table that
+/// churns keys never degrades or needs rebuilding).
+enum OpenAddressing {
+    /// Grow before more than 4/5 of the slots are used: a miss then probes about 13
+    /// slots on average, which for 4-byte slots is one or two cache lines.
+    static func slots(for count: Int) -> Int {
+        max(16, (count * 5 + 3) / 4)
+    }
+
+    /// Whether `count` keys fit in `capacity` slots.
+    static func fits(_ count: Int, in capacity: Int) -> Bool {
+        count * 5 <= capacity * 4
+    }
+
+    /// The first slot probed for `hash` in a table of `capacity` slots: the hash
+    /// scaled to the table (Lemire's multiply-shift), using the hash's high bits.
+    @inline(__always)
+    static func home(_ hash: UInt32, capacity: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(hash) &* UInt64(capacity)) >> 32)
+    }
+
+    /// The slot after `position`, wrapping.
+    @inline(__always)
+    static func next(_ position: Int, capacity: Int) -> Int {
+        position + 1 == capacity ? 0 : position + 1
+    }
+
+    /// During backward-shift deletion: whether the key at `position`, whose home is
+    /// `home`, may move back into `hole`, i.e. whether the hole lies on its probe
+    /// path from its home up to where it is.
+    @inline(__always)
+    static func mayFill(hole: Int, from position: Int, home: Int, capacity: Int) -> Bool {
+        distance(from: home, to: position, capacity) >= distance(from: hole, to: position, capacity)
+    }
+
+    @inline(__always)
+    private static func distance(from start: Int, to end: Int, _ capacity: Int) -> Int {
+        end >= start ? end - start : end + capacity - start
+    }
+}
