@@ -11,7 +11,7 @@ extension LeaseEngine {
         while let (_, id) = expiries.popDue(now) {
             // Several entries may name one id (a deadline moved earlier, an id reused
             // by another client); whichever surfaces decides from the entry as it is.
-            guard Int(id) < table.entries.count else { continue }
+            guard table.contains(id) else { continue }
             table[id].queued = false
             let entry = table[id]
             guard entry.state != .idle else { continue }

@@ -341,7 +341,7 @@ public final class LeaseEngine {
         subscriber: IPv6Address, relay: RelayIdentity = .none
     ) -> LeaseRecord {
         LeaseRecord(
-            event: event, time: time, clientKey: table[id].key, subscriber: subscriber, relay: relay,
+            event: event, time: time, clientKey: table.key(of: id), subscriber: subscriber, relay: relay,
             address: binding.address, psid: binding.psid, psidLength: binding.psidLength,
             psidOffset: facts[Int(binding.pool)].psidOffset, lifetime: lifetime)
     }
@@ -392,15 +392,14 @@ public final class LeaseEngine {
     /// for tests and tools, not for the packet path (which never needs it, so no
     /// index by slot costs memory per lease).
     public func holder(of binding: Binding) -> ClientKey? {
-        table.holder(of: binding).map { table[$0].key }
+        table.holder(of: binding).map { table.key(of: $0) }
     }
 
     /// Every current binding: (client, binding, bound or offered, expiry).
     public func currentBindings() -> [(key: ClientKey, state: LeaseState)] {
-        table.entries.indices.compactMap { index in
-            let entry = table.entries[index]
-            guard entry.state != .idle, table.find(entry.key) == UInt32(index) else { return nil }
-            return (entry.key, lease(of: entry.key)!)
+        table.activeIDs.map { id in
+            let key = table.key(of: id)
+            return (key, lease(of: key)!)
         }
     }
 

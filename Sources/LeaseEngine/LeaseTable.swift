@@ -1,80 +1,16 @@
 import PortLeaseWire
 
-/// What the engine knows of one client.
-struct LeaseEntry {
-    enum State: UInt8 {
-        /// No current binding (only, perhaps, a previous one).
-        case idle
-        /// `current` is offered and held until `expiry`.
-        case offered
-        /// `current` is leased until `expiry`.
-        case bound
-    }
-
-    /// The `pool` of a binding that is not there (no previous binding).
-    static let noPool: UInt8 = 0xFF
-
-    // Laid out to 64 bytes: the key's 35, then the state byte in its tail, the
-    // expiry, both bindings and the subscriber. Nothing else is kept per client:
-    // the engine's memory per lease is this, an index slot and a heap entry.
-    var key: ClientKey
-    /// The state in the low bits, ``queuedBit`` above them.
-    private var stateBits: UInt8 = 0
-    /// Seconds since the epoch, rounded up: when the offer or lease ends.
-    var expirySeconds: UInt32 = 0
-    /// Valid when `state` is not idle.
-    var current = Binding(address: .zero, psid: 0, psidLength: 0, pool: 0)
-    /// The last binding the client held (released or expired), for RFC 7618's
-    /// selection step 2; none when its pool is ``noPool``.
-    var previous = Binding(address: .zero, psid: 0, psidLength: 0, pool: LeaseEntry.noPool)
-    /// The subscriber the current binding counts against (0: none).
-    var subscriber: UInt64 = 0
-
-    private static let queuedBit: UInt8 = 0x80
-
-    init(key: ClientKey) {
-        self.key = key
-    }
-
-    var state: State {
-        get { State(rawValue: stateBits & ~Self.queuedBit) ?? .idle }
-        set { stateBits = stateBits & Self.queuedBit | newValue.rawValue }
-    }
-
-    /// Whether the engine's expiry queue holds an entry for this id whose deadline
-    /// is at or before `expirySeconds`, so a later deadline needs no new entry.
-    var queued: Bool {
-        get { stateBits & Self.queuedBit != 0 }
-        set { stateBits = newValue ? stateBits | Self.queuedBit : stateBits & ~Self.queuedBit }
-    }
-
-    /// Milliseconds since the epoch; stored as whole seconds, rounded up (DHCP lease
-    /// times are seconds, so a lease may last up to a second longer, never shorter).
-    var expiry: Int64 {
-        get { Int64(expirySeconds) * 1000 }
-        set { expirySeconds = Self.seconds(newValue) }
-    }
-
-    /// Whether a previous binding is remembered; setting false forgets it.
-    var hasPrevious: Bool {
-        get { previous.pool != Self.noPool }
-        set { if !newValue { previous.pool = Self.noPool } }
-    }
-
-    /// `milliseconds` as whole seconds, rounded up, within UInt32.
-    static func seconds(_ milliseconds: Int64) -> UInt32 {
-        UInt32(clamping: (milliseconds + 999) / 1000)
-    }
-}
-
-/// One shard's clients: entries in a flat array (no object per lease), found by
-/// client key through an index of ids (``IDIndex``) whose keys are the entries'
-/// own fields. Previous bindings are also indexed by slot, so a client's previous
-/// binding is forgotten once another client takes its slots; current bindings are
-/// not (nothing on the packet path looks a client up by the slots it holds).
+/// One shard's clients: 48-byte slots (``LeaseSlot``: the entry and the key's
+/// first bytes) in a flat array, no object per lease, found by client key through
+/// an index of ids (``IDIndex``) whose keys are the slots' own. Long keys keep
+/// their tails in ``KeyOverflow``. Previous bindings are also indexed by slot, so
+/// a client's previous binding is forgotten once another client takes its slots;
+/// current bindings are not (nothing on the packet path looks a client up by the
+/// slots it holds).
 struct LeaseTable {
-    private(set) var entries: [LeaseEntry] = []
+    private var slots: [LeaseSlot] = []
     private var freeIDs: [UInt32] = []
+    private var overflow = KeyOverflow()
     /// Entries by client key.
     private var byClient = IDIndex()
     /// Entries by the slot key of their previous binding.
@@ -86,11 +22,34 @@ struct LeaseTable {
     /// Number of clients known (with a current or a previous binding).
     var clientCount: Int { byClient.count }
 
-    /// The entry `id`, read and changed in place (a get/set pair would copy the
-    /// whole entry, key included, for every field the engine touches).
+    /// The entry `id`, read and changed in place.
     subscript(id: UInt32) -> LeaseEntry {
-        _read { yield entries[Int(id)] }
-        _modify { yield &entries[Int(id)] }
+        _read { yield slots[Int(id)].entry }
+        _modify { yield &slots[Int(id)].entry }
+    }
+
+    /// Whether `id` names a slot (in use or free) of the table.
+    func contains(_ id: UInt32) -> Bool {
+        Int(id) < slots.count
+    }
+
+    /// The client key of `id`.
+    func key(of id: UInt32) -> ClientKey {
+        let slot = slots[Int(id)]
+        let kind = ClientKey.Kind(rawValue: slot.entry.keyKind) ?? .clientIdentifier
+        let length = Int(slot.entry.keyLength)
+        if length <= LeaseSlot.inlineKeyBytes {
+            return withUnsafeBytes(of: slot.key) {
+                ClientKey(kind: kind, bytes: UnsafeRawBufferPointer(start: $0.baseAddress, count: length))
+            }
+        }
+        return Self.withKeyBytes(slot, overflow) { ClientKey(kind: kind, bytes: $0) }
+    }
+
+    /// The ids of every client with a current binding (offered or bound), in no
+    /// particular order: a scan, for introspection. (A free slot is always idle.)
+    var activeIDs: [UInt32] {
+        slots.indices.filter { slots[$0].entry.state != .idle }.map { UInt32($0) }
     }
 
     func find(_ key: ClientKey) -> UInt32? {
@@ -98,35 +57,66 @@ struct LeaseTable {
     }
 
     private func find(_ key: ClientKey, _ hash: UInt32) -> UInt32? {
-        byClient.find(hash) { entries[Int($0)].key == key }.map { byClient[$0] }
+        key.withUnsafeBytes { bytes in
+            let kind = key.kind.rawValue
+            let length = UInt8(truncatingIfNeeded: bytes.count)
+            let words = LeaseSlot.keyWords(bytes, handle: 0)
+            let position: Int?
+            if bytes.count <= LeaseSlot.inlineKeyBytes {
+                position = byClient.find(hash) { id in
+                    let slot = slots[Int(id)]
+                    return slot.entry.keyKind == kind && slot.entry.keyLength == length && slot.key == words
+                }
+            } else {
+                let tail = UnsafeRawBufferPointer(rebasing: bytes.dropFirst(LeaseSlot.longKeyPrefix))
+                position = byClient.find(hash) { id in
+                    let slot = slots[Int(id)]
+                    guard slot.entry.keyKind == kind, slot.entry.keyLength == length, slot.key.0 == words.0,
+                        UInt32(truncatingIfNeeded: slot.key.1) == UInt32(truncatingIfNeeded: words.1)
+                    else { return false }
+                    return overflow.withBytes(slot.overflowHandle, count: tail.count) { $0.elementsEqual(tail) }
+                }
+            }
+            return position.map { byClient[$0] }
+        }
     }
 
     /// The entry of `key`, created idle if it did not exist.
     mutating func findOrCreate(_ key: ClientKey) -> UInt32 {
         let hash = Self.hash(key, seed: seed)
         if let id = find(key, hash) { return id }
-        let entry = LeaseEntry(key: key)
+        var handle: UInt32 = 0
+        if key.count > LeaseSlot.inlineKeyBytes {
+            handle = key.withUnsafeBytes {
+                self.overflow.store(UnsafeRawBufferPointer(rebasing: $0.dropFirst(LeaseSlot.longKeyPrefix)))
+            }
+        }
+        let slot = key.withUnsafeBytes { bytes in
+            LeaseSlot(
+                entry: LeaseEntry(keyKind: key.kind, keyLength: bytes.count),
+                key: LeaseSlot.keyWords(bytes, handle: handle))
+        }
         let id: UInt32
         if let reused = freeIDs.popLast() {
             id = reused
-            entries[Int(id)] = entry
+            slots[Int(id)] = slot
         } else {
-            id = UInt32(entries.count)
-            entries.append(entry)
+            id = UInt32(slots.count)
+            slots.append(slot)
         }
-        let (entries, seed) = (entries, seed)
-        byClient.insert(hash, id) { Self.hash(entries[Int($0)].key, seed: seed) }
+        let (slots, overflow, seed) = (slots, overflow, seed)
+        byClient.insert(hash, id) { Self.keyHash(slots[Int($0)], overflow, seed: seed) }
         return id
     }
 
     /// The client whose current binding is exactly `binding`'s slots: a scan, for
     /// introspection only.
     func holder(of binding: Binding) -> UInt32? {
-        entries.indices.first { entries[$0].state != .idle && entries[$0].current == binding }.map { UInt32($0) }
+        activeIDs.first { slots[Int($0)].entry.current == binding }
     }
 
     private func previousPosition(_ slot: UInt64) -> Int? {
-        byPreviousSlot.find(Self.hash(slot: slot, seed: seed)) { entries[Int($0)].previous.slotKey == slot }
+        byPreviousSlot.find(Self.hash(slot: slot, seed: seed)) { slots[Int($0)].entry.previous.slotKey == slot }
     }
 
     /// Makes `binding` the current binding of `id` in `state` until `expiry`, and
@@ -140,26 +130,26 @@ struct LeaseTable {
     /// client instead of one per renewal.
     mutating func setCurrent(_ id: UInt32, _ binding: Binding, _ state: LeaseEntry.State, expiry: Int64) -> Bool {
         let slot = binding.slotKey
-        if let position = previousPosition(slot), byPreviousSlot[position] != id {
+        if byPreviousSlot.count > 0, let position = previousPosition(slot), byPreviousSlot[position] != id {
             forgetPrevious(byPreviousSlot[position])
         }
-        let before = entries[Int(id)].expirySeconds
-        entries[Int(id)].current = binding
-        entries[Int(id)].state = state
-        entries[Int(id)].expiry = expiry
-        if entries[Int(id)].hasPrevious && entries[Int(id)].previous == binding {
+        let before = slots[Int(id)].entry.expirySeconds
+        slots[Int(id)].entry.current = binding
+        slots[Int(id)].entry.state = state
+        slots[Int(id)].entry.expiry = expiry
+        if slots[Int(id)].entry.hasPrevious && slots[Int(id)].entry.previous == binding {
             if let position = previousPosition(slot) { removePrevious(at: position) }
-            entries[Int(id)].hasPrevious = false
+            slots[Int(id)].entry.hasPrevious = false
         }
-        guard !entries[Int(id)].queued || entries[Int(id)].expirySeconds < before else { return false }
-        entries[Int(id)].queued = true
+        guard !slots[Int(id)].entry.queued || slots[Int(id)].entry.expirySeconds < before else { return false }
+        slots[Int(id)].entry.queued = true
         return true
     }
 
     /// Ends the current binding of `id`; it becomes the previous binding when
     /// `keepAsPrevious`, and the entry is dropped when nothing is left.
     mutating func clearCurrent(_ id: UInt32, keepAsPrevious: Bool) {
-        var entry = entries[Int(id)]
+        var entry = slots[Int(id)].entry
         guard entry.state != .idle else { return }
         entry.state = .idle
         entry.subscriber = 0
@@ -172,77 +162,112 @@ struct LeaseTable {
             let slot = entry.current.slotKey
             let existing = previousPosition(slot)
             entry.previous = entry.current
-            entries[Int(id)] = entry
+            slots[Int(id)].entry = entry
             if let existing {
                 byPreviousSlot.replace(at: existing, with: id)
             } else {
-                let (entries, seed) = (entries, seed)
+                let (slots, seed) = (slots, seed)
                 byPreviousSlot.insert(Self.hash(slot: slot, seed: seed), id) {
-                    Self.hash(slot: entries[Int($0)].previous.slotKey, seed: seed)
+                    Self.hash(slot: slots[Int($0)].entry.previous.slotKey, seed: seed)
                 }
             }
         } else {
-            entries[Int(id)] = entry
+            slots[Int(id)].entry = entry
         }
         if !entry.hasPrevious { remove(id) }
     }
 
     /// Forgets the previous binding of `id` (dropping the entry if idle).
     mutating func forgetPrevious(_ id: UInt32) {
-        guard entries[Int(id)].hasPrevious else { return }
-        if let position = previousPosition(entries[Int(id)].previous.slotKey) { removePrevious(at: position) }
-        entries[Int(id)].hasPrevious = false
-        if entries[Int(id)].state == .idle { remove(id) }
+        guard slots[Int(id)].entry.hasPrevious else { return }
+        if let position = previousPosition(slots[Int(id)].entry.previous.slotKey) { removePrevious(at: position) }
+        slots[Int(id)].entry.hasPrevious = false
+        if slots[Int(id)].entry.state == .idle { remove(id) }
     }
 
     /// Drops `id` if it holds nothing (an entry created for a record that did not apply).
     mutating func dropIfEmpty(_ id: UInt32) {
-        if entries[Int(id)].state == .idle && !entries[Int(id)].hasPrevious && find(entries[Int(id)].key) == id {
+        if slots[Int(id)].entry.state == .idle && !slots[Int(id)].entry.hasPrevious && find(key(of: id)) == id {
             remove(id)
         }
     }
 
     private mutating func removePrevious(at position: Int) {
-        let (entries, seed) = (entries, seed)
-        byPreviousSlot.remove(at: position) { Self.hash(slot: entries[Int($0)].previous.slotKey, seed: seed) }
+        let (slots, seed) = (slots, seed)
+        byPreviousSlot.remove(at: position) { Self.hash(slot: slots[Int($0)].entry.previous.slotKey, seed: seed) }
     }
 
     private mutating func remove(_ id: UInt32) {
-        let (entries, seed) = (entries, seed)
-        if let position = byClient.find(Self.hash(entries[Int(id)].key, seed: seed), where: { $0 == id }) {
-            byClient.remove(at: position) { Self.hash(entries[Int($0)].key, seed: seed) }
+        let slot = slots[Int(id)]
+        let (slots, overflow, seed) = (slots, overflow, seed)
+        if let position = byClient.find(Self.keyHash(slot, overflow, seed: seed), where: { $0 == id }) {
+            byClient.remove(at: position) { Self.keyHash(slots[Int($0)], overflow, seed: seed) }
+        }
+        let length = Int(slot.entry.keyLength)
+        if length > LeaseSlot.inlineKeyBytes {
+            self.overflow.release(slot.overflowHandle, count: length - LeaseSlot.longKeyPrefix)
         }
         freeIDs.append(id)
     }
 
     /// Reserves room for `count` clients.
     mutating func reserveCapacity(_ count: Int) {
-        entries.reserveCapacity(count)
-        let (entries, seed) = (entries, seed)
-        byClient.reserveCapacity(count) { Self.hash(entries[Int($0)].key, seed: seed) }
+        slots.reserveCapacity(count)
+        let (slots, overflow, seed) = (slots, overflow, seed)
+        byClient.reserveCapacity(count) { Self.keyHash(slots[Int($0)], overflow, seed: seed) }
     }
 
-    // MARK: - Hashing
+    // MARK: - Keys and hashing
+    //
+    // Indexes moving keys ask for their hashes through closures over copies of the
+    // arrays (the same buffers, retained; no copying): reading `self` there would
+    // overlap with the change to the index, which is part of `self`.
+
+    /// Calls `body` with the key bytes of `slot`.
+    private static func withKeyBytes<Result>(
+        _ slot: LeaseSlot, _ overflow: KeyOverflow, _ body: (UnsafeRawBufferPointer) -> Result
+    ) -> Result {
+        let length = Int(slot.entry.keyLength)
+        return withUnsafeBytes(of: slot.key) { inline in
+            if length <= LeaseSlot.inlineKeyBytes {
+                return body(UnsafeRawBufferPointer(start: inline.baseAddress, count: length))
+            }
+            return overflow.withBytes(slot.overflowHandle, count: length - LeaseSlot.longKeyPrefix) { tail in
+                withUnsafeTemporaryAllocation(byteCount: length, alignment: 8) { whole in
+                    whole.copyMemory(from: UnsafeRawBufferPointer(rebasing: inline.prefix(LeaseSlot.longKeyPrefix)))
+                    UnsafeMutableRawBufferPointer(rebasing: whole[LeaseSlot.longKeyPrefix...]).copyMemory(from: tail)
+                    return body(UnsafeRawBufferPointer(whole))
+                }
+            }
+        }
+    }
+
+    /// The index hash of the key in `slot`.
+    private static func keyHash(_ slot: LeaseSlot, _ overflow: KeyOverflow, seed: UInt64) -> UInt32 {
+        withKeyBytes(slot, overflow) { hash(kind: slot.entry.keyKind, $0, seed: seed) }
+    }
+
+    private static func hash(_ key: ClientKey, seed: UInt64) -> UInt32 {
+        key.withUnsafeBytes { hash(kind: key.kind.rawValue, $0, seed: seed) }
+    }
 
     /// The index hash of a client key: its bytes eight at a time through a
     /// multiply-xorshift mix, seeded per table.
-    private static func hash(_ key: ClientKey, seed: UInt64) -> UInt32 {
-        key.withUnsafeBytes { raw in
-            var hash = seed ^ UInt64(key.kind.rawValue) << 56 ^ UInt64(raw.count) << 48
-            var offset = 0
-            while offset + 8 <= raw.count {
-                hash = IDIndex.mix(hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                offset += 8
-            }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < raw.count {
-                tail |= UInt64(raw[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            return UInt32(truncatingIfNeeded: IDIndex.mix(hash ^ tail) >> 32)
+    private static func hash(kind: UInt8, _ raw: UnsafeRawBufferPointer, seed: UInt64) -> UInt32 {
+        var hash = seed ^ UInt64(kind) << 56 ^ UInt64(raw.count) << 48
+        var offset = 0
+        while offset + 8 <= raw.count {
+            hash = IDIndex.mix(hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            offset += 8
         }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < raw.count {
+            tail |= UInt64(raw[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        return UInt32(truncatingIfNeeded: IDIndex.mix(hash ^ tail) >> 32)
     }
 
     /// The index hash of a binding's slot key.

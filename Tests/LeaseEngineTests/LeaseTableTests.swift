@@ -6,14 +6,38 @@ import Testing
 /// The per-lease memory budget depends on these layouts; a field added carelessly
 /// would cost every one of millions of leases.
 @Suite struct LeaseTableTests {
-    @Test func aLeaseEntryIsSixtyFourBytesWithAShortKeyInline() {
-        #expect(MemoryLayout<ClientKey>.size == 35)
-        #expect(MemoryLayout<LeaseEntry>.stride == 64)
+    @Test func aClientTakesAFortyEightByteSlot() {
+        #expect(MemoryLayout<LeaseEntry>.size == 31)
+        #expect(MemoryLayout<LeaseSlot>.stride == 48)
         #expect(MemoryLayout<(deadline: UInt32, payload: UInt32)>.stride == 8)
     }
 
+    /// Keys of every size class, and keys that differ only in length, kind or a
+    /// trailing zero byte (stored keys are zero-padded), are told apart and read
+    /// back exactly. (Keys have at most 255 bytes: option 61's length is one byte,
+    /// and the lease log refuses longer ones.)
+    @Test(arguments: [0, 1, 11, 12, 13, 15, 16, 17, 19, 23, 24, 25, 32, 33, 254])
+    func keysOfEveryLengthAreFoundAndReadBack(length: Int) {
+        var table = LeaseTable()
+        let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 1) }
+        let key = ClientKey(kind: .clientIdentifier, bytes: bytes)
+        let longer = ClientKey(kind: .clientIdentifier, bytes: bytes + [0])
+        let otherKind = ClientKey(kind: .hardwareAddress, bytes: bytes)
+        let id = table.findOrCreate(key)
+        #expect(table.find(key) == id)
+        #expect(table.key(of: id) == key)
+        #expect(table.find(longer) == nil)
+        #expect(table.find(otherKind) == nil)
+        let longerID = table.findOrCreate(longer)
+        let otherID = table.findOrCreate(otherKind)
+        #expect(Set([id, longerID, otherID]).count == 3)
+        #expect(table.key(of: longerID) == longer)
+        #expect(table.key(of: otherID) == otherKind)
+        #expect(table.clientCount == 3)
+    }
+
     @Test func expiryIsKeptInWholeSecondsRoundedUp() {
-        var entry = LeaseEntry(key: ClientKey(kind: .clientIdentifier, bytes: [1, 2, 3]))
+        var entry = LeaseEntry(keyKind: .clientIdentifier, keyLength: 3)
         entry.expiry = 1_800_000_000_000
         #expect(entry.expiry == 1_800_000_000_000)
         entry.expiry = 1_800_000_000_001
@@ -65,4 +89,3 @@ import Testing
         #expect(harness.engine.counters.offerTimeouts == 1)
     }
 }
-
