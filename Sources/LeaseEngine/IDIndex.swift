@@ -85,6 +85,9 @@ struct IDIndex {
     private mutating func resize(_ size: Int, rehash: (UInt32) -> UInt32) {
         let old = slots
         let oldIDMask = UInt32.max >> (32 - idBits)
+        // Ids are about as many as the keys, so room for ids up to the new size
+        // now saves widening (a pass over every slot) as they grow.
+        idBits = max(idBits, min(Int.bitWidth - size.leadingZeroBitCount, 31))
         slots = [UInt32](repeating: 0, count: size)
         for slot in old where slot != 0 {
             let id = (slot & oldIDMask) &- 1

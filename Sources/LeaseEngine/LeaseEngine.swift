@@ -114,13 +114,31 @@ public final class LeaseEngine {
         facts = zip(new.pools, facts).map { policy, old in PoolFacts(policy, offeredLengths: old.offeredLengths) }
     }
 
-    /// Builds one engine per shard over freshly built shared pools.
+    /// The most clients a shard's tables are sized for at start-up (see
+    /// ``makeShards(_:count:)``): 80 MB of index touched, and 1.3 GB of address
+    /// space of which only what clients use becomes resident.
+    public static let startupReservationLimit = 16 << 20
+
+    /// Builds one engine per shard over freshly built shared pools, each with its
+    /// tables sized for its share of the pools' capacity at their default port-set
+    /// size (at most ``startupReservationLimit`` clients).
+    ///
+    /// A table that grows past its size pauses its shard while it is copied and its
+    /// index rebuilt: measured at 1.4 s at 4M clients and 3.6 s plus 1.3 s at 8M on
+    /// the 2-core test machine. Sizing at start-up keeps that out of the pools'
+    /// normal range (clients beyond it are ones remembered for their previous
+    /// binding after their lease ended), and shows the memory a configuration
+    /// needs when the server starts rather than under load.
     public static func makeShards(_ configuration: EngineConfiguration, count: Int) throws(EngineError) -> [LeaseEngine]
     {
         let pools = try makePools(for: configuration, shards: count)
+        let capacity = configuration.pools.reduce(0) { $0 + $1.capacityAtDefaultLength }
+        let perShard = min(capacity / max(count, 1) + 1, startupReservationLimit)
         var engines: [LeaseEngine] = []
         for shard in 0..<count {
-            engines.append(try LeaseEngine(configuration: configuration, pools: pools, shard: shard))
+            let engine = try LeaseEngine(configuration: configuration, pools: pools, shard: shard)
+            engine.reserveCapacity(perShard)
+            engines.append(engine)
         }
         return engines
     }

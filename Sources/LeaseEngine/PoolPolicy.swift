@@ -115,6 +115,14 @@ public struct PoolPolicy: Sendable, Equatable {
         name == other.name && kind == other.kind && addressRanges == other.addressRanges
     }
 
+    /// How many clients the pool holds when every client takes the default port-set
+    /// size (a full pool: one per address): what the engine sizes its tables for.
+    var capacityAtDefaultLength: Int {
+        let addresses = addressRanges.reduce(0) { $0 + Int($1.upperBound.value) - Int($1.lowerBound.value) + 1 }
+        guard case .shared(let shared) = kind else { return addresses }
+        return addresses << shared.defaultPSIDLength
+    }
+
     /// T1 actually sent.
     var effectiveRenewalTime: UInt32 { renewalTime ?? validLifetime / 2 }
     /// T2 actually sent.
