@@ -1,3 +1,4 @@
+import PortLeaseTestSupport
 import PortLeaseWire
 import Testing
 
@@ -87,5 +88,37 @@ import Testing
         harness.advance(seconds: 61)
         #expect(harness.engine.lease(of: client.key) == nil)
         #expect(harness.engine.counters.offerTimeouts == 1)
+    }
+
+    /// Clients of every key length come and go (a removed client's slot and long
+    /// key tail are reused by later ones): every client the model holds is found
+    /// under its key with its key read back intact, and no removed one is found.
+    @Test func churnOfMixedKeyLengthsMatchesAModel() {
+        var table = LeaseTable()
+        var model: [ClientKey: UInt32] = [:]
+        var generator = SplitMix(seed: 7)
+        let binding = Binding(address: IPv4Address(192, 0, 2, 1), psid: 1, psidLength: 6, pool: 0)
+        for step in 0..<20_000 {
+            let length = Int.random(in: 1...40, using: &generator)
+            let value = UInt8.random(in: 0..<40, using: &generator)
+            let key = ClientKey(kind: .clientIdentifier, bytes: [UInt8](repeating: value, count: length))
+            if let id = model[key] {
+                #expect(table.find(key) == id, "step \(step)")
+                // Ends the binding with nothing to remember: the client is removed.
+                table.clearCurrent(id, keepAsPrevious: false)
+                model[key] = nil
+                #expect(table.find(key) == nil, "step \(step): removed")
+            } else {
+                #expect(table.find(key) == nil, "step \(step): not yet added")
+                let id = table.findOrCreate(key)
+                _ = table.setCurrent(id, binding, .bound, expiry: 1_000)
+                model[key] = id
+            }
+        }
+        #expect(table.clientCount == model.count)
+        for (key, id) in model {
+            #expect(table.find(key) == id)
+            #expect(table.key(of: id) == key)
+        }
     }
 }
