@@ -25,13 +25,8 @@ extension LeaseEngine {
                 try reply.write(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<Self.replyOptionsPrefixSize]))
             }
             if let pool {
-                let poolFacts = facts[pool]
-                if leaseTimes { try reply.write(bytes: poolFacts.leaseTimeOptions) }
                 let requested = RequestedCodes(context.message.parameterRequestList)
-                for option in encodedOptions[pool]
-                where requested.contains(option.code) || poolFacts.alwaysSend.contains(option.code) {
-                    try reply.write(bytes: option.bytes)
-                }
+                try replyOptions[pool].write(leaseTimes: leaseTimes, requested: requested, to: &reply)
             }
             if let binding, binding.psidLength != 0, context.wantsPortParams {
                 guard let params = portParams(of: binding) else { return false }

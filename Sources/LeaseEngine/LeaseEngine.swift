@@ -17,10 +17,10 @@ public final class LeaseEngine {
     public let shard: Int
     /// The pools, in configuration order, shared with the other shards.
     public let pools: [PortSetPool]
-    /// Per pool: its options as ready bytes.
-    private(set) var encodedOptions: [[(code: UInt8, bytes: [UInt8])]]
     /// Per pool: what the per-packet path reads of it, as plain values.
     private(set) var facts: [PoolFacts]
+    /// Per pool: the option bytes of its OFFERs and ACKs.
+    private(set) var replyOptions: [ReplyOptions]
     /// See ``replyOptionsPrefix(serverIdentifier:)``.
     private(set) var replyOptionsPrefix: (UInt64, UInt64)
     /// Address ranges of every pool, for finding the pool of an address.
@@ -84,7 +84,7 @@ public final class LeaseEngine {
         self.configuration = configuration
         self.shard = shard
         self.pools = pools
-        encodedOptions = configuration.pools.map { $0.options.encoded() }
+        replyOptions = configuration.pools.map(ReplyOptions.init)
         replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: configuration.serverIdentifier)
         facts = zip(configuration.pools, pools).map { policy, pool in
             PoolFacts(policy, offeredLengths: pool.offeredLengths.reduce(0) { $0 | 1 << UInt32($1) })
@@ -107,7 +107,7 @@ public final class LeaseEngine {
             throw .poolStructureChanged("pool \(old.name) changes its name, kind, PSID parameters or address ranges")
         }
         configuration = new
-        encodedOptions = new.pools.map { $0.options.encoded() }
+        replyOptions = new.pools.map(ReplyOptions.init)
         replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: new.serverIdentifier)
         facts = zip(new.pools, facts).map { policy, old in PoolFacts(policy, offeredLengths: old.offeredLengths) }
     }
