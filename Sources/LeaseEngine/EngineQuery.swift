@@ -45,10 +45,23 @@ public struct EngineQuery {
         query: DHCPv4QueryView, message: DHCPv4MessageView, relays: RelayChain, source: IPv6Address,
         interface: String? = nil
     ) {
-        let relay = relays.innermost
-        self.init(
-            message: message, isUnicast: query.isUnicast, clientAddress: relay?.peerAddress ?? source,
-            linkAddress: relay?.linkAddress, interfaceID: relay?.interfaceID, remoteID: relay?.remoteID,
-            subscriberID: relay?.subscriberID, interface: interface)
+        // Fields assigned here rather than through the memberwise initializer: the
+        // message view is large, and delegating copied it once more per query.
+        self.message = message
+        isUnicast = query.isUnicast
+        self.interface = interface
+        if let relay = relays.innermost {
+            clientAddress = relay.peerAddress
+            linkAddress = relay.linkAddress
+            interfaceID = relay.interfaceID
+            remoteID = relay.remoteID
+            subscriberID = relay.subscriberID
+        } else {
+            clientAddress = source
+            linkAddress = nil
+            interfaceID = nil
+            remoteID = nil
+            subscriberID = nil
+        }
     }
 }

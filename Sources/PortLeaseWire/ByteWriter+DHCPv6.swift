@@ -20,14 +20,18 @@ extension ByteWriter {
         try write(peerAddress)
     }
 
-    /// Writes one DHCPv6 option with the given value.
+    /// Writes one DHCPv6 option with the given value (one bounds check: the
+    /// Relay-reply's Interface-ID is written this way for every reply).
     public mutating func writeDHCPv6Option(_ code: DHCPv6OptionCode, bytes: UnsafeRawBufferPointer) throws(WireError) {
         guard bytes.count <= Int(UInt16.max) else {
             throw .badOptionLength(layer: .dhcpv6, code: code.rawValue, length: bytes.count)
         }
-        try write(code.rawValue)
-        try write(UInt16(bytes.count))
-        try write(bytes: bytes)
+        let at = try claim(4 + bytes.count)
+        let head = UInt32(code.rawValue) << 16 | UInt32(bytes.count)
+        buffer.storeBytes(of: head.bigEndian, toByteOffset: at, as: UInt32.self)
+        if let base = bytes.baseAddress {
+            (buffer.baseAddress! + at + 4).copyMemory(from: base, byteCount: bytes.count)
+        }
     }
 
     /// Writes one DHCPv6 option with the given value.
@@ -65,11 +69,14 @@ extension ByteWriter {
     ) throws(WireError) {
         var lengthOffsets = InlineArray<8, Int>(repeating: 0)
         for index in 0..<chain.depth {
-            let level = chain[index]
-            try writeRelayHeader(
-                type: .relayReply, hopCount: level.hopCount,
-                linkAddress: level.linkAddress, peerAddress: level.peerAddress)
-            if let interfaceID = level.interfaceID {
+            // The Relay-forward's hop-count, link-address and peer-address are the
+            // Relay-reply's: copied in one block after the type.
+            let level = chain.bytes(ofLevel: index)
+            let at = try claim(RelayMessageView.headerSize)
+            buffer[at] = DHCPv6MessageType.relayReply.rawValue
+            (buffer.baseAddress! + at + 1).copyMemory(
+                from: level.baseAddress! + 1, byteCount: RelayMessageView.headerSize - 1)
+            if let interfaceID = chain.interfaceID(ofLevel: index) {
                 try writeDHCPv6Option(.interfaceID, bytes: interfaceID)
             }
             try write(DHCPv6OptionCode.relayMessage.rawValue)
@@ -88,8 +95,17 @@ extension ByteWriter {
     /// Writes a DHCPV4-RESPONSE (flags zero, RFC 7341 section 6) whose option 87
     /// holds the DHCPv4 message `body` writes.
     public mutating func writeDHCPv4Response(body: (inout ByteWriter) throws(WireError) -> Void) throws(WireError) {
-        try writeDHCPv6Header(type: .dhcpv4Response, transactionID: 0)
-        try writeDHCPv6Option(.dhcpv4Message, body: body)
+        // Type, zero flags and option 87's code as one store; the length is patched.
+        let at = try claim(8)
+        let type = UInt64(DHCPv6MessageType.dhcpv4Response.rawValue)
+        let head = type << 56 | UInt64(DHCPv6OptionCode.dhcpv4Message.rawValue) << 16
+        buffer.storeBytes(of: head.bigEndian, toByteOffset: at, as: UInt64.self)
+        try body(&self)
+        let length = position - (at + 8)
+        guard length <= Int(UInt16.max) else {
+            throw .badOptionLength(layer: .dhcpv6, code: DHCPv6OptionCode.dhcpv4Message.rawValue, length: length)
+        }
+        patchUInt16(UInt16(length), at: at + 6)
     }
 
     /// Writes a DHCPV4-QUERY with `flags` (``DHCPv4QueryView/unicastFlag`` or 0)

@@ -7,12 +7,14 @@
 /// relay). The view borrows the caller's memory: it is valid only while that buffer is.
 public struct DHCPv6Packet {
     /// The relay levels, outermost first; empty when the client sent it directly.
-    public let relays: RelayChain
+    public private(set) var relays: RelayChain
     /// The innermost client/server message.
     public let message: DHCPv6MessageView
 
     public init(parsing bytes: UnsafeRawBufferPointer) throws(WireError) {
-        var relays = RelayChain(datagram: bytes)
+        // Levels are appended to `self.relays` in place: the chain is a few hundred
+        // bytes, and building it aside cost a copy per packet.
+        relays = RelayChain(datagram: bytes)
         var current = bytes
         guard current.count >= 1 else {
             throw .truncatedHeader(layer: .dhcpv6, needed: DHCPv6MessageView.headerSize, available: 0)
@@ -26,7 +28,6 @@ public struct DHCPv6Packet {
             try relays.append(level)
             current = level.relayedMessage
         }
-        self.relays = relays
         message = try DHCPv6MessageView(parsing: current)
     }
 }

@@ -83,6 +83,26 @@ public struct RelayMessageView {
         relaySourcePort = sourcePort
     }
 
+    /// A level whose `bytes` parsed before, rebuilt from what that parse found
+    /// (``RelayChain`` keeps it), without walking the options again.
+    init(
+        validated bytes: UnsafeRawBufferPointer, relayedMessage: UnsafeRawBufferPointer,
+        interfaceID: UnsafeRawBufferPointer?, remoteID: UnsafeRawBufferPointer?,
+        subscriberID: UnsafeRawBufferPointer?, relaySourcePort: UInt16?
+    ) {
+        self.bytes = bytes
+        type = DHCPv6MessageType(rawValue: bytes.readUInt8(at: 0))
+        hopCount = bytes.readUInt8(at: 1)
+        linkAddress = IPv6Address(networkBytes: bytes, at: 2)
+        peerAddress = IPv6Address(networkBytes: bytes, at: 18)
+        options = DHCPv6Options(unchecked: bytes.slice(Self.headerSize, bytes.count - Self.headerSize))
+        self.relayedMessage = relayedMessage
+        self.interfaceID = interfaceID
+        self.remoteID = remoteID
+        self.subscriberID = subscriberID
+        self.relaySourcePort = relaySourcePort
+    }
+
     /// The enterprise number of the Remote-ID option, if present.
     public var remoteIDEnterpriseNumber: UInt32? {
         remoteID.map { $0.readUInt32(at: 0) }
