@@ -4,7 +4,7 @@ import PortLeaseWire
 /// DHCPDISCOVER -> DHCPOFFER, with RFC 7618 section 8's selection order.
 extension LeaseEngine {
     func discover(
-        _ context: inout RequestContext, reply: inout ByteWriter, records: inout [LeaseRecord]
+        _ context: RequestContext, reply: inout ByteWriter, records: inout [LeaseRecord]
     ) -> EngineOutcome {
         let existing = table.find(context.key)
         if let id = existing, table[id].state != .idle {
@@ -27,8 +27,9 @@ extension LeaseEngine {
             detach(id, keepAsPrevious: table[id].state == .bound)
         }
         guard subscriberHasRoom(subscriber(of: context.query)) else { return drop(.subscriberLimit) }
-        // 2. The client's previous binding, if its slots are still free.
-        if let id = table.find(context.key), table[id].hasPrevious {
+        // 2. The client's previous binding, if its slots are still free. (An unknown
+        // client is still unknown: no second look-up.)
+        if existing != nil, let id = table.find(context.key), table[id].hasPrevious {
             let previous = table[id].previous
             if isEligible(Int(previous.pool), context) && claim(previous) {
                 return offerNew(previous, context, reply: &reply)

@@ -25,8 +25,7 @@ extension LeaseEngine {
                 try reply.write(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<Self.replyOptionsPrefixSize]))
             }
             if let pool {
-                let requested = RequestedCodes(context.message.parameterRequestList)
-                try replyOptions[pool].write(leaseTimes: leaseTimes, requested: requested, to: &reply)
+                try replyOptions[pool].write(leaseTimes: leaseTimes, requested: context.requested, to: &reply)
             }
             if let binding, binding.psidLength != 0, context.wantsPortParams {
                 guard let params = portParams(of: binding) else { return false }

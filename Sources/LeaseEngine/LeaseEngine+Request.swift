@@ -11,7 +11,7 @@ extension LeaseEngine {
     }
 
     func request(
-        _ context: inout RequestContext, reply: inout ByteWriter, records: inout [LeaseRecord]
+        _ context: RequestContext, reply: inout ByteWriter, records: inout [LeaseRecord]
     ) -> EngineOutcome {
         let message = context.message
         if let serverIdentifier = message.serverIdentifier {

@@ -130,20 +130,22 @@ public final class LeaseEngine {
     /// Writes the DHCPv4 reply (the body of option 87) into `reply` when there is
     /// one, and appends to `records` the log records of every lease change. Expiry
     /// of due leases is not done here: call ``expire(now:records:)`` once per batch.
+    ///
+    /// `query` is consumed: the engine keeps it in its request context, and a
+    /// borrowed query had to be copied there (a few hundred bytes) on every call.
     public func handle(
-        _ query: EngineQuery, now: Int64, reply: inout ByteWriter, records: inout [LeaseRecord]
+        _ query: consuming EngineQuery, now: Int64, reply: inout ByteWriter, records: inout [LeaseRecord]
     ) -> EngineOutcome {
-        let message = query.message
-        guard message.header.op == DHCPv4Header.bootRequest else { return drop(.notBootRequest) }
-        guard let type = message.messageType else { return drop(.noMessageType) }
-        guard let key = message.clientKey else { return drop(.noClientIdentity) }
-        var context = RequestContext(query: query, key: key, now: now)
+        guard query.message.header.op == DHCPv4Header.bootRequest else { return drop(.notBootRequest) }
+        guard let type = query.message.messageType else { return drop(.noMessageType) }
+        guard let key = query.message.clientKey else { return drop(.noClientIdentity) }
+        let context = RequestContext(query: query, key: key, now: now)
         switch type {
-        case .discover: return discover(&context, reply: &reply, records: &records)
-        case .request: return request(&context, reply: &reply, records: &records)
-        case .release: return release(&context, records: &records)
-        case .decline: return decline(&context, records: &records)
-        case .inform: return inform(&context, reply: &reply)
+        case .discover: return discover(context, reply: &reply, records: &records)
+        case .request: return request(context, reply: &reply, records: &records)
+        case .release: return release(context, records: &records)
+        case .decline: return decline(context, records: &records)
+        case .inform: return inform(context, reply: &reply)
         default: return drop(.unexpectedMessageType)
         }
     }
@@ -153,14 +155,17 @@ public final class LeaseEngine {
         let query: EngineQuery
         let key: ClientKey
         let now: Int64
+        /// The codes option 55 lists, read once for every question asked of it.
+        let requested: RequestedCodes
         /// Whether option 55 lists 159: the client supports shared addresses.
         let wantsPortParams: Bool
 
-        init(query: EngineQuery, key: ClientKey, now: Int64) {
+        init(query: consuming EngineQuery, key: ClientKey, now: Int64) {
+            requested = RequestedCodes(query.message.parameterRequestList)
+            wantsPortParams = requested.contains(PortParams.optionCode)
             self.query = query
             self.key = key
             self.now = now
-            wantsPortParams = query.message.requests(.portParams)
         }
 
         var message: DHCPv4MessageView { query.message }
