@@ -353,11 +353,14 @@ public final class LeaseEngine {
     func relayIdentity(_ query: EngineQuery) -> RelayIdentity {
         guard query.linkAddress != nil || query.interfaceID != nil || query.remoteID != nil else { return .none }
         return RelayIdentity(
-            linkAddress: query.linkAddress,
-            interfaceIDBytes: query.interfaceID.map {
-                InlineBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(255)))
-            },
-            remoteIDBytes: query.remoteID.map { InlineBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(255))) })
+            linkAddress: query.linkAddress, interfaceIDBytes: Self.recorded(query.interfaceID),
+            remoteIDBytes: Self.recorded(query.remoteID))
+    }
+
+    /// A relay option's value as a record keeps it: its first 255 bytes.
+    private static func recorded(_ value: UnsafeRawBufferPointer?) -> InlineBytes? {
+        guard let value else { return nil }
+        return InlineBytes(UnsafeRawBufferPointer(start: value.baseAddress, count: min(value.count, 255)))
     }
 
     // MARK: - Introspection (tests, the CLI, metrics)

@@ -6,8 +6,10 @@ import PortLeaseWire
 ///
 /// A reply copies the options it carries as runs of adjacent bytes: with lease
 /// times and every configured option requested (the usual DORA), that is one
-/// `memcpy` instead of one per option from separate arrays.
-struct ReplyOptions {
+/// `memcpy` instead of one per option from separate arrays. Immutable, and a class
+/// so that the reply path takes a pool's options out of the engine's array with one
+/// retain instead of copying a struct of two arrays (about 150 instructions).
+final class ReplyOptions {
     /// Options 51, 58 and 59, then the pool's options.
     private let bytes: [UInt8]
     /// Where options 51, 58 and 59 end in ``bytes``.

@@ -18,6 +18,8 @@ public struct InlineBytes: Hashable, Sendable {
     struct InlineWords: Hashable, Sendable {
         @usableFromInline var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
+        @inlinable init() {}
+
         @inlinable
         static func == (lhs: InlineWords, rhs: InlineWords) -> Bool {
             lhs.words == rhs.words
@@ -42,11 +44,17 @@ public struct InlineBytes: Hashable, Sendable {
 
     @usableFromInline let storage: Storage
 
-    /// A copy of `bytes`.
+    /// A copy of `bytes`. Inlinable: the engine makes client keys and the relay
+    /// options of every ACK's record from another module.
+    @inlinable
     public init(_ bytes: UnsafeRawBufferPointer) {
         if bytes.count <= Self.inlineCapacity {
             var inline = InlineWords()
-            withUnsafeMutableBytes(of: &inline.words) { $0.copyMemory(from: bytes) }
+            if let source = bytes.baseAddress {
+                withUnsafeMutableBytes(of: &inline.words) { words in
+                    words.baseAddress!.copyMemory(from: source, byteCount: bytes.count)
+                }
+            }
             storage = .inline(inline, count: UInt8(bytes.count))
         } else {
             storage = .heap(Array(bytes))
