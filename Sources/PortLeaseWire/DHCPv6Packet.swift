@@ -21,12 +21,12 @@ public struct DHCPv6Packet {
         }
         let outerType = DHCPv6MessageType(rawValue: current.readUInt8(at: 0))
         while current.count >= 1, DHCPv6MessageType(rawValue: current.readUInt8(at: 0)).isRelay {
-            let level = try RelayMessageView(parsing: current)
-            guard level.type == outerType else {
-                throw .unexpectedMessageType(layer: .relay, type: level.type.rawValue)
-            }
-            try relays.append(level)
-            current = level.relayedMessage
+            // The level's parts, not a whole view: the chain keeps only those.
+            let parts = try RelayMessageView.parts(of: current)
+            let type = DHCPv6MessageType(rawValue: current.readUInt8(at: 0))
+            guard type == outerType else { throw .unexpectedMessageType(layer: .relay, type: type.rawValue) }
+            try relays.append(current, parts)
+            current = parts.relayedMessage
         }
         message = try DHCPv6MessageView(parsing: current)
     }

@@ -53,28 +53,31 @@ public struct RelayChain {
         self.datagram = datagram
     }
 
-    /// Records `level`, which must have been parsed from inside `datagram`.
-    mutating func append(_ level: RelayMessageView) throws(WireError) {
+    /// Records the level `bytes` (inside `datagram`) whose parse found `parts`.
+    mutating func append(_ bytes: UnsafeRawBufferPointer, _ parts: RelayMessageView.Parts) throws(WireError) {
         guard depth < Self.maximumDepth else { throw .relayChainTooDeep(limit: Self.maximumDepth) }
-        let start = level.bytes.baseAddress!
+        let start = bytes.baseAddress!
         var entry = Level()
-        entry.span = UInt64(start - datagram.baseAddress!) << 32 | UInt64(level.bytes.count)
-        if level.bytes.count <= Int(UInt16.max) {
-            func span(_ value: UnsafeRawBufferPointer?) -> UInt32 {
-                guard let value else { return Self.absent }
-                let offset = value.baseAddress.map { $0 - start } ?? 0
-                return UInt32(offset) << 16 | UInt32(value.count)
-            }
-            entry.relayedMessage = span(level.relayedMessage)
-            entry.interfaceID = span(level.interfaceID)
-            entry.remoteID = span(level.remoteID)
-            entry.subscriberID = span(level.subscriberID)
-            entry.relaySourcePort = level.relaySourcePort.map(UInt32.init) ?? Self.absent
+        entry.span = UInt64(start - datagram.baseAddress!) << 32 | UInt64(bytes.count)
+        if bytes.count <= Int(UInt16.max) {
+            entry.relayedMessage = Self.span(parts.relayedMessage, from: start)
+            entry.interfaceID = Self.span(parts.interfaceID, from: start)
+            entry.remoteID = Self.span(parts.remoteID, from: start)
+            entry.subscriberID = Self.span(parts.subscriberID, from: start)
+            entry.relaySourcePort = parts.relaySourcePort.map(UInt32.init) ?? Self.absent
         } else {
             entry.relayedMessage = Self.absent
         }
         levels[depth] = entry
         depth += 1
+    }
+
+    /// `value`'s offset from `start` and length, packed; ``absent`` for nil.
+    @inline(__always)
+    private static func span(_ value: UnsafeRawBufferPointer?, from start: UnsafeRawPointer) -> UInt32 {
+        guard let value else { return absent }
+        let offset = value.baseAddress.map { $0 - start } ?? 0
+        return UInt32(offset) << 16 | UInt32(value.count)
     }
 
     /// Level `index`, 0 being the outermost.
@@ -83,11 +86,12 @@ public struct RelayChain {
         let level = levels[index]
         let bytes = self.bytes(of: level)
         guard level.relayedMessage != Self.absent else { return Self.parseAgain(bytes) }
-        return RelayMessageView(
-            validated: bytes, relayedMessage: Self.value(level.relayedMessage, in: bytes)!,
+        let parts = RelayMessageView.Parts(
+            relayedMessage: Self.value(level.relayedMessage, in: bytes)!,
             interfaceID: Self.value(level.interfaceID, in: bytes), remoteID: Self.value(level.remoteID, in: bytes),
             subscriberID: Self.value(level.subscriberID, in: bytes),
             relaySourcePort: level.relaySourcePort == Self.absent ? nil : UInt16(level.relaySourcePort))
+        return RelayMessageView(validated: bytes, parts)
     }
 
     /// The whole of level `index` (header and options), as received.
@@ -104,12 +108,16 @@ public struct RelayChain {
         return Self.value(level.interfaceID, in: bytes(of: level))
     }
 
+    // The spans were taken from views of this datagram: no bounds to check again.
+
     private func bytes(of level: Level) -> UnsafeRawBufferPointer {
-        datagram.slice(Int(level.span >> 32), Int(level.span & 0xFFFF_FFFF))
+        UnsafeRawBufferPointer(
+            start: datagram.baseAddress! + Int(level.span >> 32), count: Int(level.span & 0xFFFF_FFFF))
     }
 
     private static func value(_ span: UInt32, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        span == absent ? nil : bytes.slice(Int(span >> 16), Int(span & 0xFFFF))
+        guard span != absent else { return nil }
+        return UnsafeRawBufferPointer(start: bytes.baseAddress! + Int(span >> 16), count: Int(span & 0xFFFF))
     }
 
     private static func parseAgain(_ bytes: UnsafeRawBufferPointer) -> RelayMessageView {
