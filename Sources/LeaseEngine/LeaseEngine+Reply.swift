@@ -91,6 +91,22 @@ struct RequestedCodes {
         }
     }
 
+    /// The codes in either set.
+    func union(_ other: RequestedCodes) -> RequestedCodes {
+        var union = self
+        union.words.0 |= other.words.0
+        union.words.1 |= other.words.1
+        union.words.2 |= other.words.2
+        union.words.3 |= other.words.3
+        return union
+    }
+
+    /// True when every code of this set is in `other`.
+    func isSubset(of other: RequestedCodes) -> Bool {
+        (words.0 & ~other.words.0) | (words.1 & ~other.words.1) | (words.2 & ~other.words.2)
+            | (words.3 & ~other.words.3) == 0
+    }
+
     func contains(_ code: UInt8) -> Bool {
         let bit = UInt64(1) << UInt64(code & 63)
         switch code >> 6 {

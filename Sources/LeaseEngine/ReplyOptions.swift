@@ -19,6 +19,8 @@ final class ReplyOptions {
     private let options: [(code: UInt8, end: Int)]
     /// Option codes sent whether or not the client asked for them.
     private let alwaysSend: RequestedCodes
+    /// The codes of the configured options.
+    private let configured: RequestedCodes
 
     init(_ policy: PoolPolicy) {
         let options = policy.options
@@ -36,6 +38,7 @@ final class ReplyOptions {
         self.bytes = bytes
         self.options = ends
         alwaysSend = RequestedCodes(codes: options.alwaysSend)
+        configured = RequestedCodes(codes: ends.map(\.code))
     }
 
     /// A 4-byte option, encoded.
@@ -51,6 +54,11 @@ final class ReplyOptions {
     func write(leaseTimes: Bool, requested: RequestedCodes, to writer: inout ByteWriter) throws(WireError) {
         try bytes.withUnsafeBufferPointer { (buffer) throws(WireError) in
             let raw = UnsafeRawBufferPointer(buffer)
+            // Usually the client asks for every configured option: all of them in one copy.
+            if configured.isSubset(of: requested.union(alwaysSend)) {
+                try writer.write(bytes: UnsafeRawBufferPointer(rebasing: raw[(leaseTimes ? 0 : leaseTimesEnd)...]))
+                return
+            }
             // The run of adjacent selected bytes not yet written, and where the next option starts.
             var runStart = leaseTimes ? 0 : leaseTimesEnd
             var runEnd = leaseTimesEnd

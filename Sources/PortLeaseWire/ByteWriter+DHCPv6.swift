@@ -69,18 +69,28 @@ extension ByteWriter {
     ) throws(WireError) {
         var lengthOffsets = InlineArray<8, Int>(repeating: 0)
         for index in 0..<chain.depth {
-            // The Relay-forward's hop-count, link-address and peer-address are the
-            // Relay-reply's: copied in one block after the type.
+            // A level's header, Interface-ID and option 9's code and length in one
+            // claim. The Relay-forward's hop-count, link-address and peer-address
+            // are the Relay-reply's: copied in one block after the type. (An
+            // Interface-ID read from an option always fits an option.)
             let level = chain.bytes(ofLevel: index)
-            let at = try claim(RelayMessageView.headerSize)
-            buffer[at] = DHCPv6MessageType.relayReply.rawValue
-            (buffer.baseAddress! + at + 1).copyMemory(
-                from: level.baseAddress! + 1, byteCount: RelayMessageView.headerSize - 1)
-            if let interfaceID = chain.interfaceID(ofLevel: index) {
-                try writeDHCPv6Option(.interfaceID, bytes: interfaceID)
+            let interfaceID = chain.interfaceID(ofLevel: index)
+            let interfaceIDSize = interfaceID.map { 4 + $0.count } ?? 0
+            let at = try claim(RelayMessageView.headerSize + interfaceIDSize + 4)
+            let out = buffer.baseAddress! + at
+            out.storeBytes(of: DHCPv6MessageType.relayReply.rawValue, as: UInt8.self)
+            (out + 1).copyMemory(from: level.baseAddress! + 1, byteCount: RelayMessageView.headerSize - 1)
+            if let interfaceID {
+                let head = UInt32(DHCPv6OptionCode.interfaceID.rawValue) << 16 | UInt32(interfaceID.count)
+                out.storeBytes(of: head.bigEndian, toByteOffset: RelayMessageView.headerSize, as: UInt32.self)
+                if let value = interfaceID.baseAddress {
+                    (out + RelayMessageView.headerSize + 4).copyMemory(from: value, byteCount: interfaceID.count)
+                }
             }
-            try write(DHCPv6OptionCode.relayMessage.rawValue)
-            lengthOffsets[index] = try reserveUInt16()
+            let relayMessageAt = at + RelayMessageView.headerSize + interfaceIDSize
+            buffer.storeBytes(
+                of: DHCPv6OptionCode.relayMessage.rawValue.bigEndian, toByteOffset: relayMessageAt, as: UInt16.self)
+            lengthOffsets[index] = relayMessageAt + 2
         }
         try body(&self)
         for index in stride(from: chain.depth - 1, through: 0, by: -1) {

@@ -59,6 +59,7 @@ public struct PortParams: Hashable, Sendable, CustomStringConvertible {
         psid = shift == 16 ? 0 : field >> shift
     }
 
+    @inline(__always)
     private static func validate(offset: UInt8, psidLength: UInt8) throws(PortParamsError) {
         guard offset <= 15 else { throw .offsetTooLarge(offset) }
         guard psidLength <= 16 else { throw .psidLengthTooLarge(psidLength) }
