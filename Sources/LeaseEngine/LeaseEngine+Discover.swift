@@ -13,7 +13,7 @@ extension LeaseEngine {
             if isEligible(Int(current.pool), context) {
                 if table[id].state == .offered {
                     attach(
-                        id, current, .offered, expiry: context.now + Int64(configuration.offerLifetime) * 1000, context)
+                        id, current, .offered, expiry: context.now + queryFacts.offerLifetime * 1000, context)
                 }
                 return offer(current, context, reply: &reply)
             }
@@ -70,7 +70,7 @@ extension LeaseEngine {
     /// Offers `binding`, whose slots were just taken, as the client's new current binding.
     func offerNew(_ binding: Binding, _ context: RequestContext, reply: inout ByteWriter) -> EngineOutcome {
         let id = table.findOrCreate(context.key)
-        attach(id, binding, .offered, expiry: context.now + Int64(configuration.offerLifetime) * 1000, context)
+        attach(id, binding, .offered, expiry: context.now + queryFacts.offerLifetime * 1000, context)
         return offer(binding, context, reply: &reply)
     }
 

@@ -33,7 +33,7 @@ extension LeaseEngine {
         _ serverIdentifier: IPv4Address, _ context: RequestContext, reply: inout ByteWriter,
         records: inout [LeaseRecord]
     ) -> EngineOutcome {
-        guard serverIdentifier == configuration.serverIdentifier else {
+        guard serverIdentifier == queryFacts.serverIdentifier else {
             if let id = entryID(of: context.key), table[id].state == .offered {
                 detach(id, keepAsPrevious: false)
             }

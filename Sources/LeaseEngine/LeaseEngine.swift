@@ -23,6 +23,9 @@ public final class LeaseEngine {
     private(set) var replyOptions: [ReplyOptions]
     /// See ``replyOptionsPrefix(serverIdentifier:)``.
     private(set) var replyOptionsPrefix: (UInt64, UInt64)
+    /// The configuration values DISCOVER and REQUEST read, copied: `configuration` is
+    /// public, so each read of it is a run-time exclusivity check; this copy is not.
+    private(set) var queryFacts: (serverIdentifier: IPv4Address, offerLifetime: Int64)
     /// Address ranges of every pool, for finding the pool of an address.
     let ranges: [(range: ClosedRange<UInt32>, pool: Int)]
 
@@ -86,6 +89,7 @@ public final class LeaseEngine {
         self.pools = pools
         replyOptions = configuration.pools.map(ReplyOptions.init)
         replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: configuration.serverIdentifier)
+        queryFacts = (configuration.serverIdentifier, Int64(configuration.offerLifetime))
         facts = zip(configuration.pools, pools).map { policy, pool in
             PoolFacts(policy, offeredLengths: pool.offeredLengths.reduce(0) { $0 | 1 << UInt32($1) })
         }
@@ -109,6 +113,7 @@ public final class LeaseEngine {
         configuration = new
         replyOptions = new.pools.map(ReplyOptions.init)
         replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: new.serverIdentifier)
+        queryFacts = (new.serverIdentifier, Int64(new.offerLifetime))
         facts = zip(new.pools, facts).map { policy, old in PoolFacts(policy, offeredLengths: old.offeredLengths) }
     }
 
