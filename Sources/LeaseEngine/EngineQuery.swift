@@ -53,7 +53,7 @@ public struct EngineQuery {
         self.message = message
         isUnicast = query.isUnicast
         self.interface = interface
-        if let relay = relays.innermost {
+        if let relay = relays.innermostIdentity {
             clientAddress = relay.peerAddress
             linkAddress = relay.linkAddress
             interfaceID = relay.interfaceID

@@ -128,6 +128,30 @@ public struct RelayChain {
         }
     }
 
+    /// The relay closest to the client as the server identifies the client's line:
+    /// its link-address, peer-address, Interface-ID, Remote-ID and Subscriber-ID;
+    /// nil when the message came straight from the client. Read from what the parse
+    /// kept, without rebuilding the level's view (the engine asks for every query).
+    public var innermostIdentity:
+        (
+            linkAddress: IPv6Address, peerAddress: IPv6Address, interfaceID: UnsafeRawBufferPointer?,
+            remoteID: UnsafeRawBufferPointer?, subscriberID: UnsafeRawBufferPointer?
+        )?
+    {
+        guard depth > 0 else { return nil }
+        let level = levels[depth - 1]
+        let bytes = bytes(of: level)
+        guard level.relayedMessage != Self.absent else {
+            let view = Self.parseAgain(bytes)
+            return (view.linkAddress, view.peerAddress, view.interfaceID, view.remoteID, view.subscriberID)
+        }
+        return (
+            IPv6Address(networkBytes: bytes, at: 2), IPv6Address(networkBytes: bytes, at: 18),
+            Self.value(level.interfaceID, in: bytes), Self.value(level.remoteID, in: bytes),
+            Self.value(level.subscriberID, in: bytes)
+        )
+    }
+
     /// True when the message came straight from the client.
     public var isEmpty: Bool { depth == 0 }
 

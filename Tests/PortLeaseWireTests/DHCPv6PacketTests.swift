@@ -86,8 +86,19 @@ import Testing
                     let interfaceID = packet.relays.interfaceID(ofLevel: index)
                     #expect(interfaceID.map(Array.init) == fresh.interfaceID.map(Array.init))
                 }
+                let innermost = try #require(packet.relays.innermost)
+                let identity = try #require(packet.relays.innermostIdentity)
+                #expect(identity.linkAddress == innermost.linkAddress)
+                #expect(identity.peerAddress == innermost.peerAddress)
+                #expect(identity.interfaceID.map(Array.init) == innermost.interfaceID.map(Array.init))
+                #expect(identity.remoteID.map(Array.init) == innermost.remoteID.map(Array.init))
+                #expect(identity.subscriberID.map(Array.init) == innermost.subscriberID.map(Array.init))
             }
         }
+        let direct = try parse(Vectors.query) { raw throws(WireError) in
+            try DHCPv6Packet(parsing: raw).relays.innermostIdentity == nil
+        }.get()
+        #expect(direct)
         try outer.withUnsafeBytes { raw in
             let packet = try DHCPv6Packet(parsing: raw)
             #expect(packet.relays.depth == 3)
