@@ -4,16 +4,16 @@ import PortLeaseWire
 /// DHCPDISCOVER -> DHCPOFFER, with RFC 7618 section 8's selection order.
 extension LeaseEngine {
     func discover(
-        _ context: inout RequestContext, reply: inout ByteWriter, records: inout [LeaseRecord]
+        _ context: RequestContext, reply: inout ByteWriter, records: inout [LeaseRecord]
     ) -> EngineOutcome {
-        let existing = table.find(context.key)
+        let existing = entryID(of: context.key)
         if let id = existing, table[id].state != .idle {
             let current = table[id].current
             // 1. The client's current binding.
             if isEligible(Int(current.pool), context) {
                 if table[id].state == .offered {
                     attach(
-                        id, current, .offered, expiry: context.now + Int64(configuration.offerLifetime) * 1000, context)
+                        id, current, .offered, expiry: context.now + queryFacts.offerLifetime * 1000, context)
                 }
                 return offer(current, context, reply: &reply)
             }
@@ -27,8 +27,9 @@ extension LeaseEngine {
             detach(id, keepAsPrevious: table[id].state == .bound)
         }
         guard subscriberHasRoom(subscriber(of: context.query)) else { return drop(.subscriberLimit) }
-        // 2. The client's previous binding, if its slots are still free.
-        if let id = table.find(context.key), table[id].hasPrevious {
+        // 2. The client's previous binding, if its slots are still free. (An unknown
+        // client is still unknown: no second look-up.)
+        if existing != nil, let id = entryID(of: context.key), table[id].hasPrevious {
             let previous = table[id].previous
             if isEligible(Int(previous.pool), context) && claim(previous) {
                 return offerNew(previous, context, reply: &reply)
@@ -69,7 +70,7 @@ extension LeaseEngine {
     /// Offers `binding`, whose slots were just taken, as the client's new current binding.
     func offerNew(_ binding: Binding, _ context: RequestContext, reply: inout ByteWriter) -> EngineOutcome {
         let id = table.findOrCreate(context.key)
-        attach(id, binding, .offered, expiry: context.now + Int64(configuration.offerLifetime) * 1000, context)
+        attach(id, binding, .offered, expiry: context.now + queryFacts.offerLifetime * 1000, context)
         return offer(binding, context, reply: &reply)
     }
 

@@ -5,7 +5,7 @@ import PortLeaseWire
 extension LeaseEngine {
     /// RELEASE: the lease is found by ciaddr and the PSID in option 159 (RFC 7618
     /// section 8) and must be the sender's. It becomes the client's previous binding.
-    func release(_ context: inout RequestContext, records: inout [LeaseRecord]) -> EngineOutcome {
+    func release(_ context: RequestContext, records: inout [LeaseRecord]) -> EngineOutcome {
         let address = context.message.header.ciaddr
         guard let id = heldBinding(address, context), table[id].state == .bound else {
             return drop(.releaseNotFound)
@@ -22,7 +22,7 @@ extension LeaseEngine {
     /// DECLINE: the client found the address unusable. The port set stays out of
     /// the pool for the quarantine time, then returns; it is not kept as the
     /// client's previous binding.
-    func decline(_ context: inout RequestContext, records: inout [LeaseRecord]) -> EngineOutcome {
+    func decline(_ context: RequestContext, records: inout [LeaseRecord]) -> EngineOutcome {
         guard let address = context.message.requestedAddress, let id = heldBinding(address, context) else {
             return drop(.declineNotFound)
         }
@@ -41,7 +41,7 @@ extension LeaseEngine {
     /// The client's current binding at `address` with the port set of its option 159
     /// (required for a shared binding, RFC 7618 section 7), if the client holds it.
     func heldBinding(_ address: IPv4Address, _ context: RequestContext) -> UInt32? {
-        guard let id = table.find(context.key), table[id].state != .idle else { return nil }
+        guard let id = entryID(of: context.key), table[id].state != .idle else { return nil }
         let binding = table[id].current
         let params = context.message.portParams
         if binding.psidLength != 0 && params == nil { return nil }
@@ -51,7 +51,7 @@ extension LeaseEngine {
     /// INFORM: the client has an address and wants options only: an ACK with the
     /// options of the pool holding ciaddr (or the first pool serving the client),
     /// without lease times or option 159, and no lease change.
-    func inform(_ context: inout RequestContext, reply: inout ByteWriter) -> EngineOutcome {
+    func inform(_ context: RequestContext, reply: inout ByteWriter) -> EngineOutcome {
         let address = context.message.header.ciaddr
         var pool = pool(containing: address)
         if pool == nil {

@@ -25,13 +25,7 @@ extension LeaseEngine {
                 try reply.write(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<Self.replyOptionsPrefixSize]))
             }
             if let pool {
-                let poolFacts = facts[pool]
-                if leaseTimes { try reply.write(bytes: poolFacts.leaseTimeOptions) }
-                let requested = RequestedCodes(context.message.parameterRequestList)
-                for option in encodedOptions[pool]
-                where requested.contains(option.code) || poolFacts.alwaysSend.contains(option.code) {
-                    try reply.write(bytes: option.bytes)
-                }
+                try replyOptions[pool].write(leaseTimes: leaseTimes, requested: context.requested, to: &reply)
             }
             if let binding, binding.psidLength != 0, context.wantsPortParams {
                 guard let params = portParams(of: binding) else { return false }
@@ -95,6 +89,22 @@ struct RequestedCodes {
         case 2: words.2 |= bit
         default: words.3 |= bit
         }
+    }
+
+    /// The codes in either set.
+    func union(_ other: RequestedCodes) -> RequestedCodes {
+        var union = self
+        union.words.0 |= other.words.0
+        union.words.1 |= other.words.1
+        union.words.2 |= other.words.2
+        union.words.3 |= other.words.3
+        return union
+    }
+
+    /// True when every code of this set is in `other`.
+    func isSubset(of other: RequestedCodes) -> Bool {
+        (words.0 & ~other.words.0) | (words.1 & ~other.words.1) | (words.2 & ~other.words.2)
+            | (words.3 & ~other.words.3) == 0
     }
 
     func contains(_ code: UInt8) -> Bool {

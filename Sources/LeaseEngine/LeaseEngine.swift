@@ -17,12 +17,15 @@ public final class LeaseEngine {
     public let shard: Int
     /// The pools, in configuration order, shared with the other shards.
     public let pools: [PortSetPool]
-    /// Per pool: its options as ready bytes.
-    private(set) var encodedOptions: [[(code: UInt8, bytes: [UInt8])]]
     /// Per pool: what the per-packet path reads of it, as plain values.
     private(set) var facts: [PoolFacts]
+    /// Per pool: the option bytes of its OFFERs and ACKs.
+    private(set) var replyOptions: [ReplyOptions]
     /// See ``replyOptionsPrefix(serverIdentifier:)``.
     private(set) var replyOptionsPrefix: (UInt64, UInt64)
+    /// The configuration values DISCOVER and REQUEST read, copied: `configuration` is
+    /// public, so each read of it is a run-time exclusivity check; this copy is not.
+    private(set) var queryFacts: (serverIdentifier: IPv4Address, offerLifetime: Int64)
     /// Address ranges of every pool, for finding the pool of an address.
     let ranges: [(range: ClosedRange<UInt32>, pool: Int)]
 
@@ -86,8 +89,9 @@ public final class LeaseEngine {
         self.configuration = configuration
         self.shard = shard
         self.pools = pools
-        encodedOptions = configuration.pools.map { $0.options.encoded() }
+        replyOptions = configuration.pools.map(ReplyOptions.init)
         replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: configuration.serverIdentifier)
+        queryFacts = (configuration.serverIdentifier, Int64(configuration.offerLifetime))
         facts = zip(configuration.pools, pools).map { policy, pool in
             PoolFacts(policy, offeredLengths: pool.offeredLengths.reduce(0) { $0 | 1 << UInt32($1) })
         }
@@ -109,8 +113,9 @@ public final class LeaseEngine {
             throw .poolStructureChanged("pool \(old.name) changes its name, kind, PSID parameters or address ranges")
         }
         configuration = new
-        encodedOptions = new.pools.map { $0.options.encoded() }
+        replyOptions = new.pools.map(ReplyOptions.init)
         replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: new.serverIdentifier)
+        queryFacts = (new.serverIdentifier, Int64(new.offerLifetime))
         facts = zip(new.pools, facts).map { policy, old in PoolFacts(policy, offeredLengths: old.offeredLengths) }
     }
 
@@ -150,20 +155,22 @@ public final class LeaseEngine {
     /// Writes the DHCPv4 reply (the body of option 87) into `reply` when there is
     /// one, and appends to `records` the log records of every lease change. Expiry
     /// of due leases is not done here: call ``expire(now:records:)`` once per batch.
+    ///
+    /// `query` is consumed: the engine keeps it in its request context, and a
+    /// borrowed query had to be copied there (a few hundred bytes) on every call.
     public func handle(
-        _ query: EngineQuery, now: Int64, reply: inout ByteWriter, records: inout [LeaseRecord]
+        _ query: consuming EngineQuery, now: Int64, reply: inout ByteWriter, records: inout [LeaseRecord]
     ) -> EngineOutcome {
-        let message = query.message
-        guard message.header.op == DHCPv4Header.bootRequest else { return drop(.notBootRequest) }
-        guard let type = message.messageType else { return drop(.noMessageType) }
-        guard let key = message.clientKey else { return drop(.noClientIdentity) }
-        var context = RequestContext(query: query, key: key, now: now)
+        guard query.message.header.op == DHCPv4Header.bootRequest else { return drop(.notBootRequest) }
+        guard let type = query.message.messageType else { return drop(.noMessageType) }
+        guard let key = query.message.clientKey else { return drop(.noClientIdentity) }
+        let context = RequestContext(query: query, key: key, now: now)
         switch type {
-        case .discover: return discover(&context, reply: &reply, records: &records)
-        case .request: return request(&context, reply: &reply, records: &records)
-        case .release: return release(&context, records: &records)
-        case .decline: return decline(&context, records: &records)
-        case .inform: return inform(&context, reply: &reply)
+        case .discover: return discover(context, reply: &reply, records: &records)
+        case .request: return request(context, reply: &reply, records: &records)
+        case .release: return release(context, records: &records)
+        case .decline: return decline(context, records: &records)
+        case .inform: return inform(context, reply: &reply)
         default: return drop(.unexpectedMessageType)
         }
     }
@@ -173,14 +180,17 @@ public final class LeaseEngine {
         let query: EngineQuery
         let key: ClientKey
         let now: Int64
+        /// The codes option 55 lists, read once for every question asked of it.
+        let requested: RequestedCodes
         /// Whether option 55 lists 159: the client supports shared addresses.
         let wantsPortParams: Bool
 
-        init(query: EngineQuery, key: ClientKey, now: Int64) {
+        init(query: consuming EngineQuery, key: ClientKey, now: Int64) {
+            requested = RequestedCodes(query.message.parameterRequestList)
+            wantsPortParams = requested.contains(PortParams.optionCode)
             self.query = query
             self.key = key
             self.now = now
-            wantsPortParams = query.message.requests(.portParams)
         }
 
         var message: DHCPv4MessageView { query.message }
@@ -368,11 +378,14 @@ public final class LeaseEngine {
     func relayIdentity(_ query: EngineQuery) -> RelayIdentity {
         guard query.linkAddress != nil || query.interfaceID != nil || query.remoteID != nil else { return .none }
         return RelayIdentity(
-            linkAddress: query.linkAddress,
-            interfaceIDBytes: query.interfaceID.map {
-                InlineBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(255)))
-            },
-            remoteIDBytes: query.remoteID.map { InlineBytes(UnsafeRawBufferPointer(rebasing: $0.prefix(255))) })
+            linkAddress: query.linkAddress, interfaceIDBytes: Self.recorded(query.interfaceID),
+            remoteIDBytes: Self.recorded(query.remoteID))
+    }
+
+    /// A relay option's value as a record keeps it: its first 255 bytes.
+    private static func recorded(_ value: UnsafeRawBufferPointer?) -> InlineBytes? {
+        guard let value else { return nil }
+        return InlineBytes(UnsafeRawBufferPointer(start: value.baseAddress, count: min(value.count, 255)))
     }
 
     // MARK: - Introspection (tests, the CLI, metrics)

@@ -20,15 +20,8 @@ struct PoolFacts {
     let maximumPSIDLength: Int
     /// Bit k set when port sets of PSID length k are offered.
     let offeredLengths: UInt32
-    /// Lease time, T1 and T2 as sent, seconds.
+    /// Lease time, seconds.
     let validLifetime: UInt32
-    let renewalTime: UInt32
-    let rebindingTime: UInt32
-    /// Options 51, 58 and 59 (lease time, T1, T2) as encoded bytes, written in one
-    /// copy into every OFFER and ACK.
-    let leaseTimeOptions: [UInt8]
-    /// Option codes sent whether or not the client asked for them.
-    let alwaysSend: RequestedCodes
 
     init(_ policy: PoolPolicy, offeredLengths: UInt32) {
         switch policy.kind {
@@ -50,21 +43,6 @@ struct PoolFacts {
         matchesEveryone = policy.match.isDefault
         self.offeredLengths = offeredLengths
         validLifetime = policy.validLifetime
-        renewalTime = policy.effectiveRenewalTime
-        rebindingTime = policy.effectiveRebindingTime
-        alwaysSend = RequestedCodes(codes: policy.options.alwaysSend)
-        let times: [(code: DHCPv4OptionCode, seconds: UInt32)] = [
-            (.leaseTime, validLifetime), (.renewalTime, renewalTime), (.rebindingTime, rebindingTime),
-        ]
-        leaseTimeOptions = times.flatMap(Self.option)
-    }
-
-    /// A 4-byte option, encoded.
-    private static func option(_ code: DHCPv4OptionCode, _ value: UInt32) -> [UInt8] {
-        [
-            code.rawValue, 4, UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF),
-            UInt8(value & 0xFF),
-        ]
     }
 
     /// True when port sets of PSID length `length` are offered.

@@ -20,14 +20,18 @@ extension ByteWriter {
         try write(peerAddress)
     }
 
-    /// Writes one DHCPv6 option with the given value.
+    /// Writes one DHCPv6 option with the given value (one bounds check: the
+    /// Relay-reply's Interface-ID is written this way for every reply).
     public mutating func writeDHCPv6Option(_ code: DHCPv6OptionCode, bytes: UnsafeRawBufferPointer) throws(WireError) {
         guard bytes.count <= Int(UInt16.max) else {
             throw .badOptionLength(layer: .dhcpv6, code: code.rawValue, length: bytes.count)
         }
-        try write(code.rawValue)
-        try write(UInt16(bytes.count))
-        try write(bytes: bytes)
+        let at = try claim(4 + bytes.count)
+        let head = UInt32(code.rawValue) << 16 | UInt32(bytes.count)
+        buffer.storeBytes(of: head.bigEndian, toByteOffset: at, as: UInt32.self)
+        if let base = bytes.baseAddress {
+            (buffer.baseAddress! + at + 4).copyMemory(from: base, byteCount: bytes.count)
+        }
     }
 
     /// Writes one DHCPv6 option with the given value.
@@ -65,15 +69,28 @@ extension ByteWriter {
     ) throws(WireError) {
         var lengthOffsets = InlineArray<8, Int>(repeating: 0)
         for index in 0..<chain.depth {
-            let level = chain[index]
-            try writeRelayHeader(
-                type: .relayReply, hopCount: level.hopCount,
-                linkAddress: level.linkAddress, peerAddress: level.peerAddress)
-            if let interfaceID = level.interfaceID {
-                try writeDHCPv6Option(.interfaceID, bytes: interfaceID)
+            // A level's header, Interface-ID and option 9's code and length in one
+            // claim. The Relay-forward's hop-count, link-address and peer-address
+            // are the Relay-reply's: copied in one block after the type. (An
+            // Interface-ID read from an option always fits an option.)
+            let level = chain.bytes(ofLevel: index)
+            let interfaceID = chain.interfaceID(ofLevel: index)
+            let interfaceIDSize = interfaceID.map { 4 + $0.count } ?? 0
+            let at = try claim(RelayMessageView.headerSize + interfaceIDSize + 4)
+            let out = buffer.baseAddress! + at
+            out.storeBytes(of: DHCPv6MessageType.relayReply.rawValue, as: UInt8.self)
+            (out + 1).copyMemory(from: level.baseAddress! + 1, byteCount: RelayMessageView.headerSize - 1)
+            if let interfaceID {
+                let head = UInt32(DHCPv6OptionCode.interfaceID.rawValue) << 16 | UInt32(interfaceID.count)
+                out.storeBytes(of: head.bigEndian, toByteOffset: RelayMessageView.headerSize, as: UInt32.self)
+                if let value = interfaceID.baseAddress {
+                    (out + RelayMessageView.headerSize + 4).copyMemory(from: value, byteCount: interfaceID.count)
+                }
             }
-            try write(DHCPv6OptionCode.relayMessage.rawValue)
-            lengthOffsets[index] = try reserveUInt16()
+            let relayMessageAt = at + RelayMessageView.headerSize + interfaceIDSize
+            buffer.storeBytes(
+                of: DHCPv6OptionCode.relayMessage.rawValue.bigEndian, toByteOffset: relayMessageAt, as: UInt16.self)
+            lengthOffsets[index] = relayMessageAt + 2
         }
         try body(&self)
         for index in stride(from: chain.depth - 1, through: 0, by: -1) {
@@ -88,8 +105,17 @@ extension ByteWriter {
     /// Writes a DHCPV4-RESPONSE (flags zero, RFC 7341 section 6) whose option 87
     /// holds the DHCPv4 message `body` writes.
     public mutating func writeDHCPv4Response(body: (inout ByteWriter) throws(WireError) -> Void) throws(WireError) {
-        try writeDHCPv6Header(type: .dhcpv4Response, transactionID: 0)
-        try writeDHCPv6Option(.dhcpv4Message, body: body)
+        // Type, zero flags and option 87's code as one store; the length is patched.
+        let at = try claim(8)
+        let type = UInt64(DHCPv6MessageType.dhcpv4Response.rawValue)
+        let head = type << 56 | UInt64(DHCPv6OptionCode.dhcpv4Message.rawValue) << 16
+        buffer.storeBytes(of: head.bigEndian, toByteOffset: at, as: UInt64.self)
+        try body(&self)
+        let length = position - (at + 8)
+        guard length <= Int(UInt16.max) else {
+            throw .badOptionLength(layer: .dhcpv6, code: DHCPv6OptionCode.dhcpv4Message.rawValue, length: length)
+        }
+        patchUInt16(UInt16(length), at: at + 6)
     }
 
     /// Writes a DHCPV4-QUERY with `flags` (``DHCPv4QueryView/unicastFlag`` or 0)

@@ -20,7 +20,9 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
     public static let inlineCapacity = InlineBytes.inlineCapacity
 
     // Storage before kind: the kind byte then fits in the storage's tail (35 bytes in all).
-    private let storage: InlineBytes
+    // Inlinable, with `withUnsafeBytes` and `==`: the lease table hashes and compares
+    // keys on every exchange from another module (see ``InlineBytes``).
+    @usableFromInline let storage: InlineBytes
     public let kind: Kind
 
     /// A key of `kind` holding a copy of `bytes`.
@@ -46,7 +48,14 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
         kind = .hardwareAddress
     }
 
+    /// The same kind and the same bytes.
+    @inlinable
+    public static func == (lhs: ClientKey, rhs: ClientKey) -> Bool {
+        lhs.kind == rhs.kind && lhs.storage == rhs.storage
+    }
+
     /// Calls `body` with the key's bytes (for hashing, logging, writing to the log).
+    @inlinable
     public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         try storage.withUnsafeBytes(body)
     }
@@ -57,6 +66,7 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The number of key bytes.
+    @inlinable
     public var count: Int { storage.count }
 
     /// A hash that is the same in every process and every run (FNV-1a, 64 bit),

@@ -66,26 +66,34 @@ public struct DHCPv4Options: Sequence {
         allowOverload: Bool,
         visit: (DHCPv4Option) throws(WireError) -> Void
     ) throws(WireError) -> UInt8 {
+        guard let base = area.baseAddress else { return 0 }
+        // Offsets stay below `area.count` and lengths below 256: plain additions
+        // cannot overflow, so the walk uses wrapping ones (no overflow branches).
+        let count = area.count
         var overload: UInt8 = 0
         var offset = 0
-        while offset < area.count {
-            let code = area.readUInt8(at: offset)
+        while offset < count {
+            let code = base.load(fromByteOffset: offset, as: UInt8.self)
             if code == 0 {
-                offset += 1
+                offset &+= 1
                 continue
             }
             if code == 255 { break }
-            guard offset + 2 <= area.count, offset + 2 + Int(area.readUInt8(at: offset + 1)) <= area.count else {
+            guard offset &+ 2 <= count else {
                 throw .optionOverrun(layer: .dhcpv4, code: UInt16(code), offset: baseOffset + offset)
             }
-            let length = Int(area.readUInt8(at: offset + 1))
+            let length = Int(base.load(fromByteOffset: offset &+ 1, as: UInt8.self))
+            guard offset &+ 2 &+ length <= count else {
+                throw .optionOverrun(layer: .dhcpv4, code: UInt16(code), offset: baseOffset + offset)
+            }
+            let value = UnsafeRawBufferPointer(start: base + (offset &+ 2), count: length)
             if allowOverload && code == DHCPv4OptionCode.optionOverload.rawValue && overload == 0 {
                 guard length == 1 else { throw .badOptionLength(layer: .dhcpv4, code: UInt16(code), length: length) }
-                overload = area.readUInt8(at: offset + 2)
+                overload = value.readUInt8(at: 0)
                 guard (1...3).contains(overload) else { throw .badOptionValue(layer: .dhcpv4, code: UInt16(code)) }
             }
-            try visit(DHCPv4Option(code: DHCPv4OptionCode(rawValue: code), value: area.slice(offset + 2, length)))
-            offset += 2 + length
+            try visit(DHCPv4Option(code: DHCPv4OptionCode(rawValue: code), value: value))
+            offset &+= 2 &+ length
         }
         return overload
     }

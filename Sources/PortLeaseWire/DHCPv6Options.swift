@@ -27,19 +27,22 @@ public struct DHCPv6Options: Sequence {
         validating bytes: UnsafeRawBufferPointer, layer: WireLayer,
         visit: (DHCPv6Option) throws(WireError) -> Void
     ) throws(WireError) {
+        // Offsets stay within `bytes.count` and lengths below 65,536: the walk's
+        // arithmetic cannot overflow, so it wraps instead of checking.
         var offset = 0
         while offset < bytes.count {
-            guard bytes.count - offset >= 4 else {
-                let code = bytes.count - offset >= 2 ? bytes.readUInt16(at: offset) : 0
+            guard bytes.count &- offset >= 4 else {
+                let code = bytes.count &- offset >= 2 ? bytes.readUInt16(at: offset) : 0
                 throw .optionOverrun(layer: layer, code: code, offset: offset)
             }
             let code = bytes.readUInt16(at: offset)
-            let length = Int(bytes.readUInt16(at: offset + 2))
-            guard bytes.count - offset - 4 >= length else {
+            let length = Int(bytes.readUInt16(at: offset &+ 2))
+            guard bytes.count &- offset &- 4 >= length else {
                 throw .optionOverrun(layer: layer, code: code, offset: offset)
             }
-            try visit(DHCPv6Option(code: DHCPv6OptionCode(rawValue: code), value: bytes.slice(offset + 4, length)))
-            offset += 4 + length
+            let value = UnsafeRawBufferPointer(start: bytes.baseAddress! + (offset &+ 4), count: length)
+            try visit(DHCPv6Option(code: DHCPv6OptionCode(rawValue: code), value: value))
+            offset &+= 4 &+ length
         }
         self.bytes = bytes
     }
@@ -58,11 +61,12 @@ public struct DHCPv6Options: Sequence {
         var offset = 0
 
         public mutating func next() -> DHCPv6Option? {
+            // The area was validated: every header and value lies inside it.
             guard offset < bytes.count else { return nil }
             let code = bytes.readUInt16(at: offset)
-            let length = Int(bytes.readUInt16(at: offset + 2))
-            let value = bytes.slice(offset + 4, length)
-            offset += 4 + length
+            let length = Int(bytes.readUInt16(at: offset &+ 2))
+            let value = UnsafeRawBufferPointer(start: bytes.baseAddress! + (offset &+ 4), count: length)
+            offset &+= 4 &+ length
             return DHCPv6Option(code: DHCPv6OptionCode(rawValue: code), value: value)
         }
     }

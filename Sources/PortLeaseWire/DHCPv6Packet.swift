@@ -7,26 +7,27 @@
 /// relay). The view borrows the caller's memory: it is valid only while that buffer is.
 public struct DHCPv6Packet {
     /// The relay levels, outermost first; empty when the client sent it directly.
-    public let relays: RelayChain
+    public private(set) var relays: RelayChain
     /// The innermost client/server message.
     public let message: DHCPv6MessageView
 
     public init(parsing bytes: UnsafeRawBufferPointer) throws(WireError) {
-        var relays = RelayChain(datagram: bytes)
+        // Levels are appended to `self.relays` in place: the chain is a few hundred
+        // bytes, and building it aside cost a copy per packet.
+        relays = RelayChain(datagram: bytes)
         var current = bytes
         guard current.count >= 1 else {
             throw .truncatedHeader(layer: .dhcpv6, needed: DHCPv6MessageView.headerSize, available: 0)
         }
         let outerType = DHCPv6MessageType(rawValue: current.readUInt8(at: 0))
         while current.count >= 1, DHCPv6MessageType(rawValue: current.readUInt8(at: 0)).isRelay {
-            let level = try RelayMessageView(parsing: current)
-            guard level.type == outerType else {
-                throw .unexpectedMessageType(layer: .relay, type: level.type.rawValue)
-            }
-            try relays.append(level)
-            current = level.relayedMessage
+            // The level's parts, not a whole view: the chain keeps only those.
+            let parts = try RelayMessageView.parts(of: current)
+            let type = DHCPv6MessageType(rawValue: current.readUInt8(at: 0))
+            guard type == outerType else { throw .unexpectedMessageType(layer: .relay, type: type.rawValue) }
+            try relays.append(current, parts)
+            current = parts.relayedMessage
         }
-        self.relays = relays
         message = try DHCPv6MessageView(parsing: current)
     }
 }

@@ -9,13 +9,23 @@ public struct InlineBytes: Hashable, Sendable {
     /// The longest contents stored without allocating.
     public static let inlineCapacity = 32
 
-    private struct InlineWords: Hashable {
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    // The storage and the accessors below are inlinable: the lease table hashes and
+    // compares client keys on every exchange from another module, where a call to
+    // the generic `withUnsafeBytes` was not specialised (a closure context and
+    // value witness calls per key).
 
+    @usableFromInline
+    struct InlineWords: Hashable, Sendable {
+        @usableFromInline var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        @inlinable init() {}
+
+        @inlinable
         static func == (lhs: InlineWords, rhs: InlineWords) -> Bool {
             lhs.words == rhs.words
         }
 
+        @usableFromInline
         func hash(into hasher: inout Hasher) {
             hasher.combine(words.0)
             hasher.combine(words.1)
@@ -24,20 +34,27 @@ public struct InlineBytes: Hashable, Sendable {
         }
     }
 
-    private enum Storage: Hashable {
+    @usableFromInline
+    enum Storage: Hashable, Sendable {
         // Words before the count: 33 bytes of payload, so an InlineBytes is 34 bytes
         // and a field after it (a lease entry's state byte) can sit in its tail.
         case inline(InlineWords, count: UInt8)
         case heap([UInt8])
     }
 
-    private let storage: Storage
+    @usableFromInline let storage: Storage
 
-    /// A copy of `bytes`.
+    /// A copy of `bytes`. Inlinable: the engine makes client keys and the relay
+    /// options of every ACK's record from another module.
+    @inlinable
     public init(_ bytes: UnsafeRawBufferPointer) {
         if bytes.count <= Self.inlineCapacity {
             var inline = InlineWords()
-            withUnsafeMutableBytes(of: &inline.words) { $0.copyMemory(from: bytes) }
+            if let source = bytes.baseAddress {
+                withUnsafeMutableBytes(of: &inline.words) { words in
+                    words.baseAddress!.copyMemory(from: source, byteCount: bytes.count)
+                }
+            }
             storage = .inline(inline, count: UInt8(bytes.count))
         } else {
             storage = .heap(Array(bytes))
@@ -49,7 +66,21 @@ public struct InlineBytes: Hashable, Sendable {
         self = bytes.withUnsafeBytes { InlineBytes($0) }
     }
 
+    /// Equal contents (the storage depends only on the length).
+    @inlinable
+    public static func == (lhs: InlineBytes, rhs: InlineBytes) -> Bool {
+        switch (lhs.storage, rhs.storage) {
+        case (.inline(let left, let leftCount), .inline(let right, let rightCount)):
+            return leftCount == rightCount && left == right
+        case (.heap(let left), .heap(let right)):
+            return left == right
+        default:
+            return false
+        }
+    }
+
     /// The number of bytes.
+    @inlinable
     public var count: Int {
         switch storage {
         case .inline(_, let count): Int(count)
@@ -58,6 +89,7 @@ public struct InlineBytes: Hashable, Sendable {
     }
 
     /// Calls `body` with the bytes.
+    @inlinable
     public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         switch storage {
         case .inline(var inline, let count):

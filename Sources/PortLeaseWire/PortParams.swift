@@ -59,6 +59,7 @@ public struct PortParams: Hashable, Sendable, CustomStringConvertible {
         psid = shift == 16 ? 0 : field >> shift
     }
 
+    @inline(__always)
     private static func validate(offset: UInt8, psidLength: UInt8) throws(PortParamsError) {
         guard offset <= 15 else { throw .offsetTooLarge(offset) }
         guard psidLength <= 16 else { throw .psidLengthTooLarge(psidLength) }
@@ -74,13 +75,13 @@ public struct PortParams: Hashable, Sendable, CustomStringConvertible {
     /// The PSID as it travels: left-aligned in 16 bits.
     public var wirePSID: UInt16 { Self.leftAligned(psid, psidLength) }
 
-    /// Writes the whole option (code 159, length 4, value).
+    /// Writes the whole option (code 159, length 4, value) with one bounds check
+    /// and two stores: every OFFER and ACK of a shared pool carries it.
     public func write(to writer: inout ByteWriter) throws(WireError) {
-        try writer.write(Self.optionCode)
-        try writer.write(UInt8(4))
-        try writer.write(offset)
-        try writer.write(psidLength)
-        try writer.write(wirePSID)
+        let at = try writer.claim(6)
+        let head = UInt32(Self.optionCode) << 24 | 4 << 16 | UInt32(offset) << 8 | UInt32(psidLength)
+        writer.buffer.storeBytes(of: head.bigEndian, toByteOffset: at, as: UInt32.self)
+        writer.buffer.storeBytes(of: wirePSID.bigEndian, toByteOffset: at + 4, as: UInt16.self)
     }
 
     public var description: String {

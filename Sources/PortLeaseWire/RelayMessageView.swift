@@ -30,10 +30,26 @@ public struct RelayMessageView {
     /// The relay's downstream UDP source port from option 135 (RFC 8357); nil when absent.
     public let relaySourcePort: UInt16?
 
+    /// What parsing a level finds besides its fixed header: kept by ``RelayChain``,
+    /// which rebuilds the view from it instead of walking the options again.
+    struct Parts {
+        var relayedMessage: UnsafeRawBufferPointer
+        var interfaceID: UnsafeRawBufferPointer?
+        var remoteID: UnsafeRawBufferPointer?
+        var subscriberID: UnsafeRawBufferPointer?
+        var relaySourcePort: UInt16?
+    }
+
     /// Parses one relay level. Throws for a truncated header, a non-relay type,
     /// malformed options, a missing or repeated option 9, a Remote-ID shorter than
     /// its enterprise number, or a Relay Source Port option whose length is not 2.
     public init(parsing bytes: UnsafeRawBufferPointer) throws(WireError) {
+        self.init(validated: bytes, try Self.parts(of: bytes))
+    }
+
+    /// Validates one relay level and finds its options (see ``init(parsing:)``),
+    /// without building the view.
+    static func parts(of bytes: UnsafeRawBufferPointer) throws(WireError) -> Parts {
         guard bytes.count >= Self.headerSize else {
             throw .truncatedHeader(layer: .relay, needed: Self.headerSize, available: bytes.count)
         }
@@ -45,7 +61,7 @@ public struct RelayMessageView {
         var remoteID: UnsafeRawBufferPointer?
         var subscriberID: UnsafeRawBufferPointer?
         var sourcePort: UInt16?
-        let options = try DHCPv6Options(validating: bytes.slice(34, bytes.count - 34), layer: .relay) {
+        _ = try DHCPv6Options(validating: bytes.slice(34, bytes.count - 34), layer: .relay) {
             (option) throws(WireError) in
             switch option.code {
             case .relayMessage:
@@ -70,17 +86,24 @@ public struct RelayMessageView {
             }
         }
         guard let relayed else { throw .missingRelayMessage(hopCount: hopCount) }
+        return Parts(
+            relayedMessage: relayed, interfaceID: interfaceID, remoteID: remoteID, subscriberID: subscriberID,
+            relaySourcePort: sourcePort)
+    }
+
+    /// A level whose `bytes` parsed into `parts` before.
+    init(validated bytes: UnsafeRawBufferPointer, _ parts: Parts) {
         self.bytes = bytes
-        self.type = type
-        self.hopCount = hopCount
+        type = DHCPv6MessageType(rawValue: bytes.readUInt8(at: 0))
+        hopCount = bytes.readUInt8(at: 1)
         linkAddress = IPv6Address(networkBytes: bytes, at: 2)
         peerAddress = IPv6Address(networkBytes: bytes, at: 18)
-        self.options = options
-        relayedMessage = relayed
-        self.interfaceID = interfaceID
-        self.remoteID = remoteID
-        self.subscriberID = subscriberID
-        relaySourcePort = sourcePort
+        options = DHCPv6Options(unchecked: bytes.slice(Self.headerSize, bytes.count - Self.headerSize))
+        relayedMessage = parts.relayedMessage
+        interfaceID = parts.interfaceID
+        remoteID = parts.remoteID
+        subscriberID = parts.subscriberID
+        relaySourcePort = parts.relaySourcePort
     }
 
     /// The enterprise number of the Remote-ID option, if present.
