@@ -6,7 +6,7 @@ extension LeaseEngine {
     func discover(
         _ context: RequestContext, reply: inout ByteWriter, records: inout [LeaseRecord]
     ) -> EngineOutcome {
-        let existing = entryID(of: context.key)
+        let existing = table.find(context.key)
         if let id = existing, table[id].state != .idle {
             let current = table[id].current
             // 1. The client's current binding.
@@ -29,7 +29,7 @@ extension LeaseEngine {
         guard subscriberHasRoom(subscriber(of: context.query)) else { return drop(.subscriberLimit) }
         // 2. The client's previous binding, if its slots are still free. (An unknown
         // client is still unknown: no second look-up.)
-        if existing != nil, let id = entryID(of: context.key), table[id].hasPrevious {
+        if existing != nil, let id = table.find(context.key), table[id].hasPrevious {
             let previous = table[id].previous
             if isEligible(Int(previous.pool), context) && claim(previous) {
                 return offerNew(previous, context, reply: &reply)

@@ -41,7 +41,7 @@ extension LeaseEngine {
     /// The client's current binding at `address` with the port set of its option 159
     /// (required for a shared binding, RFC 7618 section 7), if the client holds it.
     func heldBinding(_ address: IPv4Address, _ context: RequestContext) -> UInt32? {
-        guard let id = entryID(of: context.key), table[id].state != .idle else { return nil }
+        guard let id = table.find(context.key), table[id].state != .idle else { return nil }
         let binding = table[id].current
         let params = context.message.portParams
         if binding.psidLength != 0 && params == nil { return nil }

@@ -34,13 +34,13 @@ extension LeaseEngine {
         records: inout [LeaseRecord]
     ) -> EngineOutcome {
         guard serverIdentifier == queryFacts.serverIdentifier else {
-            if let id = entryID(of: context.key), table[id].state == .offered {
+            if let id = table.find(context.key), table[id].state == .offered {
                 detach(id, keepAsPrevious: false)
             }
             return drop(.otherServerSelected)
         }
         guard let requested = context.message.requestedAddress else { return drop(.malformedRequest) }
-        guard let id = entryID(of: context.key), table[id].state != .idle,
+        guard let id = table.find(context.key), table[id].state != .idle,
             fits(table[id].current, requested, context.message.portParams),
             isEligible(Int(table[id].current.pool), context)
         else { return writeNak(context, reply: &reply) }
@@ -62,7 +62,7 @@ extension LeaseEngine {
         records: inout [LeaseRecord]
     ) -> EngineOutcome {
         let params = context.message.portParams
-        if let id = entryID(of: context.key) {
+        if let id = table.find(context.key) {
             let entry = table[id]
             if entry.state != .idle {
                 guard fits(entry.current, address, params), isEligible(Int(entry.current.pool), context) else {
