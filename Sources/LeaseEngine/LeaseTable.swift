@@ -108,8 +108,7 @@ struct LeaseTable {
                 id = UInt32(self.slots.count)
                 self.slots.append(slot)
             }
-            let (slots, overflow, seed) = (self.slots, self.overflow, self.seed)
-            byClient.insert(hash, id) { Self.keyHash(slots[Int($0)], overflow, seed: seed) }
+            byClient.insert(hash, id)
             return id
         }
     }
@@ -171,10 +170,7 @@ struct LeaseTable {
             if let existing {
                 byPreviousSlot.replace(at: existing, with: id)
             } else {
-                let (slots, seed) = (slots, seed)
-                byPreviousSlot.insert(Self.hash(slot: slot, seed: seed), id) {
-                    Self.hash(slot: slots[Int($0)].entry.previous.slotKey, seed: seed)
-                }
+                byPreviousSlot.insert(Self.hash(slot: slot, seed: seed), id)
             }
         } else {
             slots[Int(id)].entry = entry
@@ -198,15 +194,13 @@ struct LeaseTable {
     }
 
     private mutating func removePrevious(at position: Int) {
-        let (slots, seed) = (slots, seed)
-        byPreviousSlot.remove(at: position) { Self.hash(slot: slots[Int($0)].entry.previous.slotKey, seed: seed) }
+        byPreviousSlot.remove(at: position)
     }
 
     private mutating func remove(_ id: UInt32) {
         let slot = slots[Int(id)]
-        let (slots, overflow, seed) = (slots, overflow, seed)
         if let position = byClient.find(Self.keyHash(slot, overflow, seed: seed), where: { $0 == id }) {
-            byClient.remove(at: position) { Self.keyHash(slots[Int($0)], overflow, seed: seed) }
+            byClient.remove(at: position)
         }
         let length = Int(slot.entry.keyLength)
         if length > LeaseSlot.inlineKeyBytes {
@@ -218,15 +212,10 @@ struct LeaseTable {
     /// Reserves room for `count` clients.
     mutating func reserveCapacity(_ count: Int) {
         slots.reserveCapacity(count)
-        let (slots, overflow, seed) = (slots, overflow, seed)
-        byClient.reserveCapacity(count) { Self.keyHash(slots[Int($0)], overflow, seed: seed) }
+        byClient.reserveCapacity(count)
     }
 
     // MARK: - Keys and hashing
-    //
-    // Indexes moving keys ask for their hashes through closures over copies of the
-    // arrays (the same buffers, retained; no copying): reading `self` there would
-    // overlap with the change to the index, which is part of `self`.
 
     /// Calls `body` with the key bytes of `slot`.
     private static func withKeyBytes<Result>(

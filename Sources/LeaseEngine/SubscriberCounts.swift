@@ -2,21 +2,27 @@
 /// open-addressing table from a subscriber key (a nonzero 64-bit hash, see
 /// ``LeaseEngine/subscriber(of:)``) to its count.
 ///
-/// Keys and counts sit in two flat arrays (8 + 2 bytes a slot), so reserved for n
-/// subscribers the table costs about 12.5 bytes each where a `[UInt64: Int32]`
-/// costs about 20 once grown. A subscriber whose count falls to zero is removed
+/// Keys and counts sit in two flat arrays (8 + 1 bytes a slot), so reserved for n
+/// subscribers the table costs about 11 bytes each where a `[UInt64: Int32]`
+/// costs about 20 once grown. A count of 255 or more (the limit may be up to
+/// 65,535, but few subscribers hold that many bindings) is kept in a Dictionary
+/// beside it. A subscriber whose count falls to zero is removed
 /// (backward-shift, see ``OpenAddressing``), so the table holds only subscribers
 /// with a binding.
 struct SubscriberCounts {
     /// 0: empty.
     private var keys: [UInt64] = []
-    private var counts: [UInt16] = []
+    private var counts: [UInt8] = []
+    /// Counts of ``spilled`` and above, by subscriber.
+    private var large: [UInt64: Int] = [:]
+    /// A slot's count that means "see ``large``".
+    private static let spilled: UInt8 = 255
     /// Subscribers with at least one binding.
     private(set) var count = 0
 
     /// The bindings `subscriber` holds.
     subscript(subscriber: UInt64) -> Int {
-        position(of: subscriber).map { Int(counts[$0]) } ?? 0
+        position(of: subscriber).map { count(at: $0, subscriber) } ?? 0
     }
 
     /// Adds `delta` (+1 or -1) to `subscriber`'s count; a count that would go below
@@ -24,19 +30,29 @@ struct SubscriberCounts {
     mutating func add(_ delta: Int, to subscriber: UInt64) {
         precondition(subscriber != 0, "0 is the empty slot")
         if let position = position(of: subscriber) {
-            let value = Int(counts[position]) + delta
-            if value <= 0 {
-                remove(at: position)
-            } else {
-                counts[position] = UInt16(clamping: value)
-            }
+            set(count(at: position, subscriber) + delta, at: position, subscriber)
         } else if delta > 0 {
             if !OpenAddressing.fits(count + 1, in: keys.count) {
                 resize(OpenAddressing.slots(for: max(count + 1, 2 * count)))
             }
-            let position = place(subscriber)
-            counts[position] = UInt16(clamping: delta)
             count += 1
+            set(delta, at: place(subscriber), subscriber)
+        }
+    }
+
+    private func count(at position: Int, _ subscriber: UInt64) -> Int {
+        counts[position] == Self.spilled ? large[subscriber, default: Int(Self.spilled)] : Int(counts[position])
+    }
+
+    private mutating func set(_ value: Int, at position: Int, _ subscriber: UInt64) {
+        if counts[position] == Self.spilled { large[subscriber] = nil }
+        if value <= 0 {
+            remove(at: position)
+        } else if value >= Int(Self.spilled) {
+            counts[position] = Self.spilled
+            large[subscriber] = value
+        } else {
+            counts[position] = UInt8(value)
         }
     }
 
@@ -81,7 +97,7 @@ struct SubscriberCounts {
         let oldKeys = keys
         let oldCounts = counts
         keys = [UInt64](repeating: 0, count: size)
-        counts = [UInt16](repeating: 0, count: size)
+        counts = [UInt8](repeating: 0, count: size)
         for (key, value) in zip(oldKeys, oldCounts) where key != 0 {
             counts[place(key)] = value
         }

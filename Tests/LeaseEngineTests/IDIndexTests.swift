@@ -6,8 +6,8 @@ import Testing
 @Suite struct IDIndexTests {
     /// Random inserts and removals with many colliding hashes (few distinct hash
     /// values, so probe runs are long and backward-shift deletion is exercised),
-    /// through growth from empty and across ids wider than the first id field
-    /// (16 bits): every key the model holds is found with its id, and no removed one is.
+    /// through growth from empty and with ids beyond 16 bits: every key the model
+    /// holds is found with its id, and no removed one is.
     @Test(arguments: [0, 70_000])
     func matchesADictionaryUnderChurnAndCollisions(firstID: Int) {
         var index = IDIndex()
@@ -15,7 +15,6 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         func hash(_ key: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: (key % 97) &* 0x9E37_79B1) }
         var keysByID: [UInt32: UInt64] = [:]
-        func rehash(_ id: UInt32) -> UInt32 { hash(keysByID[id]!) }
         func position(_ key: UInt64) -> Int? {
             index.find(hash(key)) { keysByID[$0] == key }
         }
@@ -26,16 +25,15 @@ import Testing
                 let found = position(key)
                 #expect(found.map { index[$0] } == id, "step \(step): key \(key)")
                 if let found, Bool.random(using: &generator) {
-                    index.remove(at: found, rehash: rehash)
+                    index.remove(at: found)
                     model[key] = nil
                     keysByID[id] = nil
                 }
             } else {
                 #expect(position(key) == nil, "step \(step): key \(key) was removed")
-                // Sometimes jump far ahead: ids past 2^16 widen the id field.
                 if step == 10_000 { nextID += 1 << 17 }
                 keysByID[nextID] = key
-                index.insert(hash(key), nextID, rehash: rehash)
+                index.insert(hash(key), nextID)
                 model[key] = nextID
                 nextID += 1
             }
@@ -48,8 +46,8 @@ import Testing
 
     @Test func replacePointsAKeyToAnotherID() {
         var index = IDIndex()
-        index.reserveCapacity(100) { _ in 0 }
-        index.insert(7, 1) { _ in 7 }
+        index.reserveCapacity(100)
+        index.insert(7, 1)
         let found = index.find(7) { $0 == 1 }
         #expect(found != nil)
         if let found { index.replace(at: found, with: 2) }
@@ -58,11 +56,11 @@ import Testing
         #expect(index.count == 1)
     }
 
-    /// A probe compares the stored tag (the hash's low bits) before asking about
-    /// the id, so keys whose hashes differ are told apart without touching entries.
-    @Test func aDifferentTagNeverReachesTheComparison() {
+    /// A probe compares the stored hash before asking about the id, so keys whose
+    /// hashes differ are told apart without touching leases.
+    @Test func aDifferentHashNeverReachesTheComparison() {
         var index = IDIndex()
-        index.insert(0x1234_5600, 0) { _ in 0x1234_5600 }
+        index.insert(0x1234_5600, 0)
         var asked = 0
         let found = index.find(0x1234_5601) { _ in
             asked += 1

@@ -37,4 +37,20 @@ import Testing
         #expect(counts[42] == 0)
         #expect(counts.count == 0)
     }
+
+    /// Counts past what a slot's byte holds (the limit may be up to 65,535) are
+    /// kept exactly, up and down again.
+    @Test func largeCountsAreKeptExactly() {
+        var counts = SubscriberCounts()
+        for _ in 0..<1_000 { counts.add(1, to: 9) }
+        counts.add(1, to: 10)
+        #expect(counts[9] == 1_000)
+        for expected in stride(from: 999, through: 0, by: -1) {
+            counts.add(-1, to: 9)
+            #expect(counts[9] == expected)
+        }
+        #expect(counts[10] == 1)
+        #expect(counts.count == 1)
+    }
 }
+
