@@ -26,18 +26,19 @@ extension LeaseEngine {
             }
             detach(id, keepAsPrevious: table[id].state == .bound)
         }
-        guard subscriberHasRoom(subscriber(of: context.query)) else { return drop(.subscriberLimit) }
+        let subscriber = subscriber(of: context.query)
+        guard subscriberHasRoom(subscriber) else { return drop(.subscriberLimit) }
         // 2. The client's previous binding, if its slots are still free. (An unknown
         // client is still unknown: no second look-up.)
         if existing != nil, let id = table.find(context.key), table[id].hasPrevious {
             let previous = table[id].previous
             if isEligible(Int(previous.pool), context) && claim(previous) {
-                return offerNew(previous, context, reply: &reply)
+                return offerNew(previous, context, subscriber: subscriber, reply: &reply)
             }
         }
         // 3. The requested address (50) with the port set of the client's option 159.
         if let requested = requestedBinding(context), claim(requested) {
-            return offerNew(requested, context, reply: &reply)
+            return offerNew(requested, context, subscriber: subscriber, reply: &reply)
         }
         // 4. A new binding from the first eligible pool with room.
         var anyEligible = false
@@ -45,7 +46,7 @@ extension LeaseEngine {
             anyEligible = true
             let length = psidLength(for: index, context)
             if let portSet = try? pools[index].allocate(from: shard % pools[index].partitionCount, psidLength: length) {
-                return offerNew(Binding(portSet, pool: index), context, reply: &reply)
+                return offerNew(Binding(portSet, pool: index), context, subscriber: subscriber, reply: &reply)
             }
         }
         return drop(anyEligible ? .poolsExhausted : noPoolReason(context))
@@ -67,10 +68,15 @@ extension LeaseEngine {
         return Binding(address: address, psid: params.psid, psidLength: params.psidLength, pool: UInt8(index))
     }
 
-    /// Offers `binding`, whose slots were just taken, as the client's new current binding.
-    func offerNew(_ binding: Binding, _ context: RequestContext, reply: inout ByteWriter) -> EngineOutcome {
+    /// Offers `binding`, whose slots were just taken, as the client's new current
+    /// binding, counted against `subscriber` (already worked out by the caller).
+    func offerNew(
+        _ binding: Binding, _ context: RequestContext, subscriber: UInt64, reply: inout ByteWriter
+    ) -> EngineOutcome {
         let id = table.findOrCreate(context.key)
-        attach(id, binding, .offered, expiry: context.now + queryFacts.offerLifetime * 1000, context)
+        attach(
+            id, binding, .offered, expiry: context.now + queryFacts.offerLifetime * 1000, context,
+            subscriber: subscriber)
         return offer(binding, context, reply: &reply)
     }
 

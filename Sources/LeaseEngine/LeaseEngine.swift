@@ -316,9 +316,13 @@ public final class LeaseEngine {
     // MARK: - Binding changes
 
     /// Makes `binding` (whose slots the caller already holds in the pool) the
-    /// client's current binding in `state` until `expiry`.
+    /// client's current binding in `state` until `expiry`. A new binding counts
+    /// against `subscriber`, or the query's subscriber when the caller has not
+    /// worked it out already (hashing a Remote-ID twice per DISCOVER showed up in
+    /// profiles).
     func attach(
-        _ id: UInt32, _ binding: Binding, _ state: LeaseEntry.State, expiry: Int64, _ context: RequestContext
+        _ id: UInt32, _ binding: Binding, _ state: LeaseEntry.State, expiry: Int64, _ context: RequestContext,
+        subscriber known: UInt64? = nil
     ) {
         let wasIdle = table[id].state == .idle
         if !wasIdle && table[id].current != binding {
@@ -328,7 +332,7 @@ public final class LeaseEngine {
             expiries.push(expiry, id)
         }
         if wasIdle {
-            let subscriber = subscriber(of: context.query)
+            let subscriber = known ?? subscriber(of: context.query)
             table[id].subscriber = subscriber
             countSubscriber(subscriber, 1)
         }

@@ -53,4 +53,3 @@ import Testing
         #expect(counts.count == 1)
     }
 }
-
