@@ -120,7 +120,7 @@ public final class LeaseEngine {
     }
 
     /// The most clients a shard's tables are sized for at start-up (see
-    /// ``makeShards(_:count:)``): 80 MB of index touched, and 1.3 GB of address
+    /// ``makeShards(_:count:)``): 160 MB of index touched, and 1.3 GB of address
     /// space of which only what clients use becomes resident.
     public static let startupReservationLimit = 16 << 20
 

@@ -5,7 +5,7 @@
 /// churns keys never degrades or needs rebuilding).
 enum OpenAddressing {
     /// Grow before more than 4/5 of the slots are used: a miss then probes about 13
-    /// slots on average, which for 4-byte slots is one or two cache lines.
+    /// slots on average, two cache lines of 8-byte slots.
     static func slots(for count: Int) -> Int {
         max(16, (count * 5 + 3) / 4)
     }
