@@ -22,7 +22,7 @@ struct IDIndex {
         while true {
             let slot = slots[position]
             if slot == 0 { return nil }
-            if UInt32(truncatingIfNeeded: slot >> 32) == hash && matches(Self.id(of: slot)) { return position }
+            if Self.hash(of: slot) == hash && matches(Self.id(of: slot)) { return position }
             position = OpenAddressing.next(position, capacity: slots.count)
         }
     }
@@ -49,19 +49,10 @@ struct IDIndex {
     /// Removes the entry at `position`, moving later entries of its probe run back.
     mutating func remove(at position: Int) {
         let capacity = slots.count
-        var hole = position
-        var next = position
-        while true {
-            next = OpenAddressing.next(next, capacity: capacity)
-            let slot = slots[next]
-            if slot == 0 { break }
-            let home = OpenAddressing.home(UInt32(truncatingIfNeeded: slot >> 32), capacity: capacity)
-            if OpenAddressing.mayFill(hole: hole, from: next, home: home, capacity: capacity) {
-                slots[hole] = slot
-                hole = next
-            }
-        }
-        slots[hole] = 0
+        OpenAddressing.remove(
+            at: position, capacity: capacity,
+            home: { slots[$0] == 0 ? nil : OpenAddressing.home(Self.hash(of: slots[$0]), capacity: capacity) },
+            move: { slots[$1] = slots[$0] }, clear: { slots[$0] = 0 })
         count -= 1
     }
 
@@ -78,7 +69,7 @@ struct IDIndex {
     }
 
     private mutating func place(_ slot: UInt64) {
-        var position = OpenAddressing.home(UInt32(truncatingIfNeeded: slot >> 32), capacity: slots.count)
+        var position = OpenAddressing.home(Self.hash(of: slot), capacity: slots.count)
         while slots[position] != 0 { position = OpenAddressing.next(position, capacity: slots.count) }
         slots[position] = slot
     }
@@ -95,6 +86,10 @@ struct IDIndex {
         value = (value ^ value >> 30) &* 0xBF58_476D_1CE4_E5B9
         value = (value ^ value >> 27) &* 0x94D0_49BB_1331_11EB
         return value ^ value >> 31
+    }
+
+    private static func hash(of slot: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: slot >> 32)
     }
 
     private static func id(of slot: UInt64) -> UInt32 {

@@ -28,12 +28,27 @@ enum OpenAddressing {
         position + 1 == capacity ? 0 : position + 1
     }
 
-    /// During backward-shift deletion: whether the key at `position`, whose home is
-    /// `home`, may move back into `hole`, i.e. whether the hole lies on its probe
-    /// path from its home up to where it is.
+    /// Backward-shift deletion: empties `position` and moves each later key of its
+    /// probe run back into the hole when the hole lies on that key's probe path
+    /// (from its home up to where it is), so every key stays reachable. `home`
+    /// gives the home of the key at a slot, nil for an empty slot; `move` moves a
+    /// key between slots; `clear` empties one.
     @inline(__always)
-    static func mayFill(hole: Int, from position: Int, home: Int, capacity: Int) -> Bool {
-        distance(from: home, to: position, capacity) >= distance(from: hole, to: position, capacity)
+    static func remove(
+        at position: Int, capacity: Int, home: (Int) -> Int?, move: (_ from: Int, _ to: Int) -> Void,
+        clear: (Int) -> Void
+    ) {
+        var hole = position
+        var next = position
+        while true {
+            next = Self.next(next, capacity: capacity)
+            guard let home = home(next) else { break }
+            if distance(from: home, to: next, capacity) >= distance(from: hole, to: next, capacity) {
+                move(next, hole)
+                hole = next
+            }
+        }
+        clear(hole)
     }
 
     @inline(__always)

@@ -75,21 +75,17 @@ struct SubscriberCounts {
 
     private mutating func remove(at position: Int) {
         let capacity = keys.count
-        var hole = position
-        var next = position
-        while true {
-            next = OpenAddressing.next(next, capacity: capacity)
-            let key = keys[next]
-            if key == 0 { break }
-            let home = OpenAddressing.home(Self.hash(key), capacity: capacity)
-            if OpenAddressing.mayFill(hole: hole, from: next, home: home, capacity: capacity) {
-                keys[hole] = key
-                counts[hole] = counts[next]
-                hole = next
-            }
-        }
-        keys[hole] = 0
-        counts[hole] = 0
+        OpenAddressing.remove(
+            at: position, capacity: capacity,
+            home: { keys[$0] == 0 ? nil : OpenAddressing.home(Self.hash(keys[$0]), capacity: capacity) },
+            move: { from, to in
+                keys[to] = keys[from]
+                counts[to] = counts[from]
+            },
+            clear: {
+                keys[$0] = 0
+                counts[$0] = 0
+            })
         count -= 1
     }
 
