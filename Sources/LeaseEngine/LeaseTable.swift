@@ -37,12 +37,6 @@ struct LeaseTable {
     mutating func key(of id: UInt32) -> ClientKey {
         let slot = slots[Int(id)]
         let kind = ClientKey.Kind(rawValue: slot.entry.keyKind) ?? .clientIdentifier
-        let length = Int(slot.entry.keyLength)
-        if length <= LeaseSlot.inlineKeyBytes {
-            return withUnsafeBytes(of: slot.key) {
-                ClientKey(kind: kind, bytes: UnsafeRawBufferPointer(start: $0.baseAddress, count: length))
-            }
-        }
         return Self.withKeyBytes(slot, overflow) { ClientKey(kind: kind, bytes: $0) }
     }
 
