@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
@@ -36,11 +37,18 @@ let package = Package(
         .target(name: "PortSetPool"),
         .testTarget(name: "PortSetPoolTests", dependencies: ["PortSetPool", "PortLeaseTestSupport"]),
 
+        // The one system layer: every system call the other modules make, over swift-system's
+        // FileDescriptor and Errno, with one error type (SystemCallError), one clock, one wake-up.
+        .target(
+            name: "PortLeaseSystem",
+            dependencies: ["CURing", .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(name: "PortLeaseSystemTests", dependencies: ["PortLeaseSystem"]),
+
         // CRC32C for the lease log: the SSE4.2 instruction when present, slicing-by-8 tables otherwise.
         .target(name: "CCRC32C"),
         // The durable write-ahead lease log: record format, group commit, recovery,
         // compaction, history archive and trace queries. Glibc syscalls, no Foundation.
-        .target(name: "LeaseLog", dependencies: ["CCRC32C", "PortLeaseWire", "PortSetPool"]),
+        .target(name: "LeaseLog", dependencies: ["CCRC32C", "PortLeaseWire", "PortSetPool", "PortLeaseSystem"]),
         // A child process for LeaseLogTests' crash test: appends and commits until SIGKILLed.
         .executableTarget(
             name: "leaselog-crashtest", dependencies: ["LeaseLog", "PortLeaseWire"], path: "Sources/LeaseLogCrashTest"),
@@ -60,16 +68,19 @@ let package = Package(
         .target(name: "CURing", cSettings: [.define("_GNU_SOURCE")], linkerSettings: [.linkedLibrary("uring")]),
         // IPv6 UDP sockets and the io_uring loops: multishot recvmsg into a provided-buffer ring,
         // batched sendmsg. See Docs/Transport.md.
-        .target(name: "PortLeaseTransport", dependencies: ["CURing", "PortLeaseWire"]),
-        .testTarget(name: "PortLeaseTransportTests", dependencies: ["PortLeaseTransport", "PortLeaseWire"]),
+        .target(name: "PortLeaseTransport", dependencies: ["CURing", "PortLeaseWire", "PortLeaseSystem"]),
+        .testTarget(
+            name: "PortLeaseTransportTests", dependencies: ["PortLeaseTransport", "PortLeaseWire", "PortLeaseSystem"]),
 
         // The daemon's core: classifier, bounded shard queues, shard workers (engine +
         // group commit), metrics, lifecycle. Sockets come from PortLeaseTransport.
         .target(
             name: "PortLeaseServer",
             dependencies: [
-                "PortLeaseWire", "PortSetPool", "LeaseLog", "LeaseEngine", "PortLeaseTransport",
+                "PortLeaseWire", "PortSetPool", "LeaseLog", "LeaseEngine", "PortLeaseTransport", "PortLeaseSystem",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
         .testTarget(
             name: "PortLeaseServerTests",
@@ -82,7 +93,8 @@ let package = Package(
         // its key path, and the mapping to the engine's and the log's types. Its own strict JSON
         // parser (repeated keys, exact numbers, line:column errors); Glibc only, no Foundation.
         .target(
-            name: "PortLeaseConfiguration", dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog"]),
+            name: "PortLeaseConfiguration",
+            dependencies: ["LeaseEngine", "PortLeaseWire", "PortSetPool", "LeaseLog", "PortLeaseSystem"]),
         .testTarget(
             name: "PortLeaseConfigurationTests",
             dependencies: ["PortLeaseConfiguration", "LeaseEngine", "PortLeaseWire"]),
@@ -95,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "portlease",
             dependencies: [
-                "PortLeaseServer", "PortLeaseConfiguration", "LeaseEngine", "LeaseLog", "PortLeaseWire",
+                "PortLeaseServer", "PortLeaseConfiguration", "LeaseEngine", "LeaseLog", "PortLeaseWire", "PortLeaseSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -108,7 +120,8 @@ let package = Package(
         .target(
             name: "PortLeasePerfCore",
             dependencies: [
-                "PortLeaseWire", "PortLeaseTransport", .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "PortLeaseWire", "PortLeaseTransport", "PortLeaseSystem",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
         .testTarget(
             name: "PortLeasePerfCoreTests",

@@ -17,6 +17,10 @@
 #include <netinet/in.h>
 #include <net/if.h>
 #include <stdint.h>
+// The kernel's io_uring definitions before liburing's copy of them (both guard with
+// LINUX_IO_URING_H, so liburing's is skipped): swift-system's CSystem includes the kernel's, and a
+// Swift module that sees both CURing and SystemPackage needs one definition of io_uring_sqe.
+#include <linux/io_uring.h>
 #include <liburing.h>
 
 /// SQE flags (`1U << IOSQE_*_BIT` macros do not import into Swift).

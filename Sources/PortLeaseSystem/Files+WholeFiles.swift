@@ -1,0 +1,49 @@
+import SystemPackage
+
+/// Whole-file reads and the one atomic, synced write: what the configuration reader, the
+/// server's DUID and the host probes (`/proc/sys/...`) need.
+extension Files {
+    /// Reads the regular file at `path` whole. Throws `EFBIG` (operation "read") when it is
+    /// larger than `maximumSize` bytes, and `EINVAL` (operation "open regular file") when it is
+    /// not a regular file (a directory, a device, a FIFO).
+    public static func readAll(_ path: String, maximumSize: Int = 16 << 20) throws(SystemCallError) -> [UInt8] {
+        let file = OwnedDescriptor(try open(path, .readOnly))
+        let status = try status(file.descriptor, path: path)
+        guard status.type == .regular else {
+            throw SystemCallError("open regular file", path: path, code: .invalidArgument)
+        }
+        guard status.size <= Int64(maximumSize) else { throw SystemCallError("read", path: path, code: .fileTooLarge) }
+        // Read to the end rather than to the size seen: the file may change while it is read.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(status.size))
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+        defer { chunk.deallocate() }
+        while true {
+            let count = try read(file.descriptor, into: chunk, at: bytes.count, path: path)
+            bytes += chunk[..<count]
+            guard bytes.count <= maximumSize else { throw SystemCallError("read", path: path, code: .fileTooLarge) }
+            if count < chunk.count { return bytes }
+        }
+    }
+
+    /// Writes `bytes` to `path` so that the file either keeps its old contents or has exactly
+    /// the new ones, even across a power loss: a temporary file `path.tmp` (removed again if
+    /// writing it fails), `fdatasync`, rename over `path`, `fsync` of `directory` (the
+    /// directory holding `path`). Without `sync` the two syncs are skipped: the result is
+    /// still all-or-nothing for a crash of the process, not of the machine.
+    public static func writeAtomically(
+        _ bytes: UnsafeRawBufferPointer, to path: String, directory: String, sync: Bool
+    ) throws(SystemCallError) {
+        let temporary = path + ".tmp"
+        do {
+            let file = OwnedDescriptor(try open(temporary, .truncate))
+            try write(file.descriptor, bytes, at: 0, path: temporary)
+            if sync { try syncData(file.descriptor, path: temporary) }
+        } catch {
+            try? remove(temporary)
+            throw error
+        }
+        try rename(temporary, to: path)
+        if sync { try syncDirectory(directory) }
+    }
+}
