@@ -54,6 +54,16 @@ let package = Package(
             path: "Benchmarks/LeaseEngineExchange",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Not a benchmark: writes an ISP-sized lease log (N live leases, in shards) through the
+        // real LeaseLog API, for timing `portlease leases` and trace queries. See RESULTS.md.
+        .executableTarget(
+            name: "LeaseLogGenerator",
+            dependencies: [
+                .product(name: "LeaseLog", package: "PortLease"),
+                .product(name: "PortLeaseWire", package: "PortLease"),
+            ],
+            path: "LeaseLogGenerator"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,125 @@
+import Foundation
+import LeaseLog
+import PortLeaseWire
+
+/// Text forms the tools print and parse.
+///
+/// Each form is written once, into an ``OutputBuffer``: `portlease leases` appends
+/// millions of lines to one buffer, and the String forms (`portlease trace`) are the
+/// same writers into an in-memory buffer, so both print the same text.
+enum Formats {
+    /// `milliseconds` as ISO 8601 UTC text (`2026-03-03T14:02:00Z`), without a formatter object.
+    static func time(_ milliseconds: Int64) -> String {
+        IsoTime.string(milliseconds)
+    }
+
+    /// An ISO 8601 time (`2026-03-03T14:02:00Z`) or Unix seconds, as milliseconds.
+    /// (Parsed once per command, so Foundation's parser is fine here.)
+    static func parseTime(_ text: String) -> Int64? {
+        if let seconds = Double(text) { return Int64(seconds * 1000) }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }
+        formatter.formatOptions.insert(.withFractionalSeconds)
+        return formatter.date(from: text).map { Int64($0.timeIntervalSince1970 * 1000) }
+    }
+
+    static func portSet(psid: UInt16, length: UInt8, offset: UInt8) -> String {
+        var out = OutputBuffer()
+        writePortSet(psid: psid, length: length, offset: offset, to: &out)
+        return out.string
+    }
+
+    static func relay(_ relay: RelayIdentity) -> String {
+        var out = OutputBuffer()
+        writeRelay(relay, to: &out)
+        return out.string
+    }
+
+    /// Text when the bytes are printable ASCII, else hex.
+    static func printable(_ bytes: [UInt8]) -> String {
+        var out = OutputBuffer()
+        bytes.withUnsafeBytes { writePrintable($0, to: &out) }
+        return out.string
+    }
+
+    /// `full address`, or `psid 41/6 (offset 6)`.
+    static func writePortSet(psid: UInt16, length: UInt8, offset: UInt8, to out: inout OutputBuffer) {
+        if length == 0 {
+            out.append("full address")
+            return
+        }
+        out.append("psid ")
+        out.appendDecimal(UInt64(psid))
+        out.append(UInt8(ascii: "/"))
+        out.appendDecimal(UInt64(length))
+        out.append(" (offset ")
+        out.appendDecimal(UInt64(offset))
+        out.append(UInt8(ascii: ")"))
+    }
+
+    /// `link 2001:db8::1, interface-id "ge-0/0/1", remote-id 00:00:0d:e9:...`, or `direct`.
+    static func writeRelay(_ relay: RelayIdentity, to out: inout OutputBuffer) {
+        var first = true
+        func separate(_ out: inout OutputBuffer) {
+            if !first { out.append(", ") }
+            first = false
+        }
+        if let link = relay.linkAddress {
+            separate(&out)
+            out.append("link ")
+            out.append(link)
+        }
+        if let id = relay.interfaceIDBytes {
+            separate(&out)
+            out.append("interface-id ")
+            id.withUnsafeBytes { writePrintable($0, to: &out) }
+        }
+        if let id = relay.remoteIDBytes {
+            separate(&out)
+            out.append("remote-id ")
+            id.withUnsafeBytes { writePrintable($0, to: &out) }
+        }
+        if first { out.append("direct") }
+    }
+
+    /// `"text"` when the bytes are printable ASCII, else hex.
+    static func writePrintable(_ bytes: UnsafeRawBufferPointer, to out: inout OutputBuffer) {
+        if !bytes.isEmpty, bytes.allSatisfy({ (0x20...0x7E).contains($0) }) {
+            out.append(UInt8(ascii: "\""))
+            out.append(bytes)
+            out.append(UInt8(ascii: "\""))
+        } else {
+            out.appendHex(bytes)
+        }
+    }
+
+    /// A client key as `ClientKey.description` prints it: `id:` or `hw:`, then hex.
+    static func writeClientKey(_ key: ClientKey, to out: inout OutputBuffer) {
+        out.append(key.kind == .clientIdentifier ? "id:" : "hw:")
+        key.withUnsafeBytes { out.appendHex($0) }
+    }
+
+    /// One lease as `portlease leases` lists it:
+    /// `address  port set  client  subscriber S  relay  since T  until T`.
+    static func writeLease(_ record: LeaseRecord, to out: inout OutputBuffer) {
+        out.append(record.address)
+        out.append("  ")
+        writePortSet(psid: record.psid, length: record.psidLength, offset: record.psidOffset, to: &out)
+        out.append("  ")
+        writeClientKey(record.clientKey, to: &out)
+        out.append("  subscriber ")
+        out.append(record.subscriber)
+        out.append("  ")
+        writeRelay(record.relay, to: &out)
+        out.append("  since ")
+        IsoTime.write(record.time, to: &out)
+        out.append("  until ")
+        IsoTime.write(record.until, to: &out)
+        out.append(UInt8(ascii: "\n"))
+    }
+}
+
+extension LeaseRecord {
+    /// When a bind or renew runs out: `time` plus the lifetime.
+    var until: Int64 { time + Int64(lifetime) * 1000 }
+}
