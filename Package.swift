@@ -48,7 +48,12 @@ let package = Package(
         .target(name: "CCRC32C"),
         // The durable write-ahead lease log: record format, group commit, recovery,
         // compaction, history archive and trace queries. Glibc syscalls, no Foundation.
-        .target(name: "LeaseLog", dependencies: ["CCRC32C", "PortLeaseWire", "PortSetPool", "PortLeaseSystem"]),
+        .target(
+            name: "LeaseLog",
+            dependencies: [
+                "CCRC32C", "PortLeaseWire", "PortSetPool", "PortLeaseSystem",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
         // A child process for LeaseLogTests' crash test: appends and commits until SIGKILLed.
         .executableTarget(
             name: "leaselog-crashtest", dependencies: ["LeaseLog", "PortLeaseWire"], path: "Sources/LeaseLogCrashTest"),
@@ -68,7 +73,11 @@ let package = Package(
         .target(name: "CURing", cSettings: [.define("_GNU_SOURCE")], linkerSettings: [.linkedLibrary("uring")]),
         // IPv6 UDP sockets and the io_uring loops: multishot recvmsg into a provided-buffer ring,
         // batched sendmsg. See Docs/Transport.md.
-        .target(name: "PortLeaseTransport", dependencies: ["CURing", "PortLeaseWire", "PortLeaseSystem"]),
+        .target(
+            name: "PortLeaseTransport",
+            dependencies: [
+                "CURing", "PortLeaseWire", "PortLeaseSystem", .product(name: "SystemPackage", package: "swift-system"),
+            ]),
         .testTarget(
             name: "PortLeaseTransportTests", dependencies: ["PortLeaseTransport", "PortLeaseWire", "PortLeaseSystem"]),
 

@@ -1,121 +1,94 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PortLeaseSystem
+import SystemPackage
 
-/// The real file system: thin wrappers over the Glibc calls that turn -1 into a typed error.
+/// The real file system: the system layer's `Files` calls behind the lease log's seam.
+///
+/// Descriptors are the raw `Int32` of a `FileDescriptor` opened by `open`; the caller owns each
+/// one until it passes it to `close`. Failures are `SystemCallError`s naming the operation, the
+/// path and the errno: `.system` for most calls, `.syncFailed` for `fdatasync` and the `fsync`
+/// of a directory (after a failed sync the page cache cannot be trusted; see `LeaseLogError`).
 public struct SystemFileSystem: LogFileSystem {
     public init() {}
 
-    private func failure(_ operation: String, _ path: String) -> LeaseLogError {
-        .system(SystemCallFailure(operation: operation, path: path, errno: errno))
-    }
-
     public func open(_ path: String, mode: FileOpenMode) throws(LeaseLogError) -> Int32 {
-        let flags: Int32
+        let intent: FileOpenIntent
         switch mode {
-        case .readOnly: flags = O_RDONLY | O_CLOEXEC
-        case .readWrite: flags = O_RDWR | O_CREAT | O_CLOEXEC
-        case .truncate: flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
+        case .readOnly: intent = .readOnly
+        case .readWrite: intent = .readWrite
+        case .truncate: intent = .truncate
         }
-        while true {
-            let descriptor = Glibc.open(path, flags, 0o644)
-            if descriptor >= 0 { return descriptor }
-            if errno != EINTR { throw failure("open", path) }
-        }
+        return try system { () throws(SystemCallError) in try Files.open(path, intent).rawValue }
     }
 
     public func close(_ descriptor: Int32) {
-        _ = Glibc.close(descriptor)
+        FileDescriptor(rawValue: descriptor).closeIgnoringErrors()
     }
 
     public func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String)
         throws(LeaseLogError)
     {
-        var done = 0
-        while done < bytes.count {
-            let written = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw failure("write", path)
-            }
-            if written == 0 {
-                throw LeaseLogError.system(SystemCallFailure(operation: "write", path: path, errno: EIO))
-            }
-            done += written
+        try system { () throws(SystemCallError) in
+            try Files.write(FileDescriptor(rawValue: descriptor), bytes, at: offset, path: path)
         }
     }
 
     public func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String)
         throws(LeaseLogError) -> Int
     {
-        var done = 0
-        while done < buffer.count {
-            let count = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw failure("read", path)
-            }
-            if count == 0 { break }
-            done += count
+        try system { () throws(SystemCallError) in
+            try Files.read(FileDescriptor(rawValue: descriptor), into: buffer, at: offset, path: path)
         }
-        return done
     }
 
     public func size(_ descriptor: Int32, path: String) throws(LeaseLogError) -> Int {
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw failure("fstat", path) }
-        return Int(status.st_size)
+        try system { () throws(SystemCallError) in try Files.size(FileDescriptor(rawValue: descriptor), path: path) }
     }
 
     public func syncData(_ descriptor: Int32, path: String) throws(LeaseLogError) {
-        while fdatasync(descriptor) != 0 {
-            if errno == EINTR { continue }
-            throw LeaseLogError.syncFailed(SystemCallFailure(operation: "fdatasync", path: path, errno: errno))
+        do {
+            try Files.syncData(FileDescriptor(rawValue: descriptor), path: path)
+        } catch {
+            throw .syncFailed(error)
         }
     }
 
     public func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError) {
-        while ftruncate(descriptor, off_t(size)) != 0 {
-            if errno == EINTR { continue }
-            throw failure("ftruncate", path)
+        try system { () throws(SystemCallError) in
+            try Files.truncate(FileDescriptor(rawValue: descriptor), to: size, path: path)
         }
     }
 
     public func rename(_ source: String, to destination: String) throws(LeaseLogError) {
-        guard Glibc.rename(source, destination) == 0 else { throw failure("rename to \(destination)", source) }
+        try system { () throws(SystemCallError) in try Files.rename(source, to: destination) }
     }
 
     public func remove(_ path: String) throws(LeaseLogError) {
-        guard unlink(path) == 0 else { throw failure("unlink", path) }
+        try system { () throws(SystemCallError) in try Files.remove(path) }
     }
 
     public func syncDirectory(_ path: String) throws(LeaseLogError) {
-        let descriptor = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw failure("open directory", path) }
-        defer { _ = Glibc.close(descriptor) }
-        while fsync(descriptor) != 0 {
-            if errno == EINTR { continue }
-            throw LeaseLogError.syncFailed(SystemCallFailure(operation: "fsync directory", path: path, errno: errno))
+        let directory = try system { () throws(SystemCallError) in OwnedDescriptor(try Files.openDirectory(path)) }
+        do {
+            try Files.syncDirectory(directory.descriptor, path: path)
+        } catch {
+            throw .syncFailed(error)
         }
     }
 
     public func createDirectory(_ path: String) throws(LeaseLogError) {
-        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw failure("mkdir", path) }
+        try system { () throws(SystemCallError) in try Files.createDirectory(path) }
     }
 
     public func list(_ path: String) throws(LeaseLogError) -> [String] {
-        guard let directory = opendir(path) else {
-            if errno == ENOENT { return [] }
-            throw failure("opendir", path)
+        try system { () throws(SystemCallError) in try Files.list(path) }
+    }
+
+    /// Runs a system-layer call, reporting its failure as `.system`.
+    private func system<Result: ~Copyable>(_ call: () throws(SystemCallError) -> Result) throws(LeaseLogError) -> Result {
+        do {
+            return try call()
+        } catch {
+            throw .system(error)
         }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
-                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 }

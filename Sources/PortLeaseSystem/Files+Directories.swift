@@ -19,10 +19,20 @@ extension Files {
 
     /// `fsync` of the directory at `path`, so that renames and new files in it are durable.
     public static func syncDirectory(_ path: String) throws(SystemCallError) {
-        let directory = try SystemCall.naming("open directory", path: path) {
-            OwnedDescriptor(try FileDescriptor.open(FilePath(path), .readOnly, options: [.directory, .closeOnExec]))
+        let directory = OwnedDescriptor(try openDirectory(path))
+        try syncDirectory(directory.descriptor, path: path)
+    }
+
+    /// Opens the directory at `path` for `syncDirectory(_:path:)`; the caller owns the descriptor.
+    public static func openDirectory(_ path: String) throws(SystemCallError) -> FileDescriptor {
+        try SystemCall.naming("open directory", path: path) {
+            try FileDescriptor.open(FilePath(path), .readOnly, options: [.directory, .closeOnExec])
         }
-        _ = try SystemCall.retrying("fsync directory", path: path) { fsync(directory.descriptor.rawValue) }
+    }
+
+    /// `fsync` of an open directory. Like `syncData`, a failure is not retryable.
+    public static func syncDirectory(_ directory: FileDescriptor, path: String) throws(SystemCallError) {
+        _ = try SystemCall.retrying("fsync directory", path: path) { fsync(directory.rawValue) }
     }
 
     /// Creates a directory (mode 0755); succeeds if it already exists. With `intermediates`,

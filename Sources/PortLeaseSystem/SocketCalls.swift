@@ -16,12 +16,11 @@ package enum SocketCalls {
 
     /// `setsockopt` of a plain value (`Int32`, `UInt32`, `timeval`, `ipv6_mreq`, ...);
     /// `operation` names it in the error ("setsockopt IPV6_V6ONLY", "join ff02::1:2 on eth0").
-    package static func setOption<Value: BitwiseCopyable>(
+    package static func setOption<Value>(
         _ descriptor: Int32, level: Int32, option: Int32, value: Value, operation: @autoclosure () -> String
     ) throws(SystemCallError) {
-        var value = value
         _ = try SystemCall.retrying(operation()) {
-            setsockopt(descriptor, level, option, &value, socklen_t(MemoryLayout<Value>.size))
+            withUnsafeBytes(of: value) { setsockopt(descriptor, level, option, $0.baseAddress, socklen_t($0.count)) }
         }
     }
 

@@ -1,4 +1,5 @@
 import CURing
+import PortLeaseSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -38,22 +39,25 @@ final class IORing {
             (IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN, false),
             (0, false),
         ]
-        var result: Int32 = -EINVAL
+        var failure: SystemCallError?
         var defers = false
         for attempt in attempts {
             var params = io_uring_params()
             params.flags = attempt.flags | IORING_SETUP_CQSIZE
             params.cq_entries = cqSize
-            result = SystemCalls.ioUringSetup(entries: entries, ring: ring, params: &params)
-            if result == 0 {
+            do {
+                try RingCalls.setUp(entries: entries, ring: ring, params: &params)
+                failure = nil
                 defers = attempt.defers
                 break
+            } catch {
+                failure = error
+                if error.code != .invalidArgument { break }
             }
-            if result != -EINVAL { break }
         }
-        guard result == 0 else {
+        if let failure {
             ring.deallocate()
-            throw IORingSupport.setupError(errno: -result)
+            throw IORingSupport.setupError(failure)
         }
         self.ring = ring
         self.defersTaskRun = defers
@@ -66,7 +70,7 @@ final class IORing {
     /// Enables the ring on its first use; the calling thread becomes its only submitter.
     func enableIfNeeded() throws(TransportError) {
         guard !enabled else { return }
-        try SystemCalls.enableRing(ring)
+        try SystemCalls.transport { () throws(SystemCallError) in try RingCalls.enable(ring) }
         enabled = true
     }
 
@@ -75,7 +79,7 @@ final class IORing {
         if let entry = io_uring_get_sqe(ring) { return entry }
         _ = try SystemCalls.submitAndWait(ring, count: 0)
         guard let entry = io_uring_get_sqe(ring) else {
-            throw .systemCall("io_uring_get_sqe (submission queue full)", errno: EBUSY)
+            throw .systemCall(SystemCallError("io_uring_get_sqe (submission queue full)", code: .resourceBusy))
         }
         return entry
     }
@@ -95,7 +99,7 @@ final class IORing {
     func close() {
         guard !closed else { return }
         closed = true
-        SystemCalls.ioUringTeardown(ring)
+        RingCalls.tearDown(ring)
     }
 
     deinit {

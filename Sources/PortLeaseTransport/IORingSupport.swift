@@ -1,8 +1,6 @@
 import CURing
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PortLeaseSystem
+import SystemPackage
 
 /// The start-up probe: can this process use io_uring the way the transport needs?
 ///
@@ -17,18 +15,18 @@ public enum IORingSupport {
 
     /// Nil when io_uring with provided-buffer rings works here; otherwise why not and how to fix it.
     public static func check() -> TransportError? {
-        if SystemCalls.readFirstLine(disabledSetting) == "2" {
-            return setupError(errno: EPERM)
+        if HostFacts.firstLine(of: disabledSetting) == "2" {
+            return setupError(SystemCallError("io_uring_queue_init", code: .notPermitted))
         }
         do {
             let ring = try IORing(entries: 4, completionEntries: 8)
-            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-            let memory = try SystemCalls.mapMemory(page, purpose: "probe buffer ring")
-            defer {
-                ring.close()
-                SystemCalls.unmapMemory(memory, length: page)
+            defer { ring.close() }
+            let memory = try SystemCalls.transport { () throws(SystemCallError) in
+                try MappedMemory(length: MappedMemory.pageSize, purpose: "probe buffer ring")
             }
-            try SystemCalls.registerBufferRing(ring.ring, address: memory, entries: 8, group: 0)
+            try SystemCalls.registerBufferRing(ring.ring, address: memory.base, entries: 8, group: 0)
+            ring.close()
+            _ = consume memory  // unmapped only after the ring that used it is gone
             return nil
         } catch {
             return error
@@ -37,41 +35,42 @@ public enum IORingSupport {
 
     /// The error for a failed `io_uring_setup`, naming the cause: the sysctl's value, seccomp, or
     /// a kernel without io_uring.
-    static func setupError(errno: Int32) -> TransportError {
-        let setting = SystemCalls.readFirstLine(disabledSetting)
-        switch errno {
-        case ENOSYS:
+    static func setupError(_ failure: SystemCallError) -> TransportError {
+        let setting = HostFacts.firstLine(of: disabledSetting)
+        switch failure.code {
+        case .noFunction:
             return .ioUringUnavailable(
-                reason: "io_uring_setup returned ENOSYS: the kernel (\(SystemCalls.kernelRelease())) has no "
+                reason: "io_uring_setup returned ENOSYS: the kernel (\(HostFacts.kernelRelease())) has no "
                     + "io_uring (built without CONFIG_IO_URING), or a seccomp filter answers ENOSYS for it. "
                     + "Fix: run on Linux 6.1 or later with io_uring, or allow io_uring_setup, io_uring_enter and "
                     + "io_uring_register in the container's seccomp profile",
-                errno: errno)
-        case EPERM where setting == "2":
+                failure: failure)
+        case .notPermitted where setting == "2":
             return .ioUringUnavailable(
                 reason: "kernel.io_uring_disabled is 2: io_uring is disabled for every process. "
                     + "Fix: sysctl -w kernel.io_uring_disabled=0 (and set it in /etc/sysctl.d/ to keep it)",
-                errno: errno)
-        case EPERM where setting == "1":
-            let group = SystemCalls.readFirstLine(groupSetting) ?? "-1"
+                failure: failure)
+        case .notPermitted where setting == "1":
+            let group = HostFacts.firstLine(of: groupSetting) ?? "-1"
             return .ioUringUnavailable(
                 reason: "kernel.io_uring_disabled is 1: io_uring is allowed only to members of group "
                     + "kernel.io_uring_group (\(group)) and to CAP_SYS_ADMIN. Fix: add the service user to "
                     + "that group, or sysctl -w kernel.io_uring_disabled=0",
-                errno: errno)
-        case EPERM:
+                failure: failure)
+        case .notPermitted:
             return .ioUringUnavailable(
                 reason: "io_uring_setup returned EPERM while kernel.io_uring_disabled is "
                     + "\(setting ?? "absent"): a seccomp filter blocks io_uring (Docker's default profile, "
                     + "systemd SystemCallFilter=, ...). Fix: allow io_uring_setup, io_uring_enter and "
                     + "io_uring_register (e.g. docker run --security-opt seccomp=<profile with io_uring>)",
-                errno: errno)
-        case ENOMEM:
-            return .systemCall(
-                "io_uring_queue_init (locked-memory limit too low on kernels before 5.12: raise "
-                    + "RLIMIT_MEMLOCK, e.g. LimitMEMLOCK= in the systemd unit)", errno: errno)
+                failure: failure)
+        case .noMemory:
+            var named = failure
+            named.operation += " (locked-memory limit too low on kernels before 5.12: raise "
+                + "RLIMIT_MEMLOCK, e.g. LimitMEMLOCK= in the systemd unit)"
+            return .systemCall(named)
         default:
-            return .systemCall("io_uring_queue_init", errno: errno)
+            return .systemCall(failure)
         }
     }
 }

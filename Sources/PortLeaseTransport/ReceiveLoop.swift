@@ -1,6 +1,8 @@
 import CURing
+import PortLeaseSystem
 import PortLeaseWire
 import Synchronization
+import SystemPackage
 
 #if canImport(Glibc)
     import Glibc
@@ -16,8 +18,10 @@ import Synchronization
 /// `batchEnd` so the caller can hand its per-shard queues over in one go.
 ///
 /// Memory (all allocated in `init`, released in deinit, after the ring is torn down):
-/// the buffer ring and its `bufferCount` buffers (one anonymous mapping), the `msghdr` the
-/// kernel reads for every receive, the eventfd's 8-byte read target, the completion array.
+/// the buffer ring and its `bufferCount` buffers (one anonymous mapping, a `MappedMemory`), the
+/// `msghdr` the kernel reads for every receive, the wake-up's 8-byte read target, the
+/// completion array. Descriptors: the loop owns its ring and its `WakeEvent` (an eventfd whose
+/// queued read is how `stop()` wakes `run`); the sockets belong to their `UDPSocket`s.
 ///
 /// Threads: `run` is called from one thread at a time, and with `SINGLE_ISSUER` always the same
 /// thread (the first that runs it). `stop()` and `statistics` may be called from any thread.
@@ -33,14 +37,13 @@ public final class ReceiveLoop: @unchecked Sendable {
     private static let wakeTag = UInt64(UInt32.max) + 1
 
     private let ring: IORing
-    private let mapping: UnsafeMutableRawPointer
-    private let mappingLength: Int
+    private let mapping: MappedMemory
     private let bufferRing: UnsafeMutablePointer<io_uring_buf_ring>
     private let buffers: UnsafeMutableRawPointer
     private let bufferStride: Int
     private let message: UnsafeMutablePointer<msghdr>
     private let armed: UnsafeMutablePointer<Bool>
-    private let wakeFD: Int32
+    private let wake: WakeEvent
     private let wakeValue: UnsafeMutablePointer<UInt64>
     private var wakeArmed = false
 
@@ -75,33 +78,27 @@ public final class ReceiveLoop: @unchecked Sendable {
         let header = curing_recvmsg_header_size(message)
         bufferStride = (header + bufferSize + 63) & ~63
 
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let page = MappedMemory.pageSize
         let ringBytes = (MemoryLayout<io_uring_buf>.stride * count + page - 1) / page * page
-        mappingLength = ringBytes + bufferStride * count
         armed = .allocate(capacity: sockets.count)
         armed.initialize(repeating: false, count: sockets.count)
         wakeValue = .allocate(capacity: 1)
         wakeValue.initialize(to: 0)
         do {
             ring = try IORing(entries: entries, completionEntries: UInt32(count) + entries)
-            mapping = try SystemCalls.mapMemory(mappingLength, purpose: "provided buffers")
+            let length = ringBytes + bufferStride * count
+            mapping = try SystemCalls.transport { () throws(SystemCallError) in
+                try MappedMemory(length: length, purpose: "provided buffers")
+            }
+            wake = try SystemCalls.transport { () throws(SystemCallError) in try WakeEvent() }
         } catch {
             message.deallocate()
             armed.deallocate()
             wakeValue.deallocate()
             throw error
         }
-        bufferRing = mapping.bindMemory(to: io_uring_buf_ring.self, capacity: 1)
-        buffers = mapping + ringBytes
-        do {
-            wakeFD = try SystemCalls.eventFD()
-        } catch {
-            SystemCalls.unmapMemory(mapping, length: mappingLength)
-            message.deallocate()
-            armed.deallocate()
-            wakeValue.deallocate()
-            throw error
-        }
+        bufferRing = mapping.base.bindMemory(to: io_uring_buf_ring.self, capacity: 1)
+        buffers = mapping.base + ringBytes
         io_uring_buf_ring_init(bufferRing)
         let mask = io_uring_buf_ring_mask(UInt32(count))
         for index in 0..<count {
@@ -110,7 +107,7 @@ public final class ReceiveLoop: @unchecked Sendable {
         }
         io_uring_buf_ring_advance(bufferRing, Int32(count))
         try SystemCalls.registerBufferRing(
-            ring.ring, address: mapping, entries: UInt32(count), group: ReceiveLoop.bufferGroup)
+            ring.ring, address: mapping.base, entries: UInt32(count), group: ReceiveLoop.bufferGroup)
     }
 
     /// Whether the ring runs with `SINGLE_ISSUER | DEFER_TASKRUN` (false on kernels before 6.1).
@@ -129,7 +126,7 @@ public final class ReceiveLoop: @unchecked Sendable {
     /// running). Safe from any thread, including a signal-handling thread.
     public func stop() {
         stopRequested.store(true, ordering: .releasing)
-        SystemCalls.signal(eventFD: wakeFD)
+        wake.signal()
     }
 
     /// Receives until `stop()`, on the calling thread. `handler` sees each datagram of a batch
@@ -200,8 +197,10 @@ public final class ReceiveLoop: @unchecked Sendable {
                 case ENOBUFS: noBuffers += 1
                 case EBADF, ENOTSOCK, EINVAL, EFAULT, EOPNOTSUPP:
                     if failure == nil {
-                        failure = .systemCall(
-                            "multishot recvmsg on \(sockets[socketIndex].localAddress)", errno: -result)
+                            failure = .systemCall(
+                            SystemCallError(
+                                "multishot recvmsg on \(sockets[socketIndex].localAddress)",
+                                code: Errno(rawValue: -result)))
                     }
                 default: errors += 1
                 }
@@ -232,7 +231,7 @@ public final class ReceiveLoop: @unchecked Sendable {
         if counting && rearmed > 0 { rearmCount.add(rearmed, ordering: .relaxed) }
         if !wakeArmed {
             let entry = try ring.nextSubmission()
-            io_uring_prep_read(entry, wakeFD, wakeValue, UInt32(MemoryLayout<UInt64>.size), 0)
+            io_uring_prep_read(entry, wake.descriptor.rawValue, wakeValue, UInt32(MemoryLayout<UInt64>.size), 0)
             io_uring_sqe_set_data64(entry, ReceiveLoop.wakeTag)
             wakeArmed = true
         }
@@ -240,9 +239,8 @@ public final class ReceiveLoop: @unchecked Sendable {
 
     deinit {
         // The ring goes first: once it is torn down the kernel no longer touches the buffers.
+        // The mapping and the wake-up's eventfd are released after this body, as stored properties.
         ring.close()
-        SystemCalls.close(wakeFD)
-        SystemCalls.unmapMemory(mapping, length: mappingLength)
         message.deallocate()
         armed.deallocate()
         wakeValue.deallocate()
