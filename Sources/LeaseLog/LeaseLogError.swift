@@ -1,30 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PortLeaseSystem
 
-/// A failed system call: which operation, on which file, and the `errno` it returned.
+/// A failed system call: which operation, on which file, and the `errno` it returned. The
+/// system layer's one error type (`operation`, `path`, `code`, and `errno` as an `Int32`).
 ///
 /// Carried by `LeaseLogError` so that an operator reading a log line sees, for example,
 /// "fdatasync /var/lib/portlease/shard0/0000000000000003.seg: Input/output error (errno 5)".
-public struct SystemCallFailure: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The call that failed: "open", "write", "fdatasync", "rename", ...
-    public var operation: String
-    /// The file or directory it was applied to.
-    public var path: String
-    /// The `errno` value (`ENOSPC` for a full disk, `EIO` for a device error, ...).
-    public var errno: Int32
-
-    public init(operation: String, path: String, errno: Int32) {
-        self.operation = operation
-        self.path = path
-        self.errno = errno
-    }
-
-    public var description: String {
-        let message = strerror(errno).map { String(cString: $0) } ?? "unknown error"
-        return "\(operation) \(path): \(message) (errno \(errno))"
-    }
-}
+public typealias SystemCallFailure = SystemCallError
 
 /// Everything that can go wrong in the lease log, each case naming what failed and where.
 public enum LeaseLogError: Error, Hashable, Sendable, CustomStringConvertible {
