@@ -86,6 +86,11 @@ package enum SocketCalls {
         }
     }
 
+    /// Closes a socket, ignoring errors (Linux releases the descriptor even when `close` fails).
+    package static func close(_ descriptor: Int32) {
+        _ = Glibc.close(descriptor)
+    }
+
     /// True when `descriptor` becomes readable within `timeoutMilliseconds` (`poll`).
     package static func waitReadable(_ descriptor: Int32, timeoutMilliseconds: Int32) -> Bool {
         var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)

@@ -1,4 +1,5 @@
 import PortLeaseSystem
+import SystemPackage
 
 /// Why the transport failed, so an operator reading the start-up line knows what to fix. A
 /// failed system call is the system layer's `SystemCallError` (operation and `Errno`); the
@@ -14,6 +15,11 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
     case systemCall(SystemCallError)
     /// A configured interface name does not exist (`if_nametoindex` found nothing).
     case unknownInterface(String)
+
+    /// A failed call on no path: `.systemCall(SystemCallError(operation, code: Errno(rawValue: errno)))`.
+    public static func systemCall(_ operation: String, errno: Int32) -> TransportError {
+        .systemCall(SystemCallError(operation, code: Errno(rawValue: errno)))
+    }
 
     public var description: String {
         switch self {
