@@ -1,21 +1,17 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PortLeaseSystem
 
-/// Nanoseconds from `CLOCK_MONOTONIC` (a vDSO call, no system call): every timestamp the
-/// generator takes (send times, latencies, rate control, deadlines).
+/// The generator's clock: the system layer's one monotonic clock (`CLOCK_MONOTONIC`, a vDSO
+/// call, no system call), for every timestamp it takes (send times, latencies, rate control,
+/// deadlines), so its numbers and the server's are measured the same way.
 public enum MonotonicClock {
+    /// Nanoseconds of the monotonic clock.
+    @inline(__always)
     public static func now() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
+        SystemClock.monotonicNanoseconds()
     }
 
     /// The process's CPU time so far (user and system, `getrusage(RUSAGE_SELF)`), in microseconds.
     public static func processCPU() -> (user: UInt64, system: UInt64) {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func micros(_ value: timeval) -> UInt64 { UInt64(value.tv_sec) * 1_000_000 + UInt64(value.tv_usec) }
-        return (micros(usage.ru_utime), micros(usage.ru_stime))
+        SystemClock.processCPUMicroseconds()
     }
 }

@@ -3,14 +3,14 @@ import SystemPackage
 /// Whole-file reads and the one atomic, synced write: what the configuration reader, the
 /// server's DUID and the host probes (`/proc/sys/...`) need.
 extension Files {
-    /// Reads the regular file at `path` whole. Throws `EFBIG` (operation "read") when it is
-    /// larger than `maximumSize` bytes, and `EINVAL` (operation "open regular file") when it is
-    /// not a regular file (a directory, a device, a FIFO).
+    /// Reads the regular file at `path` whole. Throws `EFBIG` (`.fileTooLarge`) when it is
+    /// larger than `maximumSize` bytes and `EINVAL` (`.invalidArgument`) when it is not a regular
+    /// file (a directory, a device), both as operation "read".
     public static func readAll(_ path: String, maximumSize: Int = 16 << 20) throws(SystemCallError) -> [UInt8] {
         let file = OwnedDescriptor(try open(path, .readOnly))
         let status = try status(file.descriptor, path: path)
         guard status.type == .regular else {
-            throw SystemCallError("open regular file", path: path, code: .invalidArgument)
+            throw SystemCallError("read", path: path, code: .invalidArgument)
         }
         guard status.size <= Int64(maximumSize) else { throw SystemCallError("read", path: path, code: .fileTooLarge) }
         // Read to the end rather than to the size seen: the file may change while it is read.
