@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PortLeaseSystem
 import PortLeaseWire
 
 /// `portlease client`: a minimal DHCPv4-over-DHCPv6 client for checking a server
@@ -126,50 +127,64 @@ struct ClientCommand: ParsableCommand {
     }
 }
 
-/// A UDP socket for the client command: send, then wait up to 2 s for one answer.
+/// A blocking UDP socket for the client command: send, then wait up to 2 s for one answer.
+/// Owns its descriptor (closed in deinit); every call goes through the system layer, so a
+/// failure reads like the server's ("sendto: Network is unreachable (errno 101)").
 final class TestSocket {
     private let descriptor: Int32
-    private var destination = sockaddr_in6()
+    private let destination: sockaddr_in6
 
     init(server: IPv6Address, port: UInt16, interface: String?) throws {
-        descriptor = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
-        guard descriptor >= 0 else { throw ValidationError("socket: errno \(errno)") }
+        var destination = sockaddr_in6()
         destination.sin6_family = sa_family_t(AF_INET6)
         destination.sin6_port = port.bigEndian
-        if let interface {
-            var index = if_nametoindex(interface)
-            guard index != 0 else { throw ValidationError("--interface: no interface named \(interface)") }
-            destination.sin6_scope_id = index
-            setsockopt(descriptor, Int32(IPPROTO_IPV6), IPV6_MULTICAST_IF, &index, socklen_t(MemoryLayout<UInt32>.size))
-        }
         let bytes = server.bytes
         withUnsafeMutableBytes(of: &destination.sin6_addr) { $0.copyBytes(from: bytes) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var index: UInt32 = 0
+        if let interface {
+            do {
+                index = try NetworkInterface.index(named: interface)
+            } catch {
+                throw ValidationError("--interface: no interface named \(interface) (\(error))")
+            }
+            destination.sin6_scope_id = index
+        }
+        self.destination = destination
+        descriptor = try SocketCalls.udp6(blocking: true)
+        do {
+            if index != 0 {
+                try SocketCalls.setOption(
+                    descriptor, level: Int32(IPPROTO_IPV6), option: IPV6_MULTICAST_IF, value: index,
+                    operation: "setsockopt IPV6_MULTICAST_IF")
+            }
+            try SocketCalls.setOption(
+                descriptor, level: SOL_SOCKET, option: SO_RCVTIMEO, value: timeval(tv_sec: 2, tv_usec: 0),
+                operation: "setsockopt SO_RCVTIMEO")
+        } catch {
+            SocketCalls.close(descriptor)
+            throw error
+        }
     }
 
     deinit {
-        close(descriptor)
+        SocketCalls.close(descriptor)
     }
 
     func send(_ bytes: [UInt8]) throws {
-        let sent = bytes.withUnsafeBytes { raw in
-            withUnsafePointer(to: &destination) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(descriptor, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
-        }
-        guard sent == bytes.count else { throw ValidationError("sendto: errno \(errno)") }
+        let sent = try bytes.withUnsafeBytes { raw in
+            Result { () throws(SystemCallError) in try SocketCalls.send(descriptor, raw, to: destination) }
+        }.get()
+        guard sent == bytes.count else { throw ValidationError("sendto: sent \(sent) of \(bytes.count) bytes") }
     }
 
+    /// Sends `bytes` and returns the first datagram that comes back, or nil after 2 s.
     func exchange(_ bytes: [UInt8]) throws -> [UInt8]? {
         try send(bytes)
         var buffer = [UInt8](repeating: 0, count: 4096)
-        var count: Int
-        repeat {  // EINTR: a signal interrupted the wait, not the exchange
-            count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-        } while count < 0 && errno == EINTR
-        return count > 0 ? Array(buffer[0..<count]) : nil
+        let count = try buffer.withUnsafeMutableBytes { raw in
+            Result { () throws(SystemCallError) in try SocketCalls.receive(descriptor, into: raw) }
+        }.get()
+        guard let count, count > 0 else { return nil }
+        return Array(buffer[0..<count])
     }
 }
