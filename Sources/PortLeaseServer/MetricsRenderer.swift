@@ -97,6 +97,12 @@ public struct MetricsRenderer: Sendable {
         family(
             "portlease_log_commit_failures_total", "counter", "Group commits that failed; their grants were not sent.")
         sample("portlease_log_commit_failures_total", [], total(.commitFailures))
+        family(
+            "portlease_log_disk_full", "gauge",
+            "1 while a shard's lease log cannot write for lack of space (its ACKs are withheld).")
+        for (index, shard) in shards.enumerated() {
+            sample("portlease_log_disk_full", [("shard", "\(index)")], shard[.diskFull])
+        }
         family("portlease_log_records_total", "counter", "Lease records made durable.")
         sample("portlease_log_records_total", [], total(.recordsCommitted))
 

@@ -5,6 +5,8 @@ import Logging
 import PortLeaseTransport
 import PortLeaseWire
 import PortSetPool
+import ServiceLifecycle
+import Synchronization
 
 /// The PortLease daemon: recovers the lease logs, opens the sockets, and runs the
 /// receive loop, one worker thread per shard and the metrics endpoint until stopped.
@@ -15,9 +17,15 @@ import PortSetPool
 ///     DHCPV4-QUERY -> copy into shard i's bounded queue (full: drop + count)
 /// shard worker i: drain batch -> LeaseEngine -> records -> one commit -> sendmsg batch
 /// ```
-/// `stop()` (SIGTERM/SIGINT) stops receiving, lets every worker finish the batch in
-/// hand and what is queued, commit, and exit; nothing acknowledged is lost.
-public final class Server: @unchecked Sendable {
+///
+/// Lifecycle: ``start()`` does everything that can fail, then starts the threads; as a
+/// swift-service-lifecycle `Service`, ``run()`` supervises them in a `ServiceGroup`, one
+/// ``ThreadService`` per thread. A part that fails (a failed lease log, a receive-loop
+/// error, a thread that ends unasked) ends the group with a ``FatalFault``, after the other
+/// parts have stopped in order; graceful shutdown (SIGTERM/SIGINT) stops receiving first,
+/// then lets every worker finish what is queued and commit, so nothing acknowledged is lost.
+/// ``stop()`` and ``wait()`` do the same for callers that do not run a service group.
+public final class Server: Service, @unchecked Sendable {
     /// What the server needs, already validated (the configuration module builds it).
     public struct Settings: Sendable {
         public var engine: EngineConfiguration
@@ -34,6 +42,8 @@ public final class Server: @unchecked Sendable {
         public var leaseLogOptions: LeaseLog.Options
         /// (host, port) of the metrics endpoint; nil: none.
         public var metrics: (host: String, port: UInt16)?
+        /// A fault to inject, for the failure-policy tests only (see ``InjectedFault``).
+        package var injectedFault: InjectedFault?
 
         public init(
             engine: EngineConfiguration, listenAddresses: [IPv6Address], port: UInt16, interfaces: [String] = [],
@@ -57,6 +67,8 @@ public final class Server: @unchecked Sendable {
 
     /// Socket receive buffer asked for on each listening socket.
     public static let receiveBufferBytes = 8 << 20
+    /// How long graceful shutdown may take before the group stops waiting for the threads.
+    public static let maximumShutdownDuration = Duration.seconds(10)
 
     public let settings: Settings
     public let logger: Logger
@@ -66,10 +78,16 @@ public final class Server: @unchecked Sendable {
     public private(set) var metricsEndpoint: MetricsEndpoint?
     public private(set) var serverDUID: [UInt8] = []
     private var receiveLoop: ReceiveLoop?
-    private var dropReporter: DropReporter?
+    /// The threads, in start order: workers, drop reporter, metrics, receive loop (the
+    /// group shuts them down in reverse, so receiving stops before the workers drain).
+    private var parts: [ThreadService] = []
     private let finished = DispatchGroup()
-    private var stopped = false
-    private let stopLock = NSLock()
+    private let control = Mutex(Control())
+
+    private struct Control {
+        var stopped = false
+        var group: ServiceGroup?
+    }
 
     public init(settings: Settings, logger: Logger) {
         self.settings = settings
@@ -80,11 +98,10 @@ public final class Server: @unchecked Sendable {
     public var port: UInt16 { sockets.first?.localAddress.port ?? settings.port }
 
     /// Recovers the logs, opens everything and starts the threads. Returns once the
-    /// server is answering. Throws with the cause if anything cannot be set up, and
-    /// then leaves nothing running.
+    /// server is answering. Everything that can fail happens before the first thread
+    /// starts: on a throw (with the cause) no thread, socket, ring or log is left open.
     public func start() throws(ServerError) {
         if let problem = IORingSupport.check() { throw .transport("\(problem)") }
-        let now = SystemCalls.nowMilliseconds()
         let engines: [LeaseEngine]
         do throws(EngineError) {
             engines = try LeaseEngine.makeShards(settings.engine, count: settings.workers)
@@ -92,115 +109,125 @@ public final class Server: @unchecked Sendable {
             throw .configuration("\(error)")
         }
         let logs = try ShardLogs.open(
-            base: settings.leaseLogDirectory, engines: engines, options: settings.leaseLogOptions, now: now,
-            logger: logger)
-        serverDUID = try ServerIdentity.duid(
-            configured: settings.serverDUID, stateDirectory: settings.leaseLogDirectory)
-        do throws(TransportError) {
-            sockets = try settings.listenAddresses.map { (address) throws(TransportError) in
-                try UDPSocket(bind: address, port: settings.port, multicastInterfaces: settings.interfaces)
-            }
-            // The kernel default (~208 KB) holds about a hundred full datagrams: a burst of
-            // renewals after an outage would overflow it before the loop runs.
-            for socket in sockets where (try? socket.setReceiveBufferSize(Self.receiveBufferBytes)) == nil {
-                logger.warning(
-                    "could not raise the socket receive buffer", metadata: ["socket": "\(socket.localAddress)"])
-            }
-            receiveLoop = try ReceiveLoop(sockets: sockets)
-            for (index, engine) in engines.enumerated() {
-                let sink = try TransportReplySink(sockets: sockets, counters: counters)
-                workers.append(
-                    ShardWorker(
-                        shard: index, engine: engine, log: logs[index],
-                        queue: ShardQueue(capacity: settings.queueDepth), sink: sink, counters: counters,
-                        logger: logger))
-            }
+            base: settings.leaseLogDirectory, engines: engines, options: settings.leaseLogOptions,
+            now: SystemCalls.nowMilliseconds(), logger: logger)
+        let duid: [UInt8]
+        let transport: ServerTransport
+        do throws(ServerError) {
+            duid = try ServerIdentity.duid(configured: settings.serverDUID, stateDirectory: settings.leaseLogDirectory)
+            transport = try ServerTransport.open(
+                settings, workers: engines.count, counters: counters, receiveBufferBytes: Self.receiveBufferBytes,
+                logger: logger)
         } catch {
-            sockets.forEach { $0.close() }
             logs.forEach { $0.close() }
-            throw .transport("\(error)")
+            throw error
         }
+        let workers = engines.indices.map { index in
+            ShardWorker(
+                shard: index, engine: engines[index], log: logs[index],
+                queue: ShardQueue(capacity: settings.queueDepth), sink: transport.workerSinks[index],
+                counters: counters, logger: logger)
+        }
+        var endpoint: MetricsEndpoint?
         if let metrics = settings.metrics {
             let renderer = MetricsRenderer(
                 counters: counters, shards: workers.map(\.statistics), queues: workers.map(\.queue),
                 pools: zip(settings.engine.pools, engines[0].pools).map { ($0.name, $1) },
                 extra: { [weak self] in self?.transportSamples() ?? [] })
-            metricsEndpoint = try MetricsEndpoint(host: metrics.host, port: metrics.port) { renderer.render() }
+            do throws(ServerError) {
+                endpoint = try MetricsEndpoint(host: metrics.host, port: metrics.port) { renderer.render() }
+            } catch {
+                transport.close()
+                logs.forEach { $0.close() }
+                throw error
+            }
         }
-        for worker in workers { spawn("portlease-shard-\(worker.shard)") { worker.run() } }
-        let reporter = DropReporter(
-            counters: counters, shards: workers.map(\.statistics), queues: workers.map(\.queue), logger: logger)
-        dropReporter = reporter
-        spawn("portlease-drop-reporter") { reporter.run() }
-        if let endpoint = metricsEndpoint { spawn("portlease-metrics") { endpoint.run() } }
-        let receiveSink: TransportReplySink
-        do throws(TransportError) {
-            receiveSink = try TransportReplySink(sockets: sockets, counters: counters)
-        } catch {
-            throw .transport("\(error)")
-        }
-        let classifier = Classifier(
-            shardCount: workers.count, serverDUID: serverDUID, serverAddresses: settings.dhcp4o6ServerAddresses)
-        let loop = receiveLoop!
-        spawn("portlease-receive") { [self] in
-            receive(loop: loop, classifier: classifier, sink: receiveSink)
-            // Receiving has stopped: let the workers drain, commit and finish.
-            workers.forEach { $0.stop() }
-        }
+        // Nothing below can fail.
+        serverDUID = duid
+        sockets = transport.sockets
+        receiveLoop = transport.receiveLoop
+        self.workers = workers
+        metricsEndpoint = endpoint
+        launch(transport: transport, metrics: endpoint)
         logger.info(
             "portlease started",
             metadata: [
                 "listen": "\(sockets.map { $0.localAddress.description }.joined(separator: ", "))",
                 "workers": "\(workers.count)", "pools": "\(settings.engine.pools.map(\.name).joined(separator: ", "))",
                 "lease-log": "\(settings.leaseLogDirectory)",
-                "metrics": "\(metricsEndpoint.map { "\($0.host):\($0.port)" } ?? "off")",
+                "metrics": "\(endpoint.map { "\($0.host):\($0.port)" } ?? "off")",
             ])
     }
 
-    private func receive(loop: ReceiveLoop, classifier: Classifier, sink: TransportReplySink) {
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 16)
-        defer { scratch.deallocate() }
-        var touched = [Bool](repeating: false, count: workers.count)
-        let workers = self.workers
-        do throws(TransportError) {
-            try loop.run(
-                handler: { datagram in
-                    var reply = ByteWriter(scratch)
-                    let origin = DatagramOrigin(
-                        source: datagram.source.address, sourcePort: datagram.source.port,
-                        scopeID: datagram.source.scopeID, destination: datagram.destination,
-                        interfaceIndex: datagram.interfaceIndex, socketIndex: datagram.socketIndex)
-                    switch classifier.classify(datagram.payload, reply: &reply, counters: counters) {
-                    case .query(let shard):
-                        if workers[shard].queue.enqueue(datagram.payload, origin: origin) { touched[shard] = true }
-                    case .answered:
-                        if !sink.enqueue(reply.written, to: origin) { counters.countDrop(.replyFailed) }
-                    case .dropped:
-                        break
-                    }
-                },
-                batchEnd: {
-                    for index in touched.indices where touched[index] {
-                        workers[index].signal.notify()
-                        touched[index] = false
-                    }
-                    sink.flush()
-                })
+    /// Starts one thread per part, in the order the group shuts them down in reverse.
+    private func launch(transport: ServerTransport, metrics: MetricsEndpoint?) {
+        for worker in workers {
+            parts.append(
+                ThreadService(
+                    name: "shard-\(worker.shard)", threadName: "portlease-shard-\(worker.shard)", group: finished,
+                    stop: { worker.stop() }, body: { worker.run() }))
+        }
+        let reporter = DropReporter(
+            counters: counters, shards: workers.map(\.statistics), queues: workers.map(\.queue), logger: logger)
+        parts.append(
+            ThreadService(
+                name: "drop reporter", threadName: "portlease-drop-reporter", group: finished,
+                stop: { reporter.stop() },
+                body: {
+                    reporter.run()
+                    return nil
+                }))
+        if let metrics {
+            parts.append(
+                ThreadService(
+                    name: "metrics", threadName: "portlease-metrics", group: finished, stop: { metrics.stop() },
+                    body: {
+                        metrics.run()
+                        return nil
+                    }))
+        }
+        let receiver = ReceiveThread(
+            loop: transport.receiveLoop, sink: transport.receiveSink, queues: workers.map(\.queue),
+            signals: workers.map(\.signal),
+            classifier: Classifier(
+                shardCount: workers.count, serverDUID: serverDUID, serverAddresses: settings.dhcp4o6ServerAddresses),
+            counters: counters, logger: logger, injectedFault: settings.injectedFault)
+        parts.append(
+            ThreadService(
+                name: "receive loop", threadName: "portlease-receive", group: finished,
+                stop: { transport.receiveLoop.stop() }, body: { receiver.run() }))
+    }
+
+    /// Supervises the threads started by ``start()`` until graceful shutdown (returns
+    /// once every worker has drained and committed) or until a part fails (throws its
+    /// ``FatalFault`` once the other parts have stopped, or after
+    /// ``maximumShutdownDuration``).
+    public func run() async throws {
+        var configuration = ServiceGroupConfiguration(
+            services: parts.map {
+                .init(
+                    service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: $0.name)
+            }, logger: logger)
+        configuration.maximumGracefulShutdownDuration = Self.maximumShutdownDuration
+        let group = ServiceGroup(configuration: configuration)
+        let alreadyStopped = control.withLock { control in
+            control.group = group
+            return control.stopped
+        }
+        if alreadyStopped { await group.triggerGracefulShutdown() }
+        do {
+            try await withGracefulShutdownHandler {
+                try await group.run()
+            } onGracefulShutdown: { [logger] in
+                logger.info("portlease stopping: finishing queued work and committing")
+            }
         } catch {
-            logger.critical("receive loop failed; shutting down", metadata: ["error": "\(error)"])
+            release()
+            throw error
         }
+        release()
     }
-
-    private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
-        finished.enter()
-        let thread = Thread { [finished] in
-            body()
-            finished.leave()
-        }
-        thread.name = name
-        thread.start()
-    }
-
     /// True when any port set of pool `name` within `range` is taken (leased, offered
     /// or quarantined): reads the pool's atomic words, safe from any thread.
     public func hasBindings(pool name: String, in range: ClosedRange<IPv4Address>) -> Bool {
@@ -225,20 +252,39 @@ public final class Server: @unchecked Sendable {
     }
 
     /// Stops receiving; workers finish what is queued and commit. Thread-safe, idempotent.
+    /// Under ``run()`` this is the group's graceful shutdown; otherwise call ``wait()``.
     public func stop() {
-        stopLock.lock()
-        defer { stopLock.unlock() }
-        guard !stopped else { return }
-        stopped = true
+        let group = control.withLock { control -> ServiceGroup?? in
+            guard !control.stopped else { return nil }
+            control.stopped = true
+            return .some(control.group)
+        }
+        guard let group else { return }
+        if let group {
+            Task { await group.triggerGracefulShutdown() }
+            return
+        }
         logger.info("portlease stopping: finishing queued work and committing")
-        receiveLoop?.stop()
-        metricsEndpoint?.stop()
-        dropReporter?.stop()
+        // Receiving stops first; the workers are stopped by wait() once it has.
+        for part in parts.dropFirst(workers.count) { part.stop() }
     }
 
-    /// Blocks until every thread has finished after ``stop()``, then closes sockets and logs.
+    /// Without ``run()``: blocks until every thread has finished after ``stop()`` (the
+    /// workers after the receive loop, so what it queued is handled), then closes sockets
+    /// and logs.
     public func wait() {
+        parts.last?.waitUntilEnded()
+        for part in parts.prefix(workers.count) { part.stop() }
         finished.wait()
+        release()
+    }
+
+    /// Once every thread has ended: frees the ports and closes the logs.
+    private func release() {
+        guard finished.wait(timeout: .now() + .milliseconds(100)) == .success else {
+            logger.warning("portlease stopped waiting for its threads; sockets and logs stay open until exit")
+            return
+        }
         // The loop holds the sockets in its ring: release it so the ports are free at once.
         receiveLoop = nil
         sockets.forEach { $0.close() }

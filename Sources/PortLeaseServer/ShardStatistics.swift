@@ -11,6 +11,8 @@ public final class ShardStatistics: Sendable {
         case offers, acks, naks, informs, releases, declines, expirations, offerTimeouts, quarantineEnds
         case replayConflicts, batches, commits, commitMicrosecondsTotal, commitFailures, recordsCommitted
         case repliesDroppedAfterFailedCommit
+        /// A gauge, not a counter: 1 while the shard's log cannot write for lack of space.
+        case diskFull
     }
 
     let fields = AtomicCounters(count: Field.allCases.count)

@@ -12,6 +12,12 @@ import Synchronization
 ///
 /// Owns its engine, its log and its scratch memory (allocated once); touched only
 /// from its own thread, except ``stop()`` and the published statistics.
+///
+/// Failure policy (`Docs/LeaseLog.md`, "Failure policy"): a `write` that fails (`ENOSPC`
+/// above all) withholds the batch's ACKs, counts them, sets the shard's disk-full gauge
+/// and retries the pending records every batch until they are written. A failed log (an
+/// `fdatasync` error) is fatal: ``run()`` returns a ``FatalFault`` at once and the server
+/// exits with status 74, because after such an error the page cache cannot be trusted.
 public final class ShardWorker: @unchecked Sendable {
     public let shard: Int
     public let engine: LeaseEngine
@@ -36,6 +42,9 @@ public final class ShardWorker: @unchecked Sendable {
     /// Replies sent at once (OFFER, NAK) are encoded here first.
     private let immediateScratch: UnsafeMutableRawBufferPointer
     private let stopping = Atomic<Bool>(false)
+    /// Set when the log failed: the worker answers nothing more.
+    public private(set) var fault: FatalFault?
+    private var diskFull = false
     /// A configuration to apply before the next batch (SIGHUP reload).
     private let pendingConfiguration = Mutex<EngineConfiguration?>(nil)
     private var interfaceNames: [UInt32: String] = [:]
@@ -87,14 +96,17 @@ public final class ShardWorker: @unchecked Sendable {
 
     /// The worker's thread body: batches until stopped, sleeping when idle (at most
     /// until the engine's next deadline, so expiry runs on time), then drains what
-    /// is left in the queue before returning.
-    public func run() {
-        while !stopping.load(ordering: .sequentiallyConsistent) {
-            if processBatch(now: SystemCalls.nowMilliseconds()) == 0 {
+    /// is left in the queue before returning nil. Returns the fault at once if the
+    /// shard's log fails.
+    @discardableResult
+    public func run() -> FatalFault? {
+        while !stopping.load(ordering: .sequentiallyConsistent) && fault == nil {
+            if processBatch(now: SystemCalls.nowMilliseconds()) == 0 && fault == nil {
                 signal.sleep(timeoutMilliseconds: sleepBudget()) { queue.depth > 0 }
             }
         }
-        while processBatch(now: SystemCalls.nowMilliseconds()) > 0 {}
+        while fault == nil && processBatch(now: SystemCalls.nowMilliseconds()) > 0 {}
+        return fault
     }
 
     private func sleepBudget() -> Int32 {
@@ -107,6 +119,7 @@ public final class ShardWorker: @unchecked Sendable {
     /// without its thread.
     @discardableResult
     public func processBatch(now: Int64) -> Int {
+        guard fault == nil else { return 0 }
         if let configuration = pendingConfiguration.withLock({ pending in
             defer { pending = nil }; return pending
         }) {
@@ -139,26 +152,60 @@ public final class ShardWorker: @unchecked Sendable {
         return handled
     }
 
-    /// Appends and commits the batch's records. True when there was nothing to
-    /// commit or the commit made them durable.
+    /// Appends and commits the batch's records, with any left pending by an earlier
+    /// failed write. True when there was nothing to commit or the commit made them durable.
     private func commitRecords() -> Bool {
-        guard !records.isEmpty else { return true }
+        guard !records.isEmpty || log.pendingCount > 0 else { return true }
         let started = SystemCalls.monotonicNanoseconds()
+        let count = records.count + log.pendingCount
         do throws(LeaseLogError) {
             for record in records { _ = try log.append(record) }
+            records.removeAll(keepingCapacity: true)
             _ = try log.commit()
         } catch {
-            statistics.fields.add(ShardStatistics.Field.commitFailures.rawValue)
-            logger.error(
-                "lease log commit failed; the batch's grants were not sent",
-                metadata: ["shard": "\(shard)", "error": "\(error)", "records": "\(records.count)"])
             records.removeAll(keepingCapacity: true)
+            statistics.fields.add(ShardStatistics.Field.commitFailures.rawValue)
+            commitFailed(error, records: count)
             return false
         }
         let microseconds = Int((SystemCalls.monotonicNanoseconds() - started) / 1000)
-        statistics.recordCommit(microseconds: microseconds, records: records.count)
-        records.removeAll(keepingCapacity: true)
+        statistics.recordCommit(microseconds: microseconds, records: count)
+        if diskFull {
+            diskFull = false
+            statistics.fields.store(ShardStatistics.Field.diskFull.rawValue, 0)
+            logger.notice(
+                "lease log has space again; ACKs are sent again",
+                metadata: ["shard": "\(shard)", "records": "\(count)"])
+        }
         return true
+    }
+
+    /// A failed log ends the worker (see the type's failure policy); a full disk is
+    /// reported once per episode; other write errors once per failed commit.
+    private func commitFailed(_ error: LeaseLogError, records count: Int) {
+        if let failure = log.failure {
+            fault = FatalFault(part: "shard-\(shard)", reason: "\(error)", status: .leaseLogFailed)
+            logger.critical(
+                "lease log failed; stopping the server so that recovery reads what is on disk",
+                metadata: [
+                    "shard": "\(shard)", "file": "\(failure.path)", "operation": "\(failure.operation)",
+                    "errno": "\(failure.errno)", "error": "\(error)",
+                ])
+        } else if case .system(let failure) = error, failure.errno == ENOSPC {
+            guard !diskFull else { return }
+            diskFull = true
+            statistics.fields.store(ShardStatistics.Field.diskFull.rawValue, 1)
+            logger.error(
+                "lease log disk full; ACKs are withheld until there is space",
+                metadata: [
+                    "shard": "\(shard)", "file": "\(failure.path)", "errno": "\(failure.errno)",
+                    "records-pending": "\(count)",
+                ])
+        } else {
+            logger.error(
+                "lease log commit failed; the batch's grants were not sent",
+                metadata: ["shard": "\(shard)", "error": "\(error)", "records-pending": "\(count)"])
+        }
     }
 
     private func handle(_ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, now: Int64) {

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import LeaseEngine
 import Logging
@@ -14,27 +13,20 @@ import PortLeaseServer
 /// lease log, metrics, log level) are reported as needing a restart; the rest
 /// (options, lifetimes, matching, limits, timers) is applied by every shard
 /// before its next batch.
+///
+/// Driven by ``HangupService`` in the serve command's service group, which calls
+/// ``reload()`` for one SIGHUP at a time: that serialises every use of `current`.
 final class Reloader: @unchecked Sendable {
     private let server: Server
     private let path: String
     private var current: ServerConfiguration
     private let logger: Logger
-    private let queue = DispatchQueue(label: "portlease.reload")
 
     init(server: Server, path: String, current: ServerConfiguration, logger: Logger) {
         self.server = server
         self.path = path
         self.current = current
         self.logger = logger
-    }
-
-    /// Routes SIGHUP to ``reload()``; cancel the source to stop.
-    func installSignalHandler() -> any DispatchSourceSignal {
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
-        source.setEventHandler { [self] in reload() }
-        source.resume()
-        return source
     }
 
     func reload() {

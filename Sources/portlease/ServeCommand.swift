@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import LeaseEngine
 import Logging
@@ -7,7 +6,8 @@ import PortLeaseConfiguration
 import PortLeaseServer
 import ServiceLifecycle
 
-/// `portlease serve --config FILE`: runs the server until SIGTERM or SIGINT.
+/// `portlease serve --config FILE`: runs the server until SIGTERM or SIGINT, or until a
+/// part of it fails (see the exit statuses below and `Docs/LeaseLog.md`, "Failure policy").
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -16,6 +16,9 @@ struct ServeCommand: AsyncParsableCommand {
             Recovers the lease log, then answers DHCPv4-over-DHCPv6 queries. SIGTERM or SIGINT:
             stop receiving, finish the queued work, commit, exit 0. SIGHUP: re-read the file and
             apply it (see Config/README.md for what a reload may change).
+            Exit statuses: 0 stopped by a signal; 1 could not start (nothing is left running);
+            70 a part of the server failed (receive loop, a thread that ended); 74 a lease log
+            failed (an fdatasync error: restart so that recovery reads what is on disk).
             Example: portlease serve --config Config/quickstart.json
             """
     )
@@ -29,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration = try ServerConfiguration.load(contentsOf: config)
         } catch {
             ConfigurationReport.print(error, file: config)
-            throw ExitCode(1)
+            throw ExitCode(FatalFault.ExitStatus.startFailed.rawValue)
         }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -37,40 +40,56 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "portlease")
-        let server = Server(settings: Server.Settings(configuration), logger: logger)
+        var settings = Server.Settings(configuration)
+        settings.injectedFault = try Self.injectedFault(logger: logger)
+        let server = Server(settings: settings, logger: logger)
+        let reloader = Reloader(server: server, path: config, current: configuration, logger: logger)
+        // Trapped before start-up, so that an early SIGHUP does not terminate the process.
+        let hangup = await HangupService { reloader.reload() }
         do throws(ServerError) {
             try server.start()
         } catch {
             logger.critical("portlease cannot start", metadata: ["reason": "\(error)"])
-            throw ExitCode(1)
+            throw ExitCode(FatalFault.ExitStatus.startFailed.rawValue)
         }
-        let reloader = Reloader(server: server, path: config, current: configuration, logger: logger)
-        let hangup = reloader.installSignalHandler()
-        defer { hangup.cancel() }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: PortLeaseService(server: server))],
+                services: [
+                    .init(
+                        service: server, successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "server"),
+                    .init(service: hangup, serviceName: "reload on SIGHUP"),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
-    }
-}
-
-/// The running server as a swift-service-lifecycle `Service`: it waits for the
-/// group's graceful shutdown (SIGTERM/SIGINT), then stops the server and waits for
-/// its workers to drain and commit.
-struct PortLeaseService: Service {
-    let server: Server
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        server.stop()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread {
-                server.wait()
-                continuation.resume()
-            }.start()
+        do {
+            try await group.run()
+        } catch {
+            let fault =
+                error as? FatalFault ?? FatalFault(part: "service group", reason: "\(error)", status: .partFailed)
+            logger.critical(
+                "portlease exits after a fatal fault",
+                metadata: [
+                    "part": "\(fault.part)", "reason": "\(fault.reason)", "exit-status": "\(fault.status.rawValue)",
+                ])
+            throw ExitCode(fault.status.rawValue)
         }
+    }
+
+    /// The fault named by `PORTLEASE_INJECT_FAULT` (failure-policy tests only), read once.
+    static func injectedFault(logger: Logger) throws -> InjectedFault? {
+        guard let name = ProcessInfo.processInfo.environment[InjectedFault.environmentVariable] else { return nil }
+        guard let fault = InjectedFault(rawValue: name) else {
+            logger.critical(
+                "portlease cannot start",
+                metadata: [
+                    "reason":
+                        "\(InjectedFault.environmentVariable)=\(name) names no fault (known: \(InjectedFault.allCases.map(\.rawValue)))"
+                ])
+            throw ExitCode(FatalFault.ExitStatus.startFailed.rawValue)
+        }
+        logger.warning("fault injection is on (tests only)", metadata: ["fault": "\(name)"])
+        return fault
     }
 }
 

@@ -1,0 +1,64 @@
+import Logging
+import PortLeaseTransport
+import PortLeaseWire
+
+/// The receive thread's body: the io_uring loop feeding the classifier, which answers
+/// Information-Requests itself and copies DHCPV4-QUERYs into the shards' queues.
+///
+/// A loop error is fatal to the server (the sockets or the ring are unusable): it is
+/// logged and returned as a ``FatalFault`` (exit status 70).
+struct ReceiveThread: @unchecked Sendable {
+    let loop: ReceiveLoop
+    let sink: TransportReplySink
+    let queues: [ShardQueue]
+    let signals: [WorkerSignal]
+    let classifier: Classifier
+    let counters: ServerCounters
+    let logger: Logger
+    let injectedFault: InjectedFault?
+
+    /// Receives until the loop is stopped (nil) or fails (the fault).
+    func run() -> FatalFault? {
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 16)
+        defer { scratch.deallocate() }
+        var touched = [Bool](repeating: false, count: queues.count)
+        var faultInjected = false
+        do throws(TransportError) {
+            try loop.run(
+                handler: { datagram in
+                    var reply = ByteWriter(scratch)
+                    let origin = DatagramOrigin(
+                        source: datagram.source.address, sourcePort: datagram.source.port,
+                        scopeID: datagram.source.scopeID, destination: datagram.destination,
+                        interfaceIndex: datagram.interfaceIndex, socketIndex: datagram.socketIndex)
+                    switch classifier.classify(datagram.payload, reply: &reply, counters: counters) {
+                    case .query(let shard):
+                        if queues[shard].enqueue(datagram.payload, origin: origin) { touched[shard] = true }
+                    case .answered:
+                        if !sink.enqueue(reply.written, to: origin) { counters.countDrop(.replyFailed) }
+                    case .dropped:
+                        break
+                    }
+                },
+                batchEnd: {
+                    for index in touched.indices where touched[index] {
+                        signals[index].notify()
+                        touched[index] = false
+                    }
+                    sink.flush()
+                    if injectedFault == .receiveLoop && !faultInjected {
+                        faultInjected = true
+                        loop.stop()
+                    }
+                })
+        } catch {
+            return failed("\(error)")
+        }
+        return faultInjected ? failed(InjectedFault.receiveLoopError) : nil
+    }
+
+    private func failed(_ reason: String) -> FatalFault {
+        logger.critical("receive loop failed; stopping the server", metadata: ["error": "\(reason)"])
+        return FatalFault(part: "receive loop", reason: reason, status: .partFailed)
+    }
+}
