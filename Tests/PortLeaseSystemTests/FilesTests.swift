@@ -34,7 +34,7 @@ struct FilesTests {
         try Files.createDirectory(directory.file("a/b/c"), intermediates: true)
         try Files.createDirectory(directory.file("a/b/c"))  // exists: fine
         #expect(try Files.list(directory.file("a/b")) == ["c"])
-        Files.open(directory.file("one"), .truncate).closeIgnoringErrors()
+        try Files.open(directory.file("one"), .truncate).closeIgnoringErrors()
         try Files.rename(directory.file("one"), to: directory.file("two"))
         #expect(try Files.list(directory.path).sorted() == ["a", "two"])
         try Files.syncDirectory(directory.path)

@@ -24,19 +24,24 @@ struct WakeEventTests {
         try #require(created == 0)
         waiter.event.signal()
         pthread_join(thread, nil)
-        #expect(waiter.woke.load(ordering: .acquiring))
+        let woke = waiter.woke.load(ordering: .acquiring)
+        #expect(woke)
     }
 
     /// Signals add up until consumed: a signal before the wait is not lost, several signals
     /// are one wake-up, and after it the event is quiet again.
     @Test func signalsAreNotLostAndCoalesce() throws {
         let event = try WakeEvent()
-        #expect(!event.wait(timeoutMilliseconds: 0))
+        let idle = event.wait(timeoutMilliseconds: 0)
+        #expect(!idle)
         event.signal()
         event.signal()
-        #expect(event.wait(timeoutMilliseconds: 60_000))
-        #expect(!event.wait(timeoutMilliseconds: 0))
-        #expect(!event.consume())
+        let signalled = event.wait(timeoutMilliseconds: 60_000)
+        #expect(signalled)
+        let quietAfterwards = event.wait(timeoutMilliseconds: 0)
+        #expect(!quietAfterwards)
+        let nothingLeft = event.consume()
+        #expect(!nothingLeft)
     }
 }
 
