@@ -4,23 +4,27 @@ import PortLeaseWire
     import Glibc
 #endif
 
-/// Traceability queries over a shard's whole history: the archive and the live segments.
+/// Traceability queries over a shard's whole history: "who held 198.51.100.7 port 40123 at
+/// 14:02 on 3 March?" (RFC 6269 section 12).
 ///
-/// "Who held 198.51.100.7 port 40123 at 14:02 on 3 March?" Archived segments are searched
-/// through their address index (a binary search and a few small reads each); live segments,
-/// which compaction keeps few, are scanned. Read-only and `Sendable`: it may run on any thread
-/// while the writer appends and the compactor moves segments (a segment that moves while a
-/// query runs is found in its new place).
+/// An answer comes from three places, each found by address: the history's day files (holdings
+/// that ended, through their address index), the snapshot (the holdings live at the last
+/// compaction, also indexed), and the live segments after it, which are scanned and folded
+/// with the same `HoldingFolder` as compaction, so an answer is the same before and after a
+/// compaction. Read-only and `Sendable`: it runs on any thread beside the writer and the
+/// compactor; a query that sees a compaction replace the snapshot under it starts again.
 public struct LeaseHistory: Sendable {
-    /// The shard's log directory (live segments; the archive is its `archive/` folder).
+    /// The shard's log directory.
     public let directory: String
     private let layout: LogLayout
     private let fileSystem: any LogFileSystem
+    private let history: HistoryStore
 
     public init(directory: String, fileSystem: any LogFileSystem = SystemFileSystem()) {
         self.directory = directory
         self.layout = LogLayout(directory: directory)
         self.fileSystem = fileSystem
+        self.history = HistoryStore(layout: layout, fileSystem: fileSystem)
     }
 
     /// The holdings of the port set containing (`address`, `port`) that include the instant `time`
@@ -32,144 +36,114 @@ public struct LeaseHistory: Sendable {
     }
 
     /// The holdings of the port set containing (`address`, `port`) at any instant of `from ..< to`
-    /// (ms since the epoch), oldest first.
+    /// (ms since the epoch), oldest first. A holding still live has `ended == .held`.
     public func holders(of address: IPv4Address, port: UInt16, from: Int64, to: Int64) throws(LeaseLogError)
         -> [TraceHolding]
     {
-        var builder = HoldingBuilder()
-        try forEachRecord(of: address) { record in
-            guard
-                PortSetMath.contains(
-                    port: port, psid: record.psid, psidLength: record.psidLength, offset: record.psidOffset)
-            else { return }
-            builder.apply(record)
-        }
-        return builder.finish().filter { $0.overlaps(from, to) }.sorted { $0.start < $1.start }
-    }
-
-    /// Every record for `address` in the history, oldest first (for tools that print raw history).
-    public func records(of address: IPv4Address) throws(LeaseLogError) -> [LeaseRecord] {
-        var records: [LeaseRecord] = []
-        try forEachRecord(of: address) { records.append($0) }
-        return records
-    }
-
-    private func forEachRecord(of address: IPv4Address, _ body: (LeaseRecord) -> Void) throws(LeaseLogError) {
-        let live = Set(try LogLayout.segmentNumbers(in: directory, fileSystem: fileSystem))
-        let archived = Set(try LogLayout.segmentNumbers(in: layout.archive, fileSystem: fileSystem))
-        var storage: [UInt8] = []
-        for number in live.union(archived).sorted() {
-            if archived.contains(number), try readIndexed(number, address: address.value, body) { continue }
-            if live.contains(number), try scan(layout.segment(number), address: address.value, &storage, body) {
-                continue
-            }
-            // Moved to the archive after the listing, or its index was unusable: scan the archived file.
-            _ = try scan(layout.archivedSegment(number), address: address.value, &storage, body)
+        try holdings(of: address, from: from, to: to).filter {
+            PortSetMath.contains(port: port, psid: $0.psid, psidLength: $0.psidLength, offset: $0.psidOffset)
         }
     }
 
-    /// Reads `address`'s records of an archived segment through its index; false if the index
-    /// or a record it points to is unusable (the caller then scans the segment).
-    private func readIndexed(_ number: UInt64, address: UInt32, _ body: (LeaseRecord) -> Void) throws(LeaseLogError)
-        -> Bool
+    /// Every holding of `address` (any port set) that overlaps `from ..< to`, oldest first.
+    public func holdings(of address: IPv4Address, from: Int64 = .min, to: Int64 = .max) throws(LeaseLogError)
+        -> [TraceHolding]
     {
-        let indexPath = layout.archivedIndex(number)
-        guard let index = SegmentIndex.load(path: indexPath, fileSystem: fileSystem), index.segmentNumber == number,
-            let offsets = index.offsets(of: address, path: indexPath, fileSystem: fileSystem)
-        else { return false }
-        if offsets.isEmpty { return true }
-        let path = layout.archivedSegment(number)
-        guard let descriptor = try? fileSystem.open(path, mode: .readOnly) else { return false }
-        defer { fileSystem.close(descriptor) }
-        var found: [LeaseRecord] = []
-        found.reserveCapacity(offsets.count)
-        var buffer = [UInt8](repeating: 0, count: RecordCodec.maximumSize)
-        for offset in offsets {
-            let count = buffer.withUnsafeMutableBytes { raw in
-                (try? fileSystem.read(descriptor, into: raw, at: Int(offset), path: path)) ?? 0
-            }
-            let outcome = buffer.withUnsafeBytes {
-                RecordCodec.decode(UnsafeRawBufferPointer(rebasing: $0[0..<count]), at: 0)
-            }
-            guard case .record(let record, _) = outcome, record.address.value == address else { return false }
-            found.append(record)
-        }
-        found.forEach(body)
-        return true
-    }
-
-    /// Scans a whole segment file for `address`'s records; false if the file is gone.
-    private func scan(
-        _ path: String, address: UInt32, _ storage: inout [UInt8], _ body: (LeaseRecord) -> Void
-    ) throws(LeaseLogError) -> Bool {
-        let size: Int
-        do {
-            size = try fileSystem.readAll(path, into: &storage)
-        } catch {
-            if case .system(let failure) = error, failure.errno == ENOENT { return false }
-            throw error
-        }
-        storage.withUnsafeBytes { raw in
-            let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<size])
-            _ = SegmentScanner.scan(bytes) { offset, _ in
-                guard RecordCodec.address(in: bytes, at: offset) == address,
-                    case .record(let record, _) = RecordCodec.decode(bytes, at: offset)
-                else { return }
-                body(record)
-            }
-        }
-        return true
-    }
-}
-
-/// Turns one address's records, in log order, into holdings.
-///
-/// A bind or renew opens a holding for (client, port set) or extends the open one to
-/// `time + lifetime`; a renewal from a different subscriber address or relay closes the old
-/// holding and opens a new one, so each holding has one identity. Release, expire and decline
-/// close it at their time (if the lifetime had not already run out before).
-private struct HoldingBuilder {
-    private struct Key: Hashable {
-        var client: ClientKey
-        var psid: UInt16
-        var psidLength: UInt8
-        var psidOffset: UInt8
-    }
-
-    private var open: [Key: TraceHolding] = [:]
-    private var done: [TraceHolding] = []
-
-    mutating func apply(_ record: LeaseRecord) {
-        let key = Key(
-            client: record.clientKey, psid: record.psid, psidLength: record.psidLength, psidOffset: record.psidOffset)
-        let leaseEnd = record.time + Int64(record.lifetime) * 1000
-        switch record.event {
-        case .bind, .renew:
-            if var holding = open[key] {
-                if holding.end > record.time && holding.subscriber == record.subscriber && holding.relay == record.relay
-                {
-                    holding.end = max(holding.end, leaseEnd)
-                    open[key] = holding
-                    return
+        var attempt = 0
+        while true {
+            if let found = try attemptHoldings(of: address.value, from: from, to: to) {
+                return Array(Set(found.filter { $0.overlaps(from, to) })).sorted {
+                    ($0.start, $0.psid, $0.end) < ($1.start, $1.psid, $1.end)
                 }
-                holding.end = min(holding.end, record.time)
-                done.append(holding)
             }
-            open[key] = TraceHolding(
-                clientKey: record.clientKey, subscriber: record.subscriber, relay: record.relay,
-                address: record.address, psid: record.psid, psidLength: record.psidLength,
-                psidOffset: record.psidOffset, start: record.time, end: leaseEnd, endedBy: nil)
-        case .release, .expire, .decline:
-            guard var holding = open.removeValue(forKey: key) else { return }
-            if holding.end >= record.time {
-                holding.end = record.time
-                holding.endedBy = record.event
-            }
-            done.append(holding)
+            attempt += 1
+            // A compaction replaced the snapshot or deleted a segment while this query read them.
+            if attempt >= 20 { throw .invalidRepair("trace query kept racing compaction in \(directory)") }
         }
     }
 
-    func finish() -> [TraceHolding] {
-        done + open.values
+    /// One consistent read, or nil when a compaction changed the files under it.
+    private func attemptHoldings(of address: UInt32, from: Int64, to: Int64) throws(LeaseLogError)
+        -> [TraceHolding]?
+    {
+        var folder = HoldingFolder()
+        let covered = try seed(&folder, address: address)
+        var found = try history.entries(of: address, from: from, to: to).map(\.holding)
+        var storage: [UInt8] = []
+        for number in try LogLayout.segmentNumbers(in: directory, fileSystem: fileSystem) {
+            let path = layout.segment(number)
+            let size: Int
+            do {
+                size = try fileSystem.readAll(path, into: &storage)
+            } catch {
+                if case .system(let failure) = error, failure.errno == ENOENT { return nil }
+                throw error
+            }
+            storage.withUnsafeBytes { raw in
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<size])
+                guard case .success(let header) = SegmentHeader.decode(bytes) else { return }
+                var sequence = header.firstSequence
+                _ = SegmentScanner.scan(bytes) { offset, _ in
+                    defer { sequence += 1 }
+                    guard sequence > covered else { return }
+                    // Records elsewhere matter only when they end a holding of this address.
+                    let here = RecordCodec.address(in: bytes, at: offset) == address
+                    guard here || Self.namesLiveClient(bytes, at: offset, folder.live),
+                        case .record(let record, _) = RecordCodec.decode(bytes, at: offset)
+                    else { return }
+                    folder.apply(record, sequence: sequence) { found.append($0.holding) }
+                    if !here { folder.dropLive(notAt: address, client: record.clientKey) }
+                }
+            }
+        }
+        guard try snapshotCovered() == covered else { return nil }
+        found.append(contentsOf: folder.live.values.map(\.holding))
+        return found
+    }
+
+    /// Loads the snapshot's live holdings of `address` into `folder`; returns the sequence it covers.
+    private func seed(_ folder: inout HoldingFolder, address: UInt32) throws(LeaseLogError) -> UInt64 {
+        guard let file = try MappedFile(path: layout.snapshot) else { return 0 }
+        let path = layout.snapshot
+        return try file.withBytes { (bytes) throws(LeaseLogError) -> UInt64 in
+            if bytes.count >= 6, UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) == 1 {
+                return try SnapshotVersion1.read(bytes, path: path) { entry in
+                    if entry.record.address.value == address { folder.load(entry) }
+                }.covered
+            }
+            guard case .success(let header) = HoldingFile.decodeHeader(bytes, expecting: .snapshot) else {
+                throw .corruptSnapshot(path: path, offset: 0, reason: "bad header")
+            }
+            if let entries = HoldingFile.entries(of: address, in: bytes, kind: .snapshot) {
+                entries.forEach { folder.load($0) }
+            } else {
+                _ = try HoldingFile.forEachEntry(bytes, kind: .snapshot, path: path) { entry in
+                    if entry.record.address.value == address { folder.load(entry) }
+                }
+            }
+            return header.sequence
+        }
+    }
+
+    /// Whether the (checked) record at `offset` is of a client in `live`, compared without decoding it.
+    private static func namesLiveClient(
+        _ bytes: UnsafeRawBufferPointer, at offset: Int, _ live: [ClientKey: HoldingEntry]
+    ) -> Bool {
+        guard !live.isEmpty else { return false }
+        let kind = bytes[offset + RecordCodec.fixedSize - 2]
+        let count = Int(bytes[offset + RecordCodec.fixedSize - 1])
+        let key = UnsafeRawBufferPointer(
+            rebasing: bytes[(offset + RecordCodec.fixedSize)..<(offset + RecordCodec.fixedSize + count)])
+        return live.keys.contains { client in
+            client.kind.rawValue == kind && client.count == count
+                && client.withUnsafeBytes { $0.elementsEqual(key) }
+        }
+    }
+
+    private func snapshotCovered() throws(LeaseLogError) -> UInt64 {
+        guard let file = try MappedFile(path: layout.snapshot) else { return 0 }
+        return file.withBytes { bytes in
+            bytes.count >= 16 ? UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) : 0
+        }
     }
 }

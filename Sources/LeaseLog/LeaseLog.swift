@@ -1,3 +1,5 @@
+import PortLeaseSystem
+
 /// One shard's durable write-ahead lease log: append records, commit them in groups,
 /// recover them after a crash.
 ///
@@ -23,16 +25,20 @@ public final class LeaseLog {
     public struct Options: Sendable {
         /// A commit that finds the current segment at or past this many bytes starts a new one first.
         public var segmentSize: Int
+        /// A commit that finds the current segment older than this many milliseconds (and not empty)
+        /// also starts a new one, so that a quiet log still seals segments for compaction; nil: by size only.
+        public var segmentMaxAge: Int64?
         /// `fsync` (the default) or `none`; see `Durability`.
         public var durability: Durability
         /// The file-system calls; replaced in tests to inject failures.
         public var fileSystem: any LogFileSystem
 
         public init(
-            segmentSize: Int = 64 << 20, durability: Durability = .fsync,
+            segmentSize: Int = 64 << 20, segmentMaxAge: Int64? = nil, durability: Durability = .fsync,
             fileSystem: any LogFileSystem = SystemFileSystem()
         ) {
             self.segmentSize = segmentSize
+            self.segmentMaxAge = segmentMaxAge
             self.durability = durability
             self.fileSystem = fileSystem
         }
@@ -61,6 +67,8 @@ public final class LeaseLog {
     private var segmentDescriptor: Int32 = -1
     /// Bytes in the current segment file that are committed.
     private var segmentLength = 0
+    /// When the current segment was started or reopened (monotonic ns), for `segmentMaxAge`.
+    private var segmentStarted: UInt64 = 0
 
     /// Opens (or creates) the log in `directory`, replaying it into `replay` first: the snapshot's
     /// live leases, then every later record in order.
@@ -103,11 +111,10 @@ public final class LeaseLog {
             segmentNumber = last.number
             segmentPath = path
             segmentLength = last.validEnd
+            segmentStarted = SystemClock.monotonicNanoseconds()
         } else {
             // No segment yet, or the snapshot covers all of them: start a new one after every number in use.
-            let archived = try LogLayout.segmentNumbers(in: layout.archive, fileSystem: fileSystem)
-            let highest = max(outcome.segments.last?.number ?? 0, archived.last ?? 0)
-            try startSegment(number: highest + 1)
+            try startSegment(number: (outcome.segments.last?.number ?? 0) + 1)
         }
     }
 
@@ -150,7 +157,7 @@ public final class LeaseLog {
     public func commit() throws(LeaseLogError) -> UInt64 {
         try checkUsable()
         guard batch.count > 0 else { return lastCommitted }
-        if segmentLength >= options.segmentSize && segmentLength > SegmentHeader.size {
+        if segmentLength > SegmentHeader.size && (segmentLength >= options.segmentSize || segmentTooOld()) {
             try rotate()
         }
         do throws(LeaseLogError) {
@@ -184,7 +191,7 @@ public final class LeaseLog {
     }
 
     /// Closes the current segment and starts a new one, so that every committed record is in a
-    /// sealed segment that `LogCompactor` may archive while this log goes on appending.
+    /// sealed segment that `LogCompactor` may fold while this log goes on appending.
     ///
     /// Call it right after a commit, with the engine's live leases as of that moment in hand:
     /// they are what the snapshot must hold. Throws `.pendingRecords` if records are uncommitted.
@@ -200,6 +207,11 @@ public final class LeaseLog {
         if segmentDescriptor >= 0 { fileSystem.close(segmentDescriptor) }
         segmentDescriptor = -1
         discardPending()
+    }
+
+    private func segmentTooOld() -> Bool {
+        guard let age = options.segmentMaxAge else { return false }
+        return SystemClock.monotonicNanoseconds() - segmentStarted >= UInt64(max(0, age)) * 1_000_000
     }
 
     /// Throws if the log cannot take appends or commits: failed, or closed.
@@ -240,6 +252,7 @@ public final class LeaseLog {
         segmentPath = path
         segmentDescriptor = descriptor
         segmentLength = SegmentHeader.size
+        segmentStarted = SystemClock.monotonicNanoseconds()
     }
 
     private func markFailed(_ error: LeaseLogError) {
@@ -253,7 +266,7 @@ public final class LeaseLog {
 /// Where a log was sealed for compaction: segments up to `lastSegment` hold exactly the records
 /// up to `coveredSequence`, and the snapshot written with this point must be the live leases then.
 public struct CompactionPoint: Sendable, Hashable {
-    /// The highest segment number the compaction archives.
+    /// The highest sealed segment number (compaction folds it and every one before).
     public var lastSegment: UInt64
     /// The last sequence number in those segments: the snapshot holds the state after it.
     public var coveredSequence: UInt64

@@ -27,7 +27,7 @@ public enum LeaseLogError: Error, Hashable, Sendable, CustomStringConvertible {
     case corruptSegmentHeader(segment: String, reason: String)
     /// Segments do not follow on: records `expected ..< found` are missing (a segment was lost).
     case missingRecords(segment: String, expected: UInt64, found: UInt64)
-    /// The snapshot file is damaged at `offset`.
+    /// A holdings file (the snapshot or a history day file under `history/`) is damaged at `offset`.
     case corruptSnapshot(path: String, offset: Int, reason: String)
     /// `sealForCompaction` needs a committed log; `count` records are still pending.
     case pendingRecords(count: Int)
@@ -54,7 +54,7 @@ public enum LeaseLogError: Error, Hashable, Sendable, CustomStringConvertible {
         case .missingRecords(let segment, let expected, let found):
             return "lease log: \(segment) starts at record \(found), expected \(expected): records are missing"
         case .corruptSnapshot(let path, let offset, let reason):
-            return "lease log: corrupt snapshot \(path) at offset \(offset): \(reason)"
+            return "lease log: corrupt holdings file \(path) at offset \(offset): \(reason)"
         case .pendingRecords(let count):
             return "lease log: \(count) appended records are not committed yet"
         case .invalidRepair(let reason):

@@ -1,106 +1,205 @@
-/// Compaction and retention for one shard's log, run from a background thread beside the writer.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Compaction and retention for one shard's log, run on a background thread beside the writer.
 ///
-/// Compaction writes the snapshot for a `CompactionPoint` (the caller's live leases as of that
-/// point), then moves the sealed segments it covers into `archive/`, each with a sidecar address
-/// index. The writer never waits: it is already appending to a newer segment, and compaction
-/// reads and renames only segments it has sealed. At most one compaction or retention pass may run
-/// per log at a time (the caller's background task serialises them).
+/// Compaction folds the sealed segments (every segment but the newest, which the writer
+/// appends to) into the previous snapshot: it needs nothing from the engine and never pauses
+/// the writer, who never touches a segment again once a newer one exists. One pass:
 ///
-/// Crash safety: the snapshot is renamed into place and the directory synced before any segment
-/// moves, so recovery after a crash at any step sees either the old snapshot with all segments, or
-/// the new snapshot with the covered segments in the live directory or the archive (it skips the
-/// covered records). A segment's index is synced into the archive before the segment is renamed
-/// next to it. Compaction always syncs, whatever the log's durability setting.
-public struct LogCompactor: Sendable {
+/// 1. replays the sealed segments' records after the snapshot into the fold state
+///    (`HoldingFolder`, loaded from the snapshot on the first pass and kept between passes);
+/// 2. merges the holdings those records ended into the history's day files (`HistoryStore`);
+/// 3. writes the new snapshot (live holdings and quarantines) covering the last folded record;
+/// 4. deletes the folded segments.
+///
+/// Crash safety: every file is written to a temporary name, synced and renamed, and each step
+/// only adds what a repeated pass recognises. A crash before step 3 leaves the old snapshot and
+/// every segment: the next pass folds them again and skips the holdings a day file already has
+/// (its header names the last pass merged into it). A crash after step 3 leaves segments whose
+/// records the snapshot covers: recovery and the next pass skip those records. Compaction always
+/// syncs, whatever the log's durability.
+///
+/// Thread safety: one `LogCompactor` per log, used by one thread at a time.
+public final class LogCompactor: @unchecked Sendable {
+    /// The moments a pass passes through, for crash tests that kill the process at each one.
+    public enum Step: String, Sendable, CaseIterable {
+        /// A history day file is written and synced, not yet renamed into place.
+        case historyWritten
+        /// The new snapshot is written and synced, not yet renamed into place.
+        case snapshotWritten
+        /// The new snapshot has replaced the old one; no folded segment is deleted yet.
+        case snapshotRenamed
+        /// A folded segment is about to be deleted.
+        case segmentDelete
+        /// Retention is about to delete or rewrite a day file.
+        case retentionDelete
+    }
+
     /// The shard's log directory.
     public let directory: String
     private let layout: LogLayout
     private let fileSystem: any LogFileSystem
+    private let history: HistoryStore
+    private let observer: @Sendable (Step) -> Void
+    private var folder: HoldingFolder?
+    private var covered: UInt64 = 0
+    private var storage: [UInt8] = []
 
-    public init(directory: String, fileSystem: any LogFileSystem = SystemFileSystem()) {
+    /// `observer` is called at each `Step` (tests); it must not touch the log.
+    public init(
+        directory: String, fileSystem: any LogFileSystem = SystemFileSystem(),
+        observer: @escaping @Sendable (Step) -> Void = { _ in }
+    ) {
         self.directory = directory
         self.layout = LogLayout(directory: directory)
         self.fileSystem = fileSystem
+        self.history = HistoryStore(layout: layout, fileSystem: fileSystem)
+        self.observer = observer
     }
 
-    /// Writes `liveLeases` as the snapshot covering `point`, then archives the segments up to
-    /// `point.lastSegment`. Returns how many leases were written and which segments moved.
+    /// Folds every sealed segment into the snapshot and the history; nil when there is none.
     @discardableResult
-    public func compact(_ point: CompactionPoint, liveLeases: some Sequence<LeaseRecord>) throws(LeaseLogError)
-        -> CompactionReport
-    {
-        let written = try Snapshot.write(
-            liveLeases, covering: point.coveredSequence, layout: layout, fileSystem: fileSystem, sync: true)
-        let archived = try archiveSegments(through: point.lastSegment)
-        return CompactionReport(snapshotRecords: written, archivedSegments: archived)
-    }
-
-    /// Deletes archived segments (and their indexes) whose newest record is more than
-    /// `retentionDays` days before `now` (milliseconds since the Unix epoch). Returns their numbers.
-    @discardableResult
-    public func applyRetention(now: Int64, retentionDays: Int = 180) throws(LeaseLogError) -> [UInt64] {
-        let cutoff = now - Int64(retentionDays) * 86_400_000
-        var deleted: [UInt64] = []
-        for number in try LogLayout.segmentNumbers(in: layout.archive, fileSystem: fileSystem) {
-            let latest: Int64
-            if let index = SegmentIndex.load(path: layout.archivedIndex(number), fileSystem: fileSystem) {
-                latest = index.latest
-            } else {
-                latest = try latestTime(inSegment: layout.archivedSegment(number))
-            }
-            guard latest < cutoff else { continue }
-            try fileSystem.remove(layout.archivedSegment(number))
-            try? fileSystem.remove(layout.archivedIndex(number))
-            deleted.append(number)
+    public func compact() throws(LeaseLogError) -> CompactionReport? {
+        let numbers = try LogLayout.segmentNumbers(in: directory, fileSystem: fileSystem)
+        let sealed = numbers.dropLast()
+        guard !sealed.isEmpty else { return nil }
+        do throws(LeaseLogError) {
+            return try fold(Array(sealed))
+        } catch {
+            folder = nil  // reload from disk next time: the in-memory state may be half-applied
+            throw error
         }
-        if !deleted.isEmpty { try fileSystem.syncDirectory(layout.archive) }
-        return deleted
     }
 
-    private func archiveSegments(through lastSegment: UInt64) throws(LeaseLogError) -> [UInt64] {
-        let numbers = try LogLayout.segmentNumbers(in: directory, fileSystem: fileSystem).filter { $0 <= lastSegment }
-        guard !numbers.isEmpty else { return [] }
-        try fileSystem.createDirectory(layout.archive)
-        try fileSystem.syncDirectory(directory)
-        var storage: [UInt8] = []
-        for number in numbers {
+    /// Deletes the holdings that ended at or before `retentionDays` days before `now` (ms).
+    @discardableResult
+    public func applyRetention(now: Int64, retentionDays: Int) throws(LeaseLogError) -> RetentionReport {
+        let cutoff = now - Int64(retentionDays) * HistoryStore.dayMilliseconds
+        return try history.applyRetention(cutoff: cutoff, sync: true) { observer(.retentionDelete) }
+    }
+
+    /// What the log holds on disk now: for metrics and the operator.
+    public func status() throws(LeaseLogError) -> LogStatus {
+        var status = LogStatus()
+        for number in try LogLayout.segmentNumbers(in: directory, fileSystem: fileSystem) {
+            status.liveSegmentBytes += try size(of: layout.segment(number)) ?? 0
+            status.liveSegments += 1
+        }
+        status.snapshotBytes = try size(of: layout.snapshot) ?? 0
+        let statistics = try history.statistics()
+        status.historyBytes = statistics.bytes
+        status.historyHoldings = statistics.holdings
+        status.oldestHistoryDay = statistics.oldestEnd
+        return status
+    }
+
+    private func fold(_ sealed: [UInt64]) throws(LeaseLogError) -> CompactionReport {
+        // Taken out of the property so that applying records works on a uniquely held value;
+        // put back only when the pass succeeds.
+        var state: HoldingFolder
+        if let kept = folder {
+            state = kept
+            folder = nil
+        } else {
+            state = HoldingFolder()
+            let read = try Snapshot.read(layout: layout, fileSystem: fileSystem) { state.load($0) }
+            covered = read?.covered ?? 0
+        }
+        var ended: [HoldingEntry] = []
+        var last = covered
+        var records = 0
+        for number in sealed {
             let path = layout.segment(number)
             let size = try fileSystem.readAll(path, into: &storage)
-            let index = try storage.withPrefix(size) { (bytes) throws(LeaseLogError) -> [UInt8] in
-                guard case .success(let header) = SegmentHeader.decode(bytes) else {
+            try storage.withPrefix(size) { (bytes) throws(LeaseLogError) in
+                guard case .success(let header) = SegmentHeader.decode(bytes), header.number == number else {
                     throw .corruptSegmentHeader(
-                        segment: path, reason: "cannot archive a segment without a valid header")
+                        segment: path, reason: "cannot compact a segment without a valid header")
                 }
-                return SegmentIndex.build(segment: bytes, header: header)
+                if header.firstSequence > last + 1 {
+                    throw .missingRecords(segment: path, expected: last + 1, found: header.firstSequence)
+                }
+                var sequence = header.firstSequence
+                var invalid: Int?
+                let scan = SegmentScanner.scan(bytes) { offset, _ in
+                    defer { sequence += 1 }
+                    guard sequence > covered, invalid == nil else { return }
+                    guard case .record(let record, _) = RecordCodec.decode(bytes, at: offset) else {
+                        invalid = offset
+                        return
+                    }
+                    state.apply(record, sequence: sequence) { ended.append($0) }
+                    last = sequence
+                    records += 1
+                }
+                if let offset = invalid ?? scan.damage?.offset {
+                    throw .corruptRecord(segment: path, offset: offset, reason: "damaged record in a sealed segment")
+                }
             }
-            try index.withPrefix(index.count) { (bytes) throws(LeaseLogError) in
-                try fileSystem.writeAtomically(
-                    bytes, to: layout.archivedIndex(number), directory: layout.archive, sync: true)
-            }
-            try fileSystem.rename(path, to: layout.archivedSegment(number))
         }
-        try fileSystem.syncDirectory(layout.archive)
+        state.pruneQuarantine()
+        let days = try history.merge(ended, through: last, sync: true) { observer(.historyWritten) }
+        let entries = state.snapshotEntries()
+        let snapshotBytes = try Snapshot.write(
+            entries, covering: last, layout: layout, fileSystem: fileSystem, sync: true
+        ) { observer(.snapshotWritten) }
+        covered = last
+        folder = state
+        observer(.snapshotRenamed)
+        for number in sealed {
+            observer(.segmentDelete)
+            try fileSystem.remove(layout.segment(number))
+        }
         try fileSystem.syncDirectory(directory)
-        return numbers
+        return CompactionReport(
+            foldedSegments: sealed, foldedRecords: records, endedHoldings: ended.count, historyDays: days,
+            snapshotEntries: entries.count, snapshotBytes: snapshotBytes, coveredSequence: last)
     }
 
-    private func latestTime(inSegment path: String) throws(LeaseLogError) -> Int64 {
-        var storage: [UInt8] = []
-        let size = try fileSystem.readAll(path, into: &storage)
-        return storage.withUnsafeBytes { raw in
-            let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<size])
-            var latest = Int64.min
-            _ = SegmentScanner.scan(bytes) { offset, _ in latest = max(latest, RecordCodec.time(in: bytes, at: offset))
-            }
-            return latest
+    private func size(of path: String) throws(LeaseLogError) -> Int? {
+        let descriptor: Int32
+        do {
+            descriptor = try fileSystem.open(path, mode: .readOnly)
+        } catch {
+            if case .system(let failure) = error, failure.errno == ENOENT { return nil }  // compacted meanwhile
+            throw error
         }
+        defer { fileSystem.close(descriptor) }
+        return try fileSystem.size(descriptor, path: path)
     }
 }
 
-/// What a compaction did.
+/// What a compaction pass did.
 public struct CompactionReport: Sendable, Hashable {
-    /// Leases written to the snapshot.
-    public var snapshotRecords: Int
-    /// Segments moved into the archive.
-    public var archivedSegments: [UInt64]
+    /// The segments folded (and deleted).
+    public var foldedSegments: [UInt64]
+    /// Records folded (those the previous snapshot did not already cover).
+    public var foldedRecords: Int
+    /// Holdings those records ended, now in the history.
+    public var endedHoldings: Int
+    /// The history days written.
+    public var historyDays: [Int]
+    /// Entries (live holdings and quarantines) in the new snapshot.
+    public var snapshotEntries: Int
+    /// The new snapshot's size.
+    public var snapshotBytes: Int
+    /// The last sequence number the snapshot covers.
+    public var coveredSequence: UInt64
+}
+
+/// The log's size on disk, for metrics.
+public struct LogStatus: Sendable, Hashable {
+    /// Segments not yet compacted (the newest is the one being appended to).
+    public var liveSegments = 0
+    public var liveSegmentBytes = 0
+    public var snapshotBytes = 0
+    public var historyBytes = 0
+    /// Ended holdings in the history.
+    public var historyHoldings = 0
+    /// The start (ms) of the oldest day in the history, nil when it is empty.
+    public var oldestHistoryDay: Int64?
+
+    public init() {}
 }

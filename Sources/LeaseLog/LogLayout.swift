@@ -2,17 +2,16 @@
 ///
 ///     <directory>/0000000000000001.seg     live segments, numbered from 1, appended in order
 ///     <directory>/snapshot                 live leases at the last compaction
-///     <directory>/archive/N.seg, N.idx     history: compacted segments and their address index
+///     <directory>/history/day-NNNNNN.hold  history: holdings that ended on day NNNNNN (HistoryStore)
 ///     <directory>/damaged/                 what `LeaseLog.repair` cut off, kept for inspection
 struct LogLayout: Sendable {
     let directory: String
 
-    var archive: String { directory + "/archive" }
+    var history: String { directory + "/history" }
     var damaged: String { directory + "/damaged" }
     var snapshot: String { directory + "/snapshot" }
 
     static let segmentSuffix = ".seg"
-    static let indexSuffix = ".idx"
 
     static func name(ofSegment number: UInt64) -> String {
         let digits = String(number)
@@ -20,11 +19,6 @@ struct LogLayout: Sendable {
     }
 
     func segment(_ number: UInt64) -> String { directory + "/" + LogLayout.name(ofSegment: number) }
-    func archivedSegment(_ number: UInt64) -> String { archive + "/" + LogLayout.name(ofSegment: number) }
-    func archivedIndex(_ number: UInt64) -> String {
-        archive + "/" + String(LogLayout.name(ofSegment: number).dropLast(LogLayout.segmentSuffix.count))
-            + LogLayout.indexSuffix
-    }
 
     /// The segment numbers in `directory`, ascending; other files are ignored.
     static func segmentNumbers(in directory: String, fileSystem: any LogFileSystem) throws(LeaseLogError) -> [UInt64] {

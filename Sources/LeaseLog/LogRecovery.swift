@@ -25,8 +25,8 @@ enum LogRecovery {
         throws(LeaseLogError) -> Outcome
     {
         var outcome = Outcome()
-        let snapshot = try Snapshot.read(layout: layout, fileSystem: fileSystem) { record, covered in
-            replay(ReplayedRecord(record: record, sequence: covered, fromSnapshot: true))
+        let snapshot = try Snapshot.read(layout: layout, fileSystem: fileSystem) { entry in
+            replay(ReplayedRecord(record: entry.record, sequence: entry.sequence, fromSnapshot: true))
         }
         let covered = snapshot?.covered ?? 0
         outcome.report.snapshotRecords = snapshot?.count ?? 0

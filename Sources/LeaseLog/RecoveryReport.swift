@@ -2,7 +2,7 @@
 public struct ReplayedRecord: Sendable {
     /// The record as it was appended.
     public var record: LeaseRecord
-    /// The record's sequence number; for snapshot records, the sequence number the snapshot covers.
+    /// The record's sequence number; for snapshot records, that of the last record folded into the lease.
     public var sequence: UInt64
     /// Whether the record came from the snapshot (a live lease at the last compaction) rather than a segment.
     public var fromSnapshot: Bool

@@ -10,7 +10,9 @@ struct TraceCommand: ParsableCommand {
         commandName: "trace",
         abstract: "Who held IPv4 address A, port P at time T (or during an interval), from the lease history.",
         discussion: """
-            Searches the live log and the history archive of every shard.
+            Answers from every shard's holdings history, snapshot and live log. Each line is one holding: who
+            held the port set, from which IPv6 address behind which relay, from when to when, and what
+            ended it (release, expiry, decline, reassignment) or that it is still held.
             Examples:
               portlease trace --config /etc/portlease/portlease.json --address 198.51.100.7 --port 40123 --at 2026-03-03T14:02:00Z
               portlease trace --log-dir ./var/lease-log --address 198.51.100.7 --port 40123 --at 1772546520 --until 1772550120
@@ -56,8 +58,10 @@ struct TraceCommand: ParsableCommand {
             print(
                 "\(holding.address):\(port)  \(Formats.portSet(psid: holding.psid, length: holding.psidLength, offset: holding.psidOffset))  "
                     + "\(holding.clientKey)  subscriber \(holding.subscriber)  \(Formats.relay(holding.relay))  "
-                    + "from \(Formats.time(holding.start)) to \(Formats.time(holding.end))"
-                    + (holding.endedBy.map { " (\($0))" } ?? ""))
+                    + "from \(Formats.time(holding.start)) "
+                    + (holding.ended == .held
+                        ? "held, lease until \(Formats.time(holding.end))"
+                        : "to \(Formats.time(holding.end)) (\(holding.ended))"))
         }
         if holdings.isEmpty { Standard.error("nobody held \(address) port \(port) then") }
     }

@@ -25,7 +25,7 @@ import Testing
     }
 
     /// A synthetic history, written in three phases with compactions between, so that it spans
-    /// archived (indexed) segments and live ones.
+    /// the history's day files, the snapshot and live segments.
     private func writeHistory(_ directory: String) throws {
         let phases: [[LeaseRecord]] = [
             [
@@ -48,8 +48,8 @@ import Testing
                 try log.commit()
             }
             if index < 2 {
-                let point = try log.sealForCompaction()
-                try LogCompactor(directory: directory).compact(point, liveLeases: [])
+                _ = try log.sealForCompaction()
+                try LogCompactor(directory: directory).compact()
             }
         }
         log.close()
@@ -63,14 +63,14 @@ import Testing
         #expect(held.clientKey == Sample.clientKey(1))
         #expect(held.subscriber == Sample.record(1).subscriber)
         #expect(held.relay == Sample.record(1).relay)
-        #expect((held.start, held.end, held.endedBy) == (at(1000), at(5000), .release))
+        #expect((held.start, held.end, held.ended) == (at(1000), at(5000), .release))
         #expect((held.psid, held.psidLength, held.psidOffset) == (3, 6, 6))
 
         #expect(try history.holders(of: address, port: 1080, at: at(5500)).isEmpty)
         let second = try history.holders(of: address, port: 1087, at: at(6100))
         #expect(second.map(\.clientKey) == [Sample.clientKey(2)])
         #expect(second.first?.end == at(6600))
-        #expect(second.first?.endedBy == nil)
+        #expect(second.first?.ended == .held)
         #expect(try history.holders(of: address, port: 1080, at: at(6600)).isEmpty)
 
         let interval = try history.holders(of: address, port: 1080, from: at(4000), to: at(6100))
@@ -78,7 +78,7 @@ import Testing
 
         let psidFour = try history.holders(of: address, port: 1090, at: at(3000))
         #expect(psidFour.map(\.clientKey) == [Sample.clientKey(3)])
-        #expect(psidFour.first?.endedBy == .expire)
+        #expect(psidFour.first?.ended == .expiry)
         // Ports below 2^(16 - a) belong to no PSID.
         #expect(try history.holders(of: address, port: 56, at: at(3000)).isEmpty)
         // A full address holds every port.
@@ -89,83 +89,117 @@ import Testing
         let moved = try history.holders(of: address, port: 1024 + 9 * 16, from: at(6000), to: at(9000))
         #expect(moved.map(\.start) == [at(7000), at(7500)])
         #expect(moved.map(\.end) == [at(7500), at(8500)])
+        #expect(moved.map(\.ended) == [.reassignment, .held])
         #expect(moved.last?.subscriber == IPv6Address(high: 0x2001_0DB8_0002_0000, low: 77))
 
         let declined = try history.holders(of: address, port: 1024 + 11 * 16, at: at(9005))
         #expect(declined.first?.end == at(9010))
-        #expect(declined.first?.endedBy == .decline)
+        #expect(declined.first?.ended == .decline)
     }
 
-    @Test func answersAcrossArchiveAndLiveSegments() throws {
+    @Test func answersAcrossHistorySnapshotAndLiveSegments() throws {
         try TemporaryDirectory.with { directory in
             try writeHistory(directory)
-            #expect(!segmentPaths(directory, archive: true).isEmpty)
+            #expect(FileManager.default.fileExists(atPath: directory + "/snapshot"))
+            #expect(!((try? FileManager.default.contentsOfDirectory(atPath: directory + "/history")) ?? []).isEmpty)
             try check(LeaseHistory(directory: directory))
         }
     }
 
-    @Test func missingOrDamagedIndexFallsBackToScanning() throws {
+    @Test func theSameAnswersBeforeAndAfterEveryCompaction() throws {
         try TemporaryDirectory.with { directory in
             try writeHistory(directory)
-            let indexes = try FileManager.default.contentsOfDirectory(atPath: directory + "/archive")
-                .filter { $0.hasSuffix(".idx") }.sorted().map { directory + "/archive/" + $0 }
-            #expect(indexes.count >= 2)
-            try FileManager.default.removeItem(atPath: indexes[0])
-            var damaged = fileBytes(indexes[1])
-            damaged[damaged.count - 1] ^= 0xFF  // an offset: the record it points to will not check out
-            writeFile(indexes[1], damaged)
-            try check(LeaseHistory(directory: directory))
-        }
-    }
-
-    @Test func indexListsEveryRecordByAddress() throws {
-        try TemporaryDirectory.with { directory in
+            let history = LeaseHistory(directory: directory)
+            let before = try [address, other, full].map { try history.holdings(of: $0) }
             let log = try LeaseLog(directory: directory)
-            for n in 0..<500 { try log.append(Sample.record(n, address: IPv4Address(10, 0, UInt8(n % 7), 1))) }
-            try log.commit()
-            let point = try log.sealForCompaction()
-            try LogCompactor(directory: directory).compact(point, liveLeases: [])
-            let path = directory + "/archive/0000000000000001.idx"
-            let index = try #require(SegmentIndex.load(path: path, fileSystem: SystemFileSystem()))
-            #expect(index.recordCount == 500)
-            #expect(index.addresses.count == 7)
-            #expect(index.earliest == Sample.record(0).time && index.latest == Sample.record(499).time)
-            let offsets = try #require(
-                index.offsets(of: IPv4Address(10, 0, 3, 1).value, path: path, fileSystem: SystemFileSystem()))
-            #expect(offsets.count == (0..<500).filter { $0 % 7 == 3 }.count)
-            #expect(offsets == offsets.sorted())
-            #expect(index.offsets(of: 1, path: path, fileSystem: SystemFileSystem()) == [])
+            _ = try log.sealForCompaction()
+            log.close()
+            let report = try #require(try LogCompactor(directory: directory).compact())
+            #expect(report.foldedRecords == 4)
+            #expect(try [address, other, full].map { try history.holdings(of: $0) } == before)
+            try check(history)
+        }
+    }
+
+    @Test func damagedIndexesFallBackToScanning() throws {
+        try TemporaryDirectory.with { directory in
+            try writeHistory(directory)
+            let days = try FileManager.default.contentsOfDirectory(atPath: directory + "/history")
+            #expect(days.count == 1)
+            for path in [directory + "/snapshot", directory + "/history/" + days[0]] {
+                var damaged = fileBytes(path)
+                damaged[damaged.count - 8] ^= 0x55  // the last index entry's offset: it points nowhere now
+                writeFile(path, damaged)
+            }
+            try check(LeaseHistory(directory: directory))
+        }
+    }
+
+    @Test func aFileLooksUpEveryEntryOfAnAddress() throws {
+        try TemporaryDirectory.with { directory in
+            let entries = (0..<500).map { n in
+                let record = Sample.record(n, address: IPv4Address(10, 0, UInt8(n % 7), 1))
+                return HoldingEntry(
+                    state: .holding(.release), start: record.time, end: record.time + 1000, sequence: UInt64(n + 1),
+                    record: record)
+            }.sorted(by: HoldingEntry.fileOrder)
+            let path = directory + "/file"
+            try HoldingFile.write(
+                entries, kind: .historyDay, sequence: 500, day: 3, to: path, directory: directory,
+                fileSystem: SystemFileSystem(), sync: false)
+            let file = try #require(try MappedFile(path: path))
+            try file.withBytes { bytes in
+                let header = try HoldingFile.decodeHeader(bytes, expecting: .historyDay).get()
+                #expect((header.count, header.addresses, header.day, header.sequence) == (500, 7, 3, 500))
+                #expect(header.earliestStart == Sample.record(0).time)
+                let found = try #require(
+                    HoldingFile.entries(of: IPv4Address(10, 0, 3, 1).value, in: bytes, kind: .historyDay))
+                #expect(found == entries.filter { $0.record.address == IPv4Address(10, 0, 3, 1) })
+                #expect(HoldingFile.entries(of: 1, in: bytes, kind: .historyDay) == [])
+                #expect(HoldingFile.entries(of: 1, in: bytes, kind: .snapshot) == nil)
+                var all: [HoldingEntry] = []
+                _ = try HoldingFile.forEachEntry(bytes, kind: .historyDay, path: path) { all.append($0) }
+                #expect(all == entries)
+            }
         }
     }
 }
 
 @Suite struct LeaseHistoryConcurrencyTests {
-    @Test func queriesDuringCompactionSeeEveryRecordExactlyOnce() throws {
+    @Test func queriesDuringCompactionSeeEveryHoldingExactlyOnce() throws {
         try TemporaryDirectory.with { directory in
             let address = IPv4Address(198, 51, 100, 1)
             let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 1024))
+            // 200 clients on `address`, each bound then released: 200 holdings, ended in the log.
             for n in 1...600 {
-                try log.append(Sample.record(n, address: n % 3 == 0 ? address : IPv4Address(198, 51, 100, 2)))
+                let client = (n + 2) / 3
+                var record = Sample.record(
+                    client, event: n % 3 == 0 ? .release : .renew, time: 1_700_000_000_000 + Int64(n) * 1000,
+                    address: address, psid: UInt16(client % 64))
+                if n % 3 == 1 { record.event = .bind }
+                try log.append(record)
                 if n % 10 == 0 { try log.commit() }
             }
-            let point = try log.sealForCompaction()
+            _ = try log.sealForCompaction()
             let compactor = LogCompactor(directory: directory)
             let finished = Mutex(false)
             let done = DispatchSemaphore(value: 0)
             DispatchQueue.global().async {
-                _ = try? compactor.compact(point, liveLeases: [])
+                _ = try? compactor.compact()
                 finished.withLock { $0 = true }
                 done.signal()
             }
             let history = LeaseHistory(directory: directory)
             var queries = 0
             repeat {
-                #expect(try history.records(of: address).count == 200)
+                let holdings = try history.holdings(of: address)
+                #expect(holdings.count == 200)
+                #expect(holdings.allSatisfy { $0.ended == .release })
                 queries += 1
             } while !finished.withLock({ $0 })
             done.wait()
-            #expect(segmentPaths(directory, archive: true).count == Int(point.lastSegment))
-            #expect(try history.records(of: address).count == 200)
+            #expect(segmentPaths(directory).count == 1)
+            #expect(try history.holdings(of: address).count == 200)
             #expect(queries >= 1)
         }
     }

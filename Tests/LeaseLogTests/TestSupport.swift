@@ -67,8 +67,8 @@ func writeFile(_ path: String, _ bytes: [UInt8]) {
 }
 
 /// The live segment files of a log directory, full paths, in order.
-func segmentPaths(_ directory: String, archive: Bool = false) -> [String] {
-    let folder = archive ? directory + "/archive" : directory
+func segmentPaths(_ directory: String) -> [String] {
+    let folder = directory
     let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
     return names.filter { $0.hasSuffix(".seg") }.sorted().map { folder + "/" + $0 }
 }

@@ -1,0 +1,106 @@
+import PortLeaseWire
+
+/// Folds lease records, in log order, into holdings: the live ones it keeps, the ended ones it
+/// hands to the caller. The one place that decides what a holding is, shared by compaction
+/// (every record of a shard) and trace queries (the records of one address and its holders), so
+/// that a trace gives the same answer before and after a compaction.
+///
+/// - A bind or renew of the port set a client holds, from the same subscriber address and relay,
+///   before the lease ran out, extends the holding (history grows with bindings, not renewals).
+/// - Any other bind or renew ends the client's holding: `.expiry` at the lease's end if it had
+///   run out, else `.reassignment` at the new record's time; then it opens a new holding.
+/// - Release, expire and decline of the held port set end it at their time (`.expiry` at the
+///   lease's end if it had already run out). A decline also puts the port set in quarantine.
+struct HoldingFolder {
+    /// The live holdings, by client.
+    private(set) var live: [ClientKey: HoldingEntry] = [:]
+    /// Declined port sets whose quarantine has not ended, in log order.
+    private(set) var quarantine: [HoldingEntry] = []
+    /// The time of the latest record applied (quarantines ending before it are dropped).
+    private(set) var latestTime = Int64.min
+
+    init() {}
+
+    /// Starts from a snapshot's entries.
+    mutating func load(_ entry: HoldingEntry) {
+        switch entry.state {
+        case .quarantine: quarantine.append(entry)
+        case .holding: live[entry.record.clientKey] = entry
+        }
+    }
+
+    /// Applies `record` (sequence number `sequence`); `ended` receives each holding it ends.
+    mutating func apply(_ record: LeaseRecord, sequence: UInt64, ended: (HoldingEntry) -> Void) {
+        latestTime = max(latestTime, record.time)
+        switch record.event {
+        case .bind, .renew:
+            if var entry = live[record.clientKey] {
+                if entry.end > record.time && HoldingEntry.samePortSet(entry.record, record)
+                    && entry.record.subscriber == record.subscriber && entry.record.relay == record.relay
+                {
+                    entry.end = max(entry.end, Self.leaseEnd(record))
+                    entry.record = record
+                    entry.sequence = sequence
+                    live[record.clientKey] = entry
+                    return
+                }
+                close(&entry, at: record.time, by: .reassignment, sequence: sequence)
+                ended(entry)
+            }
+            live[record.clientKey] = HoldingEntry(
+                state: .holding(.held), start: record.time, end: Self.leaseEnd(record), sequence: sequence,
+                record: record)
+        case .release, .expire, .decline:
+            if var entry = live[record.clientKey], HoldingEntry.samePortSet(entry.record, record) {
+                live[record.clientKey] = nil
+                let reason: HoldingEnd =
+                    record.event == .release ? .release : record.event == .decline ? .decline : .expiry
+                close(&entry, at: record.time, by: reason, sequence: sequence)
+                ended(entry)
+            }
+            if record.event == .decline {
+                quarantine.append(
+                    HoldingEntry(
+                        state: .quarantine, start: record.time, end: Self.leaseEnd(record), sequence: sequence,
+                        record: record))
+            }
+        }
+    }
+
+    /// Drops quarantines that ended before the latest record: the engine has returned those port sets.
+    mutating func pruneQuarantine() {
+        let now = latestTime
+        quarantine.removeAll { $0.end <= now }
+    }
+
+    /// The state as snapshot entries (live holdings and quarantines), in file order.
+    func snapshotEntries() -> [HoldingEntry] {
+        var entries = Array(live.values)
+        entries.append(contentsOf: quarantine.filter { $0.end > latestTime })
+        entries.sort(by: HoldingEntry.fileOrder)
+        return entries
+    }
+
+    /// Ends `entry` at `time` for `reason`, or at its lease's end (`.expiry`) if that came first.
+    private func close(_ entry: inout HoldingEntry, at time: Int64, by reason: HoldingEnd, sequence: UInt64) {
+        if entry.end <= time && reason != .expiry {
+            entry.state = .holding(.expiry)
+        } else {
+            entry.end = min(entry.end, time)
+            entry.state = .holding(reason)
+        }
+        entry.sequence = sequence
+    }
+
+    static func leaseEnd(_ record: LeaseRecord) -> Int64 {
+        record.time + Int64(record.lifetime) * 1000
+    }
+}
+
+extension HoldingFolder {
+    /// Forgets `client`'s live holding unless it is at `address` (a trace query follows only the
+    /// holders of one address).
+    mutating func dropLive(notAt address: UInt32, client: ClientKey) {
+        if let entry = live[client], entry.record.address.value != address { live[client] = nil }
+    }
+}
