@@ -10,8 +10,8 @@ import PortLeaseWire
 ///   through the log as they would be after months of churn.
 /// - Subscribers: a unique IPv6 address per client under 2001:db8::/32.
 /// - Relays: 256 relays; some send no Interface-ID, some no Remote-ID, a few none at
-///   all; one in 97 Interface-IDs holds a quote, a backslash and a control byte, so
-///   tools that print them must escape.
+///   all; one in 97 Interface-IDs holds a quote, a backslash and a control byte (half of
+///   those also a byte that is not UTF-8), so tools that print them must escape.
 struct LeaseFactory {
     let leases: Int
     let lifetime: UInt32
@@ -70,7 +70,8 @@ struct LeaseFactory {
         let link = IPv6Address(high: 0x2001_0DB8_FFFF_0000 | UInt64(relay), low: 1)
         let port = index / 256 % 48
         var interface = Array("ge-0/0/\(port).\(index % 4094 + 1)".utf8)
-        if index % 97 == 0 { interface += [0x22, 0x5C, 0x01, 0xFF] }  // " \ ^A and a byte that is not UTF-8
+        if index % 97 == 0 { interface += [0x22, 0x5C, 0x01] }  // " \ ^A: escaped in JSON
+        if index % 194 == 0 { interface.append(0xFF) }  // not UTF-8: hex only
         let remote: [UInt8]? =
             relay % 5 == 0 ? nil : [0x00, 0x00, 0x0D, 0xE9] + Array("olt-\(relay)-\(index % 1000)".utf8)
         return RelayIdentity(linkAddress: link, interfaceID: relay % 7 == 0 ? nil : interface, remoteID: remote)

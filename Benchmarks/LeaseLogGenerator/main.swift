@@ -13,6 +13,7 @@ do {
     let options = try GeneratorOptions(arguments: Array(CommandLine.arguments.dropFirst()))
     let factory = LeaseFactory(leases: options.leases, lifetime: options.lifetime, seed: options.seed)
     let logOptions = LeaseLog.Options(durability: options.fsync ? .fsync : .none)
+    try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
     var logs: [LeaseLog] = []
     for shard in 0..<options.shards {
         let directory = options.output + "/shard-\(shard)"
@@ -36,8 +37,9 @@ do {
     for log in logs { log.close() }
     let seconds = Date().timeIntervalSince(started)
     let records = options.leases * (options.renewals + 1)
-    print("wrote \(records) records (\(options.leases) leases) to \(options.output) in \(options.shards) shard(s), "
-        + String(format: "%.1f s", seconds))
+    print(
+        "wrote \(records) records (\(options.leases) leases) to \(options.output) in \(options.shards) shard(s), "
+            + String(format: "%.1f s", seconds))
 } catch {
     FileHandle.standardError.write(Data("LeaseLogGenerator: \(error)\n".utf8))
     exit(1)

@@ -1,5 +1,7 @@
+import Dispatch
 import LeaseLog
 import PortLeaseWire
+import Synchronization
 
 /// Each client's latest record, as the log is replayed: what the client holds now.
 ///
@@ -40,17 +42,66 @@ struct LatestLeases {
         return slot
     }
 
-    /// Indexes into `records` of the leases active at `now` (the latest record a bind or
-    /// renew that has not run out) that `query` matches, by address, then PSID length and PSID.
-    func active(at now: Int64, matching query: LeaseQuery) -> [Int32] {
-        var keyed: [(key: UInt64, index: Int32)] = []
-        keyed.reserveCapacity(records.count)
-        for (index, record) in records.enumerated()
-        where (record.event == .bind || record.event == .renew) && record.until > now && query.matches(record) {
-            let key = UInt64(record.address.value) << 24 | UInt64(record.psidLength) << 16 | UInt64(record.psid)
-            keyed.append((key, Int32(index)))
+    /// Where an active lease is: which table, which record, and its place in the listing.
+    struct Position {
+        /// Address, then PSID length and PSID: the listing's order.
+        var order: UInt64
+        var table: Int32
+        var index: Int32
+    }
+
+    /// The leases of `tables` active at `now` (the client's latest record a bind or renew
+    /// that has not run out) that `query` matches, by address, then PSID length and PSID.
+    static func active(_ tables: [LatestLeases], at now: Int64, matching query: LeaseQuery) -> [Position] {
+        var positions: [Position] = []
+        positions.reserveCapacity(tables.reduce(0) { $0 + $1.records.count })
+        for (table, leases) in tables.enumerated() {
+            for (index, record) in leases.records.enumerated()
+            where (record.event == .bind || record.event == .renew) && record.until > now && query.matches(record) {
+                let order = UInt64(record.address.value) << 24 | UInt64(record.psidLength) << 16 | UInt64(record.psid)
+                positions.append(Position(order: order, table: Int32(table), index: Int32(index)))
+            }
         }
-        keyed.sort { ($0.key, $0.index) < ($1.key, $1.index) }
-        return keyed.map(\.index)
+        positions.sort { ($0.order, $0.table, $0.index) < ($1.order, $1.table, $1.index) }
+        return positions
+    }
+
+    /// Replays the log of every shard in `directories`, the shards in parallel (a client's
+    /// records are all in one shard), keeping the records `query` needs from before `now`.
+    /// Throws the first shard's error with its directory.
+    static func replay(
+        _ directories: [String], matching query: LeaseQuery, before now: Int64, reserving capacity: Int
+    ) throws(ShardError) -> [LatestLeases] {
+        let results = Mutex<[Int: Result<LatestLeases, ShardError>]>([:])
+        DispatchQueue.concurrentPerform(iterations: directories.count) { shard in
+            var latest = LatestLeases()
+            latest.reserve(capacity / directories.count)
+            let result: Result<LatestLeases, ShardError>
+            do throws(LeaseLogError) {
+                _ = try LeaseLog.recover(directory: directories[shard]) { item in
+                    let record = item.record
+                    guard record.time <= now else { return }
+                    if query.matches(record) {
+                        latest.take(record)
+                    } else if query.followsMatchedClients {
+                        latest.takeIfKnown(record)
+                    }
+                }
+                result = .success(latest)
+            } catch {
+                result = .failure(ShardError(directory: directories[shard], error: error))
+            }
+            results.withLock { $0[shard] = result }
+        }
+        return try results.withLock { results throws(ShardError) in
+            try directories.indices.map { shard throws(ShardError) in try results[shard]!.get() }
+        }
+    }
+
+    /// A shard's log could not be read.
+    struct ShardError: Error, CustomStringConvertible {
+        var directory: String
+        var error: LeaseLogError
+        var description: String { "\(directory): \(error)" }
     }
 }

@@ -44,7 +44,9 @@ struct LeaseQuery {
             return pattern
         }
         self.address = try address.map { text in
-            guard let address = IPv4Address(text) else { throw ValidationError("--address: not an IPv4 address: \(text)") }
+            guard let address = IPv4Address(text) else {
+                throw ValidationError("--address: not an IPv4 address: \(text)")
+            }
             return address
         }
         self.psid = psid

@@ -56,33 +56,32 @@ struct LeasesCommand: ParsableCommand {
                 return time
             } ?? Int64(Date().timeIntervalSince1970 * 1000)
         let query = try LeaseQuery(client: client, address: address, psid: psid, subscriber: subscriber)
-        var latest = LatestLeases()
         let directories = try location.shardDirectories()
-        if query.isEverything { latest.reserve(Self.estimatedClients(directories)) }
-        for directory in directories {
-            do throws(LeaseLogError) {
-                _ = try LeaseLog.recover(directory: directory) { item in
-                    let record = item.record
-                    guard record.time <= now else { return }
-                    if query.matches(record) {
-                        latest.take(record)
-                    } else if query.followsMatchedClients {
-                        latest.takeIfKnown(record)
-                    }
-                }
-            } catch {
-                Standard.error("\(directory): \(error)")
-                throw ExitCode(1)
-            }
+        let tables: [LatestLeases]
+        do throws(LatestLeases.ShardError) {
+            tables = try LatestLeases.replay(
+                directories, matching: query, before: now,
+                reserving: query.isEverything ? Self.estimatedClients(directories) : 0)
+        } catch {
+            Standard.error("\(error)")
+            throw ExitCode(1)
         }
-        let active = latest.active(at: now, matching: query)
+        let active = LatestLeases.active(tables, at: now, matching: query)
         var out = OutputBuffer(descriptor: STDOUT_FILENO)
-        latest.records.withUnsafeBufferPointer { records in
-            for index in active {
+        // Records are copied out a block at a time before formatting: they lie scattered
+        // in memory, and a tight loop of copies waits for many cache misses at once.
+        var block: [LeaseRecord] = []
+        block.reserveCapacity(Self.block)
+        for start in stride(from: 0, to: active.count, by: Self.block) {
+            block.removeAll(keepingCapacity: true)
+            for position in active[start..<min(start + Self.block, active.count)] {
+                block.append(tables[Int(position.table)].records[Int(position.index)])
+            }
+            for record in block {
                 if json {
-                    LeaseJSON.writeLease(records[Int(index)], to: &out)
+                    LeaseJSON.writeLease(record, to: &out)
                 } else {
-                    Formats.writeLease(records[Int(index)], to: &out)
+                    Formats.writeLease(record, to: &out)
                 }
             }
         }
@@ -94,6 +93,9 @@ struct LeasesCommand: ParsableCommand {
         }
         Standard.error("\(active.count) active lease(s)")
     }
+
+    /// Records copied out of the tables at a time.
+    static let block = 64
 
     /// About how many clients the logs in `directories` hold: their bytes over a short
     /// record's size (an overestimate once renewals pile up, which only costs memory).
