@@ -84,7 +84,8 @@ public struct SystemFileSystem: LogFileSystem {
     }
 
     /// Runs a system-layer call, reporting its failure as `.system`.
-    private func system<Result: ~Copyable>(_ call: () throws(SystemCallError) -> Result) throws(LeaseLogError) -> Result {
+    private func system<Result: ~Copyable>(_ call: () throws(SystemCallError) -> Result) throws(LeaseLogError) -> Result
+    {
         do {
             return try call()
         } catch {

@@ -17,7 +17,8 @@ public enum Files {
     public static func open(_ path: String, _ intent: FileOpenIntent) throws(SystemCallError) -> FileDescriptor {
         try SystemCall.naming("open", path: path) {
             try FileDescriptor.open(
-                FilePath(path), intent.access, options: intent.options, permissions: [.ownerReadWrite, .groupRead, .otherRead])
+                FilePath(path), intent.access, options: intent.options,
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
         }
     }
 
@@ -45,7 +46,8 @@ public enum Files {
         while done < buffer.count {
             let count = try SystemCall.naming("read", path: path) {
                 try descriptor.read(
-                    fromAbsoluteOffset: Int64(offset + done), into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+                    fromAbsoluteOffset: Int64(offset + done),
+                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
             }
             if count == 0 { break }
             done += count

@@ -13,7 +13,8 @@ public enum NetworkInterface {
         let index = if_nametoindex(name)
         guard index == 0 else { return index }
         let code = SystemCall.currentErrno
-        throw SystemCallError("if_nametoindex \(name)", code: Errno(rawValue: code == 0 || code == ENXIO ? ENODEV : code))
+        throw SystemCallError(
+            "if_nametoindex \(name)", code: Errno(rawValue: code == 0 || code == ENXIO ? ENODEV : code))
     }
 
     /// The name of interface `index`, or nil when there is none (it went away, or index 0).

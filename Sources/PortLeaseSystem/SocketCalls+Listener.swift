@@ -18,7 +18,9 @@ extension SocketCalls {
             socket(isV4 ? AF_INET : AF_INET6, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         }
         do {
-            try setOption(descriptor, level: SOL_SOCKET, option: SO_REUSEADDR, value: Int32(1), operation: "setsockopt SO_REUSEADDR")
+            try setOption(
+                descriptor, level: SOL_SOCKET, option: SO_REUSEADDR, value: Int32(1),
+                operation: "setsockopt SO_REUSEADDR")
             let name = "\(purpose) \(host):\(port)"
             if isV4 {
                 var address = sockaddr_in()

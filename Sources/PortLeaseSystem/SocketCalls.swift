@@ -68,7 +68,8 @@ package enum SocketCalls {
         return try SystemCall.retrying("sendto") {
             withUnsafePointer(to: &address) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(descriptor, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                    sendto(
+                        descriptor, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
                 }
             }
         }
@@ -81,7 +82,7 @@ package enum SocketCalls {
     {
         do {
             return try SystemCall.retrying("recv") { recv(descriptor, buffer.baseAddress, buffer.count, 0) }
-        } catch where error.code == .wouldBlock || error.code == .resourceTemporarilyUnavailable {
+        } catch  where error.code == .wouldBlock || error.code == .resourceTemporarilyUnavailable {
             return nil
         }
     }

@@ -23,9 +23,10 @@ public struct SystemCallError: Error, Hashable, Sendable, CustomStringConvertibl
         self.code = code
     }
 
-    /// The failure of `operation` on `path` with the raw `errno` value: the shape the lease
-    /// log's `SystemCallFailure` always had, kept so its callers and fault injectors compile.
-    public init(operation: String, path: String, errno: Int32) {
+    /// The failure of `operation` on `path` with a raw `errno` value (a Glibc constant, or the
+    /// negated result of an io_uring call): the shape the lease log's `SystemCallFailure` had,
+    /// so its callers and fault injectors compile unchanged.
+    public init(operation: String, path: String? = nil, errno: Int32) {
         self.init(operation, path: path, code: Errno(rawValue: errno))
     }
 

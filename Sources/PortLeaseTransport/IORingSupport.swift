@@ -66,7 +66,8 @@ public enum IORingSupport {
                 failure: failure)
         case .noMemory:
             var named = failure
-            named.operation += " (locked-memory limit too low on kernels before 5.12: raise "
+            named.operation +=
+                " (locked-memory limit too low on kernels before 5.12: raise "
                 + "RLIMIT_MEMLOCK, e.g. LimitMEMLOCK= in the systemd unit)"
             return .systemCall(named)
         default:

@@ -197,7 +197,7 @@ public final class ReceiveLoop: @unchecked Sendable {
                 case ENOBUFS: noBuffers += 1
                 case EBADF, ENOTSOCK, EINVAL, EFAULT, EOPNOTSUPP:
                     if failure == nil {
-                            failure = .systemCall(
+                        failure = .systemCall(
                             SystemCallError(
                                 "multishot recvmsg on \(sockets[socketIndex].localAddress)",
                                 code: Errno(rawValue: -result)))

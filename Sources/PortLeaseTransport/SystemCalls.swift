@@ -65,7 +65,7 @@ enum SystemCalls {
     static func interfaceIndex(_ name: String) throws(TransportError) -> UInt32 {
         do {
             return try NetworkInterface.index(named: name)
-        } catch where error.code == .operationNotSupportedByDevice {
+        } catch  where error.code == .operationNotSupportedByDevice {
             throw .unknownInterface(name)
         } catch {
             throw .systemCall(error)
@@ -99,7 +99,7 @@ enum SystemCalls {
     ) throws(TransportError) {
         do {
             try RingCalls.registerBufferRing(ring, address: address, entries: entries, group: group)
-        } catch where error.code == .invalidArgument {
+        } catch  where error.code == .invalidArgument {
             throw .ioUringUnavailable(
                 reason: "io_uring_register_buf_ring refused a provided-buffer ring: the kernel is too old "
                     + "(needs Linux 5.19, and 6.0 for multishot recvmsg); run on a newer kernel",
@@ -118,7 +118,9 @@ enum SystemCalls {
 
     /// Runs a system-layer call, reporting its failure as `.systemCall`.
     @inline(__always)
-    static func transport<Result: ~Copyable>(_ call: () throws(SystemCallError) -> Result) throws(TransportError) -> Result {
+    static func transport<Result: ~Copyable>(_ call: () throws(SystemCallError) -> Result) throws(TransportError)
+        -> Result
+    {
         do {
             return try call()
         } catch {
