@@ -3,7 +3,7 @@
 // liburing's static inline functions import into Swift directly; this header adds what does
 // not: flag macros built from enum bit positions, CMSG_* arithmetic, and the byte-order work of
 // sockaddr_in6 / in6_pktinfo, and one io_uring_register call liburing 2.3 declares but does not
-// export. Every other system call is made from the Swift `SystemCalls` file.
+// export. Every system call is made from Swift, in the PortLeaseSystem module.
 #ifndef CURING_H
 #define CURING_H
 
