@@ -10,7 +10,7 @@ extension ServerConfiguration {
         "limits", "offer-lifetime", "decline-quarantine", "metrics", "log-level", "pools",
     ]
     static let listenKeys = ["addresses", "port", "interfaces"]
-    static let leaseLogKeys = ["directory", "durability", "history-days", "segment-size"]
+    static let leaseLogKeys = ["directory", "durability", "history-days", "segment-size", "compaction-interval"]
     static let limitsKeys = ["leases-per-subscriber", "subscriber-key"]
     static let metricsKeys = ["listen"]
 
@@ -77,8 +77,11 @@ extension ServerConfiguration {
             object.choice("durability", among: ["fsync", "none"], default: "fsync") == "none" ? .none : .fsync
         let historyDays = object.integer("history-days", in: 1...36_500, default: 180)
         let segmentSize = object.integer("segment-size", in: (64 << 10)...(4 << 30), default: 64 << 20)
+        let interval = object.integer("compaction-interval", in: 10...86_400, default: 300)
         return directory.map {
-            LeaseLogSettings(directory: $0, durability: durability, historyDays: historyDays, segmentSize: segmentSize)
+            LeaseLogSettings(
+                directory: $0, durability: durability, historyDays: historyDays, segmentSize: segmentSize,
+                compactionIntervalSeconds: interval)
         }
     }
 

@@ -33,24 +33,30 @@ public struct ServerConfiguration: Sendable, Equatable {
         public var directory: String
         /// `fsync` on every group commit, or `none` (survives a crash of the process, not of the machine).
         public var durability: LeaseLog.Durability
-        /// Sealed history older than this many days is deleted by retention.
+        /// Holdings that ended more than this many days ago are deleted by retention.
         public var historyDays: Int
         /// A segment at or past this many bytes is sealed and a new one started.
         public var segmentSize: Int
+        /// A segment older than this many seconds is sealed too, and compaction looks for sealed
+        /// segments this often (at least every 10 s): how far the live log trails the snapshot.
+        public var compactionIntervalSeconds: Int
 
         public init(
             directory: String, durability: LeaseLog.Durability = .fsync, historyDays: Int = 180,
-            segmentSize: Int = 64 << 20
+            segmentSize: Int = 64 << 20, compactionIntervalSeconds: Int = 300
         ) {
             self.directory = directory
             self.durability = durability
             self.historyDays = historyDays
             self.segmentSize = segmentSize
+            self.compactionIntervalSeconds = compactionIntervalSeconds
         }
 
         /// The options to open each shard's `LeaseLog` with.
         public var options: LeaseLog.Options {
-            LeaseLog.Options(segmentSize: segmentSize, durability: durability)
+            LeaseLog.Options(
+                segmentSize: segmentSize, segmentMaxAge: Int64(compactionIntervalSeconds) * 1000,
+                durability: durability)
         }
     }
 

@@ -104,7 +104,8 @@ import Testing
             "server-duid": "000300010200", "workers": 64, "queue-depth": 16, "offer-lifetime": 30,
             "decline-quarantine": 0, "log-level": "debug",
             "listen": { "addresses": ["2001:db8::1", "::ffff:192.0.2.1"], "port": 0, "interfaces": ["eth0.100"] },
-            "lease-log": { "directory": "var/log", "durability": "none", "history-days": 7, "segment-size": 1048576 },
+            "lease-log": { "directory": "var/log", "durability": "none", "history-days": 7, "segment-size": 1048576,
+                           "compaction-interval": 60 },
             "limits": { "subscriber-key": "client-prefix/48" }
             """#,
             pools: #"""
@@ -120,7 +121,10 @@ import Testing
         #expect(configuration.listen.port == 0 && configuration.listen.interfaces == ["eth0.100"])
         #expect(
             configuration.leaseLog
-                == .init(directory: "var/log", durability: .none, historyDays: 7, segmentSize: 1 << 20))
+                == .init(
+                    directory: "var/log", durability: .none, historyDays: 7, segmentSize: 1 << 20,
+                    compactionIntervalSeconds: 60))
+        #expect(configuration.leaseLog.options.segmentMaxAge == 60_000)
         #expect(configuration.engine.offerLifetime == 30 && configuration.engine.declineQuarantine == 0)
         #expect(configuration.engine.subscriberKey == .clientPrefix(length: 48))
         #expect(configuration.engine.leasesPerSubscriber == 8)

@@ -95,6 +95,11 @@ import Testing
                 #""lease-log": { "directory": "/tmp/portlease-test" },"#, with: ""), "lease-log.segment-size", "outside"
         ),
         Case(
+            "compaction-interval too short",
+            Samples.document(#""lease-log": { "directory": "/x", "compaction-interval": 1 }"#).replacing(
+                #""lease-log": { "directory": "/tmp/portlease-test" },"#, with: ""), "lease-log.compaction-interval",
+            "outside"),
+        Case(
             "metrics not host:port", Samples.document(#""metrics": { "listen": "9547" }"#), "metrics.listen",
             "must be \"address:port\""),
         Case(
