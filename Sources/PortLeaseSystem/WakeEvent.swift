@@ -30,7 +30,8 @@ public struct WakeEvent: ~Copyable, Sendable {
     /// Wakes the waiter (adds 1 to the counter). Safe from any thread; never blocks.
     public func signal() {
         var one: UInt64 = 1
-        _ = withUnsafeBytes(of: &one) { try? descriptor.write($0) }
+        // Glibc's write, not FileDescriptor's: its EAGAIN would box an `Errno` per call.
+        _ = Glibc.write(descriptor.rawValue, &one, MemoryLayout<UInt64>.size)
     }
 
     /// Sleeps until signalled or until `timeoutMilliseconds` pass (negative: no limit), then
@@ -42,14 +43,14 @@ public struct WakeEvent: ~Copyable, Sendable {
         repeat {
             ready = poll(&entry, 1, timeoutMilliseconds)
         } while ready < 0 && SystemCall.currentErrno == EINTR
-        return consume()
+        return ready > 0 && consume()
     }
 
     /// Empties the counter without waiting; returns whether there was a signal to consume.
     @discardableResult
     public func consume() -> Bool {
         var counter: UInt64 = 0
-        let count = withUnsafeMutableBytes(of: &counter) { (try? descriptor.read(into: $0)) ?? 0 }
+        let count = Glibc.read(descriptor.rawValue, &counter, MemoryLayout<UInt64>.size)
         return count == MemoryLayout<UInt64>.size && counter > 0
     }
 }
