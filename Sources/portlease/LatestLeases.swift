@@ -32,6 +32,7 @@ struct LatestLeases {
 
     /// Takes `record` only when its client is already in the table.
     mutating func takeIfKnown(_ record: LeaseRecord) {
+        guard !records.isEmpty else { return }  // nothing matched yet: no key to hash
         if let index = slots[record.clientKey] { records[Int(index)] = record }
     }
 
