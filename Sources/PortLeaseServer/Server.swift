@@ -195,7 +195,7 @@ public final class Server: Service, @unchecked Sendable {
         parts.append(
             ThreadService(
                 name: "receive loop", threadName: "portlease-receive", group: finished,
-                stop: { transport.receiveLoop.stop() }, body: { receiver.run() }))
+                stop: { [weak loop = transport.receiveLoop] in loop?.stop() }, body: { receiver.run() }))
     }
 
     /// Supervises the threads started by ``start()`` until graceful shutdown (returns
@@ -203,6 +203,16 @@ public final class Server: Service, @unchecked Sendable {
     /// ``FatalFault`` once the other parts have stopped, or after
     /// ``maximumShutdownDuration``).
     public func run() async throws {
+        if control.withLock({ $0.stopped }) {
+            // stop() came first and stopped the parts itself: only wait for them.
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                Thread {
+                    self.wait()
+                    done.resume()
+                }.start()
+            }
+            return
+        }
         var configuration = ServiceGroupConfiguration(
             services: parts.map {
                 .init(
@@ -212,10 +222,13 @@ public final class Server: Service, @unchecked Sendable {
         configuration.maximumGracefulShutdownDuration = Self.maximumShutdownDuration
         let group = ServiceGroup(configuration: configuration)
         let alreadyStopped = control.withLock { control in
-            control.group = group
+            if !control.stopped { control.group = group }
             return control.stopped
         }
-        if alreadyStopped { await group.triggerGracefulShutdown() }
+        if alreadyStopped {
+            // stop() came in between and stopped the parts itself.
+            return try await run()
+        }
         do {
             try await withGracefulShutdownHandler {
                 try await group.run()
@@ -285,7 +298,10 @@ public final class Server: Service, @unchecked Sendable {
             logger.warning("portlease stopped waiting for its threads; sockets and logs stay open until exit")
             return
         }
-        // The loop holds the sockets in its ring: release it so the ports are free at once.
+        // The loop holds the sockets in its ring: release it (the parts' closures and the group
+        // hold it too) so the ports are free at once.
+        parts = []
+        control.withLock { $0.group = nil }
         receiveLoop = nil
         sockets.forEach { $0.close() }
         workers.forEach { $0.log.close() }

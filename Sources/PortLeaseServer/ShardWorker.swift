@@ -188,7 +188,8 @@ public final class ShardWorker: @unchecked Sendable {
             logger.critical(
                 "lease log failed; stopping the server so that recovery reads what is on disk",
                 metadata: [
-                    "shard": "\(shard)", "file": "\(failure.path)", "operation": "\(failure.operation)",
+                    "shard": "\(shard)", "file": "\(failure.path ?? log.directory)",
+                    "operation": "\(failure.operation)",
                     "errno": "\(failure.errno)", "error": "\(error)",
                 ])
         } else if case .system(let failure) = error, failure.errno == ENOSPC {
@@ -198,7 +199,7 @@ public final class ShardWorker: @unchecked Sendable {
             logger.error(
                 "lease log disk full; ACKs are withheld until there is space",
                 metadata: [
-                    "shard": "\(shard)", "file": "\(failure.path)", "errno": "\(failure.errno)",
+                    "shard": "\(shard)", "file": "\(failure.path ?? log.directory)", "errno": "\(failure.errno)",
                     "records-pending": "\(count)",
                 ])
         } else {

@@ -16,6 +16,9 @@ final class ThreadService: Service, Sendable {
     private let requestStop: @Sendable () -> Void
     private let stopRequested = Atomic<Bool>(false)
     private let ended = DispatchSemaphore(value: 0)
+    /// The thread's body until it runs: taken then, so that what it holds (a ring, its
+    /// sockets) is released when it returns, not when the thread object goes.
+    private let body: Mutex<(@Sendable () -> FatalFault?)?>
 
     /// Starts `body` on a new thread named `threadName`. `body` returns nil when it ended
     /// because `stop` asked it to, or the fault that ended it. `group` is left when it ends.
@@ -25,17 +28,26 @@ final class ThreadService: Service, Sendable {
     ) {
         self.name = name
         requestStop = stop
+        self.body = Mutex(body)
         let (stream, continuation) = AsyncStream.makeStream(of: FatalFault?.self, bufferingPolicy: .bufferingNewest(1))
         outcomes = stream
         group.enter()
-        let thread = Thread { [ended] in
-            continuation.yield(body())
+        let thread = Thread { [self] in
+            continuation.yield(runBody())
             continuation.finish()
             ended.signal()
             group.leave()
         }
         thread.name = threadName
         thread.start()
+    }
+
+    private func runBody() -> FatalFault? {
+        let body = self.body.withLock { body in
+            defer { body = nil }
+            return body
+        }
+        return body?()
     }
 
     /// Asks the part to finish; idempotent, from any thread.

@@ -75,6 +75,80 @@ import Testing
         }
     }
 
+    /// Failure policy: a write that fails with ENOSPC withholds the ACK and sets the disk-full
+    /// gauge; once writes succeed again the next batch (even an empty one) commits the pending
+    /// record, the gauge clears, and the client's retried REQUEST is ACKed.
+    @Test func aFullDiskWithholdsTheAckAndServiceResumesOnItsOwn() throws {
+        try withTemporaryDirectory { directory in
+            let fileSystem = FaultyFileSystem()
+            let (worker, sink) = try makeWorker(directory, fileSystem: fileSystem)
+            let client = WireClient(number: 3)
+            let now: Int64 = 1_800_000_000_000
+            _ = client.datagram(client.dhcpv4(.discover)).withUnsafeBytes {
+                worker.queue.enqueue($0, origin: client.origin)
+            }
+            worker.processBatch(now: now)
+            let offer = try decodeReply(sink.sent[0].bytes)
+            let request = client.dhcpv4(
+                .request, requested: offer.message.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
+                portParams: offer.message.option(.portParams))
+            fileSystem.faults.withLock { $0.writeErrno = ENOSPC }
+            _ = client.datagram(request).withUnsafeBytes { worker.queue.enqueue($0, origin: client.origin) }
+            worker.processBatch(now: now + 100)
+            #expect(sink.sent.count == 1, "no ACK while the disk is full")
+            #expect(worker.statistics[.diskFull] == 1)
+            #expect(worker.statistics[.repliesDroppedAfterFailedCommit] == 1)
+            #expect(worker.fault == nil, "a full disk is not fatal")
+            #expect(worker.log.pendingCount == 1, "the record waits in the log's batch")
+
+            fileSystem.faults.withLock { $0.writeErrno = nil }
+            #expect(worker.processBatch(now: now + 200) == 0)
+            #expect(worker.statistics[.diskFull] == 0)
+            #expect(worker.log.lastCommitted == 1, "the withheld grant's record is durable now")
+            _ = client.datagram(request).withUnsafeBytes { worker.queue.enqueue($0, origin: client.origin) }
+            worker.processBatch(now: now + 300)
+            #expect(try decodeReply(try #require(sink.sent.last).bytes).message.messageType == .ack)
+            var replayed: [LeaseRecord] = []
+            _ = try LeaseLog.recover(directory: directory) { replayed.append($0.record) }
+            #expect(replayed.first?.event == .bind)
+            #expect(replayed.first?.address == offer.message.header.yiaddr)
+        }
+    }
+
+    /// Failure policy: a failed fdatasync is fatal. The worker records the fault (exit
+    /// status 74, naming the shard and the errno), answers nothing more, and `run()`
+    /// returns the fault at once.
+    @Test func aFailedSyncEndsTheWorkerWithTheLeaseLogStatus() throws {
+        try withTemporaryDirectory { directory in
+            let fileSystem = FaultyFileSystem()
+            let (worker, sink) = try makeWorker(directory, fileSystem: fileSystem)
+            let client = WireClient(number: 4)
+            _ = client.datagram(client.dhcpv4(.discover)).withUnsafeBytes {
+                worker.queue.enqueue($0, origin: client.origin)
+            }
+            worker.processBatch(now: 1_800_000_000_000)
+            let offer = try decodeReply(sink.sent[0].bytes)
+            fileSystem.faults.withLock { $0.syncErrno = EIO }
+            let request = client.dhcpv4(
+                .request, requested: offer.message.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
+                portParams: offer.message.option(.portParams))
+            _ = client.datagram(request).withUnsafeBytes { worker.queue.enqueue($0, origin: client.origin) }
+            worker.processBatch(now: 1_800_000_000_100)
+            let fault = try #require(worker.fault)
+            #expect(fault.status == .leaseLogFailed)
+            #expect(fault.status.rawValue == 74)
+            #expect(fault.part == "shard-0")
+            #expect(fault.reason.contains("fdatasync") && fault.reason.contains("errno \(EIO)"), "\(fault.reason)")
+
+            let other = WireClient(number: 5)
+            _ = other.datagram(other.dhcpv4(.discover)).withUnsafeBytes {
+                worker.queue.enqueue($0, origin: other.origin)
+            }
+            #expect(worker.run()?.status == .leaseLogFailed, "run() returns the fault without waiting for stop()")
+            #expect(sink.sent.count == 1, "no OFFER after the failure")
+        }
+    }
+
     @Test func aFullQueueDropsAndCounts() {
         let queue = ShardQueue(capacity: 2, slotSize: 16)
         let origin = WireClient(number: 1).origin

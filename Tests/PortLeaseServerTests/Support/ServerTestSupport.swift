@@ -30,6 +30,14 @@ func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
     return try body(path)
 }
 
+/// A scratch directory removed afterwards, for async tests.
+func withTemporaryDirectory<R>(_ body: (String) async throws -> R) async throws -> R {
+    let path = NSTemporaryDirectory() + "portlease-server-test-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try await body(path)
+}
+
 /// A 4o6 client as the server sees it on the wire.
 struct WireClient {
     var number: Int
