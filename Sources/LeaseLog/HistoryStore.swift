@@ -1,3 +1,5 @@
+import PortLeaseSystem
+
 /// The history: holdings that have ended, in one `HoldingFile` per UTC day of their end
 /// (`history/day-NNNNNN.hold`, NNNNNN the day's number since 1970-01-01), each sorted by address.
 ///
@@ -90,7 +92,7 @@ struct HistoryStore: Sendable {
 
     /// Reads a whole day file into `entries`; nil (and no entries) when it does not exist.
     func read(_ path: String, into entries: inout [HoldingEntry]) throws(LeaseLogError) -> HoldingFile.Header? {
-        guard let file = try MappedFile(path: path) else { return nil }
+        guard let file = try MappedFile.forLog(path) else { return nil }
         return try file.withBytes { (bytes) throws(LeaseLogError) -> HoldingFile.Header in
             var collected: [HoldingEntry] = []
             let header = try HoldingFile.forEachEntry(bytes, kind: .historyDay, path: path) { collected.append($0) }
@@ -105,7 +107,7 @@ struct HistoryStore: Sendable {
         let firstDay = Self.day(ofEnd: from + 1)
         for day in try days() where day >= firstDay {
             let path = path(ofDay: day)
-            guard let file = try MappedFile(path: path) else { continue }  // deleted by retention meanwhile
+            guard let file = try MappedFile.forLog(path) else { continue }  // deleted by retention meanwhile
             try file.withBytes { (bytes) throws(LeaseLogError) in
                 guard case .success(let header) = HoldingFile.decodeHeader(bytes, expecting: .historyDay) else {
                     throw .corruptSnapshot(path: path, offset: 0, reason: "bad header")
@@ -129,7 +131,7 @@ struct HistoryStore: Sendable {
         var bytes = 0
         var oldest: Int64?
         for day in try days() {
-            guard let file = try MappedFile(path: path(ofDay: day)) else { continue }
+            guard let file = try MappedFile.forLog(path(ofDay: day)) else { continue }
             bytes += file.count
             file.withBytes { raw in
                 guard case .success(let header) = HoldingFile.decodeHeader(raw, expecting: .historyDay) else { return }

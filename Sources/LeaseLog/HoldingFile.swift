@@ -161,8 +161,10 @@ enum HoldingFile {
 
     /// Reads every entry of a whole file in `bytes` in order, checking each entry and the count. The
     /// index is not needed (nor checked): a damaged index costs lookups a scan, never data.
+    /// With `filter`, an entry whose record it rejects is skipped without being decoded or checked.
     static func forEachEntry(
-        _ bytes: UnsafeRawBufferPointer, kind: Kind, path: String, _ body: (HoldingEntry) -> Void
+        _ bytes: UnsafeRawBufferPointer, kind: Kind, path: String, filter: ((RecordView) -> Bool)? = nil,
+        _ body: (HoldingEntry) -> Void
     ) throws(LeaseLogError) -> Header {
         let header: Header
         switch decodeHeader(bytes, expecting: kind) {
@@ -173,6 +175,15 @@ enum HoldingFile {
         var offset = headerSize
         var count = 0
         while offset < header.indexOffset {
+            if let filter, offset + HoldingCodec.prefixSize + RecordCodec.fixedSize <= header.indexOffset,
+                let length = RecordCodec.length(in: entries, at: offset + HoldingCodec.prefixSize),
+                offset + HoldingCodec.prefixSize + length <= header.indexOffset,
+                !filter(RecordView(UnsafeRawBufferPointer(rebasing: entries[(offset + HoldingCodec.prefixSize)...])))
+            {
+                offset += HoldingCodec.prefixSize + length
+                count += 1
+                continue
+            }
             switch HoldingCodec.decode(entries, at: offset) {
             case .success(let (entry, length)):
                 body(entry)

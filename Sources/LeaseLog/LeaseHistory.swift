@@ -1,3 +1,4 @@
+import PortLeaseSystem
 import PortLeaseWire
 
 #if canImport(Glibc)
@@ -103,7 +104,7 @@ public struct LeaseHistory: Sendable {
 
     /// Loads the snapshot's live holdings of `address` into `folder`; returns the sequence it covers.
     private func seed(_ folder: inout HoldingFolder, address: UInt32) throws(LeaseLogError) -> UInt64 {
-        guard let file = try MappedFile(path: layout.snapshot) else { return 0 }
+        guard let file = try MappedFile.forLog(layout.snapshot) else { return 0 }
         let path = layout.snapshot
         return try file.withBytes { (bytes) throws(LeaseLogError) -> UInt64 in
             if bytes.count >= 6, UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) == 1 {
@@ -130,18 +131,12 @@ public struct LeaseHistory: Sendable {
         _ bytes: UnsafeRawBufferPointer, at offset: Int, _ live: [ClientKey: HoldingEntry]
     ) -> Bool {
         guard !live.isEmpty else { return false }
-        let kind = bytes[offset + RecordCodec.fixedSize - 2]
-        let count = Int(bytes[offset + RecordCodec.fixedSize - 1])
-        let key = UnsafeRawBufferPointer(
-            rebasing: bytes[(offset + RecordCodec.fixedSize)..<(offset + RecordCodec.fixedSize + count)])
-        return live.keys.contains { client in
-            client.kind.rawValue == kind && client.count == count
-                && client.withUnsafeBytes { $0.elementsEqual(key) }
-        }
+        let view = RecordView(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+        return live.keys.contains { view.hasClientKey($0) }
     }
 
     private func snapshotCovered() throws(LeaseLogError) -> UInt64 {
-        guard let file = try MappedFile(path: layout.snapshot) else { return 0 }
+        guard let file = try MappedFile.forLog(layout.snapshot) else { return 0 }
         return file.withBytes { bytes in
             bytes.count >= 16 ? UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) : 0
         }

@@ -124,12 +124,15 @@ public final class LeaseLog {
 
     /// Replays the log in `directory` without changing anything (for tools and checks):
     /// the same records and report as opening it, with a torn tail reported but not truncated.
+    ///
+    /// With `filter`, only records it accepts are decoded and replayed: a lookup over millions
+    /// of records decides on each one in place (`RecordView`) and decodes only those it keeps.
     public static func recover(
         directory: String, fileSystem: any LogFileSystem = SystemFileSystem(),
-        replay: (ReplayedRecord) -> Void = { _ in }
+        filter: RecordFilter? = nil, replay: (ReplayedRecord) -> Void = { _ in }
     ) throws(LeaseLogError) -> RecoveryReport {
         try LogRecovery.run(
-            layout: LogLayout(directory: directory), fileSystem: fileSystem, replay: replay
+            layout: LogLayout(directory: directory), fileSystem: fileSystem, filter: filter?.accepts, replay: replay
         ).report
     }
 

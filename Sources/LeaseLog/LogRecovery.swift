@@ -21,11 +21,14 @@ enum LogRecovery {
         var segments: [Segment] = []
     }
 
-    static func run(layout: LogLayout, fileSystem: any LogFileSystem, replay: (ReplayedRecord) -> Void)
-        throws(LeaseLogError) -> Outcome
-    {
+    /// With `filter`, records it rejects are skipped without being decoded (their length and CRC
+    /// are still checked in segments, so damage is found as without it).
+    static func run(
+        layout: LogLayout, fileSystem: any LogFileSystem, filter: ((RecordView) -> Bool)? = nil,
+        replay: (ReplayedRecord) -> Void
+    ) throws(LeaseLogError) -> Outcome {
         var outcome = Outcome()
-        let snapshot = try Snapshot.read(layout: layout, fileSystem: fileSystem) { entry in
+        let snapshot = try Snapshot.read(layout: layout, fileSystem: fileSystem, filter: filter) { entry in
             replay(ReplayedRecord(record: entry.record, sequence: entry.sequence, fromSnapshot: true))
         }
         let covered = snapshot?.covered ?? 0
@@ -72,6 +75,7 @@ enum LogRecovery {
                 let scan = SegmentScanner.scan(bytes) { offset, _ in
                     defer { sequence += 1 }
                     guard sequence > covered, invalid == nil else { return }
+                    if let filter, !filter(RecordView(UnsafeRawBufferPointer(rebasing: bytes[offset...]))) { return }
                     switch RecordCodec.decode(bytes, at: offset) {
                     case .record(let record, _):
                         replay(ReplayedRecord(record: record, sequence: sequence, fromSnapshot: false))

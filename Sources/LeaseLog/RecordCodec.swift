@@ -154,21 +154,24 @@ enum RecordCodec {
             psidLength == 16 || Int(psid) < 1 << Int(psidLength)
         else { return .corrupt("PSID fields out of range") }
         var position = 45
-        guard let key = loadBytes(r, position: &position), !key.isEmpty else { return .corrupt("bad client key") }
-        var relay = RelayIdentity()
+        guard let key = loadSlice(r, position: &position), !key.isEmpty else { return .corrupt("bad client key") }
+        var linkAddress: IPv6Address?
+        var interfaceID: InlineBytes?
+        var remoteID: InlineBytes?
         if flags & hasLinkAddress != 0 {
             guard position + 16 <= r.count else { return .corrupt("record ends inside link-address") }
-            relay.linkAddress = loadAddress(r, at: position)
+            linkAddress = loadAddress(r, at: position)
             position += 16
         }
         if flags & hasInterfaceID != 0 {
-            guard let id = loadBytes(r, position: &position) else { return .corrupt("record ends inside Interface-ID") }
-            relay.interfaceID = id
+            guard let id = loadSlice(r, position: &position) else { return .corrupt("record ends inside Interface-ID") }
+            interfaceID = InlineBytes(id)
         }
         if flags & hasRemoteID != 0 {
-            guard let id = loadBytes(r, position: &position) else { return .corrupt("record ends inside Remote-ID") }
-            relay.remoteID = id
+            guard let id = loadSlice(r, position: &position) else { return .corrupt("record ends inside Remote-ID") }
+            remoteID = InlineBytes(id)
         }
+        let relay = RelayIdentity(linkAddress: linkAddress, interfaceIDBytes: interfaceID, remoteIDBytes: remoteID)
         guard position == r.count else { return .corrupt("record length \(r.count) but fields end at \(position)") }
         let record = LeaseRecord(
             event: event,
@@ -203,11 +206,12 @@ enum RecordCodec {
             low: UInt64(bigEndian: r.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self)))
     }
 
-    private static func loadBytes(_ r: UnsafeRawBufferPointer, position: inout Int) -> [UInt8]? {
+    /// The length-prefixed bytes at `position` (not copied: the caller copies them into inline storage).
+    private static func loadSlice(_ r: UnsafeRawBufferPointer, position: inout Int) -> UnsafeRawBufferPointer? {
         guard position < r.count else { return nil }
         let count = Int(r[position])
         guard position + 1 + count <= r.count else { return nil }
-        let bytes = [UInt8](UnsafeRawBufferPointer(rebasing: r[(position + 1)..<(position + 1 + count)]))
+        let bytes = UnsafeRawBufferPointer(rebasing: r[(position + 1)..<(position + 1 + count)])
         position += 1 + count
         return bytes
     }

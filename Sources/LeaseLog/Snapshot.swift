@@ -1,3 +1,5 @@
+import PortLeaseSystem
+
 /// The snapshot: the live holdings (and quarantined port sets) after every record up to the
 /// sequence number it covers, sorted by address (`HoldingFile`, kind `.snapshot`).
 ///
@@ -20,17 +22,18 @@ enum Snapshot {
 
     /// Reads the snapshot, if there is one, calling `body` with each entry in file order; returns
     /// the covered sequence number and the entry count, or nil when there is no snapshot.
-    static func read(layout: LogLayout, fileSystem: any LogFileSystem, body: (HoldingEntry) -> Void)
-        throws(LeaseLogError) -> (covered: UInt64, count: Int)?
-    {
+    static func read(
+        layout: LogLayout, fileSystem: any LogFileSystem, filter: ((RecordView) -> Bool)? = nil,
+        body: (HoldingEntry) -> Void
+    ) throws(LeaseLogError) -> (covered: UInt64, count: Int)? {
         guard try fileSystem.list(layout.directory).contains("snapshot") else { return nil }
-        guard let file = try MappedFile(path: layout.snapshot) else { return nil }
+        guard let file = try MappedFile.forLog(layout.snapshot) else { return nil }
         let path = layout.snapshot
         return try file.withBytes { (bytes) throws(LeaseLogError) -> (covered: UInt64, count: Int)? in
             if bytes.count >= 6, UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) == 1 {
                 return try SnapshotVersion1.read(bytes, path: path, body: body)
             }
-            let header = try HoldingFile.forEachEntry(bytes, kind: .snapshot, path: path, body)
+            let header = try HoldingFile.forEachEntry(bytes, kind: .snapshot, path: path, filter: filter, body)
             return (header.sequence, header.count)
         }
     }

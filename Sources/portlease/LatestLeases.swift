@@ -11,6 +11,8 @@ import Synchronization
 struct LatestLeases {
     private var slots: [ClientKey: Int32] = [:]
     private(set) var records: [LeaseRecord] = []
+    /// Length and last bytes of every client key taken: a cheap first test in `holdsClient`.
+    private var fingerprints: Set<UInt64> = []
 
     /// Room for about `count` clients (an estimate from the log's size), so the table
     /// is not rehashed as it grows.
@@ -25,9 +27,24 @@ struct LatestLeases {
         let index = Self.claim(&slots[record.clientKey, default: -1], next)
         if index == next {
             records.append(record)
+            record.clientKey.withUnsafeBytes { fingerprints.insert(Self.fingerprint($0)) }
         } else {
             records[Int(index)] = record
         }
+    }
+
+    /// Whether the client of a record in place is in the table (a lookup's table is small:
+    /// the clients that matched, so it is searched rather than hashed).
+    func holdsClient(of view: RecordView) -> Bool {
+        fingerprints.contains(Self.fingerprint(view.clientKeyBytes))
+            && records.contains { view.hasClientKey($0.clientKey) }
+    }
+
+    /// The key's length and its last (up to) 8 bytes in one word.
+    private static func fingerprint(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        var tail: UInt64 = 0
+        for byte in key.suffix(8) { tail = tail << 8 | UInt64(byte) }
+        return tail ^ UInt64(key.count) << 58
     }
 
     /// Takes `record` only when its client is already in the table.
@@ -79,7 +96,15 @@ struct LatestLeases {
             latest.reserve(capacity / directories.count)
             let result: Result<LatestLeases, ShardError>
             do throws(LeaseLogError) {
-                _ = try LeaseLog.recover(directory: directories[shard]) { item in
+                // A lookup decides on each record in place and decodes only those it keeps.
+                let filter: RecordFilter? =
+                    query.isEverything
+                    ? nil
+                    : RecordFilter { view in
+                        view.time <= now
+                            && (query.matches(view) || (query.followsMatchedClients && latest.holdsClient(of: view)))
+                    }
+                _ = try LeaseLog.recover(directory: directories[shard], filter: filter) { item in
                     let record = item.record
                     guard record.time <= now else { return }
                     if query.matches(record) {

@@ -28,6 +28,11 @@ struct LeaseQuery {
             if let kind, key.kind != kind { return false }
             return key.withUnsafeBytes { key in bytes.withUnsafeBytes { key.elementsEqual($0) } }
         }
+
+        func matches(_ view: RecordView) -> Bool {
+            if let kind, view.clientKeyKind != kind.rawValue { return false }
+            return bytes.withUnsafeBytes { view.clientKeyBytes.elementsEqual($0) }
+        }
     }
 
     var client: ClientPattern?
@@ -65,6 +70,15 @@ struct LeaseQuery {
     /// before: a later record (a move to another address, a release) ends that lease.
     /// Not for a client lookup, where every record of the client matches.
     var followsMatchedClients: Bool { client == nil && !isEverything }
+
+    /// `matches` on a record in place, before it is decoded (the same criteria).
+    func matches(_ view: RecordView) -> Bool {
+        if let address, view.address != address { return false }
+        if let psid, view.psid != psid { return false }
+        if let subscriber, view.subscriber != subscriber { return false }
+        if let client, !client.matches(view) { return false }
+        return true
+    }
 
     func matches(_ record: LeaseRecord) -> Bool {
         if let address, record.address != address { return false }

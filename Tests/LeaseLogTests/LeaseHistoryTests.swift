@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import PortLeaseSystem
 import PortLeaseWire
 import Synchronization
 import Testing
@@ -147,7 +148,7 @@ import Testing
             try HoldingFile.write(
                 entries, kind: .historyDay, sequence: 500, day: 3, to: path, directory: directory,
                 fileSystem: SystemFileSystem(), sync: false)
-            let file = try #require(try MappedFile(path: path))
+            let file = try #require(try MappedFile.forLog(path))
             try file.withBytes { bytes in
                 let header = try HoldingFile.decodeHeader(bytes, expecting: .historyDay).get()
                 #expect((header.count, header.addresses, header.day, header.sequence) == (500, 7, 3, 500))

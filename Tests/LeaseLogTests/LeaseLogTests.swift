@@ -135,3 +135,37 @@ import Testing
         }
     }
 }
+
+@Suite struct FilteredRecoveryTests {
+    @Test func aFilterDecodesOnlyTheRecordsItAcceptsFromSnapshotAndSegments() throws {
+        try TemporaryDirectory.with { directory in
+            let log = try LeaseLog(directory: directory)
+            for n in 0..<300 { try log.append(Sample.record(n, address: IPv4Address(10, 0, 0, UInt8(n % 5)))) }
+            try log.commit()
+            _ = try log.sealForCompaction()
+            try LogCompactor(directory: directory).compact()
+            for n in 300..<400 { try log.append(Sample.record(n, address: IPv4Address(10, 0, 0, UInt8(n % 5)))) }
+            try log.commit()
+            let wanted = IPv4Address(10, 0, 0, 3)
+            var seen = 0
+            var replayed: [ReplayedRecord] = []
+            _ = try LeaseLog.recover(
+                directory: directory,
+                filter: RecordFilter { view in
+                    seen += 1
+                    return view.address == wanted
+                }
+            ) { replayed.append($0) }
+            #expect(seen == 400)
+            #expect(replayed.count == 80)
+            #expect(replayed.allSatisfy { $0.record.address == wanted })
+            #expect(replayed.filter(\.fromSnapshot).count == 60)
+            let view = try #require(replayed.first).record
+            var matched = false
+            _ = try LeaseLog.recover(directory: directory, filter: RecordFilter { $0.hasClientKey(view.clientKey) }) {
+                matched = matched || $0.record == view
+            }
+            #expect(matched)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import PortLeaseWire
+
+/// A checked record read in place, without decoding it: what a filter looks at before a record
+/// is decoded (decoding copies the client key and relay identity into a `LeaseRecord`).
+///
+/// Lookups over millions of records (`portlease leases --client`, a trace's live-segment scan)
+/// decide on the fixed fields and the client key here, and decode only the records they keep.
+/// Valid only inside the call that hands it out: it points into the log's buffer.
+public struct RecordView {
+    private let bytes: UnsafeRawBufferPointer
+
+    /// `bytes` must start with a record whose length and CRC have been checked.
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    /// The leased IPv4 address.
+    public var address: IPv4Address {
+        IPv4Address(
+            UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: RecordCodec.addressOffset, as: UInt32.self)))
+    }
+
+    /// The record's time, ms since the epoch.
+    public var time: Int64 {
+        Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: RecordCodec.timeOffset, as: Int64.self))
+    }
+
+    /// The subscriber's IPv6 address.
+    public var subscriber: IPv6Address {
+        IPv6Address(
+            high: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 28, as: UInt64.self)),
+            low: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 36, as: UInt64.self)))
+    }
+
+    /// The PSID (right-aligned).
+    public var psid: UInt16 {
+        UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 20, as: UInt16.self))
+    }
+
+    /// The client key's kind, as stored (`ClientKey.Kind` raw value).
+    public var clientKeyKind: UInt8 { bytes[RecordCodec.fixedSize - 2] }
+
+    /// The client key's bytes, in place.
+    public var clientKeyBytes: UnsafeRawBufferPointer {
+        let count = Int(bytes[RecordCodec.fixedSize - 1])
+        return UnsafeRawBufferPointer(rebasing: bytes[RecordCodec.fixedSize..<(RecordCodec.fixedSize + count)])
+    }
+
+    /// Whether the record is of `key` (kind and bytes), compared in place.
+    public func hasClientKey(_ key: ClientKey) -> Bool {
+        guard key.kind.rawValue == clientKeyKind else { return false }
+        let stored = clientKeyBytes
+        return key.count == stored.count && key.withUnsafeBytes { $0.elementsEqual(stored) }
+    }
+}
+
+/// Which records a read-only replay decodes (`LeaseLog.recover(directory:filter:replay:)`):
+/// a test on each record in place. A struct rather than a bare closure, so that a trailing
+/// closure after `recover(directory:)` is always the replay.
+public struct RecordFilter {
+    /// True for the records to decode and replay.
+    public let accepts: (RecordView) -> Bool
+
+    public init(_ accepts: @escaping (RecordView) -> Bool) {
+        self.accepts = accepts
+    }
+}
