@@ -13,11 +13,12 @@ import Synchronization
 /// Owns its engine, its log and its scratch memory (allocated once); touched only
 /// from its own thread, except ``stop()`` and the published statistics.
 ///
-/// Failure policy (`Docs/LeaseLog.md`, "Failure policy"): a `write` that fails (`ENOSPC`
-/// above all) withholds the batch's ACKs, counts them, sets the shard's disk-full gauge
-/// and retries the pending records every batch until they are written. A failed log (an
-/// `fdatasync` error) is fatal: ``run()`` returns a ``FatalFault`` at once and the server
-/// exits with status 74, because after such an error the page cache cannot be trusted.
+/// Failure policy (`Docs/LeaseLog.md`, "Failure policy"): a commit that fails for lack of
+/// space (`ENOSPC`, `EDQUOT`) withholds the batch's ACKs, counts them, sets the shard's
+/// disk-full gauge and retries the pending records every batch until they are written. A
+/// failed log (an `fdatasync` error) or any other failed system call (`EIO`, `EROFS`, ...)
+/// is fatal: ``run()`` returns a ``FatalFault`` at once and the server exits with status
+/// 74, because after such an error the page cache and the device cannot be trusted.
 public final class ShardWorker: @unchecked Sendable {
     public let shard: Int
     public let engine: LeaseEngine
@@ -180,33 +181,47 @@ public final class ShardWorker: @unchecked Sendable {
         return true
     }
 
-    /// A failed log ends the worker (see the type's failure policy); a full disk is
-    /// reported once per episode; other write errors once per failed commit.
+    /// Out of space (`ENOSPC`, or `EDQUOT` for a quota): waited out, the ACKs withheld.
+    static func isOutOfSpace(_ errno: Int32) -> Bool { errno == ENOSPC || errno == EDQUOT }
+
+    /// A failed log, or any other failed system call (`EIO`, `EROFS`, ...: the device is
+    /// failing, and a write error may report the loss of earlier, already written pages),
+    /// ends the worker; a full disk is reported once per episode and waited out; anything
+    /// else (a record the log refuses) is logged with the batch's grants withheld.
     private func commitFailed(_ error: LeaseLogError, records count: Int) {
+        let cause: SystemCallFailure?
         if let failure = log.failure {
-            fault = FatalFault(part: "shard-\(shard)", reason: "\(error)", status: .leaseLogFailed)
-            logger.critical(
-                "lease log failed; stopping the server so that recovery reads what is on disk",
-                metadata: [
-                    "shard": "\(shard)", "file": "\(failure.path ?? log.directory)",
-                    "operation": "\(failure.operation)",
-                    "errno": "\(failure.errno)", "error": "\(error)",
-                ])
-        } else if case .system(let failure) = error, failure.errno == ENOSPC {
+            cause = failure
+        } else if case .system(let failure) = error {
+            cause = failure
+        } else {
+            cause = nil
+        }
+        guard let cause else {
+            logger.error(
+                "lease log commit failed; the batch's grants were not sent",
+                metadata: ["shard": "\(shard)", "error": "\(error)", "records-pending": "\(count)"])
+            return
+        }
+        let file = "\(cause.path ?? log.directory)"
+        if log.failure == nil && Self.isOutOfSpace(cause.errno) {
             guard !diskFull else { return }
             diskFull = true
             statistics.fields.store(ShardStatistics.Field.diskFull.rawValue, 1)
             logger.error(
                 "lease log disk full; ACKs are withheld until there is space",
                 metadata: [
-                    "shard": "\(shard)", "file": "\(failure.path ?? log.directory)", "errno": "\(failure.errno)",
-                    "records-pending": "\(count)",
+                    "shard": "\(shard)", "file": "\(file)", "errno": "\(cause.errno)", "records-pending": "\(count)",
                 ])
-        } else {
-            logger.error(
-                "lease log commit failed; the batch's grants were not sent",
-                metadata: ["shard": "\(shard)", "error": "\(error)", "records-pending": "\(count)"])
+            return
         }
+        fault = FatalFault(part: "shard-\(shard)", reason: "\(error)", status: .leaseLogFailed)
+        logger.critical(
+            "lease log failed; stopping the server so that recovery reads what is on disk",
+            metadata: [
+                "shard": "\(shard)", "file": "\(file)", "operation": "\(cause.operation)", "errno": "\(cause.errno)",
+                "error": "\(error)",
+            ])
     }
 
     private func handle(_ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, now: Int64) {

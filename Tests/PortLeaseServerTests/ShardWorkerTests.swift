@@ -149,6 +149,33 @@ import Testing
         }
     }
 
+    /// Failure policy: a write that fails for another reason than space (EIO: the device is
+    /// failing) is as fatal as a failed sync, though the log itself is still usable.
+    @Test func aWriteFailingWithEIOEndsTheWorkerToo() throws {
+        try withTemporaryDirectory { directory in
+            let fileSystem = FaultyFileSystem()
+            let (worker, sink) = try makeWorker(directory, fileSystem: fileSystem)
+            let client = WireClient(number: 6)
+            _ = client.datagram(client.dhcpv4(.discover)).withUnsafeBytes {
+                worker.queue.enqueue($0, origin: client.origin)
+            }
+            worker.processBatch(now: 1_800_000_000_000)
+            let offer = try decodeReply(sink.sent[0].bytes)
+            fileSystem.faults.withLock { $0.writeErrno = EIO }
+            let request = client.dhcpv4(
+                .request, requested: offer.message.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
+                portParams: offer.message.option(.portParams))
+            _ = client.datagram(request).withUnsafeBytes { worker.queue.enqueue($0, origin: client.origin) }
+            worker.processBatch(now: 1_800_000_000_100)
+            #expect(worker.log.failure == nil, "the log cut the write back and is usable")
+            let fault = try #require(worker.fault)
+            #expect(fault.status == .leaseLogFailed)
+            #expect(fault.reason.contains("write") && fault.reason.contains("errno \(EIO)"), "\(fault.reason)")
+            #expect(worker.statistics[.diskFull] == 0)
+            #expect(sink.sent.count == 1)
+        }
+    }
+
     @Test func aFullQueueDropsAndCounts() {
         let queue = ShardQueue(capacity: 2, slotSize: 16)
         let origin = WireClient(number: 1).origin
