@@ -39,7 +39,7 @@ public final class LogMaintenance: @unchecked Sendable {
     private let logger: Logger
     private let wake = DispatchSemaphore(value: 0)
     private let stopping = AtomicFlag()
-    private var lastRetention: Int64 = .min
+    private var lastRetention: Int64?
 
     public init(directories: [String], settings: Settings, logger: Logger) {
         compactors = directories.map { LogCompactor(directory: $0) }
@@ -67,7 +67,7 @@ public final class LogMaintenance: @unchecked Sendable {
     /// One pass over every shard (public so tests and tools can drive it without the thread).
     @discardableResult
     public func pass(now: Int64) -> FatalFault? {
-        let retentionDue = now - lastRetention >= settings.retentionInterval
+        let retentionDue = lastRetention.map { now - $0 >= settings.retentionInterval } ?? true
         for (shard, compactor) in compactors.enumerated() {
             let statistics = statistics[shard]
             do throws(LeaseLogError) {

@@ -30,6 +30,9 @@ public final class LogMaintenanceStatistics: Sendable {
 
     subscript(field: Field) -> Int { fields[field.rawValue] }
 
+    /// Compactions completed since the server started.
+    public var compactions: Int { self[.compactions] }
+
     /// The samples, as (family, type, help, value), for shard `shard`'s label; `now` (ms) for ages.
     func samples(now: Int64) -> [(name: String, type: String, help: String, value: Int)] {
         let compactedAt = self[.lastCompactionAt]

@@ -10,18 +10,21 @@ public struct MetricsRenderer: Sendable {
     public let shards: [ShardStatistics]
     public let queues: [ShardQueue]
     public let pools: [(name: String, pool: PortSetPool)]
+    /// Each shard's lease-log figures from `LogMaintenance` (empty when compaction is off).
+    public let logs: [LogMaintenanceStatistics]
     /// Extra samples from the transport (e.g. truncated datagrams), as (name, help, value).
     public let extra: @Sendable () -> [(name: String, help: String, value: Int)]
 
     public init(
         counters: ServerCounters, shards: [ShardStatistics], queues: [ShardQueue],
-        pools: [(name: String, pool: PortSetPool)],
+        pools: [(name: String, pool: PortSetPool)], logs: [LogMaintenanceStatistics] = [],
         extra: @escaping @Sendable () -> [(name: String, help: String, value: Int)] = { [] }
     ) {
         self.counters = counters
         self.shards = shards
         self.queues = queues
         self.pools = pools
+        self.logs = logs
         self.extra = extra
     }
 
@@ -105,6 +108,15 @@ public struct MetricsRenderer: Sendable {
         }
         family("portlease_log_records_total", "counter", "Lease records made durable.")
         sample("portlease_log_records_total", [], total(.recordsCommitted))
+
+        let now = SystemCalls.nowMilliseconds()
+        let logSamples = logs.map { $0.samples(now: now) }
+        for (family, first) in (logSamples.first ?? []).enumerated() {
+            out += "# HELP \(first.name) \(first.help)\n# TYPE \(first.name) \(first.type)\n"
+            for (index, samples) in logSamples.enumerated() {
+                sample(samples[family].name, [("shard", "\(index)")], samples[family].value)
+            }
+        }
 
         for item in extra() {
             family(item.name, "counter", item.help)

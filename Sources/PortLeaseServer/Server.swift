@@ -42,6 +42,8 @@ public final class Server: Service, @unchecked Sendable {
         public var leaseLogOptions: LeaseLog.Options
         /// (host, port) of the metrics endpoint; nil: none.
         public var metrics: (host: String, port: UInt16)?
+        /// Compaction and retention of the lease logs; nil: none (the logs only grow).
+        public var maintenance: LogMaintenance.Settings?
         /// A fault to inject, for the failure-policy tests only (see ``InjectedFault``).
         package var injectedFault: InjectedFault?
 
@@ -49,7 +51,7 @@ public final class Server: Service, @unchecked Sendable {
             engine: EngineConfiguration, listenAddresses: [IPv6Address], port: UInt16, interfaces: [String] = [],
             dhcp4o6ServerAddresses: [IPv6Address], serverDUID: [UInt8]? = nil, workers: Int = 2,
             queueDepth: Int = 4096, leaseLogDirectory: String, leaseLogOptions: LeaseLog.Options = .init(),
-            metrics: (host: String, port: UInt16)? = nil
+            metrics: (host: String, port: UInt16)? = nil, maintenance: LogMaintenance.Settings? = .init()
         ) {
             self.engine = engine
             self.listenAddresses = listenAddresses
@@ -62,6 +64,7 @@ public final class Server: Service, @unchecked Sendable {
             self.leaseLogDirectory = leaseLogDirectory
             self.leaseLogOptions = leaseLogOptions
             self.metrics = metrics
+            self.maintenance = maintenance
         }
     }
 
@@ -77,6 +80,8 @@ public final class Server: Service, @unchecked Sendable {
     public private(set) var sockets: [UDPSocket] = []
     public private(set) var metricsEndpoint: MetricsEndpoint?
     public private(set) var serverDUID: [UInt8] = []
+    /// The background compaction and retention of every shard's log (nil when turned off).
+    public private(set) var maintenance: LogMaintenance?
     private var receiveLoop: ReceiveLoop?
     /// The threads, in start order: workers, drop reporter, metrics, receive loop (the
     /// group shuts them down in reverse, so receiving stops before the workers drain).
@@ -128,11 +133,17 @@ public final class Server: Service, @unchecked Sendable {
                 queue: ShardQueue(capacity: settings.queueDepth), sink: transport.workerSinks[index],
                 counters: counters, logger: logger)
         }
+        let maintenance = settings.maintenance.map { maintenanceSettings in
+            LogMaintenance(
+                directories: engines.indices.map { ShardLogs.directory(settings.leaseLogDirectory, shard: $0) },
+                settings: maintenanceSettings, logger: logger)
+        }
         var endpoint: MetricsEndpoint?
         if let metrics = settings.metrics {
             let renderer = MetricsRenderer(
                 counters: counters, shards: workers.map(\.statistics), queues: workers.map(\.queue),
                 pools: zip(settings.engine.pools, engines[0].pools).map { ($0.name, $1) },
+                logs: maintenance?.statistics ?? [],
                 extra: { [weak self] in self?.transportSamples() ?? [] })
             do throws(ServerError) {
                 endpoint = try MetricsEndpoint(host: metrics.host, port: metrics.port) { renderer.render() }
@@ -147,6 +158,7 @@ public final class Server: Service, @unchecked Sendable {
         sockets = transport.sockets
         receiveLoop = transport.receiveLoop
         self.workers = workers
+        self.maintenance = maintenance
         metricsEndpoint = endpoint
         launch(transport: transport, metrics: endpoint)
         logger.info(
@@ -155,6 +167,8 @@ public final class Server: Service, @unchecked Sendable {
                 "listen": "\(sockets.map { $0.localAddress.description }.joined(separator: ", "))",
                 "workers": "\(workers.count)", "pools": "\(settings.engine.pools.map(\.name).joined(separator: ", "))",
                 "lease-log": "\(settings.leaseLogDirectory)",
+                "compaction":
+                    "\(settings.maintenance.map { "every \($0.interval / 1000) s, \($0.retentionDays) days of history" } ?? "off")",
                 "metrics": "\(endpoint.map { "\($0.host):\($0.port)" } ?? "off")",
             ])
     }
@@ -166,6 +180,12 @@ public final class Server: Service, @unchecked Sendable {
                 ThreadService(
                     name: "shard-\(worker.shard)", threadName: "portlease-shard-\(worker.shard)", group: finished,
                     stop: { worker.stop() }, body: { worker.run() }))
+        }
+        if let maintenance {
+            parts.append(
+                ThreadService(
+                    name: "compaction", threadName: "portlease-compaction", group: finished,
+                    stop: { maintenance.stop() }, body: { maintenance.run() }))
         }
         let reporter = DropReporter(
             counters: counters, shards: workers.map(\.statistics), queues: workers.map(\.queue), logger: logger)

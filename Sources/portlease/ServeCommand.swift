@@ -102,6 +102,9 @@ extension Server.Settings {
             dhcp4o6ServerAddresses: configuration.dhcp4o6ServerAddresses, serverDUID: configuration.serverDUID,
             workers: configuration.workers, queueDepth: configuration.queueDepth,
             leaseLogDirectory: configuration.leaseLog.directory, leaseLogOptions: configuration.leaseLog.options,
-            metrics: configuration.metrics.map { ($0.host, $0.port) })
+            metrics: configuration.metrics.map { ($0.host, $0.port) },
+            maintenance: LogMaintenance.Settings(
+                interval: Int64(min(configuration.leaseLog.compactionIntervalSeconds, 10)) * 1000,
+                retentionDays: configuration.leaseLog.historyDays))
     }
 }
