@@ -42,23 +42,13 @@ enum HoldingFile {
         _ entries: some Sequence<HoldingEntry>, kind: Kind, sequence: UInt64, day: Int, to path: String,
         directory: String, fileSystem: any LogFileSystem, sync: Bool, beforeRename: () -> Void = {}
     ) throws(LeaseLogError) -> Int {
-        let temporary = path + ".tmp"
-        let descriptor = try fileSystem.open(temporary, mode: .truncate)
-        let size: Int
-        do throws(LeaseLogError) {
+        var size = 0
+        try fileSystem.replaceAtomically(path, directory: directory, sync: sync, beforeRename: beforeRename) {
+            (descriptor, temporary) throws(LeaseLogError) in
             size = try writeBody(
                 entries, kind: kind, sequence: sequence, day: day, descriptor: descriptor, path: temporary,
                 fileSystem: fileSystem)
-            if sync { try fileSystem.syncData(descriptor, path: temporary) }
-        } catch {
-            fileSystem.close(descriptor)
-            try? fileSystem.remove(temporary)
-            throw error
         }
-        fileSystem.close(descriptor)
-        beforeRename()
-        try fileSystem.rename(temporary, to: path)
-        if sync { try fileSystem.syncDirectory(directory) }
         return size
     }
 

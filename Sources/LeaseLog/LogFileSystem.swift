@@ -60,14 +60,28 @@ extension LogFileSystem {
     }
 
     /// Writes `bytes` to `path` so that the file either keeps its old contents or has exactly
-    /// the new ones, even across a power loss: temporary file, `fdatasync`, rename, `fsync` of the directory.
-    func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String, directory: String, sync: Bool)
+    /// the new ones, even across a power loss (see `replaceAtomically`). The one atomic write of
+    /// PortLease: segment headers, repairs, and the server's DUID file are written with it.
+    public func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String, directory: String, sync: Bool)
         throws(LeaseLogError)
     {
+        try replaceAtomically(path, directory: directory, sync: sync) { (descriptor, temporary) throws(LeaseLogError) in
+            try write(descriptor, bytes, at: 0, path: temporary)
+        }
+    }
+
+    /// Replaces `path` by what `fill` writes to a temporary file `path.tmp` (given its descriptor
+    /// and path): then `fdatasync`, `beforeRename`, rename over `path`, `fsync` of `directory`.
+    /// Without `sync` both syncs are skipped (all-or-nothing for a crash of the process, not of
+    /// the machine). If `fill` or the sync fails, the temporary file is removed and `path` untouched.
+    func replaceAtomically(
+        _ path: String, directory: String, sync: Bool, beforeRename: () -> Void = {},
+        fill: (Int32, String) throws(LeaseLogError) -> Void
+    ) throws(LeaseLogError) {
         let temporary = path + ".tmp"
         let descriptor = try open(temporary, mode: .truncate)
-        do {
-            try write(descriptor, bytes, at: 0, path: temporary)
+        do throws(LeaseLogError) {
+            try fill(descriptor, temporary)
             if sync { try syncData(descriptor, path: temporary) }
         } catch {
             close(descriptor)
@@ -75,6 +89,7 @@ extension LogFileSystem {
             throw error
         }
         close(descriptor)
+        beforeRename()
         try rename(temporary, to: path)
         if sync { try syncDirectory(directory) }
     }

@@ -1,4 +1,3 @@
-import Glibc
 import Logging
 import Synchronization
 
@@ -29,8 +28,7 @@ public final class MetricsEndpoint: @unchecked Sendable {
     public func run() {
         while !stopping.load(ordering: .relaxed) {
             guard SystemCalls.waitReadable(listener, timeoutMilliseconds: 200) else { continue }
-            let connection = accept(listener, nil, nil)
-            guard connection >= 0 else { continue }
+            guard let connection = SystemCalls.accept(listener) else { continue }
             serve(connection)
             SystemCalls.close(connection)
         }
@@ -41,11 +39,8 @@ public final class MetricsEndpoint: @unchecked Sendable {
     }
 
     private func serve(_ connection: Int32) {
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        _ = setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = [UInt8](repeating: 0, count: 2048)
-        let count = request.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { return }
+        guard let count = request.withUnsafeMutableBytes({ SystemCalls.receive(connection, into: $0) }) else { return }
         let line = String(decoding: request[0..<count].prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
         let parts = line.split(separator: " ")
         let response: String
@@ -60,14 +55,6 @@ public final class MetricsEndpoint: @unchecked Sendable {
                 "HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
                 + body
         }
-        var bytes = Array(response.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let result = bytes.withUnsafeMutableBytes {
-                send(connection, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
-            }
-            guard result > 0 else { return }
-            sent += result
-        }
+        _ = Array(response.utf8).withUnsafeBytes { SystemCalls.sendAll(connection, $0) }
     }
 }

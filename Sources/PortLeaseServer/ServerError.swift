@@ -1,9 +1,9 @@
-import Glibc
+import PortLeaseSystem
 
 /// Why the server could not start or had to stop.
 public enum ServerError: Error, CustomStringConvertible, Sendable {
-    /// A system call failed: what was attempted and errno.
-    case systemCall(String, errno: Int32)
+    /// A system call failed (the system layer's one error type: the call, the file or address, errno).
+    case systemCall(SystemCallError)
     /// The configuration cannot be served as it is.
     case configuration(String)
     /// The lease log could not be opened or recovered.
@@ -13,7 +13,7 @@ public enum ServerError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .systemCall(let what, let errno): "\(what) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+        case .systemCall(let failure): "\(failure)"
         case .configuration(let reason): "configuration: \(reason)"
         case .leaseLog(let reason): "lease log: \(reason)"
         case .transport(let reason): "transport: \(reason)"

@@ -1,3 +1,4 @@
+import LeaseLog
 import PortLeaseSystem
 import PortLeaseWire
 
@@ -6,7 +7,7 @@ import PortLeaseWire
 /// Taken from the configuration when given; otherwise a DUID-UUID (RFC 6355,
 /// type 4) generated once and kept in the lease-log directory, so it survives
 /// restarts as RFC 8415 section 11 asks of a DUID. The file is written the way the
-/// lease log writes its files (`Files.writeAtomically`: temporary file, `fdatasync`,
+/// lease log writes its files (`SystemFileSystem.writeAtomically`: temporary file, `fdatasync`,
 /// rename, `fsync` of the directory), so a power loss leaves no file or a whole one,
 /// never an empty DUID that would change the server's identity on the next start.
 public enum ServerIdentity {
@@ -32,8 +33,8 @@ public enum ServerIdentity {
         do {
             try Files.createDirectory(stateDirectory, intermediates: true)
             try text.withUnsafeBytes { bytes in
-                Result { () throws(SystemCallError) in
-                    try Files.writeAtomically(bytes, to: path, directory: stateDirectory, sync: true)
+                Result { () throws(LeaseLogError) in
+                    try SystemFileSystem().writeAtomically(bytes, to: path, directory: stateDirectory, sync: true)
                 }
             }.get()
         } catch {

@@ -269,9 +269,7 @@ public final class ShardWorker: @unchecked Sendable {
 
     private func interfaceName(_ index: UInt32) -> String? {
         if let name = interfaceNames[index] { return name }
-        var buffer = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
-        guard if_indextoname(index, &buffer) != nil else { return nil }
-        let name = String(cString: buffer)
+        guard let name = SystemCalls.interfaceName(index) else { return nil }
         interfaceNames[index] = name
         return name
     }

@@ -20,6 +20,28 @@ enum SystemCalls {
         SocketCalls.close(descriptor)
     }
 
+    /// Accepts a connection on the metrics listener (2 s receive timeout); nil when it failed
+    /// (the peer went away before it was accepted, or descriptors ran out: try again later).
+    static func accept(_ listener: Int32) -> Int32? {
+        try? SocketCalls.accept(listener, timeoutSeconds: 2)
+    }
+
+    /// Receives what the peer sent into `buffer`; nil on timeout, error or end of stream.
+    static func receive(_ connection: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        guard let count = try? SocketCalls.receive(connection, into: buffer), count > 0 else { return nil }
+        return count
+    }
+
+    /// Sends all of `bytes`; false when the peer went away.
+    static func sendAll(_ connection: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        (try? SocketCalls.sendAll(connection, bytes)) != nil
+    }
+
+    /// The name of network interface `index`, nil when there is none.
+    static func interfaceName(_ index: UInt32) -> String? {
+        NetworkInterface.name(index: index)
+    }
+
     /// True when `descriptor` becomes readable within the timeout.
     static func waitReadable(_ descriptor: Int32, timeoutMilliseconds: Int32) -> Bool {
         SocketCalls.waitReadable(descriptor, timeoutMilliseconds: timeoutMilliseconds)
@@ -32,7 +54,7 @@ enum SystemCalls {
         do {
             listener = try SocketCalls.listenTCP(host: host, port: port, purpose: "metrics")
         } catch {
-            throw .systemCall(error.path.map { "\(error.operation) \($0)" } ?? error.operation, errno: error.errno)
+            throw .systemCall(error)
         }
         guard let listener else {
             throw .configuration("metrics listen address \(host) is not an IPv4 or IPv6 literal")

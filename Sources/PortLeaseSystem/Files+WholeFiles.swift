@@ -25,25 +25,4 @@ extension Files {
             if count < chunk.count { return bytes }
         }
     }
-
-    /// Writes `bytes` to `path` so that the file either keeps its old contents or has exactly
-    /// the new ones, even across a power loss: a temporary file `path.tmp` (removed again if
-    /// writing it fails), `fdatasync`, rename over `path`, `fsync` of `directory` (the
-    /// directory holding `path`). Without `sync` the two syncs are skipped: the result is
-    /// still all-or-nothing for a crash of the process, not of the machine.
-    public static func writeAtomically(
-        _ bytes: UnsafeRawBufferPointer, to path: String, directory: String, sync: Bool
-    ) throws(SystemCallError) {
-        let temporary = path + ".tmp"
-        do {
-            let file = OwnedDescriptor(try open(temporary, .truncate))
-            try write(file.descriptor, bytes, at: 0, path: temporary)
-            if sync { try syncData(file.descriptor, path: temporary) }
-        } catch {
-            try? remove(temporary)
-            throw error
-        }
-        try rename(temporary, to: path)
-        if sync { try syncDirectory(directory) }
-    }
 }

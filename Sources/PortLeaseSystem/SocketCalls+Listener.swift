@@ -50,4 +50,31 @@ extension SocketCalls {
             throw error
         }
     }
+
+    /// Accepts one connection on a listening socket (close-on-exec), with a receive timeout of
+    /// `timeoutSeconds` so that a client that sends nothing cannot hold the listener's thread.
+    /// The connection belongs to the caller (`close`).
+    package static func accept(_ listener: Int32, timeoutSeconds: Int) throws(SystemCallError) -> Int32 {
+        let connection = try SystemCall.retrying("accept") { Glibc.accept(listener, nil, nil) }
+        do {
+            _ = try SystemCall.retrying("fcntl FD_CLOEXEC") { fcntl(connection, F_SETFD, FD_CLOEXEC) }
+            try setOption(
+                connection, level: SOL_SOCKET, option: SO_RCVTIMEO, value: timeval(tv_sec: timeoutSeconds, tv_usec: 0),
+                operation: "setsockopt SO_RCVTIMEO")
+        } catch {
+            close(connection)
+            throw error
+        }
+        return connection
+    }
+
+    /// Sends all of `bytes` on a connected stream socket (no SIGPIPE when the peer has gone).
+    package static func sendAll(_ connection: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemCallError) {
+        var sent = 0
+        while sent < bytes.count {
+            sent += try SystemCall.retrying("send") {
+                Glibc.send(connection, bytes.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
+            }
+        }
+    }
 }

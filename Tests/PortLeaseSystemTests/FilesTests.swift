@@ -51,7 +51,8 @@ struct FilesTests {
         defer { directory.remove() }
         let path = directory.file("config.json")
         let text: [UInt8] = Array("{\"workers\": 2}\n".utf8)
-        try text.withUnsafeBytes { try Files.writeAtomically($0, to: path, directory: directory.path, sync: false) }
+        let file = OwnedDescriptor(try Files.open(path, .truncate))
+        try text.withUnsafeBytes { try Files.write(file.descriptor, $0, at: 0, path: path) }
         #expect(try Files.readAll(path) == text)
         #expect(throws: SystemCallError("read", path: path, code: .fileTooLarge)) {
             _ = try Files.readAll(path, maximumSize: 4)
