@@ -64,6 +64,17 @@ let package = Package(
             ],
             path: "LeaseLogGenerator"
         ),
+        // Not a benchmark: simulates months of one shard's lease log (renewals at T1, churn,
+        // compaction and retention) with an injected clock, then times recovery and trace
+        // queries over it (issue 11). See HistoryGenerator/README.md and RESULTS.md.
+        .executableTarget(
+            name: "HistoryGenerator",
+            dependencies: [
+                .product(name: "LeaseLog", package: "PortLease"),
+                .product(name: "PortLeaseWire", package: "PortLease"),
+            ],
+            path: "HistoryGenerator"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
