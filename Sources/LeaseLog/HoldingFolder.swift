@@ -34,16 +34,11 @@ struct HoldingFolder {
         latestTime = max(latestTime, record.time)
         switch record.event {
         case .bind, .renew:
-            if var entry = live[record.clientKey] {
-                if entry.end > record.time && HoldingEntry.samePortSet(entry.record, record)
-                    && entry.record.subscriber == record.subscriber && entry.record.relay == record.relay
-                {
-                    entry.end = max(entry.end, Self.leaseEnd(record))
-                    entry.record = record
-                    entry.sequence = sequence
-                    live[record.clientKey] = entry
-                    return
-                }
+            if let index = live.index(forKey: record.clientKey) {
+                // The common case, a renewal that extends the holding, is changed in place.
+                let extended = live.values.withExtending(at: index, by: record, sequence: sequence)
+                if extended { return }
+                var entry = live.values[index]
                 close(&entry, at: record.time, by: .reassignment, sequence: sequence)
                 ended(entry)
             }
@@ -74,11 +69,31 @@ struct HoldingFolder {
     }
 
     /// The state as snapshot entries (live holdings and quarantines), in file order.
+    ///
+    /// Sorted through small keys (address, start, sequence, position) rather than the entries
+    /// themselves: moving 200-byte entries around in a sort of a million was most of a pass.
     func snapshotEntries() -> [HoldingEntry] {
         var entries = Array(live.values)
         entries.append(contentsOf: quarantine.filter { $0.end > latestTime })
-        entries.sort(by: HoldingEntry.fileOrder)
-        return entries
+        var keys = entries.indices.map { index in
+            let entry = entries[index]
+            return SortKey(
+                address: entry.record.address.value, start: entry.start, sequence: entry.sequence, index: Int32(index))
+        }
+        keys.sort()
+        return keys.map { entries[Int($0.index)] }
+    }
+
+    /// An entry's place in a holdings file, and where it is in the unsorted array.
+    private struct SortKey: Comparable {
+        var address: UInt32
+        var start: Int64
+        var sequence: UInt64
+        var index: Int32
+
+        static func < (a: SortKey, b: SortKey) -> Bool {
+            (a.address, a.start, a.sequence, a.index) < (b.address, b.start, b.sequence, b.index)
+        }
     }
 
     /// Ends `entry` at `time` for `reason`, or at its lease's end (`.expiry`) if that came first.
@@ -102,5 +117,23 @@ extension HoldingFolder {
     /// holders of one address).
     mutating func dropLive(notAt address: UInt32, client: ClientKey) {
         if let entry = live[client], entry.record.address.value != address { live[client] = nil }
+    }
+}
+
+extension Dictionary.Values where Key == ClientKey, Value == HoldingEntry {
+    /// Extends the holding at `index` by a bind or renew of the same port set, subscriber and
+    /// relay before the lease ran out, in place; false (nothing changed) for any other record.
+    mutating func withExtending(at index: Dictionary<Key, Value>.Index, by record: LeaseRecord, sequence: UInt64)
+        -> Bool
+    {
+        let entry = self[index]
+        guard
+            entry.end > record.time && HoldingEntry.samePortSet(entry.record, record)
+                && entry.record.subscriber == record.subscriber && entry.record.relay == record.relay
+        else { return false }
+        self[index].end = Swift.max(entry.end, HoldingFolder.leaseEnd(record))
+        self[index].record = record
+        self[index].sequence = sequence
+        return true
     }
 }

@@ -70,18 +70,22 @@ public struct LeaseHistory: Sendable {
         var folder = HoldingFolder()
         let covered = try seed(&folder, address: address)
         var found = try history.entries(of: address, from: from, to: to).map(\.holding)
-        var storage: [UInt8] = []
-        for number in try LogLayout.segmentNumbers(in: directory, fileSystem: fileSystem) {
-            let path = layout.segment(number)
-            let size: Int
-            do {
-                size = try fileSystem.readAll(path, into: &storage)
-            } catch {
-                if case .system(let failure) = error, failure.errno == ENOENT { return nil }
-                throw error
+        // Fingerprints of the live holders' keys: most records are of other clients, rejected here.
+        var holders = Set(folder.live.keys.map(\.fingerprint))
+        let numbers = try LogLayout.segmentNumbers(in: directory, fileSystem: fileSystem)
+        for number in numbers {
+            // Sealed segments are mapped (never written again); the newest is copied, because a
+            // failed commit cuts it back, and a mapping read past a cut would fault (SIGBUS).
+            // A segment compacted away meanwhile: start again.
+            let bytes: SegmentBytes
+            if number == numbers.last {
+                guard let copy = try copyOfSegment(layout.segment(number)) else { return nil }
+                bytes = .copied(copy)
+            } else {
+                guard let file = try MappedFile.forLog(layout.segment(number)) else { return nil }
+                bytes = .mapped(file)
             }
-            storage.withUnsafeBytes { raw in
-                let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<size])
+            bytes.withBytes { bytes in
                 guard case .success(let header) = SegmentHeader.decode(bytes) else { return }
                 var sequence = header.firstSequence
                 _ = SegmentScanner.scan(bytes) { offset, _ in
@@ -89,11 +93,16 @@ public struct LeaseHistory: Sendable {
                     guard sequence > covered else { return }
                     // Records elsewhere matter only when they end a holding of this address.
                     let here = RecordCodec.address(in: bytes, at: offset) == address
-                    guard here || Self.namesLiveClient(bytes, at: offset, folder.live),
-                        case .record(let record, _) = RecordCodec.decode(bytes, at: offset)
-                    else { return }
+                    if !here {
+                        let view = RecordView(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                        guard holders.contains(view.clientKeyFingerprint),
+                            folder.live.keys.contains(where: { view.hasClientKey($0) })
+                        else { return }
+                    }
+                    guard case .record(let record, _) = RecordCodec.decode(bytes, at: offset) else { return }
                     folder.apply(record, sequence: sequence) { found.append($0.holding) }
                     if !here { folder.dropLive(notAt: address, client: record.clientKey) }
+                    holders = Set(folder.live.keys.map(\.fingerprint))
                 }
             }
         }
@@ -126,13 +135,29 @@ public struct LeaseHistory: Sendable {
         }
     }
 
-    /// Whether the (checked) record at `offset` is of a client in `live`, compared without decoding it.
-    private static func namesLiveClient(
-        _ bytes: UnsafeRawBufferPointer, at offset: Int, _ live: [ClientKey: HoldingEntry]
-    ) -> Bool {
-        guard !live.isEmpty else { return false }
-        let view = RecordView(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
-        return live.keys.contains { view.hasClientKey($0) }
+    /// A segment's bytes, mapped or copied.
+    private enum SegmentBytes {
+        case mapped(MappedFile)
+        case copied([UInt8])
+
+        func withBytes(_ body: (UnsafeRawBufferPointer) -> Void) {
+            switch self {
+            case .mapped(let file): file.withBytes(body)
+            case .copied(let bytes): bytes.withUnsafeBytes(body)
+            }
+        }
+    }
+
+    /// The whole file at `path`, nil when it is gone.
+    private func copyOfSegment(_ path: String) throws(LeaseLogError) -> [UInt8]? {
+        var storage: [UInt8] = []
+        do {
+            let size = try fileSystem.readAll(path, into: &storage)
+            return Array(storage[0..<size])
+        } catch {
+            if case .system(let failure) = error, failure.errno == ENOENT { return nil }
+            throw error
+        }
     }
 
     private func snapshotCovered() throws(LeaseLogError) -> UInt64 {

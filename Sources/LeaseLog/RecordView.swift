@@ -46,6 +46,9 @@ public struct RecordView {
         return UnsafeRawBufferPointer(rebasing: bytes[RecordCodec.fixedSize..<(RecordCodec.fixedSize + count)])
     }
 
+    /// `ClientKey.fingerprint` of the record's client key, computed in place.
+    public var clientKeyFingerprint: UInt64 { ClientKey.fingerprint(of: clientKeyBytes) }
+
     /// Whether the record is of `key` (kind and bytes), compared in place.
     public func hasClientKey(_ key: ClientKey) -> Bool {
         guard key.kind.rawValue == clientKeyKind else { return false }
@@ -63,5 +66,17 @@ public struct RecordFilter {
 
     public init(_ accepts: @escaping (RecordView) -> Bool) {
         self.accepts = accepts
+    }
+}
+
+extension ClientKey {
+    /// The key's length and last (up to) 8 bytes in one word: a cheap first test when one of a
+    /// few keys is looked for among millions of records (equal keys have equal fingerprints).
+    public var fingerprint: UInt64 { withUnsafeBytes { Self.fingerprint(of: $0) } }
+
+    static func fingerprint(of bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var tail: UInt64 = 0
+        for byte in bytes.suffix(8) { tail = tail << 8 | UInt64(byte) }
+        return tail ^ UInt64(bytes.count) << 58
     }
 }

@@ -27,7 +27,7 @@ struct LatestLeases {
         let index = Self.claim(&slots[record.clientKey, default: -1], next)
         if index == next {
             records.append(record)
-            record.clientKey.withUnsafeBytes { fingerprints.insert(Self.fingerprint($0)) }
+            fingerprints.insert(record.clientKey.fingerprint)
         } else {
             records[Int(index)] = record
         }
