@@ -71,7 +71,7 @@ public struct LeaseHistory: Sendable {
         let covered = try seed(&folder, address: address)
         var found = try history.entries(of: address, from: from, to: to).map(\.holding)
         // Fingerprints of the live holders' keys: most records are of other clients, rejected here.
-        var holders = Set(folder.live.keys.map(\.fingerprint))
+        var holders = ClientKeyFilter(folder.live.keys)
         let numbers = try LogLayout.segmentNumbers(in: directory, fileSystem: fileSystem)
         for number in numbers {
             // Sealed segments are mapped (never written again); the newest is copied, because a
@@ -95,14 +95,14 @@ public struct LeaseHistory: Sendable {
                     let here = RecordCodec.address(in: bytes, at: offset) == address
                     if !here {
                         let view = RecordView(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
-                        guard holders.contains(view.clientKeyFingerprint),
+                        guard holders.mayContain(view),
                             folder.live.keys.contains(where: { view.hasClientKey($0) })
                         else { return }
                     }
                     guard case .record(let record, _) = RecordCodec.decode(bytes, at: offset) else { return }
                     folder.apply(record, sequence: sequence) { found.append($0.holding) }
                     if !here { folder.dropLive(notAt: address, client: record.clientKey) }
-                    holders = Set(folder.live.keys.map(\.fingerprint))
+                    holders = ClientKeyFilter(folder.live.keys)
                 }
             }
         }
@@ -153,7 +153,8 @@ public struct LeaseHistory: Sendable {
         var storage: [UInt8] = []
         do {
             let size = try fileSystem.readAll(path, into: &storage)
-            return Array(storage[0..<size])
+            storage.removeSubrange(size...)
+            return storage
         } catch {
             if case .system(let failure) = error, failure.errno == ENOENT { return nil }
             throw error

@@ -51,7 +51,8 @@ extension LogFileSystem {
         let descriptor = try open(path, mode: .readOnly)
         defer { close(descriptor) }
         let count = try size(descriptor, path: path)
-        if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
+        // Grown without zeroing: every byte up to `count` is read into right after.
+        if buffer.count < count { buffer = [UInt8](unsafeUninitializedCapacity: count) { $1 = count } }
         return try buffer.withUnsafeMutableBytes { raw in
             Result { () throws(LeaseLogError) -> Int in
                 try read(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: 0, path: path)
