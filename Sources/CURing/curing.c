@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 static void split_address(const struct in6_addr *address, uint64_t *high, uint64_t *low) {
     uint64_t h, l;
@@ -94,4 +95,14 @@ void curing_ipv6_mreq_set(struct ipv6_mreq *request, uint64_t high, uint64_t low
 int curing_enable_rings(struct io_uring *ring) {
     long result = syscall(__NR_io_uring_register, ring->ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
     return result < 0 ? -errno : 0;
+}
+
+int curing_flush_range(int descriptor, int64_t previous_offset, int64_t previous_length, int64_t offset,
+                       int64_t length) {
+    if (previous_length > 0 &&
+        sync_file_range(descriptor, previous_offset, previous_length,
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0) {
+        return -1;
+    }
+    return length > 0 ? sync_file_range(descriptor, offset, length, SYNC_FILE_RANGE_WRITE) : 0;
 }

@@ -47,18 +47,19 @@ enum HoldingFile {
             (descriptor, temporary) throws(LeaseLogError) in
             size = try writeBody(
                 entries, kind: kind, sequence: sequence, day: day, descriptor: descriptor, path: temporary,
-                fileSystem: fileSystem)
+                fileSystem: fileSystem, pace: sync)
         }
         return size
     }
 
     private static func writeBody(
         _ entries: some Sequence<HoldingEntry>, kind: Kind, sequence: UInt64, day: Int, descriptor: Int32,
-        path: String, fileSystem: any LogFileSystem
+        path: String, fileSystem: any LogFileSystem, pace: Bool
     ) throws(LeaseLogError) -> Int {
         let chunk = 1 << 20
         let buffer = ByteBuffer(capacity: chunk + HoldingCodec.maximumSize)
         var offset = headerSize
+        var flushed = 0..<0
         var index: [(address: UInt32, offset: Int)] = []
         var count = 0
         var earliest = Int64.max
@@ -76,6 +77,13 @@ enum HoldingFile {
             latest = max(latest, entry.end)
             if buffer.count >= chunk {
                 try fileSystem.write(descriptor, buffer.bytes, at: offset, path: path)
+                // One piece in flight at a time: the final fdatasync then has little left to do
+                // and does not hold up the shards' commits behind tens of megabytes.
+                if pace {
+                    try fileSystem.flush(
+                        descriptor, previous: flushed, current: offset..<(offset + buffer.count), path: path)
+                }
+                flushed = offset..<(offset + buffer.count)
                 offset += buffer.count
                 buffer.removeAll()
             }

@@ -30,6 +30,11 @@ public protocol LogFileSystem: Sendable {
     func size(_ descriptor: Int32, path: String) throws(LeaseLogError) -> Int
     /// `fdatasync`: the file's data (and the size it needs) is on stable storage when this returns.
     func syncData(_ descriptor: Int32, path: String) throws(LeaseLogError)
+    /// Paces the writeback of a large file written in pieces: waits for `previous` to reach the
+    /// device and starts writing back `current` (see `Files.flush`). Compaction calls it after
+    /// each piece of a snapshot, so its final `fdatasync` does not flood the device the shards'
+    /// commits share. A failure is a sync failure (`.syncFailed`), as the data may be lost.
+    func flush(_ descriptor: Int32, previous: Range<Int>, current: Range<Int>, path: String) throws(LeaseLogError)
     /// Cuts the file to `size` bytes.
     func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError)
     /// Atomically renames `source` to `destination`, replacing it.
@@ -45,6 +50,11 @@ public protocol LogFileSystem: Sendable {
 }
 
 extension LogFileSystem {
+    /// No pacing: a file system that does not implement it (a test's) flushes at `fdatasync`.
+    public func flush(_ descriptor: Int32, previous: Range<Int>, current: Range<Int>, path: String)
+        throws(LeaseLogError)
+    {}
+
     /// Reads a whole file into `buffer` (grown as needed, never shrunk, so a caller can reuse it)
     /// and returns the number of bytes read.
     func readAll(_ path: String, into buffer: inout [UInt8]) throws(LeaseLogError) -> Int {

@@ -44,6 +44,16 @@ public struct SystemFileSystem: LogFileSystem {
         try system { () throws(SystemCallError) in try Files.size(FileDescriptor(rawValue: descriptor), path: path) }
     }
 
+    public func flush(_ descriptor: Int32, previous: Range<Int>, current: Range<Int>, path: String)
+        throws(LeaseLogError)
+    {
+        do {
+            try Files.flush(FileDescriptor(rawValue: descriptor), previous: previous, current: current, path: path)
+        } catch {
+            throw .syncFailed(error)
+        }
+    }
+
     public func syncData(_ descriptor: Int32, path: String) throws(LeaseLogError) {
         do {
             try Files.syncData(FileDescriptor(rawValue: descriptor), path: path)

@@ -1,3 +1,4 @@
+import CURing
 import SystemPackage
 
 #if canImport(Glibc)
@@ -73,6 +74,22 @@ public enum Files {
     /// returns. A failure is not retryable: the kernel may have dropped the dirty pages.
     public static func syncData(_ descriptor: FileDescriptor, path: String) throws(SystemCallError) {
         _ = try SystemCall.retrying("fdatasync", path: path) { fdatasync(descriptor.rawValue) }
+    }
+
+    /// Paces the writeback of a large file written in pieces: waits until the previous piece
+    /// (`previous`) is on the device, then starts writing back the piece just written (`current`),
+    /// so at most one piece is in flight (`sync_file_range`). A big file written this way reaches
+    /// its `fdatasync` with nothing left to flush, instead of handing the device tens of
+    /// megabytes at once while other files' `fdatasync` (the shards' commits) wait behind them.
+    /// Not a durability guarantee by itself: metadata and the size still need `fdatasync`.
+    public static func flush(
+        _ descriptor: FileDescriptor, previous: Range<Int>, current: Range<Int>, path: String
+    ) throws(SystemCallError) {
+        _ = try SystemCall.retrying("sync_file_range", path: path) {
+            curing_flush_range(
+                descriptor.rawValue, Int64(previous.lowerBound), Int64(previous.count), Int64(current.lowerBound),
+                Int64(current.count))
+        }
     }
 
     /// Cuts (or extends) the file to `size` bytes (`ftruncate`).

@@ -78,6 +78,13 @@ size_t curing_write_pktinfo(void *control, uint64_t high, uint64_t low, uint32_t
 /// in the header but missing from the shared library). Returns 0 or the negated errno.
 int curing_enable_rings(struct io_uring *ring);
 
+/// sync_file_range(2), which Swift's Glibc module does not declare (it needs _GNU_SOURCE).
+/// `wait_previous` first waits for writeback of [previous_offset, previous_offset + previous_length)
+/// (WAIT_BEFORE | WRITE | WAIT_AFTER) when that length is not 0; then writeback of
+/// [offset, offset + length) is started (WRITE) without waiting. Returns 0, or -1 with errno set.
+int curing_flush_range(int descriptor, int64_t previous_offset, int64_t previous_length, int64_t offset,
+                       int64_t length);
+
 /// Fills an ipv6_mreq for IPV6_JOIN_GROUP.
 void curing_ipv6_mreq_set(struct ipv6_mreq *request, uint64_t high, uint64_t low, uint32_t interface_index);
 
