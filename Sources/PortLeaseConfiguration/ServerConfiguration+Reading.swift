@@ -77,7 +77,7 @@ extension ServerConfiguration {
             object.choice("durability", among: ["fsync", "none"], default: "fsync") == "none" ? .none : .fsync
         let historyDays = object.integer("history-days", in: 1...36_500, default: 180)
         let segmentSize = object.integer("segment-size", in: (64 << 10)...(4 << 30), default: 64 << 20)
-        let interval = object.integer("compaction-interval", in: 10...86_400, default: 300)
+        let interval = object.integer("compaction-interval", in: 1...86_400, default: 300)
         return directory.map {
             LeaseLogSettings(
                 directory: $0, durability: durability, historyDays: historyDays, segmentSize: segmentSize,

@@ -96,7 +96,7 @@ import Testing
         ),
         Case(
             "compaction-interval too short",
-            Samples.document(#""lease-log": { "directory": "/x", "compaction-interval": 1 }"#).replacing(
+            Samples.document(#""lease-log": { "directory": "/x", "compaction-interval": 0 }"#).replacing(
                 #""lease-log": { "directory": "/tmp/portlease-test" },"#, with: ""), "lease-log.compaction-interval",
             "outside"),
         Case(
