@@ -1,3 +1,5 @@
+import PortLeaseWire
+
 /// A file of holding entries sorted by IPv4 address, with an address index at its end: the
 /// format of both the snapshot and the history's day files (Docs/LeaseLog.md, "Holdings files").
 ///
@@ -35,11 +37,29 @@ enum HoldingFile {
         var indexCRC: UInt32
     }
 
+    /// An entry to write: decoded, or already encoded (an unchanged entry copied from the
+    /// previous file without decoding and encoding it again).
+    enum Item {
+        case entry(HoldingEntry)
+        case encoded(UnsafeRawBufferPointer)
+    }
+
     /// Writes `entries` (already in `HoldingEntry.fileOrder`) to `path` atomically (temporary file,
     /// `fdatasync` when `sync`, rename, directory `fsync`). Returns the file's size in bytes.
     @discardableResult
     static func write(
         _ entries: some Sequence<HoldingEntry>, kind: Kind, sequence: UInt64, day: Int, to path: String,
+        directory: String, fileSystem: any LogFileSystem, sync: Bool, beforeRename: () -> Void = {}
+    ) throws(LeaseLogError) -> Int {
+        try write(
+            items: entries.lazy.map { Item.entry($0) }, kind: kind, sequence: sequence, day: day, to: path,
+            directory: directory, fileSystem: fileSystem, sync: sync, beforeRename: beforeRename)
+    }
+
+    /// `write` of items in file order, some of them already encoded.
+    @discardableResult
+    static func write(
+        items entries: some Sequence<Item>, kind: Kind, sequence: UInt64, day: Int, to path: String,
         directory: String, fileSystem: any LogFileSystem, sync: Bool, beforeRename: () -> Void = {}
     ) throws(LeaseLogError) -> Int {
         var size = 0
@@ -53,7 +73,7 @@ enum HoldingFile {
     }
 
     private static func writeBody(
-        _ entries: some Sequence<HoldingEntry>, kind: Kind, sequence: UInt64, day: Int, descriptor: Int32,
+        _ entries: some Sequence<Item>, kind: Kind, sequence: UInt64, day: Int, descriptor: Int32,
         path: String, fileSystem: any LogFileSystem, pace: Bool
     ) throws(LeaseLogError) -> Int {
         let chunk = 1 << 20
@@ -64,17 +84,22 @@ enum HoldingFile {
         var count = 0
         var earliest = Int64.max
         var latest = Int64.min
-        for entry in entries {
-            try RecordCodec.validate(entry.record)
-            let address = entry.record.address.value
+        for item in entries {
+            let key = try item.orderKey()
+            let address = key.address
             if let last = index.last, last.address > address {
-                throw .invalidRecord("holdings out of address order: \(entry.record.address) after \(last.address)")
+                throw .invalidRecord("holdings out of address order: \(IPv4Address(address)) after \(last.address)")
             }
             if index.last?.address != address { index.append((address, offset + buffer.count)) }
-            HoldingCodec.encode(entry, into: buffer)
+            switch item {
+            case .entry(let entry): HoldingCodec.encode(entry, into: buffer)
+            case .encoded(let bytes):
+                buffer.reserve(bytes.count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                buffer.commitGrowth(bytes.count)
+            }
             count += 1
-            earliest = min(earliest, entry.start)
-            latest = max(latest, entry.end)
+            earliest = min(earliest, key.start)
+            latest = max(latest, key.end)
             if buffer.count >= chunk {
                 try fileSystem.write(descriptor, buffer.bytes, at: offset, path: path)
                 // One piece in flight at a time: the final fdatasync then has little left to do
@@ -108,6 +133,26 @@ enum HoldingFile {
         encode(header, into: buffer)
         try fileSystem.write(descriptor, buffer.bytes, at: 0, path: path)
         return end
+    }
+
+    /// Walks the entries of a whole file in `bytes` without decoding them: each entry's bytes,
+    /// checked for structure (lengths) but not CRC (the caller copies them as they are).
+    /// Nil when the file is not a usable holdings file of `kind`.
+    static func encodedEntries(_ bytes: UnsafeRawBufferPointer, kind: Kind) -> [UnsafeRawBufferPointer]? {
+        guard case .success(let header) = decodeHeader(bytes, expecting: kind) else { return nil }
+        var entries: [UnsafeRawBufferPointer] = []
+        entries.reserveCapacity(header.count)
+        var offset = headerSize
+        while offset < header.indexOffset {
+            guard offset + HoldingCodec.prefixSize + RecordCodec.fixedSize <= header.indexOffset,
+                let length = RecordCodec.length(in: bytes, at: offset + HoldingCodec.prefixSize),
+                offset + HoldingCodec.prefixSize + length <= header.indexOffset
+            else { return nil }
+            entries.append(
+                UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + HoldingCodec.prefixSize + length)]))
+            offset += HoldingCodec.prefixSize + length
+        }
+        return entries.count == header.count ? entries : nil
     }
 
     static func encode(_ header: Header, into buffer: ByteBuffer) {
@@ -225,5 +270,34 @@ enum HoldingFile {
         }
         if found.isEmpty { return nil }
         return found
+    }
+}
+
+extension HoldingFile.Item {
+    /// Where the item goes in a file (address, start, sequence), and its end.
+    struct OrderKey: Comparable {
+        var address: UInt32
+        var start: Int64
+        var sequence: UInt64
+        var end: Int64
+
+        static func < (a: OrderKey, b: OrderKey) -> Bool {
+            (a.address, a.start, a.sequence) < (b.address, b.start, b.sequence)
+        }
+    }
+
+    func orderKey() throws(LeaseLogError) -> OrderKey {
+        switch self {
+        case .entry(let entry):
+            try RecordCodec.validate(entry.record)
+            return OrderKey(
+                address: entry.record.address.value, start: entry.start, sequence: entry.sequence, end: entry.end)
+        case .encoded(let bytes):
+            return OrderKey(
+                address: HoldingCodec.address(in: bytes, at: 0),
+                start: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: Int64.self)),
+                sequence: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)),
+                end: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: Int64.self)))
+        }
     }
 }

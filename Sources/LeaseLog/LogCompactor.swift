@@ -1,3 +1,5 @@
+import PortLeaseSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -107,6 +109,7 @@ public final class LogCompactor: @unchecked Sendable {
             let read = try Snapshot.read(layout: layout, fileSystem: fileSystem) { state.load($0) }
             covered = read?.covered ?? 0
         }
+        state.beginPass()
         var ended: [HoldingEntry] = []
         var last = covered
         var records = 0
@@ -141,10 +144,7 @@ public final class LogCompactor: @unchecked Sendable {
         }
         state.pruneQuarantine()
         let days = try history.merge(ended, through: last, sync: true) { observer(.historyWritten) }
-        let entries = state.snapshotEntries()
-        let snapshotBytes = try Snapshot.write(
-            entries, covering: last, layout: layout, fileSystem: fileSystem, sync: true
-        ) { observer(.snapshotWritten) }
+        let (entryCount, snapshotBytes) = try writeSnapshot(state, previousCovered: covered, covering: last)
         covered = last
         folder = state
         observer(.snapshotRenamed)
@@ -155,7 +155,36 @@ public final class LogCompactor: @unchecked Sendable {
         try fileSystem.syncDirectory(directory)
         return CompactionReport(
             foldedSegments: sealed, foldedRecords: records, endedHoldings: ended.count, historyDays: days,
-            snapshotEntries: entries.count, snapshotBytes: snapshotBytes, coveredSequence: last)
+            snapshotEntries: entryCount, snapshotBytes: snapshotBytes, coveredSequence: last)
+    }
+
+    /// Writes the snapshot of `state` covering `last`: the previous snapshot (when it is the one
+    /// `state` started this pass from) with the pass's changes merged in, else every entry.
+    private func writeSnapshot(_ state: HoldingFolder, previousCovered: UInt64, covering last: UInt64)
+        throws(LeaseLogError) -> (entries: Int, bytes: Int)
+    {
+        if let previous = try MappedFile.forLog(layout.snapshot) {
+            let merged = previous.withBytes { bytes -> (entries: Int, result: Result<Int, LeaseLogError>)? in
+                guard case .success(let header) = HoldingFile.decodeHeader(bytes, expecting: .snapshot),
+                    header.sequence == previousCovered,
+                    let encoded = HoldingFile.encodedEntries(bytes, kind: .snapshot),
+                    let items = state.snapshotItems(previous: encoded)
+                else { return nil }
+                let result = Result { () throws(LeaseLogError) -> Int in
+                    try HoldingFile.write(
+                        items: items, kind: .snapshot, sequence: last, day: 0, to: layout.snapshot,
+                        directory: layout.directory, fileSystem: fileSystem, sync: true
+                    ) { observer(.snapshotWritten) }
+                }
+                return (items.count, result)
+            }
+            if let merged { return (merged.entries, try merged.result.get()) }
+        }
+        let entries = state.snapshotEntries()
+        let bytes = try Snapshot.write(entries, covering: last, layout: layout, fileSystem: fileSystem, sync: true) {
+            observer(.snapshotWritten)
+        }
+        return (entries.count, bytes)
     }
 
     private func size(of path: String) throws(LeaseLogError) -> Int? {

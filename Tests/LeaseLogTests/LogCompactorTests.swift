@@ -112,6 +112,35 @@ func sortedHoldings(_ holdings: [TraceHolding]) -> [TraceHolding] {
         }
     }
 
+    @Test func passAfterPassTheSnapshotIsTheWholeFoldEntryForEntry() throws {
+        try TemporaryDirectory.with { directory in
+            let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 1 << 20))
+            let compactor = LogCompactor(directory: directory)
+            var written: [LeaseRecord] = []
+            for n in 1...2700 {
+                written.append(Self.workload(n))
+                try log.append(written.last!)
+                if n % 9 == 0 { try log.commit() }
+                // Many passes, each changing a few of the live holdings: the later ones merge.
+                if n % 300 == 0 {
+                    try log.commit()
+                    _ = try log.sealForCompaction()
+                    try compactor.compact()
+                    var onDisk: [HoldingEntry] = []
+                    _ = try Snapshot.read(layout: LogLayout(directory: directory), fileSystem: SystemFileSystem()) {
+                        onDisk.append($0)
+                    }
+                    var whole = HoldingFolder()
+                    for (index, record) in written.enumerated() {
+                        whole.apply(record, sequence: UInt64(index + 1)) { _ in }
+                    }
+                    whole.pruneQuarantine()
+                    #expect(onDisk == whole.snapshotEntries(), "after \(n) records")
+                }
+            }
+        }
+    }
+
     @Test func renewalsExtendAHoldingInsteadOfAddingOne() throws {
         try TemporaryDirectory.with { directory in
             let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 4096))
