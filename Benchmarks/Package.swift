@@ -56,9 +56,12 @@ let package = Package(
         ),
         // Not a benchmark: writes an ISP-sized lease log (N live leases, in shards) through the
         // real LeaseLog API, for timing `portlease leases` and trace queries. See RESULTS.md.
+        // What the two log generators share: a seeded generator and command-line parsing.
+        .target(name: "GeneratorSupport", path: "GeneratorSupport"),
         .executableTarget(
             name: "LeaseLogGenerator",
             dependencies: [
+                "GeneratorSupport",
                 .product(name: "LeaseLog", package: "PortLease"),
                 .product(name: "PortLeaseWire", package: "PortLease"),
             ],
@@ -70,6 +73,7 @@ let package = Package(
         .executableTarget(
             name: "HistoryGenerator",
             dependencies: [
+                "GeneratorSupport",
                 .product(name: "LeaseLog", package: "PortLease"),
                 .product(name: "PortLeaseWire", package: "PortLease"),
             ],

@@ -1,3 +1,5 @@
+import GeneratorSupport
+
 /// What `HistoryGenerator` does, from its command line.
 ///
 /// Parsed by hand (as `LeaseLogGenerator` does) so the generator needs nothing but the root
@@ -59,44 +61,32 @@ struct HistoryOptions {
             self.mode = mode
             arguments.removeFirst()
         }
-        var index = 0
-        func value() throws(HistoryError) -> String {
-            index += 1
-            guard index < arguments.count else { throw HistoryError("\(arguments[index - 1]) needs a value") }
-            return arguments[index]
-        }
-        func number<T: FixedWidthInteger>(_ name: String, _ text: String) throws(HistoryError) -> T {
-            guard let number = T(text.replacingOccurrences(of: "_", with: "")), number >= 0 else {
-                throw HistoryError("\(name): not a count: \(text)")
-            }
-            return number
-        }
-        while index < arguments.count {
-            let name = arguments[index]
+        var cursor = ArgumentCursor(arguments) { HistoryError($0) }
+        while let name = cursor.current {
             switch name {
-            case "--dir": directory = try value()
-            case "--subscribers": subscribers = try number(name, value())
-            case "--days": days = try number(name, value())
-            case "--end": endUnixSeconds = try number(name, value())
+            case "--dir": directory = try cursor.value()
+            case "--subscribers": subscribers = try cursor.number()
+            case "--days": days = try cursor.number()
+            case "--end": endUnixSeconds = try cursor.number()
             case "--churn":
-                let text = try value()
+                let text = try cursor.value()
                 guard let fraction = Double(text), fraction >= 0, fraction <= 1 else {
                     throw HistoryError("--churn: not a fraction: \(text)")
                 }
                 churn = fraction
-            case "--lease": leaseSeconds = try number(name, value())
-            case "--compaction-minutes": compactionMinutes = try number(name, value())
-            case "--bulk-compaction-minutes": bulkCompactionMinutes = try number(name, value())
-            case "--segment-mib": segmentBytes = try (number(name, value()) as Int) << 20
-            case "--retention-days": retentionDays = try number(name, value())
-            case "--batch": batch = try number(name, value())
-            case "--seed": seed = try number(name, value())
-            case "--queries": queries = try number(name, value())
-            case "--config-out": configPath = try value()
+            case "--lease": leaseSeconds = try cursor.number()
+            case "--compaction-minutes": compactionMinutes = try cursor.number()
+            case "--bulk-compaction-minutes": bulkCompactionMinutes = try cursor.number()
+            case "--segment-mib": segmentBytes = try (cursor.number() as Int) << 20
+            case "--retention-days": retentionDays = try cursor.number()
+            case "--batch": batch = try cursor.number()
+            case "--seed": seed = try cursor.number()
+            case "--queries": queries = try cursor.number()
+            case "--config-out": configPath = try cursor.value()
             case "--help", "-h": throw HistoryError(Self.usage)
             default: throw HistoryError("unknown argument \(name)\n\(Self.usage)")
             }
-            index += 1
+            cursor.advance()
         }
         guard !directory.isEmpty else { throw HistoryError("--dir is required\n\(Self.usage)") }
         guard subscribers > 0, days > 0, batch > 0, leaseSeconds >= 120, compactionMinutes > 0,

@@ -1,4 +1,5 @@
 import Foundation
+import GeneratorSupport
 import LeaseLog
 import PortLeaseWire
 
@@ -16,6 +17,10 @@ struct RunMetadata {
 
     func write(for directory: String) throws {
         let text = "subscribers=\(subscribers)\nstart=\(start)\nend=\(end)\n"
+        // The directory's parent may not exist yet (the log creates the directory itself later).
+        try FileManager.default.createDirectory(
+            atPath: (Self.path(for: directory) as NSString).deletingLastPathComponent, withIntermediateDirectories: true
+        )
         try text.write(toFile: Self.path(for: directory), atomically: true, encoding: .utf8)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GeneratorSupport
 import LeaseLog
 import PortLeaseWire
 

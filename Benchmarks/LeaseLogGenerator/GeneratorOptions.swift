@@ -1,3 +1,5 @@
+import GeneratorSupport
+
 /// What `LeaseLogGenerator` writes, from its command line.
 ///
 /// Parsed by hand so the generator needs nothing but the root package's libraries.
@@ -26,33 +28,21 @@ struct GeneratorOptions {
         """
 
     init(arguments: [String]) throws(GeneratorError) {
-        var index = 0
-        func value() throws(GeneratorError) -> String {
-            index += 1
-            guard index < arguments.count else { throw GeneratorError("\(arguments[index - 1]) needs a value") }
-            return arguments[index]
-        }
-        func number<T: FixedWidthInteger>(_ name: String, _ text: String) throws(GeneratorError) -> T {
-            guard let number = T(text.replacingOccurrences(of: "_", with: "")), number >= 0 else {
-                throw GeneratorError("\(name): not a count: \(text)")
-            }
-            return number
-        }
-        while index < arguments.count {
-            let name = arguments[index]
+        var cursor = ArgumentCursor(arguments) { GeneratorError($0) }
+        while let name = cursor.current {
             switch name {
-            case "--leases": leases = try number(name, value())
-            case "--out": output = try value()
-            case "--shards": shards = try number(name, value())
-            case "--renewals": renewals = try number(name, value())
-            case "--lifetime": lifetime = try number(name, value())
-            case "--batch": batch = try number(name, value())
-            case "--seed": seed = try number(name, value())
+            case "--leases": leases = try cursor.number()
+            case "--out": output = try cursor.value()
+            case "--shards": shards = try cursor.number()
+            case "--renewals": renewals = try cursor.number()
+            case "--lifetime": lifetime = try cursor.number()
+            case "--batch": batch = try cursor.number()
+            case "--seed": seed = try cursor.number()
             case "--fsync": fsync = true
             case "--help", "-h": throw GeneratorError(Self.usage)
             default: throw GeneratorError("unknown argument \(name)\n\(Self.usage)")
             }
-            index += 1
+            cursor.advance()
         }
         guard !output.isEmpty else { throw GeneratorError("--out is required\n\(Self.usage)") }
         guard shards > 0, batch > 0, leases < Int(UInt32.max) else { throw GeneratorError(Self.usage) }

@@ -1,3 +1,4 @@
+import GeneratorSupport
 import LeaseLog
 import PortLeaseWire
 
@@ -78,17 +79,4 @@ struct LeaseFactory {
     }
 
     private static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
-}
-
-/// SplitMix64: a small seeded generator, so one seed always writes the same log.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
