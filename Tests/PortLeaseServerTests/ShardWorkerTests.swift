@@ -21,6 +21,27 @@ import Testing
         return (worker, sink)
     }
 
+    /// A DISCOVER answered by `worker`, then `fault` switched on in `fileSystem`, then the REQUEST
+    /// for that offer handled 100 ms later: the failure-policy tests' common start. Returns the offer.
+    @discardableResult
+    func requestWithFault(
+        _ worker: ShardWorker, _ sink: CollectingSink, _ fileSystem: FaultyFileSystem, client: WireClient,
+        fault: (inout FaultyFileSystem.Faults) -> Void
+    ) throws -> DHCPv4Message {
+        _ = client.datagram(client.dhcpv4(.discover)).withUnsafeBytes {
+            worker.queue.enqueue($0, origin: client.origin)
+        }
+        worker.processBatch(now: 1_800_000_000_000)
+        let offer = try decodeReply(sink.sent[0].bytes).message
+        fileSystem.faults.withLock { fault(&$0) }
+        let request = client.dhcpv4(
+            .request, requested: offer.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
+            portParams: offer.option(.portParams))
+        _ = client.datagram(request).withUnsafeBytes { worker.queue.enqueue($0, origin: client.origin) }
+        worker.processBatch(now: 1_800_000_000_100)
+        return offer
+    }
+
     @Test func doraThroughTheWorkerSendsTheAckOnlyAfterTheRecordIsDurable() throws {
         try withTemporaryDirectory { directory in
             let (worker, sink) = try makeWorker(directory)
@@ -57,18 +78,7 @@ import Testing
         try withTemporaryDirectory { directory in
             let fileSystem = FaultyFileSystem()
             let (worker, sink) = try makeWorker(directory, fileSystem: fileSystem)
-            let client = WireClient(number: 2)
-            _ = client.datagram(client.dhcpv4(.discover)).withUnsafeBytes {
-                worker.queue.enqueue($0, origin: client.origin)
-            }
-            worker.processBatch(now: 1_800_000_000_000)
-            let offer = try decodeReply(sink.sent[0].bytes)
-            fileSystem.faults.withLock { $0.syncErrno = EIO }
-            let request = client.dhcpv4(
-                .request, requested: offer.message.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
-                portParams: offer.message.option(.portParams))
-            _ = client.datagram(request).withUnsafeBytes { worker.queue.enqueue($0, origin: client.origin) }
-            worker.processBatch(now: 1_800_000_000_100)
+            try requestWithFault(worker, sink, fileSystem, client: WireClient(number: 2)) { $0.syncErrno = EIO }
             #expect(sink.sent.count == 1, "no ACK went out")
             #expect(worker.statistics[.commitFailures] == 1)
             #expect(worker.statistics[.repliesDroppedAfterFailedCommit] == 1)
@@ -122,18 +132,7 @@ import Testing
         try withTemporaryDirectory { directory in
             let fileSystem = FaultyFileSystem()
             let (worker, sink) = try makeWorker(directory, fileSystem: fileSystem)
-            let client = WireClient(number: 4)
-            _ = client.datagram(client.dhcpv4(.discover)).withUnsafeBytes {
-                worker.queue.enqueue($0, origin: client.origin)
-            }
-            worker.processBatch(now: 1_800_000_000_000)
-            let offer = try decodeReply(sink.sent[0].bytes)
-            fileSystem.faults.withLock { $0.syncErrno = EIO }
-            let request = client.dhcpv4(
-                .request, requested: offer.message.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
-                portParams: offer.message.option(.portParams))
-            _ = client.datagram(request).withUnsafeBytes { worker.queue.enqueue($0, origin: client.origin) }
-            worker.processBatch(now: 1_800_000_000_100)
+            try requestWithFault(worker, sink, fileSystem, client: WireClient(number: 4)) { $0.syncErrno = EIO }
             let fault = try #require(worker.fault)
             #expect(fault.status == .leaseLogFailed)
             #expect(fault.status.rawValue == 74)
@@ -155,18 +154,7 @@ import Testing
         try withTemporaryDirectory { directory in
             let fileSystem = FaultyFileSystem()
             let (worker, sink) = try makeWorker(directory, fileSystem: fileSystem)
-            let client = WireClient(number: 6)
-            _ = client.datagram(client.dhcpv4(.discover)).withUnsafeBytes {
-                worker.queue.enqueue($0, origin: client.origin)
-            }
-            worker.processBatch(now: 1_800_000_000_000)
-            let offer = try decodeReply(sink.sent[0].bytes)
-            fileSystem.faults.withLock { $0.writeErrno = EIO }
-            let request = client.dhcpv4(
-                .request, requested: offer.message.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
-                portParams: offer.message.option(.portParams))
-            _ = client.datagram(request).withUnsafeBytes { worker.queue.enqueue($0, origin: client.origin) }
-            worker.processBatch(now: 1_800_000_000_100)
+            try requestWithFault(worker, sink, fileSystem, client: WireClient(number: 6)) { $0.writeErrno = EIO }
             #expect(worker.log.failure == nil, "the log cut the write back and is usable")
             let fault = try #require(worker.fault)
             #expect(fault.status == .leaseLogFailed)
