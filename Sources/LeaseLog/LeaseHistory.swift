@@ -116,7 +116,7 @@ public struct LeaseHistory: Sendable {
         guard let file = try MappedFile.forLog(layout.snapshot) else { return 0 }
         let path = layout.snapshot
         return try file.withBytes { (bytes) throws(LeaseLogError) -> UInt64 in
-            if bytes.count >= 6, UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) == 1 {
+            if SnapshotVersion1.isVersion1(bytes) {
                 return try SnapshotVersion1.read(bytes, path: path) { entry in
                     if entry.record.address.value == address { folder.load(entry) }
                 }.covered

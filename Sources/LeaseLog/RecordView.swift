@@ -47,7 +47,7 @@ public struct RecordView {
     }
 
     /// `ClientKey.fingerprint` of the record's client key, computed in place.
-    public var clientKeyFingerprint: UInt64 { ClientKey.fingerprint(of: clientKeyBytes) }
+    package var clientKeyFingerprint: UInt64 { ClientKey.fingerprint(of: clientKeyBytes) }
 
     /// Whether the record is of `key` (kind and bytes), compared in place.
     public func hasClientKey(_ key: ClientKey) -> Bool {
@@ -72,7 +72,7 @@ public struct RecordFilter {
 extension ClientKey {
     /// The key's length and last (up to) 8 bytes in one word: a cheap first test when one of a
     /// few keys is looked for among millions of records (equal keys have equal fingerprints).
-    public var fingerprint: UInt64 { withUnsafeBytes { Self.fingerprint(of: $0) } }
+    package var fingerprint: UInt64 { withUnsafeBytes { Self.fingerprint(of: $0) } }
 
     static func fingerprint(of bytes: UnsafeRawBufferPointer) -> UInt64 {
         var tail: UInt64 = 0
@@ -84,19 +84,22 @@ extension ClientKey {
 /// A few client keys, tested against records in place: a 1024-bit map of their fingerprints
 /// answers "certainly not one of them" for almost every other record with one load, where
 /// hashing each record into a `Set` was a tenth of a trace query.
-struct ClientKeyFilter {
+package struct ClientKeyFilter {
     private var words = [UInt64](repeating: 0, count: 16)
 
-    init(_ keys: some Sequence<ClientKey>) {
-        for key in keys {
-            let bit = Self.bit(key.fingerprint)
-            words[bit >> 6] |= 1 << UInt64(bit & 63)
-        }
+    package init(_ keys: some Sequence<ClientKey> = [ClientKey]()) {
+        for key in keys { insert(key) }
+    }
+
+    /// Adds `key`.
+    package mutating func insert(_ key: ClientKey) {
+        let bit = Self.bit(key.fingerprint)
+        words[bit >> 6] |= 1 << UInt64(bit & 63)
     }
 
     /// False when the record's client is certainly none of the keys.
     @inline(__always)
-    func mayContain(_ view: RecordView) -> Bool {
+    package func mayContain(_ view: RecordView) -> Bool {
         let bit = Self.bit(view.clientKeyFingerprint)
         return words[bit >> 6] & (1 << UInt64(bit & 63)) != 0
     }

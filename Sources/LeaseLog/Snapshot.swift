@@ -30,7 +30,7 @@ enum Snapshot {
         guard let file = try MappedFile.forLog(layout.snapshot) else { return nil }
         let path = layout.snapshot
         return try file.withBytes { (bytes) throws(LeaseLogError) -> (covered: UInt64, count: Int)? in
-            if bytes.count >= 6, UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) == 1 {
+            if SnapshotVersion1.isVersion1(bytes) {
                 return try SnapshotVersion1.read(bytes, path: path, body: body)
             }
             let header = try HoldingFile.forEachEntry(bytes, kind: .snapshot, path: path, filter: filter, body)
@@ -44,6 +44,11 @@ enum Snapshot {
 /// before holdings: each record becomes a holding that starts at its time.
 enum SnapshotVersion1 {
     static let headerSize = 40
+
+    /// Whether a snapshot file's header says version 1 (the version field is where version 2 has it).
+    static func isVersion1(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count >= 6 && UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) == 1
+    }
 
     static func read(_ bytes: UnsafeRawBufferPointer, path: String, body: (HoldingEntry) -> Void)
         throws(LeaseLogError) -> (covered: UInt64, count: Int)

@@ -2,6 +2,7 @@ import Dispatch
 import LeaseLog
 import Logging
 import PortLeaseSystem
+import Synchronization
 
 /// Compaction and retention of every shard's lease log, on one background thread of its own.
 ///
@@ -38,7 +39,7 @@ public final class LogMaintenance: @unchecked Sendable {
     private let settings: Settings
     private let logger: Logger
     private let wake = DispatchSemaphore(value: 0)
-    private let stopping = AtomicFlag()
+    private let stopping = Atomic<Bool>(false)
     private var lastRetention: Int64?
 
     public init(directories: [String], settings: Settings, logger: Logger) {
@@ -51,7 +52,7 @@ public final class LogMaintenance: @unchecked Sendable {
     /// The thread's body: passes until `stop()`; returns the fault that ended it, or nil.
     public func run() -> FatalFault? {
         ThreadPriority.lowerCurrentThread(to: 10)
-        while !stopping.isSet {
+        while !stopping.load(ordering: .relaxed) {
             if let fault = pass(now: SystemClock.wallClockMilliseconds()) { return fault }
             _ = wake.wait(timeout: .now() + .milliseconds(Int(settings.interval)))
         }
@@ -60,7 +61,7 @@ public final class LogMaintenance: @unchecked Sendable {
 
     /// Asks `run()` to return after the pass in hand.
     public func stop() {
-        stopping.set()
+        stopping.store(true, ordering: .relaxed)
         wake.signal()
     }
 
@@ -109,11 +110,4 @@ public final class LogMaintenance: @unchecked Sendable {
         if retentionDue { lastRetention = now }
         return nil
     }
-}
-
-/// A flag set once, read from any thread.
-private final class AtomicFlag: Sendable {
-    private let value = AtomicCounters(count: 1)
-    var isSet: Bool { value[0] != 0 }
-    func set() { value.store(0, 1) }
 }

@@ -11,8 +11,8 @@ import Synchronization
 struct LatestLeases {
     private var slots: [ClientKey: Int32] = [:]
     private(set) var records: [LeaseRecord] = []
-    /// Length and last bytes of every client key taken: a cheap first test in `holdsClient`.
-    private var fingerprints: Set<UInt64> = []
+    /// Every client key taken, as a fingerprint map: a cheap first test in `holdsClient`.
+    private var clients = ClientKeyFilter()
 
     /// Room for about `count` clients (an estimate from the log's size), so the table
     /// is not rehashed as it grows.
@@ -27,7 +27,7 @@ struct LatestLeases {
         let index = Self.claim(&slots[record.clientKey, default: -1], next)
         if index == next {
             records.append(record)
-            fingerprints.insert(record.clientKey.fingerprint)
+            clients.insert(record.clientKey)
         } else {
             records[Int(index)] = record
         }
@@ -36,15 +36,7 @@ struct LatestLeases {
     /// Whether the client of a record in place is in the table (a lookup's table is small:
     /// the clients that matched, so it is searched rather than hashed).
     func holdsClient(of view: RecordView) -> Bool {
-        fingerprints.contains(Self.fingerprint(view.clientKeyBytes))
-            && records.contains { view.hasClientKey($0.clientKey) }
-    }
-
-    /// The key's length and its last (up to) 8 bytes in one word.
-    private static func fingerprint(_ key: UnsafeRawBufferPointer) -> UInt64 {
-        var tail: UInt64 = 0
-        for byte in key.suffix(8) { tail = tail << 8 | UInt64(byte) }
-        return tail ^ UInt64(key.count) << 58
+        clients.mayContain(view) && records.contains { view.hasClientKey($0.clientKey) }
     }
 
     /// Takes `record` only when its client is already in the table.
