@@ -12,9 +12,18 @@ public struct EngineCounters: Sendable, Hashable {
     public var offerTimeouts = 0
     /// Declined port sets returned to the pool after quarantine.
     public var quarantineEnds = 0
+    /// Bindings that moved to another subscriber with their client (a CPE moved
+    /// to another site); see ``LeaseEngine/follow(_:to:)``.
+    public var subscriberMoves = 0
+    /// Bindings ended because their client moved to a subscriber already at its limit.
+    public var subscriberMovesRefused = 0
     /// Records from the log that conflicted with the state rebuilt so far (a slot
     /// already held by another client); the earlier holder was kept.
     public var replayConflicts = 0
+    /// Per pool (configuration order): queries refused a new binding while this
+    /// pool was one the client could have had and it was full. A refusal with two
+    /// such pools counts once in each.
+    public var poolsExhausted: [Int] = []
     /// Drops, indexed by ``DropReason/rawValue``.
     public var drops = [Int](repeating: 0, count: DropReason.allCases.count)
 

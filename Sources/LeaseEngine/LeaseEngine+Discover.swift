@@ -6,28 +6,42 @@ extension LeaseEngine {
     func discover(
         _ context: RequestContext, reply: inout ByteWriter, records: inout [LeaseRecord]
     ) -> EngineOutcome {
+        let subscriber = subscriber(of: context.query)
         let existing = table.find(context.key)
         if let id = existing, table[id].state != .idle {
             let current = table[id].current
-            // 1. The client's current binding.
+            // 1. The client's current binding, counted against the subscriber it now shows.
             if isEligible(Int(current.pool), context) {
+                guard follow(id, to: subscriber) else {
+                    end(id, context, records: &records)
+                    counters.subscriberMovesRefused += 1
+                    return drop(.subscriberLimit)
+                }
                 if table[id].state == .offered {
                     attach(
-                        id, current, .offered, expiry: context.now + queryFacts.offerLifetime * 1000, context)
+                        id, current, .offered, expiry: context.now + queryFacts.offerLifetime * 1000,
+                        subscriber: subscriber)
                 }
                 return offer(current, context, reply: &reply)
             }
             // The client no longer suits its binding's pool (it stopped or started
-            // asking for option 159): a client in INIT holds no lease, so end it.
-            if table[id].state == .bound {
-                records.append(
-                    record(
-                        .release, id, current, time: context.now, lifetime: 0, subscriber: context.query.clientAddress))
-            }
-            detach(id, keepAsPrevious: table[id].state == .bound)
+            // asking for option 159, or moved to a link another pool serves): a
+            // client in INIT holds no lease, so end it.
+            end(id, context, records: &records)
         }
-        let subscriber = subscriber(of: context.query)
-        guard subscriberHasRoom(subscriber) else { return drop(.subscriberLimit) }
+        // The place is taken before the slots, so two shards cannot both give a
+        // subscriber its last one; every way out below either attaches or gives it back.
+        guard admit(subscriber) else { return drop(.subscriberLimit) }
+        if let outcome = offerNew(existing, context, subscriber: subscriber, reply: &reply) { return outcome }
+        countSubscriber(subscriber, -1)
+        return drop(poolsRefused(context))
+    }
+
+    /// Steps 2 to 4 of the selection order: a new binding for the client, offered;
+    /// nil when no eligible pool has one.
+    private func offerNew(
+        _ existing: UInt32?, _ context: RequestContext, subscriber: UInt64, reply: inout ByteWriter
+    ) -> EngineOutcome? {
         // 2. The client's previous binding, if its slots are still free. (An unknown
         // client is still unknown: no second look-up.)
         if existing != nil, let id = table.find(context.key), table[id].hasPrevious {
@@ -40,16 +54,14 @@ extension LeaseEngine {
         if let requested = requestedBinding(context), claim(requested) {
             return offerNew(requested, context, subscriber: subscriber, reply: &reply)
         }
-        // 4. A new binding from the first eligible pool with room.
-        var anyEligible = false
-        for index in pools.indices where isEligible(index, context) {
-            anyEligible = true
+        // 4. A new binding from the first of the client's pools with room.
+        for index in selectionOrder where isEligible(index, context) {
             let length = psidLength(for: index, context)
             if let portSet = try? pools[index].allocate(from: shard % pools[index].partitionCount, psidLength: length) {
                 return offerNew(Binding(portSet, pool: index), context, subscriber: subscriber, reply: &reply)
             }
         }
-        return drop(anyEligible ? .poolsExhausted : noPoolReason(context))
+        return nil
     }
 
     /// The binding named by option 50 and option 159, when it lies in an eligible
@@ -74,9 +86,7 @@ extension LeaseEngine {
         _ binding: Binding, _ context: RequestContext, subscriber: UInt64, reply: inout ByteWriter
     ) -> EngineOutcome {
         let id = table.findOrCreate(context.key)
-        attach(
-            id, binding, .offered, expiry: context.now + queryFacts.offerLifetime * 1000, context,
-            subscriber: subscriber)
+        attach(id, binding, .offered, expiry: context.now + queryFacts.offerLifetime * 1000, subscriber: subscriber)
         return offer(binding, context, reply: &reply)
     }
 

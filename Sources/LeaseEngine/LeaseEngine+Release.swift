@@ -55,7 +55,7 @@ extension LeaseEngine {
         let address = context.message.header.ciaddr
         var pool = pool(containing: address)
         if pool == nil {
-            pool = configuration.pools.indices.first { isEligible($0, context) }
+            pool = selectionOrder.first { isEligible($0, context) }
         }
         guard let pool else { return drop(noPoolReason(context)) }
         counters.informs += 1

@@ -44,7 +44,7 @@ extension LeaseEngine {
             fits(table[id].current, requested, context.message.portParams),
             isEligible(Int(table[id].current.pool), context)
         else { return writeNak(context, reply: &reply) }
-        return grant(id, table[id].current, context, reply: &reply, records: &records)
+        return keep(id, context, reply: &reply, records: &records)
     }
 
     /// INIT-REBOOT, RENEWING and REBINDING: the client believes it holds `address`.
@@ -68,12 +68,16 @@ extension LeaseEngine {
                 guard fits(entry.current, address, params), isEligible(Int(entry.current.pool), context) else {
                     return writeNak(context, reply: &reply)
                 }
-                return grant(id, entry.current, context, reply: &reply, records: &records)
+                return keep(id, context, reply: &reply, records: &records)
             }
             if entry.hasPrevious, fits(entry.previous, address, params), isEligible(Int(entry.previous.pool), context) {
-                guard subscriberHasRoom(subscriber(of: context.query)) else { return drop(.subscriberLimit) }
-                guard claim(entry.previous) else { return writeNak(context, reply: &reply) }
-                return grant(id, entry.previous, context, reply: &reply, records: &records)
+                let subscriber = subscriber(of: context.query)
+                guard admit(subscriber) else { return drop(.subscriberLimit) }
+                guard claim(entry.previous) else {
+                    countSubscriber(subscriber, -1)
+                    return writeNak(context, reply: &reply)
+                }
+                return grant(id, entry.previous, subscriber, context, reply: &reply, records: &records)
             }
             return writeNak(context, reply: &reply)
         }
@@ -93,15 +97,32 @@ extension LeaseEngine {
             && params.offset == facts[Int(binding.pool)].psidOffset
     }
 
-    /// Leases (or re-leases) `binding` to entry `id` for the pool's lifetime: the
-    /// record is appended and the ACK may only go out once it is durable.
+    /// Grants entry `id`'s current binding (an offer taken up, or a lease renewed)
+    /// to the subscriber the query shows. A client moved to a subscriber already
+    /// at its limit loses the binding instead, and is told so with a NAK (back to
+    /// INIT, where its DISCOVER meets the limit).
+    func keep(
+        _ id: UInt32, _ context: RequestContext, reply: inout ByteWriter, records: inout [LeaseRecord]
+    ) -> EngineOutcome {
+        let subscriber = subscriber(of: context.query)
+        guard follow(id, to: subscriber) else {
+            end(id, context, records: &records)
+            counters.subscriberMovesRefused += 1
+            return writeNak(context, reply: &reply)
+        }
+        return grant(id, table[id].current, subscriber, context, reply: &reply, records: &records)
+    }
+
+    /// Leases (or re-leases) `binding` to entry `id` for the pool's lifetime, counted
+    /// against `subscriber` (whose place a client that held nothing has already
+    /// taken): the record is appended and the ACK may only go out once it is durable.
     func grant(
-        _ id: UInt32, _ binding: Binding, _ context: RequestContext, reply: inout ByteWriter,
+        _ id: UInt32, _ binding: Binding, _ subscriber: UInt64, _ context: RequestContext, reply: inout ByteWriter,
         records: inout [LeaseRecord]
     ) -> EngineOutcome {
         let event: LeaseRecord.Event = table[id].state == .bound && table[id].current == binding ? .renew : .bind
         let lifetime = facts[Int(binding.pool)].validLifetime
-        attach(id, binding, .bound, expiry: context.now + Int64(lifetime) * 1000, context)
+        attach(id, binding, .bound, expiry: context.now + Int64(lifetime) * 1000, subscriber: subscriber)
         records.append(
             record(
                 event, id, binding, time: context.now, lifetime: lifetime, subscriber: context.query.clientAddress,

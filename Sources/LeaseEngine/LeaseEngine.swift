@@ -26,6 +26,11 @@ public final class LeaseEngine {
     /// The configuration values DISCOVER and REQUEST read, copied: `configuration` is
     /// public, so each read of it is a run-time exclusivity check; this copy is not.
     private(set) var queryFacts: (serverIdentifier: IPv4Address, offerLifetime: Int64)
+    /// Pool indices in the order a new binding is sought (``selectionOrder(_:)``).
+    private(set) var selectionOrder: [Int]
+    /// Some pool has a `match`: queries must be checked against it to choose between
+    /// matched and catch-all pools.
+    private(set) var hasMatchedPools: Bool
     /// Address ranges of every pool, for finding the pool of an address.
     let ranges: [(range: ClosedRange<UInt32>, pool: Int)]
 
@@ -41,8 +46,9 @@ public final class LeaseEngine {
     var expiries = ExpiryQueue<UInt32>()
     /// Declined bindings held out of their pool until the deadline.
     var quarantine = ExpiryQueue<Binding>()
-    /// Current bindings per subscriber (RFC 7618 section 10).
-    var subscriberCounts = SubscriberCounts()
+    /// Current bindings per subscriber (RFC 7618 section 10), shared with the
+    /// other shards so the limit holds whatever the worker count.
+    public let subscribers: SubscriberLedger
     public internal(set) var counters = EngineCounters()
 
     /// Builds the shared pools for `configuration`, with one home partition per shard.
@@ -80,8 +86,13 @@ public final class LeaseEngine {
         }
     }
 
-    /// An engine for shard `shard` over `pools` (from ``makePools(for:shards:)``).
-    public init(configuration: EngineConfiguration, pools: [PortSetPool], shard: Int) throws(EngineError) {
+    /// An engine for shard `shard` over `pools` (from ``makePools(for:shards:)``),
+    /// counting subscribers in `subscribers`: the shards of one server share one
+    /// ledger, as they share the pools.
+    public init(
+        configuration: EngineConfiguration, pools: [PortSetPool], shard: Int,
+        subscribers: SubscriberLedger = SubscriberLedger()
+    ) throws(EngineError) {
         guard pools.count == configuration.pools.count else {
             throw .poolMismatch(expected: configuration.pools.count, got: pools.count)
         }
@@ -89,12 +100,16 @@ public final class LeaseEngine {
         self.configuration = configuration
         self.shard = shard
         self.pools = pools
+        self.subscribers = subscribers
         replyOptions = configuration.pools.map(ReplyOptions.init)
         replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: configuration.serverIdentifier)
         queryFacts = (configuration.serverIdentifier, Int64(configuration.offerLifetime))
         facts = zip(configuration.pools, pools).map { policy, pool in
             PoolFacts(policy, offeredLengths: pool.offeredLengths.reduce(0) { $0 | 1 << UInt32($1) })
         }
+        selectionOrder = Self.selectionOrder(configuration.pools)
+        hasMatchedPools = configuration.pools.contains { !$0.match.isDefault }
+        counters.poolsExhausted = Array(repeating: 0, count: configuration.pools.count)
         ranges = configuration.pools.enumerated().flatMap { index, policy in
             policy.addressRanges.map { (range: $0.lowerBound.value...$0.upperBound.value, pool: index) }
         }
@@ -117,6 +132,8 @@ public final class LeaseEngine {
         replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: new.serverIdentifier)
         queryFacts = (new.serverIdentifier, Int64(new.offerLifetime))
         facts = zip(new.pools, facts).map { policy, old in PoolFacts(policy, offeredLengths: old.offeredLengths) }
+        selectionOrder = Self.selectionOrder(new.pools)
+        hasMatchedPools = new.pools.contains { !$0.match.isDefault }
     }
 
     /// The most clients a shard's tables are sized for at start-up (see
@@ -137,14 +154,17 @@ public final class LeaseEngine {
     public static func makeShards(_ configuration: EngineConfiguration, count: Int) throws(EngineError) -> [LeaseEngine]
     {
         let pools = try makePools(for: configuration, shards: count)
+        let subscribers = SubscriberLedger()
         let capacity = configuration.pools.reduce(0) { $0 + $1.capacityAtDefaultLength }
         let perShard = min(capacity / max(count, 1) + 1, startupReservationLimit)
         var engines: [LeaseEngine] = []
         for shard in 0..<count {
-            let engine = try LeaseEngine(configuration: configuration, pools: pools, shard: shard)
+            let engine = try LeaseEngine(
+                configuration: configuration, pools: pools, shard: shard, subscribers: subscribers)
             engine.reserveCapacity(perShard)
             engines.append(engine)
         }
+        if configuration.subscriberKey != .none { subscribers.reserveCapacity(perShard * count) }
         return engines
     }
 
@@ -164,7 +184,8 @@ public final class LeaseEngine {
         guard query.message.header.op == DHCPv4Header.bootRequest else { return drop(.notBootRequest) }
         guard let type = query.message.messageType else { return drop(.noMessageType) }
         guard let key = query.message.clientKey else { return drop(.noClientIdentity) }
-        let context = RequestContext(query: query, key: key, now: now)
+        let fitsMatched = hasMatchedPools && fitsMatchedPool(query)
+        let context = RequestContext(query: query, key: key, now: now, fitsMatchedPool: fitsMatched)
         switch type {
         case .discover: return discover(context, reply: &reply, records: &records)
         case .request: return request(context, reply: &reply, records: &records)
@@ -184,8 +205,11 @@ public final class LeaseEngine {
         let requested: RequestedCodes
         /// Whether option 55 lists 159: the client supports shared addresses.
         let wantsPortParams: Bool
+        /// Whether some pool's `match` fits the client (see ``LeaseEngine/isInSelection(_:_:)``).
+        let fitsMatchedPool: Bool
 
-        init(query: consuming EngineQuery, key: ClientKey, now: Int64) {
+        init(query: consuming EngineQuery, key: ClientKey, now: Int64, fitsMatchedPool: Bool) {
+            self.fitsMatchedPool = fitsMatchedPool
             requested = RequestedCodes(query.message.parameterRequestList)
             wantsPortParams = requested.contains(PortParams.optionCode)
             self.query = query
@@ -203,9 +227,10 @@ public final class LeaseEngine {
 
     // MARK: - Pools
 
-    /// True when pool `index` serves this client: its match criteria accept the
-    /// query, and its kind suits the client (RFC 7618 8.1: shared pools only for
-    /// clients asking for 159; full pools for the others, or for everyone when told).
+    /// True when pool `index` serves this client: it is one of the client's pools
+    /// (``isInSelection(_:_:)``), and its kind suits the client (RFC 7618 8.1: shared
+    /// pools only for clients asking for 159; full pools for the others, or for
+    /// everyone when told).
     func isEligible(_ index: Int, _ context: RequestContext) -> Bool {
         let pool = facts[index]
         if pool.isShared {
@@ -213,7 +238,27 @@ public final class LeaseEngine {
         } else {
             guard !context.wantsPortParams || pool.servesPortParamsClients else { return false }
         }
-        return pool.matchesEveryone || matches(configuration.pools[index].match, context.query)
+        return isInSelection(index, context)
+    }
+
+    /// True when pool `index` is one of the client's pools, whatever their kind: a
+    /// client that some pool's `match` fits is served by the pools whose `match`
+    /// fits it, and by fallback pools once those are full; a catch-all pool (no
+    /// `match`) serves everyone else. So a catch-all pool never hands a client on
+    /// an operator's specific link an address that link's softwire knows nothing of.
+    func isInSelection(_ index: Int, _ context: RequestContext) -> Bool {
+        let pool = facts[index]
+        guard pool.matchesEveryone else { return matches(configuration.pools[index].match, context.query) }
+        return !context.fitsMatchedPool || pool.isFallback
+    }
+
+    /// True when any pool with a `match` fits `query`.
+    func fitsMatchedPool(_ query: EngineQuery) -> Bool {
+        for index in selectionOrder {
+            if facts[index].matchesEveryone { return false }
+            if matches(configuration.pools[index].match, query) { return true }
+        }
+        return false
     }
 
     func matches(_ match: PoolPolicy.Match, _ query: EngineQuery) -> Bool {
@@ -231,17 +276,37 @@ public final class LeaseEngine {
         return false
     }
 
-    /// Why no pool serves this client: the reason RFC 7618 8.1 names when only
-    /// shared pools would have matched a client that did not ask for 159.
+    /// Why no pool gave this client a new binding. Every eligible pool full: each
+    /// is counted in ``EngineCounters/poolsExhausted`` (the pools the client could
+    /// have had, for a per-pool alarm). None eligible: the reason RFC 7618 8.1 names
+    /// when only shared pools would have served a client that did not ask for 159.
+    func poolsRefused(_ context: RequestContext) -> DropReason {
+        var anyEligible = false
+        for index in selectionOrder where isEligible(index, context) {
+            anyEligible = true
+            counters.poolsExhausted[index] += 1
+        }
+        if anyEligible { return .poolsExhausted }
+        return noPoolReason(context)
+    }
+
+    /// The reason for a client no pool serves: `sharedPoolsOnly` when a shared
+    /// pool would have if the client had asked for option 159.
     func noPoolReason(_ context: RequestContext) -> DropReason {
         if !context.wantsPortParams {
-            for (index, policy) in configuration.pools.enumerated()
-            where policy.isShared && matches(policy.match, context.query) {
-                _ = index
+            for index in selectionOrder where facts[index].isShared && isInSelection(index, context) {
                 return .sharedPoolsOnly
             }
         }
         return .noPoolForClient
+    }
+
+    /// The order pools are tried for a new binding: pools with a `match` in written
+    /// order, then catch-all pools in written order. A client is only ever eligible
+    /// for one kind or (fallbacks) tries them after its own, so within a client's
+    /// pools the written order decides.
+    static func selectionOrder(_ pools: [PoolPolicy]) -> [Int] {
+        pools.indices.filter { !pools[$0].match.isDefault } + pools.indices.filter { pools[$0].match.isDefault }
     }
 
     /// The pool whose ranges hold `address`, if any.
@@ -263,67 +328,14 @@ public final class LeaseEngine {
         return pool.offers(psidLength: length) ? length : pool.defaultPSIDLength
     }
 
-    /// The subscriber key of this query under the configured policy; 0 when none applies.
-    func subscriber(of query: EngineQuery) -> UInt64 {
-        subscriber(clientAddress: query.clientAddress, remoteID: query.remoteID, subscriberID: query.subscriberID)
-    }
-
-    /// The subscriber key: a 64-bit hash of the Remote-ID, the Subscriber-ID or the
-    /// client's prefix, per the configured policy; 0 when the policy is off or the
-    /// query lacks what it names. Two sites colliding on 64 bits would share a limit;
-    /// at ten million sites the odds are about one in a million.
-    func subscriber(
-        clientAddress: IPv6Address, remoteID: UnsafeRawBufferPointer?, subscriberID: UnsafeRawBufferPointer?
-    ) -> UInt64 {
-        switch configuration.subscriberKey {
-        case .none: return 0
-        case .remoteID: return remoteID.map { Self.hash(kind: 1, $0) } ?? 0
-        case .subscriberID: return subscriberID.map { Self.hash(kind: 2, $0) } ?? 0
-        case .clientPrefix(let length):
-            let prefix = IPv6Prefix.mask(clientAddress, length)
-            var hash = Self.mix(0xCBF2_9CE4_8422_2325, 3)
-            hash = Self.mix(hash, prefix.high)
-            hash = Self.mix(hash, prefix.low)
-            return hash == 0 ? 1 : hash
-        }
-    }
-
-    private static func hash(kind: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var hash = mix(0xCBF2_9CE4_8422_2325, kind)
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return hash == 0 ? 1 : hash
-    }
-
-    private static func mix(_ hash: UInt64, _ value: UInt64) -> UInt64 {
-        var hash = hash
-        for shift in stride(from: 0, to: 64, by: 8) {
-            hash = (hash ^ (value >> UInt64(shift) & 0xFF)) &* 0x100_0000_01B3
-        }
-        return hash
-    }
-
-    /// True when the subscriber may take one more binding.
-    func subscriberHasRoom(_ subscriber: UInt64) -> Bool {
-        guard subscriber != 0, let limit = configuration.leasesPerSubscriber else { return true }
-        return subscriberCounts[subscriber] < limit
-    }
-
-    func countSubscriber(_ subscriber: UInt64, _ delta: Int) {
-        guard subscriber != 0 else { return }
-        subscriberCounts.add(delta, to: subscriber)
-    }
-
     // MARK: - Binding changes
 
     /// Makes `binding` (whose slots the caller already holds in the pool) the
-    /// client's current binding in `state` until `expiry`. A new binding counts
-    /// against `subscriber`, or the query's subscriber when the caller has not
-    /// worked it out already (hashing a Remote-ID twice per DISCOVER showed up in
-    /// profiles).
-    func attach(
-        _ id: UInt32, _ binding: Binding, _ state: LeaseEntry.State, expiry: Int64, _ context: RequestContext,
-        subscriber known: UInt64? = nil
-    ) {
+    /// client's current binding in `state` until `expiry`. A client that held
+    /// nothing starts counting against `subscriber`, whose place the caller has
+    /// already taken with ``admit(_:)``; a client that held a binding already
+    /// counts against `subscriber` (see ``follow(_:to:)``).
+    func attach(_ id: UInt32, _ binding: Binding, _ state: LeaseEntry.State, expiry: Int64, subscriber: UInt64) {
         let wasIdle = table[id].state == .idle
         if !wasIdle && table[id].current != binding {
             releaseSlots(table[id].current)
@@ -331,11 +343,7 @@ public final class LeaseEngine {
         if table.setCurrent(id, binding, state, expiry: expiry) {
             expiries.push(expiry, id)
         }
-        if wasIdle {
-            let subscriber = known ?? subscriber(of: context.query)
-            table[id].subscriber = subscriber
-            countSubscriber(subscriber, 1)
-        }
+        if wasIdle { table[id].subscriber = subscriber }
     }
 
     /// Ends the client's current binding, returning its slots to the pool unless
@@ -438,9 +446,9 @@ public final class LeaseEngine {
         }
     }
 
-    /// Current bindings held by `subscriber`'s key value (tests of the limit).
+    /// Current bindings, on every shard, of the subscriber `query` shows (tests of the limit).
     public func activeCount(subscriberOf query: EngineQuery) -> Int {
-        subscriberCounts[subscriber(of: query)]
+        subscribers.count(of: subscriber(of: query))
     }
 
     /// Reserves room for `count` clients (and as many subscribers when a limit is
@@ -448,6 +456,6 @@ public final class LeaseEngine {
     public func reserveCapacity(_ count: Int) {
         table.reserveCapacity(count)
         expiries.reserveCapacity(count)
-        if configuration.subscriberKey != .none { subscriberCounts.reserveCapacity(count) }
+        if configuration.subscriberKey != .none { subscribers.reserveCapacity(count) }
     }
 }

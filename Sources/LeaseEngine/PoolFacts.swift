@@ -10,8 +10,10 @@ struct PoolFacts {
     let isShared: Bool
     /// A full pool that also serves clients asking for option 159.
     let servesPortParamsClients: Bool
-    /// The pool has no match criteria: it serves every client.
+    /// The pool has no match criteria: it serves every client no matched pool fits.
     let matchesEveryone: Bool
+    /// A catch-all pool that also serves matched clients once their own pools are full.
+    let isFallback: Bool
     /// PSID offset a (0 for a full pool).
     let psidOffset: UInt8
     /// PSID lengths: the default and the range a client's hint is kept within (0 for a full pool).
@@ -41,6 +43,7 @@ struct PoolFacts {
             maximumPSIDLength = 0
         }
         matchesEveryone = policy.match.isDefault
+        isFallback = policy.fallback
         self.offeredLengths = offeredLengths
         validLifetime = policy.validLifetime
     }

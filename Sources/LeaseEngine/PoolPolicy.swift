@@ -41,8 +41,9 @@ public struct PoolPolicy: Sendable, Equatable {
         }
     }
 
-    /// Which clients a pool serves. A pool with no criteria matches every client
-    /// (a default pool); otherwise any one criterion that matches is enough.
+    /// Which clients a pool serves. Any one criterion that matches is enough. A pool
+    /// with no criteria is a catch-all: it serves the clients that no pool with
+    /// criteria fits (and those too, after their own pools, when it is a ``fallback``).
     public struct Match: Sendable, Hashable {
         /// The client's IPv6 source address (the innermost relay's peer-address) is in one of these.
         public var clientPrefixes: [IPv6Prefix]
@@ -81,6 +82,10 @@ public struct PoolPolicy: Sendable, Equatable {
     /// T2 (option 59), seconds; nil: 0.875 of the lease.
     public var rebindingTime: UInt32?
     public var match: Match
+    /// For a catch-all pool (no `match`): also serve clients that a pool's `match`
+    /// fits once every pool of theirs is full. Off by default, so that a specific
+    /// link's clients never silently get addresses from an unrelated pool.
+    public var fallback: Bool
     /// Options handed to this pool's clients.
     public var options: PoolOptions
     /// Where a search for a new port set starts (RFC 6269 13.4: random is less predictable).
@@ -88,9 +93,10 @@ public struct PoolPolicy: Sendable, Equatable {
 
     public init(
         name: String, kind: Kind, addressRanges: [ClosedRange<IPv4Address>], validLifetime: UInt32 = 3600,
-        renewalTime: UInt32? = nil, rebindingTime: UInt32? = nil, match: Match = Match(),
+        renewalTime: UInt32? = nil, rebindingTime: UInt32? = nil, match: Match = Match(), fallback: Bool = false,
         options: PoolOptions = PoolOptions(), searchOrder: PoolConfiguration.SearchOrder = .sequential
     ) {
+        self.fallback = fallback
         self.name = name
         self.kind = kind
         self.addressRanges = addressRanges
