@@ -86,6 +86,9 @@ public struct PoolPolicy: Sendable, Equatable {
     /// fits once every pool of theirs is full. Off by default, so that a specific
     /// link's clients never silently get addresses from an unrelated pool.
     public var fallback: Bool
+    /// Percent of the pool in use at which the metrics raise its utilisation alarm
+    /// (and the server logs a warning): time to add addresses before clients are refused.
+    public var utilisationAlarm: Int
     /// Options handed to this pool's clients.
     public var options: PoolOptions
     /// Where a search for a new port set starts (RFC 6269 13.4: random is less predictable).
@@ -94,9 +97,11 @@ public struct PoolPolicy: Sendable, Equatable {
     public init(
         name: String, kind: Kind, addressRanges: [ClosedRange<IPv4Address>], validLifetime: UInt32 = 3600,
         renewalTime: UInt32? = nil, rebindingTime: UInt32? = nil, match: Match = Match(), fallback: Bool = false,
-        options: PoolOptions = PoolOptions(), searchOrder: PoolConfiguration.SearchOrder = .sequential
+        options: PoolOptions = PoolOptions(), searchOrder: PoolConfiguration.SearchOrder = .sequential,
+        utilisationAlarm: Int = 90
     ) {
         self.fallback = fallback
+        self.utilisationAlarm = utilisationAlarm
         self.name = name
         self.kind = kind
         self.addressRanges = addressRanges

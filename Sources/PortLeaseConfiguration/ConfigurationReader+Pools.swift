@@ -7,7 +7,7 @@ import PortSetPool
 extension ConfigurationReader {
     static let poolKeys = [
         "name", "addresses", "valid-lifetime", "renew-timer", "rebind-timer", "shared", "full", "match", "options",
-        "search-order", "search-seed",
+        "search-order", "search-seed", "fallback", "utilisation-alarm",
     ]
     static let sharedKeys = ["psid-offset", "psid-length", "psid-length-min", "psid-length-max", "reserved-ports"]
     static let fullKeys = ["serve-port-params-clients"]
@@ -101,6 +101,13 @@ extension ConfigurationReader {
             kind = .full(servePortParamsClients: full?.bool("serve-port-params-clients", default: false) ?? false)
         }
         let match = object.object("match", keys: Self.matchKeys).map(match) ?? PoolPolicy.Match()
+        let fallback = object.bool("fallback", default: false)
+        if fallback && !match.isDefault {
+            report(
+                object.path("fallback"),
+                "only a pool without \"match\" can be a fallback (for clients whose matched pools are full)")
+        }
+        let alarm = object.integer("utilisation-alarm", in: 1...100, default: 90)
         let options = object.object("options", keys: Self.optionKeys).map(poolOptions) ?? PoolOptions()
         let order = object.choice("search-order", among: ["sequential", "random"], default: "sequential")
         let seed = object.integer("search-seed", in: 0...Int.max)
@@ -115,7 +122,7 @@ extension ConfigurationReader {
         entry.policy = PoolPolicy(
             name: name, kind: kind, addressRanges: entry.ranges.map(\.range), validLifetime: UInt32(lifetime),
             renewalTime: renewal.map { UInt32($0) }, rebindingTime: rebinding.map { UInt32($0) }, match: match,
-            options: options, searchOrder: searchOrder)
+            fallback: fallback, options: options, searchOrder: searchOrder, utilisationAlarm: alarm)
         return entry
     }
 

@@ -11,7 +11,8 @@ extension ServerConfiguration {
     ]
     static let listenKeys = ["addresses", "port", "interfaces"]
     static let leaseLogKeys = ["directory", "durability", "history-days", "segment-size", "compaction-interval"]
-    static let limitsKeys = ["leases-per-subscriber", "subscriber-key"]
+    static let limitsKeys = ["leases-per-subscriber", "subscriber-key", "discover-rate"]
+    static let discoverRateKeys = ["per-second", "burst", "prefix-length"]
     static let metricsKeys = ["listen"]
 
     /// The whole configuration, or nil with the problems in `reader`. Every section is
@@ -28,8 +29,10 @@ extension ServerConfiguration {
         let queueDepth = root.integer("queue-depth", in: 1...(1 << 20), default: 4096)
         let leaseLog = root.required("lease-log", "an object with at least \"directory\"")
             .flatMap { reader.object($0, at: root.path("lease-log"), keys: leaseLogKeys) }.flatMap(readLeaseLog)
+        let limits = root.object("limits", keys: limitsKeys)
         let (leasesPerSubscriber, subscriberKey) =
-            root.object("limits", keys: limitsKeys).map(readLimits) ?? (nil, EngineConfiguration.SubscriberKey.none)
+            limits.map(readLimits) ?? (nil, EngineConfiguration.SubscriberKey.none)
+        let discoverRate = limits.map(readDiscoverRate) ?? DiscoverRate()
         let offerLifetime = root.integer("offer-lifetime", in: 1...86_400, default: 60)
         let declineQuarantine = root.integer("decline-quarantine", in: 0...Int(Int32.max), default: 86_400)
         let metrics = root.object("metrics", keys: metricsKeys).flatMap(readMetrics)
@@ -45,7 +48,7 @@ extension ServerConfiguration {
             subscriberKey: subscriberKey)
         return ServerConfiguration(
             engine: engine, leaseLog: leaseLog, serverDUID: duid, listen: listen, dhcp4o6ServerAddresses: dhcp4o6,
-            workers: workers, queueDepth: queueDepth, metrics: metrics, logLevel: logLevel)
+            workers: workers, queueDepth: queueDepth, metrics: metrics, logLevel: logLevel, discoverRate: discoverRate)
     }
 
     private static func readListen(_ object: JSONObject) -> Listen {
@@ -98,6 +101,26 @@ extension ServerConfiguration {
         }
         guard let key, key != .none else { return (nil, .none) }
         return (limit ?? 8, key)
+    }
+
+    /// `limits.discover-rate`: on with the defaults when absent, `"off"` for none.
+    private static func readDiscoverRate(_ limits: JSONObject) -> DiscoverRate? {
+        let reader = limits.reader
+        guard let value = limits["discover-rate"] else { return DiscoverRate() }
+        if case .string(let text) = value {
+            if text != "off" {
+                reader.report(
+                    limits.path("discover-rate"),
+                    "\"\(text)\": expected \"off\" or an object such as {\"per-second\": 10, \"burst\": 50}")
+            }
+            return nil
+        }
+        guard let object = limits.object("discover-rate", keys: discoverRateKeys) else { return nil }
+        let defaults = DiscoverRate()
+        return DiscoverRate(
+            perSecond: object.integer("per-second", in: 1...1_000_000, default: defaults.perSecond),
+            burst: object.integer("burst", in: 1...1_000_000, default: defaults.burst),
+            prefixLength: object.integer("prefix-length", in: 1...128, default: defaults.prefixLength))
     }
 
     /// `"listen": "host:port"`; an IPv6 host goes in brackets.

@@ -78,6 +78,24 @@ public struct ServerConfiguration: Sendable, Equatable {
         }
     }
 
+    /// `limits.discover-rate`: how many DHCPDISCOVERs one client source prefix may
+    /// send, so that a flood of fresh client identifiers from one place cannot hold
+    /// every port set in offers.
+    public struct DiscoverRate: Sendable, Equatable {
+        /// Sustained DISCOVERs per second per source prefix.
+        public var perSecond: Int
+        /// DISCOVERs a quiet source may send at once.
+        public var burst: Int
+        /// Sources are counted per prefix of this length (a link-local source per address).
+        public var prefixLength: Int
+
+        public init(perSecond: Int = 10, burst: Int = 50, prefixLength: Int = 64) {
+            self.perSecond = perSecond
+            self.burst = burst
+            self.prefixLength = prefixLength
+        }
+    }
+
     /// The levels `log-level` accepts, most verbose first (swift-log's `Logger.Level` names).
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -102,12 +120,15 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel: String
     /// The server identifier, pools, timers and limits each shard's engine runs with.
     public var engine: EngineConfiguration
+    /// DISCOVERs per client source prefix; nil: no limit (`"discover-rate": "off"`).
+    public var discoverRate: DiscoverRate?
 
     public init(
         engine: EngineConfiguration, leaseLog: LeaseLogSettings, serverDUID: [UInt8]? = nil, listen: Listen = Listen(),
         dhcp4o6ServerAddresses: [IPv6Address] = [], workers: Int = 2, queueDepth: Int = 4096,
-        metrics: Metrics? = nil, logLevel: String = "info"
+        metrics: Metrics? = nil, logLevel: String = "info", discoverRate: DiscoverRate? = DiscoverRate()
     ) {
+        self.discoverRate = discoverRate
         self.engine = engine
         self.leaseLog = leaseLog
         self.serverDUID = serverDUID

@@ -1,9 +1,11 @@
+import PortLeaseSystem
 import PortLeaseWire
 
 /// The receive path's first look at a datagram, without allocating: unwrap the
 /// relays, answer an Information-Request with option 88 on the spot, and send a
 /// DHCPV4-QUERY to the shard that owns its client (by the stable hash of option 61
-/// or htype+chaddr). Everything else is dropped and counted by reason.
+/// or htype+chaddr), unless it is a DISCOVER over its source's rate
+/// (``DiscoverRateLimiter``). Everything else is dropped and counted by reason.
 public final class Classifier: @unchecked Sendable {
     /// What to do with a datagram.
     public enum Decision: Hashable, Sendable {
@@ -24,10 +26,16 @@ public final class Classifier: @unchecked Sendable {
     /// `serverDUID` copied once into memory of our own, so writing it needs no
     /// closure over the array (whose rethrowing API would lose the typed error).
     private let duid: UnsafeMutableRawBufferPointer
+    /// DISCOVERs per source prefix; nil: no limit.
+    private let discoverLimiter: DiscoverRateLimiter?
 
-    public init(shardCount: Int, serverDUID: [UInt8], serverAddresses: [IPv6Address]) {
+    public init(
+        shardCount: Int, serverDUID: [UInt8], serverAddresses: [IPv6Address],
+        discoverRate: DiscoverRateLimiter.Settings? = nil
+    ) {
         precondition(shardCount > 0, "at least one shard")
         self.shardCount = shardCount
+        discoverLimiter = discoverRate.map { DiscoverRateLimiter($0) }
         self.serverDUID = serverDUID
         self.serverAddresses = serverAddresses
         duid = .allocate(byteCount: serverDUID.count, alignment: 1)
@@ -38,10 +46,13 @@ public final class Classifier: @unchecked Sendable {
         duid.deallocate()
     }
 
-    /// Decides what to do with `payload`; for ``Decision/answered`` the reply is in `reply`.
-    public func classify(_ payload: UnsafeRawBufferPointer, reply: inout ByteWriter, counters: ServerCounters)
-        -> Decision
-    {
+    /// Decides what to do with `payload`, which came from `source`; for
+    /// ``Decision/answered`` the reply is in `reply`. `now` (monotonic milliseconds)
+    /// is read only for a DISCOVER when a rate is set.
+    public func classify(
+        _ payload: UnsafeRawBufferPointer, source: IPv6Address, reply: inout ByteWriter, counters: ServerCounters,
+        now: () -> Int64 = { Int64(SystemClock.monotonicNanoseconds() / 1_000_000) }
+    ) -> Decision {
         let packet: DHCPv6Packet
         do throws(WireError) {
             packet = try DHCPv6Packet(parsing: payload)
@@ -52,7 +63,7 @@ public final class Classifier: @unchecked Sendable {
         counters.countReceived(type: packet.message.type.rawValue)
         switch packet.message.type {
         case .dhcpv4Query:
-            return route(packet, counters)
+            return route(packet, source: source, counters, now: now)
         case .informationRequest:
             return answer(packet, reply: &reply, counters: counters)
         default:
@@ -61,7 +72,9 @@ public final class Classifier: @unchecked Sendable {
         }
     }
 
-    private func route(_ packet: DHCPv6Packet, _ counters: ServerCounters) -> Decision {
+    private func route(
+        _ packet: DHCPv6Packet, source: IPv6Address, _ counters: ServerCounters, now: () -> Int64
+    ) -> Decision {
         let message: DHCPv4MessageView
         do throws(WireError) {
             let query = try DHCPv4QueryView(packet.message)
@@ -74,6 +87,12 @@ public final class Classifier: @unchecked Sendable {
         } catch {
             counters.countDrop(.malformedDHCPv6)
             return .dropped(.malformedDHCPv6)
+        }
+        if let discoverLimiter, message.messageType == .discover,
+            !discoverLimiter.admit(packet.relays.innermost?.peerAddress ?? source, now: now())
+        {
+            counters.countDrop(.discoverRate)
+            return .dropped(.discoverRate)
         }
         // A message without any identity still goes to a shard, whose engine counts it.
         let hash = message.clientKeyHash ?? 0

@@ -16,11 +16,17 @@ final class DropReporter: @unchecked Sendable {
     private let signal = WorkerSignal()
     private var lastDatagramDrops: [Int]
     private var lastEngineDrops: [Int]
+    private let pools: PoolWatch?
+    private var lastExhausted: [Int]
+    private var alarmed: [Bool]
 
     init(
         counters: ServerCounters, shards: [ShardStatistics], queues: [ShardQueue], logger: Logger,
-        intervalSeconds: Int = 10
+        pools: PoolWatch? = nil, intervalSeconds: Int = 10
     ) {
+        self.pools = pools
+        lastExhausted = Array(repeating: 0, count: pools?.names.count ?? 0)
+        alarmed = Array(repeating: false, count: pools?.names.count ?? 0)
         self.counters = counters
         self.shards = shards
         self.queues = queues
@@ -42,8 +48,10 @@ final class DropReporter: @unchecked Sendable {
         signal.wake()
     }
 
-    /// Logs every reason whose count grew since the last report.
+    /// Logs every reason whose count grew since the last report, each pool that
+    /// refused clients because it was full, and each pool crossing its utilisation alarm.
     func report() {
+        reportPools()
         for reason in DatagramDropReason.allCases {
             var total = counters.drops(reason)
             if reason == .queueFull { total += queues.reduce(0) { $0 + $1.drops } }
@@ -64,6 +72,32 @@ final class DropReporter: @unchecked Sendable {
                 logger.log(
                     level: level, "queries not answered",
                     metadata: ["reason": "\(reason)", "count": "\(delta)", "interval-s": "\(intervalSeconds)"])
+            }
+        }
+    }
+
+    private func reportPools() {
+        guard let pools else { return }
+        for (index, name) in pools.names.enumerated() {
+            let total = shards.reduce(0) { $0 + $1.poolExhausted(index) }
+            let delta = total - lastExhausted[index]
+            lastExhausted[index] = total
+            if delta > 0 {
+                logger.warning(
+                    "pool full: clients refused a new lease",
+                    metadata: ["pool": "\(name)", "count": "\(delta)", "interval-s": "\(intervalSeconds)"])
+            }
+            let now = pools.isAlarmed(index)
+            guard now != alarmed[index] else { continue }
+            alarmed[index] = now
+            let metadata: Logger.Metadata = [
+                "pool": "\(name)", "utilisation-percent": "\(pools.utilisationPerMille(index) / 10)",
+                "utilisation-alarm": "\(pools.threshold(index))",
+            ]
+            if now {
+                logger.warning("pool utilisation at or above its alarm", metadata: metadata)
+            } else {
+                logger.notice("pool utilisation back below its alarm", metadata: metadata)
             }
         }
     }

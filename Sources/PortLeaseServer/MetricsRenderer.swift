@@ -9,7 +9,7 @@ public struct MetricsRenderer: Sendable {
     public let counters: ServerCounters
     public let shards: [ShardStatistics]
     public let queues: [ShardQueue]
-    public let pools: [(name: String, pool: PortSetPool)]
+    public let pools: PoolWatch
     /// Each shard's lease-log figures from `LogMaintenance` (empty when compaction is off).
     public let logs: [LogMaintenanceStatistics]
     /// Extra samples from the transport (e.g. truncated datagrams), as (name, help, value).
@@ -17,7 +17,7 @@ public struct MetricsRenderer: Sendable {
 
     public init(
         counters: ServerCounters, shards: [ShardStatistics], queues: [ShardQueue],
-        pools: [(name: String, pool: PortSetPool)], logs: [LogMaintenanceStatistics] = [],
+        pools: PoolWatch, logs: [LogMaintenanceStatistics] = [],
         extra: @escaping @Sendable () -> [(name: String, help: String, value: Int)] = { [] }
     ) {
         self.counters = counters
@@ -70,13 +70,40 @@ public struct MetricsRenderer: Sendable {
         }
 
         family("portlease_port_sets", "gauge", "Port sets per pool and PSID length, by state (free or used).")
-        for (name, pool) in pools {
+        for (name, pool) in zip(pools.names, pools.pools) {
             for length in pool.offeredLengths {
                 let free = (try? pool.freePortSets(psidLength: length)) ?? 0
                 let used = (try? pool.usedPortSets(psidLength: length)) ?? 0
                 sample("portlease_port_sets", [("pool", name), ("psid_length", "\(length)"), ("state", "free")], free)
                 sample("portlease_port_sets", [("pool", name), ("psid_length", "\(length)"), ("state", "used")], used)
             }
+        }
+
+        family("portlease_pool_utilisation", "gauge", "Share of each pool's finest port sets in use (0 to 1).")
+        for (index, name) in pools.names.enumerated() {
+            out += "portlease_pool_utilisation{pool=\"\(name)\"} \(ratio(pools.utilisationPerMille(index)))\n"
+        }
+        family(
+            "portlease_pool_utilisation_alarm_threshold", "gauge",
+            "Each pool's configured utilisation-alarm, as a share (0 to 1).")
+        for (index, name) in pools.names.enumerated() {
+            out +=
+                "portlease_pool_utilisation_alarm_threshold{pool=\"\(name)\"} \(ratio(pools.threshold(index) * 10))\n"
+        }
+        family(
+            "portlease_pool_utilisation_alarm", "gauge",
+            "1 while a pool's utilisation is at or above its utilisation-alarm: add addresses before clients are refused."
+        )
+        for (index, name) in pools.names.enumerated() {
+            sample("portlease_pool_utilisation_alarm", [("pool", name)], pools.isAlarmed(index) ? 1 : 0)
+        }
+        family(
+            "portlease_pool_exhausted_total", "counter",
+            "New bindings refused while this pool, one the client could use, was full (a refusal with two such pools counts in each)."
+        )
+        for (index, name) in pools.names.enumerated() {
+            sample(
+                "portlease_pool_exhausted_total", [("pool", name)], shards.reduce(0) { $0 + $1.poolExhausted(index) })
         }
 
         family("portlease_queue_depth", "gauge", "Datagrams waiting in each shard's queue.")
@@ -127,6 +154,12 @@ public struct MetricsRenderer: Sendable {
 
     private func total(_ field: ShardStatistics.Field) -> Int {
         shards.reduce(0) { $0 + $1[field] }
+    }
+
+    /// Thousandths as a decimal: 734 -> "0.734".
+    private func ratio(_ perMille: Int) -> String {
+        let fraction = String(perMille % 1000)
+        return "\(perMille / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
     private func seconds(_ microseconds: Int) -> String {

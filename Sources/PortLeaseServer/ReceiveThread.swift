@@ -31,7 +31,9 @@ struct ReceiveThread: @unchecked Sendable {
                         source: datagram.source.address, sourcePort: datagram.source.port,
                         scopeID: datagram.source.scopeID, destination: datagram.destination,
                         interfaceIndex: datagram.interfaceIndex, socketIndex: datagram.socketIndex)
-                    switch classifier.classify(datagram.payload, reply: &reply, counters: counters) {
+                    switch classifier.classify(
+                        datagram.payload, source: origin.source, reply: &reply, counters: counters)
+                    {
                     case .query(let shard):
                         if queues[shard].enqueue(datagram.payload, origin: origin) { touched[shard] = true }
                     case .answered:

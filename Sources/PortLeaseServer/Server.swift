@@ -44,6 +44,8 @@ public final class Server: Service, @unchecked Sendable {
         public var metrics: (host: String, port: UInt16)?
         /// Compaction and retention of the lease logs; nil: none (the logs only grow).
         public var maintenance: LogMaintenance.Settings?
+        /// DISCOVERs per client source prefix; nil: no limit.
+        public var discoverRate: DiscoverRateLimiter.Settings?
         /// A fault to inject, for the failure-policy tests only (see ``InjectedFault``).
         package var injectedFault: InjectedFault?
 
@@ -51,8 +53,10 @@ public final class Server: Service, @unchecked Sendable {
             engine: EngineConfiguration, listenAddresses: [IPv6Address], port: UInt16, interfaces: [String] = [],
             dhcp4o6ServerAddresses: [IPv6Address], serverDUID: [UInt8]? = nil, workers: Int = 2,
             queueDepth: Int = 4096, leaseLogDirectory: String, leaseLogOptions: LeaseLog.Options = .init(),
-            metrics: (host: String, port: UInt16)? = nil, maintenance: LogMaintenance.Settings? = .init()
+            metrics: (host: String, port: UInt16)? = nil, maintenance: LogMaintenance.Settings? = .init(),
+            discoverRate: DiscoverRateLimiter.Settings? = nil
         ) {
+            self.discoverRate = discoverRate
             self.engine = engine
             self.listenAddresses = listenAddresses
             self.port = port
@@ -77,6 +81,8 @@ public final class Server: Service, @unchecked Sendable {
     public let logger: Logger
     public let counters = ServerCounters()
     public private(set) var workers: [ShardWorker] = []
+    /// The pools' utilisation against their alarms (set by ``start()``).
+    public private(set) var poolWatch: PoolWatch?
     public private(set) var sockets: [UDPSocket] = []
     public private(set) var metricsEndpoint: MetricsEndpoint?
     public private(set) var serverDUID: [UInt8] = []
@@ -127,6 +133,7 @@ public final class Server: Service, @unchecked Sendable {
             logs.forEach { $0.close() }
             throw error
         }
+        let poolWatch = PoolWatch(policies: settings.engine.pools, pools: engines[0].pools)
         let workers = engines.indices.map { index in
             ShardWorker(
                 shard: index, engine: engines[index], log: logs[index],
@@ -142,7 +149,7 @@ public final class Server: Service, @unchecked Sendable {
         if let metrics = settings.metrics {
             let renderer = MetricsRenderer(
                 counters: counters, shards: workers.map(\.statistics), queues: workers.map(\.queue),
-                pools: zip(settings.engine.pools, engines[0].pools).map { ($0.name, $1) },
+                pools: poolWatch,
                 logs: maintenance?.statistics ?? [],
                 extra: { [weak self] in self?.transportSamples() ?? [] })
             do throws(ServerError) {
@@ -159,6 +166,7 @@ public final class Server: Service, @unchecked Sendable {
         receiveLoop = transport.receiveLoop
         self.workers = workers
         self.maintenance = maintenance
+        self.poolWatch = poolWatch
         metricsEndpoint = endpoint
         launch(transport: transport, metrics: endpoint)
         logger.info(
@@ -188,7 +196,8 @@ public final class Server: Service, @unchecked Sendable {
                     stop: { maintenance.stop() }, body: { maintenance.run() }))
         }
         let reporter = DropReporter(
-            counters: counters, shards: workers.map(\.statistics), queues: workers.map(\.queue), logger: logger)
+            counters: counters, shards: workers.map(\.statistics), queues: workers.map(\.queue), logger: logger,
+            pools: poolWatch)
         parts.append(
             ThreadService(
                 name: "drop reporter", threadName: "portlease-drop-reporter", group: finished,
@@ -210,7 +219,8 @@ public final class Server: Service, @unchecked Sendable {
             loop: transport.receiveLoop, sink: transport.receiveSink, queues: workers.map(\.queue),
             signals: workers.map(\.signal),
             classifier: Classifier(
-                shardCount: workers.count, serverDUID: serverDUID, serverAddresses: settings.dhcp4o6ServerAddresses),
+                shardCount: workers.count, serverDUID: serverDUID, serverAddresses: settings.dhcp4o6ServerAddresses,
+                discoverRate: settings.discoverRate),
             counters: counters, logger: logger, injectedFault: settings.injectedFault)
         parts.append(
             ThreadService(
@@ -282,6 +292,7 @@ public final class Server: Service, @unchecked Sendable {
     /// Hands a new engine configuration to every worker (see ``LeaseEngine/reconfigure(_:)``).
     public func reconfigure(_ configuration: EngineConfiguration) {
         workers.forEach { $0.reconfigure(configuration) }
+        poolWatch?.update(configuration.pools)
     }
 
     /// Stops receiving; workers finish what is queued and commit. Thread-safe, idempotent.

@@ -16,6 +16,8 @@ public enum DatagramDropReason: Int, CaseIterable, Sendable, CustomStringConvert
     case replyFailed
     /// The lease log could not commit: grants of that batch were not sent.
     case logCommitFailed
+    /// A DISCOVER over its source prefix's rate (``DiscoverRateLimiter``).
+    case discoverRate
 
     public var description: String {
         switch self {
@@ -26,6 +28,7 @@ public enum DatagramDropReason: Int, CaseIterable, Sendable, CustomStringConvert
         case .queueFull: "queue-full"
         case .replyFailed: "reply-failed"
         case .logCommitFailed: "log-commit-failed"
+        case .discoverRate: "discover-rate"
         }
     }
 }

@@ -17,6 +17,8 @@ public final class ShardStatistics: Sendable {
 
     let fields = AtomicCounters(count: Field.allCases.count)
     let engineDrops = AtomicCounters(count: DropReason.allCases.count)
+    /// Per pool (at most 255): new bindings refused while the pool was full.
+    let poolsExhausted = AtomicCounters(count: 256)
     /// Cumulative bucket counts (Prometheus style): `commitBuckets.count` + the +Inf bucket.
     let commitHistogram = AtomicCounters(count: ShardStatistics.commitBuckets.count + 1)
 
@@ -34,7 +36,11 @@ public final class ShardStatistics: Sendable {
         fields.store(Field.quarantineEnds.rawValue, counters.quarantineEnds)
         fields.store(Field.replayConflicts.rawValue, counters.replayConflicts)
         for reason in DropReason.allCases { engineDrops.store(Int(reason.rawValue), counters.dropped(reason)) }
+        for index in counters.poolsExhausted.indices { poolsExhausted.store(index, counters.poolsExhausted[index]) }
     }
+
+    /// New bindings refused while pool `index` (configuration order) was full.
+    public func poolExhausted(_ index: Int) -> Int { poolsExhausted[index] }
 
     func recordCommit(microseconds: Int, records: Int) {
         fields.add(Field.commits.rawValue)

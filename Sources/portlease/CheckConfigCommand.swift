@@ -8,6 +8,8 @@ struct CheckConfigCommand: ParsableCommand {
         abstract: "Check a configuration file and report every problem with its key path.",
         discussion: """
             Exits 0 when the file can be served as it is, 1 otherwise. Nothing is started.
+            Warnings (a pool that can never serve anyone, a match entry that can never fit)
+            are printed to standard error and do not change the exit status.
             Example: portlease check-config Config/quickstart.json
             """
     )
@@ -19,6 +21,7 @@ struct CheckConfigCommand: ParsableCommand {
         do throws(ConfigurationError) {
             let configuration = try ServerConfiguration.load(contentsOf: file)
             let pools = configuration.engine.pools.map(\.name).joined(separator: ", ")
+            for warning in configuration.warnings() { Standard.error("\(file): warning: \(warning)") }
             print(
                 "\(file): OK (\(configuration.engine.pools.count) pool(s): \(pools); \(configuration.workers) worker(s))"
             )

@@ -40,6 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "portlease")
+        for warning in configuration.warnings() {
+            logger.warning("configuration", metadata: ["key": "\(warning.keyPath)", "warning": "\(warning.reason)"])
+        }
         var settings = Server.Settings(configuration)
         settings.injectedFault = try Self.injectedFault(logger: logger)
         let server = Server(settings: settings, logger: logger)
@@ -105,6 +108,9 @@ extension Server.Settings {
             metrics: configuration.metrics.map { ($0.host, $0.port) },
             maintenance: LogMaintenance.Settings(
                 interval: Int64(min(configuration.leaseLog.compactionIntervalSeconds, 10)) * 1000,
-                retentionDays: configuration.leaseLog.historyDays))
+                retentionDays: configuration.leaseLog.historyDays),
+            discoverRate: configuration.discoverRate.map {
+                DiscoverRateLimiter.Settings(perSecond: $0.perSecond, burst: $0.burst, prefixLength: $0.prefixLength)
+            })
     }
 }

@@ -14,7 +14,7 @@ import Testing
         let (decision, written) = bytes.withUnsafeBytes { raw in
             out.withUnsafeMutableBytes { buffer in
                 var writer = ByteWriter(buffer)
-                let decision = classifier.classify(raw, reply: &writer, counters: counters)
+                let decision = classifier.classify(raw, source: IPv6Address("::1")!, reply: &writer, counters: counters)
                 return (decision, Array(writer.written))
             }
         }

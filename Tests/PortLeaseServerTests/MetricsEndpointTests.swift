@@ -35,11 +35,13 @@ import Testing
         let counters = ServerCounters()
         counters.countReceived(type: 20)
         counters.countDrop(.malformedDHCPv4)
-        let pools = try LeaseEngine.makePools(for: ServerFixtures.engineConfiguration(), shards: 1)
+        let configuration = ServerFixtures.engineConfiguration()
+        let pools = try LeaseEngine.makePools(for: configuration, shards: 1)
         _ = try pools[0].allocate(from: 0, psidLength: 6)
+        for _ in 0..<15 { _ = try pools[1].allocate(from: 0, psidLength: 0) }
         let renderer = MetricsRenderer(
             counters: counters, shards: [ShardStatistics()], queues: [ShardQueue(capacity: 4)],
-            pools: [("map", pools[0]), ("full", pools[1])])
+            pools: PoolWatch(policies: configuration.pools, pools: pools))
         let endpoint = try MetricsEndpoint(host: "127.0.0.1", port: 0) { renderer.render() }
         let thread = Thread { endpoint.run() }
         thread.start()
@@ -49,9 +51,16 @@ import Testing
         #expect(response.contains("portlease_datagrams_received_total{type=\"dhcpv4-query\"} 1"))
         #expect(response.contains("portlease_datagrams_dropped_total{reason=\"malformed-dhcpv4\"} 1"))
         #expect(response.contains("portlease_port_sets{pool=\"map\",psid_length=\"6\",state=\"used\"} 1"))
-        #expect(response.contains("portlease_port_sets{pool=\"full\",psid_length=\"0\",state=\"free\"} 16"))
+        #expect(response.contains("portlease_port_sets{pool=\"full\",psid_length=\"0\",state=\"free\"} 1"))
         #expect(response.contains("portlease_log_commit_seconds_bucket{shard=\"0\",le=\"+Inf\"} 0"))
         #expect(response.contains("portlease_queue_depth{shard=\"0\"} 0"))
+        // 1 of the map pool's 512 port sets; 15 of the 16 full addresses.
+        #expect(response.contains("portlease_pool_utilisation{pool=\"map\"} 0.001"))
+        #expect(response.contains("portlease_pool_utilisation{pool=\"full\"} 0.937"))
+        #expect(response.contains("portlease_pool_utilisation_alarm_threshold{pool=\"full\"} 0.900"))
+        #expect(response.contains("portlease_pool_utilisation_alarm{pool=\"map\"} 0"))
+        #expect(response.contains("portlease_pool_utilisation_alarm{pool=\"full\"} 1"))
+        #expect(response.contains("portlease_pool_exhausted_total{pool=\"map\"} 0"))
         let missing = try fetch("/nope", port: endpoint.port)
         #expect(missing.hasPrefix("HTTP/1.0 404"))
     }

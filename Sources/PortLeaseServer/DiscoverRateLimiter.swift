@@ -1,0 +1,90 @@
+import LeaseEngine
+import PortLeaseWire
+
+/// A token bucket per client source prefix for DHCPDISCOVERs, kept by the receive
+/// thread: the defence against one source flooding DISCOVERs with fresh client
+/// identifiers, each of which would otherwise reserve a port set for the offer
+/// lifetime and drain the pools for everyone (Config/README.md, `discover-rate`).
+///
+/// The source is the client's IPv6 address as the engine sees it: the innermost
+/// relay's peer-address, or the datagram's source when unrelayed, cut to
+/// ``Settings/prefixLength`` (one customer site). A link-local source is kept
+/// whole, since every on-link client shares `fe80::/64`.
+///
+/// Memory is fixed at start-up: 16,384 buckets, found by a keyed hash of the
+/// prefix (the key is random per process, so a sender cannot aim at another's
+/// bucket) and checked against the stored prefix hash. A prefix meeting a bucket
+/// held by another takes it over with a full bucket: under a flood from many
+/// sources the limiter forgets, it never blocks a source it has not seen drain
+/// its bucket. Used from the receive thread only.
+public final class DiscoverRateLimiter {
+    /// How many DISCOVERs a source prefix may send.
+    public struct Settings: Sendable, Equatable {
+        /// Tokens added per second.
+        public var perSecond: Int
+        /// Bucket size: DISCOVERs a quiet source may send at once.
+        public var burst: Int
+        /// Sources are counted per prefix of this length (64: a customer LAN).
+        public var prefixLength: Int
+
+        public init(perSecond: Int = 10, burst: Int = 50, prefixLength: Int = 64) {
+            self.perSecond = perSecond
+            self.burst = burst
+            self.prefixLength = prefixLength
+        }
+    }
+
+    private static let bucketCount = 1 << 14
+    /// Token amounts are in thousandths, so a rate below 1,000/s refills in whole units.
+    private static let scale: Int64 = 1000
+
+    let settings: Settings
+    private let seed: UInt64
+    /// Per bucket: the prefix hash that holds it (0: free), its tokens (scaled) and
+    /// when they were last topped up (milliseconds).
+    private let owners: UnsafeMutableBufferPointer<UInt64>
+    private let tokens: UnsafeMutableBufferPointer<Int64>
+    private let updated: UnsafeMutableBufferPointer<Int64>
+
+    init(_ settings: Settings, seed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
+        self.settings = settings
+        self.seed = seed
+        owners = .allocate(capacity: Self.bucketCount)
+        owners.initialize(repeating: 0)
+        tokens = .allocate(capacity: Self.bucketCount)
+        tokens.initialize(repeating: 0)
+        updated = .allocate(capacity: Self.bucketCount)
+        updated.initialize(repeating: 0)
+    }
+
+    deinit {
+        owners.deallocate()
+        tokens.deallocate()
+        updated.deallocate()
+    }
+
+    /// Takes one token for a DISCOVER from `client` at `now` (milliseconds, any
+    /// monotonic origin); false when that source's bucket is empty.
+    func admit(_ client: IPv6Address, now: Int64) -> Bool {
+        let isLinkLocal = client.high >> 54 == 0x3FA  // fe80::/10
+        let prefix = IPv6Prefix.mask(client, isLinkLocal ? 128 : settings.prefixLength)
+        var hash = (prefix.high ^ seed) &* 0x9E37_79B9_7F4A_7C15
+        hash = (hash ^ prefix.low ^ hash >> 29) &* 0xBF58_476D_1CE4_E5B9
+        hash ^= hash >> 32
+        if hash == 0 { hash = 1 }
+        let index = Int(truncatingIfNeeded: hash) & (Self.bucketCount - 1)
+        let capacity = Int64(settings.burst) * Self.scale
+        if owners[index] != hash {
+            owners[index] = hash
+            tokens[index] = capacity
+        } else {
+            // At most an hour counts: enough to fill any bucket, and no overflow.
+            let elapsed = min(max(0, now - updated[index]), 3_600_000)
+            tokens[index] = min(capacity, tokens[index] + elapsed * Int64(settings.perSecond) * Self.scale / 1000)
+        }
+        updated[index] = now
+        guard tokens[index] >= Self.scale else { return false }
+        tokens[index] -= Self.scale
+        return true
+    }
+}
