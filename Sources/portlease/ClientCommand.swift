@@ -38,9 +38,38 @@ struct ClientCommand: ParsableCommand {
     @Flag(help: "Release the lease after obtaining it.")
     var release = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Act as a relay agent for a client at this IPv6 address: wrap each query in a Relay-forward with this peer-address.",
+            discussion:
+                "With --remote-id, --subscriber-id and --link-address this shows how the server's matching and per-subscriber limits treat a client behind a relay."
+        ))
+    var relayPeer: String?
+
+    @Option(help: "With --relay-peer: the Relay-forward's link-address.")
+    var linkAddress: String = "::"
+
+    @Option(help: "With --relay-peer: a Remote-ID (option 37): enterprise number 0, then this text.")
+    var remoteID: String?
+
+    @Option(help: "With --relay-peer: a Subscriber-ID (option 38) with this text.")
+    var subscriberID: String?
+
+    @Option(help: "Milliseconds to wait for each answer.")
+    var timeout: Int = 2000
+
+    func validate() throws {
+        if relayPeer == nil && (remoteID != nil || subscriberID != nil || linkAddress != "::") {
+            throw ValidationError("--remote-id, --subscriber-id and --link-address need --relay-peer")
+        }
+        if let relayPeer, IPv6Address(relayPeer) == nil { throw ValidationError("--relay-peer: not an IPv6 address") }
+        if IPv6Address(linkAddress) == nil { throw ValidationError("--link-address: not an IPv6 address") }
+        guard (1...60_000).contains(timeout) else { throw ValidationError("--timeout: 1 to 60000 milliseconds") }
+    }
+
     func run() throws {
         guard let serverAddress = IPv6Address(server) else { throw ValidationError("--server: not an IPv6 address") }
-        let socket = try TestSocket(server: serverAddress, port: port, interface: interface)
+        let socket = try TestSocket(server: serverAddress, port: port, interface: interface, timeout: timeout)
         let information = DHCPv6Message(
             type: .informationRequest, transactionID: 0x4F36,
             options: [.init(.clientIdentifier, [0, 4] + identity.suffix(16)), .init(.optionRequest, [0, 88])])
@@ -105,8 +134,16 @@ struct ClientCommand: ParsableCommand {
             options: options)
     }
 
+    /// The DHCPV4-QUERY, in a Relay-forward when acting as a relay.
     private func query(_ message: DHCPv4Message) -> [UInt8] {
-        DHCPv6Message(type: .dhcpv4Query, transactionID: 0, options: [.init(.dhcpv4Message, message.encoded())])
+        let query = DHCPv6Message(
+            type: .dhcpv4Query, transactionID: 0, options: [.init(.dhcpv4Message, message.encoded())]
+        ).encoded()
+        guard let peer = relayPeer.flatMap(IPv6Address.init), let link = IPv6Address(linkAddress) else { return query }
+        var options: [DHCPv6Message.Option] = [.init(.relayMessage, query)]
+        if let remoteID { options.append(.init(.remoteID, [0, 0, 0, 0] + Array(remoteID.utf8))) }
+        if let subscriberID { options.append(.init(.subscriberID, Array(subscriberID.utf8))) }
+        return RelayMessage(type: .relayForward, hopCount: 0, linkAddress: link, peerAddress: peer, options: options)
             .encoded()
     }
 
@@ -115,7 +152,7 @@ struct ClientCommand: ParsableCommand {
             throw ValidationError("no answer to \(message.messageType.map { "\($0)" } ?? "?") from [\(server)]:\(port)")
         }
         return try reply.withUnsafeBytes { raw in
-            let response = try DHCPv4QueryView(try DHCPv6MessageView(parsing: raw), type: .dhcpv4Response)
+            let response = try DHCPv4QueryView(try DHCPv6Packet(parsing: raw).message, type: .dhcpv4Response)
             return DHCPv4Message(try DHCPv4MessageView(parsing: response.dhcpv4Message))
         }
     }
@@ -127,14 +164,14 @@ struct ClientCommand: ParsableCommand {
     }
 }
 
-/// A blocking UDP socket for the client command: send, then wait up to 2 s for one answer.
+/// A blocking UDP socket for the client command: send, then wait (2 s by default) for one answer.
 /// Owns its descriptor (closed in deinit); every call goes through the system layer, so a
 /// failure reads like the server's ("sendto: Network is unreachable (errno 101)").
 final class TestSocket {
     private let descriptor: Int32
     private let destination: sockaddr_in6
 
-    init(server: IPv6Address, port: UInt16, interface: String?) throws {
+    init(server: IPv6Address, port: UInt16, interface: String?, timeout: Int = 2000) throws {
         var destination = sockaddr_in6()
         destination.sin6_family = sa_family_t(AF_INET6)
         destination.sin6_port = port.bigEndian
@@ -158,7 +195,8 @@ final class TestSocket {
                     operation: "setsockopt IPV6_MULTICAST_IF")
             }
             try SocketCalls.setOption(
-                descriptor, level: SOL_SOCKET, option: SO_RCVTIMEO, value: timeval(tv_sec: 2, tv_usec: 0),
+                descriptor, level: SOL_SOCKET, option: SO_RCVTIMEO,
+                value: timeval(tv_sec: timeout / 1000, tv_usec: timeout % 1000 * 1000),
                 operation: "setsockopt SO_RCVTIMEO")
         } catch {
             SocketCalls.close(descriptor)
@@ -177,7 +215,7 @@ final class TestSocket {
         guard sent == bytes.count else { throw ValidationError("sendto: sent \(sent) of \(bytes.count) bytes") }
     }
 
-    /// Sends `bytes` and returns the first datagram that comes back, or nil after 2 s.
+    /// Sends `bytes` and returns the first datagram that comes back, or nil after the timeout.
     func exchange(_ bytes: [UInt8]) throws -> [UInt8]? {
         try send(bytes)
         var buffer = [UInt8](repeating: 0, count: 4096)
