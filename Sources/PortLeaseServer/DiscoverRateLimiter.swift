@@ -11,12 +11,12 @@ import PortLeaseWire
 /// ``Settings/prefixLength`` (one customer site). A link-local source is kept
 /// whole, since every on-link client shares `fe80::/64`.
 ///
-/// Memory is fixed at start-up: 16,384 buckets, found by a keyed hash of the
-/// prefix (the key is random per process, so a sender cannot aim at another's
-/// bucket) and checked against the stored prefix hash. A prefix meeting a bucket
-/// held by another takes it over with a full bucket: under a flood from many
-/// sources the limiter forgets, it never blocks a source it has not seen drain
-/// its bucket. Used from the receive thread only.
+/// Memory is fixed at start-up: 16,384 buckets in sets of four, the set found by a
+/// keyed hash of the prefix (the key is random per process, so a sender cannot aim
+/// at another's set) and the bucket by the stored prefix hash. A prefix new to its
+/// set takes the least recently used bucket with a full allowance: under a flood
+/// from many sources the limiter forgets the idle ones, and never blocks a source
+/// it has not seen drain its own bucket. Used from the receive thread only.
 public final class DiscoverRateLimiter {
     /// How many DISCOVERs a source prefix may send.
     public struct Settings: Sendable, Equatable {
@@ -35,6 +35,8 @@ public final class DiscoverRateLimiter {
     }
 
     private static let bucketCount = 1 << 14
+    /// Buckets per set: a prefix may use any of its set's four.
+    private static let ways = 4
     /// Token amounts are in thousandths, so a rate below 1,000/s refills in whole units.
     private static let scale: Int64 = 1000
 
@@ -72,7 +74,7 @@ public final class DiscoverRateLimiter {
         hash = (hash ^ prefix.low ^ hash >> 29) &* 0xBF58_476D_1CE4_E5B9
         hash ^= hash >> 32
         if hash == 0 { hash = 1 }
-        let index = Int(truncatingIfNeeded: hash) & (Self.bucketCount - 1)
+        let index = bucket(for: hash)
         let capacity = Int64(settings.burst) * Self.scale
         if owners[index] != hash {
             owners[index] = hash
@@ -86,5 +88,19 @@ public final class DiscoverRateLimiter {
         guard tokens[index] >= Self.scale else { return false }
         tokens[index] -= Self.scale
         return true
+    }
+
+    /// The bucket of the prefix hashed to `hash`: its own, if it has one in its set of
+    /// four, else the set's least recently used (an idle source's, or a free one). A busy
+    /// flooding source is never the least recent, so a source meeting it in a set takes
+    /// another way rather than handing the flooder a full bucket by taking its place.
+    private func bucket(for hash: UInt64) -> Int {
+        let first = Int(truncatingIfNeeded: hash % UInt64(Self.bucketCount / Self.ways)) * Self.ways
+        var oldest = first
+        for way in first..<(first + Self.ways) {
+            if owners[way] == hash { return way }
+            if updated[way] < updated[oldest] || owners[way] == 0 && owners[oldest] != 0 { oldest = way }
+        }
+        return oldest
     }
 }

@@ -33,4 +33,12 @@ public enum SystemClock {
         func micros(_ value: timeval) -> UInt64 { UInt64(value.tv_sec) * 1_000_000 + UInt64(value.tv_usec) }
         return (micros(usage.ru_utime), micros(usage.ru_stime))
     }
+
+    /// Sleeps until `deadline` (`CLOCK_MONOTONIC` nanoseconds) has passed
+    /// (`clock_nanosleep` with `TIMER_ABSTIME`, restarted after a signal): pacing
+    /// without spinning a core.
+    public static func sleep(untilMonotonicNanoseconds deadline: UInt64) {
+        var time = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &time, nil) == EINTR {}
+    }
 }

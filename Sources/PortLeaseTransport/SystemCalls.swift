@@ -43,6 +43,24 @@ enum SystemCalls {
         socketAddress(try transport { () throws(SystemCallError) in try SocketCalls.localAddress(of: fd) })
     }
 
+    /// One datagram to `address` (`sendto`); nil when the non-blocking socket's send buffer is full.
+    static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, to address: SocketAddress6)
+        throws(TransportError) -> Int?
+    {
+        do {
+            return try SocketCalls.send(fd, bytes, to: socketAddress(address))
+        } catch  where error.code == .wouldBlock || error.code == .resourceTemporarilyUnavailable {
+            return nil
+        } catch {
+            throw .systemCall(error)
+        }
+    }
+
+    /// One datagram into `buffer` (`recv`); nil when none is waiting.
+    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> Int? {
+        try transport { () throws(SystemCallError) in try SocketCalls.receive(fd, into: buffer) }
+    }
+
     /// Decodes a kernel `sockaddr_in6`.
     static func socketAddress(_ storage: sockaddr_in6) -> SocketAddress6 {
         var storage = storage

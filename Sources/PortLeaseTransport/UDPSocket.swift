@@ -67,6 +67,17 @@ public final class UDPSocket: Sendable {
         return Int(try SystemCalls.getOption(fileDescriptor, level: SOL_SOCKET, option: SO_RCVBUF, name: "SO_RCVBUF"))
     }
 
+    /// Sends one datagram without io_uring (`sendto`), for tools that pace their own
+    /// sending; nil when the socket's send buffer is full.
+    package func send(_ bytes: UnsafeRawBufferPointer, to destination: SocketAddress6) throws(TransportError) -> Int? {
+        try SystemCalls.send(fileDescriptor, bytes, to: destination)
+    }
+
+    /// Receives one waiting datagram without io_uring (`recv`); nil when none is waiting.
+    package func receive(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> Int? {
+        try SystemCalls.receive(fileDescriptor, into: buffer)
+    }
+
     /// Closes the descriptor; later calls do nothing.
     public func close() {
         if !closed.exchange(true, ordering: .acquiringAndReleasing) {

@@ -21,6 +21,25 @@ import Testing
         #expect((0..<100).filter { _ in limiter.admit(source, now: 3_601_500) }.count == 20)
     }
 
+    @Test func otherSourcesSharingItsSetNeverRefillAFloodersBucket() {
+        let limiter = DiscoverRateLimiter(settings, seed: 7)
+        let flooder = IPv6Address("2001:db8:bad::1")!
+        var admitted = 0
+        // Ten seconds: the flooder sends 100 a millisecond, and 30,000 other /64s (more
+        // than the 4,096 sets) each send one DISCOVER among them.
+        for millisecond in 0..<10_000 {
+            for _ in 0..<100 where limiter.admit(flooder, now: Int64(millisecond)) { admitted += 1 }
+            for other in 0..<3 {
+                let number = UInt64(millisecond * 3 + other)
+                _ = limiter.admit(
+                    IPv6Address(high: 0x2001_0DB8_0000_0000 | number << 16, low: 1), now: Int64(millisecond))
+            }
+        }
+        // The burst, then 10 a second for 10 s (the last refill may round down).
+        #expect(admitted <= 20 + 100)
+        #expect(admitted >= 20 + 99)
+    }
+
     @Test func linkLocalSourcesAreCountedOneByOne() {
         let limiter = DiscoverRateLimiter(settings)
         let first = IPv6Address("fe80::1")!
