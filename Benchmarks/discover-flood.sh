@@ -13,7 +13,8 @@
 #   unlimited: the same flood with "discover-rate": "off", to show what the limit prevents.
 # The legitimate clients: portlease-perf run --scenario dora-release (each DORA ends with a
 # RELEASE, so the pool never fills by itself) --relays 1 (each subscriber its own /64 as the
-# relay's peer-address) --rate LEGIT_RATE over LEGIT_SUBSCRIBERS subscribers for DURATION s.
+# relay's peer-address) --rate LEGIT_RATE over LEGIT_SUBSCRIBERS subscribers for DURATION s;
+# with LEGIT_WINDOW=N, closed loop with N exchanges outstanding instead (the clients' capacity).
 # The flood starts FLOOD_LEAD s before the clients and ends after them.
 #
 # Usage: Benchmarks/discover-flood.sh
@@ -27,6 +28,8 @@ FLOOD_RATE=${FLOOD_RATE:-100000}
 FLOOD_LEAD=${FLOOD_LEAD:-3}
 LEGIT_RATE=${LEGIT_RATE:-2000}
 LEGIT_SUBSCRIBERS=${LEGIT_SUBSCRIBERS:-2000}
+LEGIT_WINDOW=${LEGIT_WINDOW:-}
+if [ -n "$LEGIT_WINDOW" ]; then LEGIT_LOAD=(--window "$LEGIT_WINDOW"); else LEGIT_LOAD=(--rate "$LEGIT_RATE"); fi
 RUNS=${RUNS:-"quiet flood unlimited"}
 SCRATCH=${SCRATCH:-$ROOT/.build}
 KEEP=${KEEP:-0}
@@ -97,7 +100,7 @@ EOF
         PIDS+=("$flood")
         sleep "$FLOOD_LEAD"
     fi
-    "$BIN/portlease-perf" run --port "$port" --scenario dora-release --relays 1 --rate "$LEGIT_RATE" \
+    "$BIN/portlease-perf" run --port "$port" --scenario dora-release --relays 1 "${LEGIT_LOAD[@]}" \
         --subscribers "$LEGIT_SUBSCRIBERS" --duration "$DURATION" --json > "$dir/legit.json"
     local url="http://127.0.0.1:$metrics/metrics"
     local used limited exhausted
