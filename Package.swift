@@ -122,7 +122,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
-        .testTarget(name: "portleaseTests", dependencies: ["portlease"]),
+        .testTarget(name: "portleaseTests", dependencies: ["portlease", "PortLeasePerf"]),
 
         // The load generator's logic: simulated subscribers and their scenario state machines,
         // query building, reply checking, lease uniqueness, rate control, the io_uring driver,

@@ -4,7 +4,10 @@ import Testing
 /// The `portlease` binary as an operator runs it, as a child process.
 @Suite struct CommandLineTests {
     /// `portlease`, built next to the test bundle because this target depends on it.
+    /// The `portlease` under test: the one built beside this test bundle, or
+    /// `PORTLEASE_BINARY` (to run the end-to-end suites against a release build).
     static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["PORTLEASE_BINARY"], !path.isEmpty { return path }
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
         return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("portlease").path
     }
