@@ -35,35 +35,11 @@ PAIRS=${PAIRS:-2}
 A_INTERVAL=${A_INTERVAL:-10}  # compaction-interval of configuration A, seconds
 WARMUP=${WARMUP:-30}          # seconds of the same renew load before the measured window
 SCRATCH=${SCRATCH:-$ROOT/.build-p999}
-KEEP=${KEEP:-0}
 ORDER=${ORDER:-}
 if [ -z "$ORDER" ]; then for _ in $(seq "$PAIRS"); do ORDER+="A B "; done; fi
 
-WORK=$(mktemp -d /tmp/p999-compaction.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    if [ "$KEEP" = 1 ]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-log() { echo "[compaction-latency $(date -u +%H:%M:%S)] $*" >&2; }
-
-log "building (release, scratch $SCRATCH)"
-(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --product portlease >&2 \
-    && swift build -c release --scratch-path "$SCRATCH" --product portlease-perf >&2)
-BIN="$SCRATCH/release"
-PERF="$BIN/portlease-perf"
-
-free_port() { # udp|tcp: a port the kernel hands out as free right now
-    python3 - "$1" <<'PY'
-import socket, sys
-family, kind = (socket.AF_INET6, socket.SOCK_DGRAM) if sys.argv[1] == "udp" else (socket.AF_INET, socket.SOCK_STREAM)
-s = socket.socket(family, kind)
-s.bind(("::1" if family == socket.AF_INET6 else "127.0.0.1", 0))
-print(s.getsockname()[1])
-PY
-}
+NAME=compaction-latency
+source "$ROOT/Benchmarks/common.sh"
 
 write_config() { # A|B DIR PORT METRICS-PORT
     local compaction

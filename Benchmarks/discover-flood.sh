@@ -32,32 +32,9 @@ LEGIT_WINDOW=${LEGIT_WINDOW:-}
 if [ -n "$LEGIT_WINDOW" ]; then LEGIT_LOAD=(--window "$LEGIT_WINDOW"); else LEGIT_LOAD=(--rate "$LEGIT_RATE"); fi
 RUNS=${RUNS:-"quiet flood unlimited"}
 SCRATCH=${SCRATCH:-$ROOT/.build}
-KEEP=${KEEP:-0}
 
-WORK=$(mktemp -d /tmp/discover-flood.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    if [ "$KEEP" = 1 ]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-log() { echo "[discover-flood $(date -u +%H:%M:%S)] $*" >&2; }
-
-log "building (release, scratch $SCRATCH)"
-(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --product portlease >&2 \
-    && swift build -c release --scratch-path "$SCRATCH" --product portlease-perf >&2)
-BIN="$SCRATCH/release"
-
-free_port() { # udp|tcp
-    python3 - "$1" <<'PY'
-import socket, sys
-family, kind = (socket.AF_INET6, socket.SOCK_DGRAM) if sys.argv[1] == "udp" else (socket.AF_INET, socket.SOCK_STREAM)
-s = socket.socket(family, kind)
-s.bind(("::1" if family == socket.AF_INET6 else "127.0.0.1", 0))
-print(s.getsockname()[1])
-PY
-}
+NAME=discover-flood
+source "$ROOT/Benchmarks/common.sh"
 
 metric() { # URL NAME-WITH-LABELS
     curl -fsS "$1" | awk -v name="$2" 'index($0, name " ") == 1 { print $2; found = 1 } END { if (!found) print 0 }'

@@ -78,24 +78,6 @@ public struct ServerConfiguration: Sendable, Equatable {
         }
     }
 
-    /// `limits.discover-rate`: how many DHCPDISCOVERs one client source prefix may
-    /// send, so that a flood of fresh client identifiers from one place cannot hold
-    /// every port set in offers.
-    public struct DiscoverRate: Sendable, Equatable {
-        /// Sustained DISCOVERs per second per source prefix.
-        public var perSecond: Int
-        /// DISCOVERs a quiet source may send at once.
-        public var burst: Int
-        /// Sources are counted per prefix of this length (a link-local source per address).
-        public var prefixLength: Int
-
-        public init(perSecond: Int = 10, burst: Int = 50, prefixLength: Int = 64) {
-            self.perSecond = perSecond
-            self.burst = burst
-            self.prefixLength = prefixLength
-        }
-    }
-
     /// The levels `log-level` accepts, most verbose first (swift-log's `Logger.Level` names).
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 

@@ -1,3 +1,4 @@
+import LeaseEngine
 import PortLeaseSystem
 import PortLeaseWire
 
@@ -31,7 +32,7 @@ public final class Classifier: @unchecked Sendable {
 
     public init(
         shardCount: Int, serverDUID: [UInt8], serverAddresses: [IPv6Address],
-        discoverRate: DiscoverRateLimiter.Settings? = nil
+        discoverRate: DiscoverRate? = nil
     ) {
         precondition(shardCount > 0, "at least one shard")
         self.shardCount = shardCount

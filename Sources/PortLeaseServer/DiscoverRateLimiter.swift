@@ -8,7 +8,7 @@ import PortLeaseWire
 ///
 /// The source is the client's IPv6 address as the engine sees it: the innermost
 /// relay's peer-address, or the datagram's source when unrelayed, cut to
-/// ``Settings/prefixLength`` (one customer site). A link-local source is kept
+/// ``DiscoverRate/prefixLength`` (one customer site). A link-local source is kept
 /// whole, since every on-link client shares `fe80::/64`.
 ///
 /// Memory is fixed at start-up: 16,384 buckets in sets of four, the set found by a
@@ -18,29 +18,13 @@ import PortLeaseWire
 /// from many sources the limiter forgets the idle ones, and never blocks a source
 /// it has not seen drain its own bucket. Used from the receive thread only.
 public final class DiscoverRateLimiter {
-    /// How many DISCOVERs a source prefix may send.
-    public struct Settings: Sendable, Equatable {
-        /// Tokens added per second.
-        public var perSecond: Int
-        /// Bucket size: DISCOVERs a quiet source may send at once.
-        public var burst: Int
-        /// Sources are counted per prefix of this length (64: a customer LAN).
-        public var prefixLength: Int
-
-        public init(perSecond: Int = 10, burst: Int = 50, prefixLength: Int = 64) {
-            self.perSecond = perSecond
-            self.burst = burst
-            self.prefixLength = prefixLength
-        }
-    }
-
     private static let bucketCount = 1 << 14
     /// Buckets per set: a prefix may use any of its set's four.
     private static let ways = 4
     /// Token amounts are in thousandths, so a rate below 1,000/s refills in whole units.
     private static let scale: Int64 = 1000
 
-    let settings: Settings
+    let settings: DiscoverRate
     private let seed: UInt64
     /// Per bucket: the prefix hash that holds it (0: free), its tokens (scaled) and
     /// when they were last topped up (milliseconds).
@@ -48,7 +32,7 @@ public final class DiscoverRateLimiter {
     private let tokens: UnsafeMutableBufferPointer<Int64>
     private let updated: UnsafeMutableBufferPointer<Int64>
 
-    init(_ settings: Settings, seed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
+    init(_ settings: DiscoverRate, seed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         self.settings = settings
         self.seed = seed
         owners = .allocate(capacity: Self.bucketCount)

@@ -45,7 +45,7 @@ public final class Server: Service, @unchecked Sendable {
         /// Compaction and retention of the lease logs; nil: none (the logs only grow).
         public var maintenance: LogMaintenance.Settings?
         /// DISCOVERs per client source prefix; nil: no limit.
-        public var discoverRate: DiscoverRateLimiter.Settings?
+        public var discoverRate: DiscoverRate?
         /// A fault to inject, for the failure-policy tests only (see ``InjectedFault``).
         package var injectedFault: InjectedFault?
 
@@ -54,7 +54,7 @@ public final class Server: Service, @unchecked Sendable {
             dhcp4o6ServerAddresses: [IPv6Address], serverDUID: [UInt8]? = nil, workers: Int = 2,
             queueDepth: Int = 4096, leaseLogDirectory: String, leaseLogOptions: LeaseLog.Options = .init(),
             metrics: (host: String, port: UInt16)? = nil, maintenance: LogMaintenance.Settings? = .init(),
-            discoverRate: DiscoverRateLimiter.Settings? = nil
+            discoverRate: DiscoverRate? = nil
         ) {
             self.discoverRate = discoverRate
             self.engine = engine

@@ -109,8 +109,6 @@ extension Server.Settings {
             maintenance: LogMaintenance.Settings(
                 interval: Int64(min(configuration.leaseLog.compactionIntervalSeconds, 10)) * 1000,
                 retentionDays: configuration.leaseLog.historyDays),
-            discoverRate: configuration.discoverRate.map {
-                DiscoverRateLimiter.Settings(perSecond: $0.perSecond, burst: $0.burst, prefixLength: $0.prefixLength)
-            })
+            discoverRate: configuration.discoverRate)
     }
 }

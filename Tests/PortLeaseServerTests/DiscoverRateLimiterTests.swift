@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct DiscoverRateLimiterTests {
     let duid: [UInt8] = [0, 3, 0, 1, 2, 0, 0x5E, 0, 0, 1]
-    let settings = DiscoverRateLimiter.Settings(perSecond: 10, burst: 20, prefixLength: 64)
+    let settings = DiscoverRate(perSecond: 10, burst: 20, prefixLength: 64)
 
     @Test func aSourceGetsItsBurstThenItsRate() {
         let limiter = DiscoverRateLimiter(settings)

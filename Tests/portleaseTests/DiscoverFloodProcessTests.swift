@@ -21,18 +21,11 @@ struct DiscoverFloodProcessTests {
 
     @Test(arguments: [2, 4])
     func aFloodFromOneSourceReservesOnlyItsAllowance(workers: Int) throws {
-        let directory = try CommandLineTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = FailurePolicyTests.port()
-        let (holder, metricsPort) = try LoopbackTCP.listen()
-        close(holder)
         let pool = #"{ "name": "map", "addresses": ["198.51.100.0/26"], "shared": { "psid-length": 6 } }"#
-        let server = try RelayedClient.serve(
-            RelayedClient.configuration(
-                port: port, directory: directory, workers: workers, pools: pool, metricsPort: metricsPort),
-            in: directory)
+        let server = try RelayedServer(workers: workers, pools: pool, metrics: true)
         defer { server.stop() }
-        #expect(server.waitFor("portlease started"), "\(server.log)")
+        #expect(server.started, "\(server.process.log)")
+        let port = server.port
 
         let flood = Process()
         flood.executableURL = URL(fileURLWithPath: Self.perf)
@@ -49,7 +42,7 @@ struct DiscoverFloodProcessTests {
         // Every DISCOVER was either admitted (then offered) or dropped by the rate.
         var metrics = ""
         let settled = ServeProcess.poll(seconds: 10) {
-            metrics = LoopbackTCP.get(port: metricsPort) ?? ""
+            metrics = server.metrics
             let dropped = Self.metric(metrics, #"portlease_datagrams_dropped_total{reason="discover-rate"}"#) ?? 0
             let offers = Self.metric(metrics, #"portlease_replies_total{type="offer"}"#) ?? 0
             return dropped + offers >= 19_000

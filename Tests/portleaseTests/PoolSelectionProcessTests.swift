@@ -24,32 +24,25 @@ struct PoolSelectionProcessTests {
 
     @Test(arguments: [2, 4], [true, false])
     func aMatchedLinkIsServedOnlyByItsPoolAndItsExhaustionIsCounted(workers: Int, lw4o6First: Bool) throws {
-        let directory = try CommandLineTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = FailurePolicyTests.port()
-        let (holder, metricsPort) = try LoopbackTCP.listen()
-        close(holder)
         let pools =
             lw4o6First ? Self.lw4o6 + ", " + Self.map(fallback: false) : Self.map(fallback: false) + ", " + Self.lw4o6
-        let server = try RelayedClient.serve(
-            RelayedClient.configuration(
-                port: port, directory: directory, workers: workers, pools: pools, metricsPort: metricsPort),
-            in: directory)
+        let server = try RelayedServer(workers: workers, pools: pools, metrics: true)
         defer { server.stop() }
-        #expect(server.waitFor("portlease started"), "\(server.log)")
+        #expect(server.started, "\(server.process.log)")
+        let port = server.port
         let leases = try (1...4).compactMap { try Self.onLink($0).lease(port: port) }
         #expect(leases.count == 4)
         #expect(leases.allSatisfy { $0.contains("192.0.2.10 port set offset 0 psid-len 2") }, "\(leases)")
         // The lw4o6 pool is full: the next client on its link gets nothing, not a MAP port set.
         #expect(try Self.onLink(5).lease(port: port) == nil)
-        let metrics = LoopbackTCP.get(port: metricsPort) ?? ""
+        let metrics = server.metrics
         #expect(metrics.contains("portlease_pool_exhausted_total{pool=\"lw4o6\"} 1"), "\(metrics)")
         #expect(metrics.contains("portlease_pool_exhausted_total{pool=\"map\"} 0"))
         #expect(metrics.contains("portlease_pool_utilisation_alarm{pool=\"lw4o6\"} 1"))
         if workers == 2 && lw4o6First {
             // The drop reporter's line names the pool (it reports every 10 s).
-            #expect(server.waitFor("pool full: clients refused a new lease", seconds: 15))
-            #expect(server.log.contains("pool=lw4o6"))
+            #expect(server.process.waitFor("pool full: clients refused a new lease", seconds: 15))
+            #expect(server.process.log.contains("pool=lw4o6"))
         }
         // A client on another link is served by the MAP pool.
         let elsewhere = try RelayedClient(id: 9, peer: "2001:db8:200::1", linkAddress: "2001:db8:20::1").lease(
@@ -58,15 +51,10 @@ struct PoolSelectionProcessTests {
     }
 
     @Test func aFallbackPoolTakesOverOnlyOnceTheMatchedPoolIsFull() throws {
-        let directory = try CommandLineTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = FailurePolicyTests.port()
-        let server = try RelayedClient.serve(
-            RelayedClient.configuration(
-                port: port, directory: directory, workers: 2, pools: Self.map(fallback: true) + ", " + Self.lw4o6),
-            in: directory)
+        let server = try RelayedServer(workers: 2, pools: Self.map(fallback: true) + ", " + Self.lw4o6)
         defer { server.stop() }
-        #expect(server.waitFor("portlease started"), "\(server.log)")
+        #expect(server.started, "\(server.process.log)")
+        let port = server.port
         let leases = try (1...5).compactMap { try Self.onLink($0).lease(port: port) }
         #expect(leases.count == 5)
         #expect(leases.prefix(4).allSatisfy { $0.contains("offset 0") }, "\(leases)")

@@ -31,16 +31,12 @@ struct SubscriberLimitProcessTests {
 
     @Test(arguments: [1, 2, 4], Key.allCases)
     func oneSubscriberGetsNoMoreThanItsLimitWithAnyWorkerCount(workers: Int, key: Key) throws {
-        let directory = try CommandLineTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = FailurePolicyTests.port()
-        let server = try RelayedClient.serve(
-            RelayedClient.configuration(
-                port: port, directory: directory, workers: workers,
-                limits: #"{ "leases-per-subscriber": 4, "subscriber-key": "\#(key.rawValue)" }"#, pools: Self.pool),
-            in: directory)
+        let server = try RelayedServer(
+            workers: workers, limits: #"{ "leases-per-subscriber": 4, "subscriber-key": "\#(key.rawValue)" }"#,
+            pools: Self.pool)
         defer { server.stop() }
-        #expect(server.waitFor("portlease started"), "\(server.log)")
+        #expect(server.started, "\(server.process.log)")
+        let port = server.port
         // Seven clients of one subscriber ask in turn: four get a lease.
         let leases = try (1...7).compactMap { try key.client($0, site: 1).lease(port: port) }
         #expect(leases.count == 4, "\(leases)")
@@ -51,16 +47,12 @@ struct SubscriberLimitProcessTests {
 
     @Test(arguments: [2, 4])
     func aMovedClientKeepsOneLeaseAndFreesItsOldPlace(workers: Int) throws {
-        let directory = try CommandLineTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = FailurePolicyTests.port()
-        let server = try RelayedClient.serve(
-            RelayedClient.configuration(
-                port: port, directory: directory, workers: workers,
-                limits: #"{ "leases-per-subscriber": 1, "subscriber-key": "remote-id" }"#, pools: Self.pool),
-            in: directory)
+        let server = try RelayedServer(
+            workers: workers, limits: #"{ "leases-per-subscriber": 1, "subscriber-key": "remote-id" }"#,
+            pools: Self.pool)
         defer { server.stop() }
-        #expect(server.waitFor("portlease started"), "\(server.log)")
+        #expect(server.started, "\(server.process.log)")
+        let port = server.port
         var moving = Key.remoteID.client(1, site: 1)
         let first = try #require(try moving.lease(port: port))
         // The CPE moves to site 2, which has room: the same lease follows it, site 1's place is free.

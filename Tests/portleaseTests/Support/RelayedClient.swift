@@ -23,24 +23,45 @@ struct RelayedClient {
         let result = try CommandLineTests.run(arguments)
         return result.output.split(separator: "\n").first { $0.hasPrefix("lease: ") }.map(String.init)
     }
+}
 
-    /// A server configuration on `::1`: `workers`, `limits` and `pools` as JSON text.
-    static func configuration(
-        port: UInt16, directory: String, workers: Int, limits: String = "{}", pools: String, metricsPort: UInt16? = nil
-    ) -> String {
-        let metrics = metricsPort.map { #", "metrics": { "listen": "127.0.0.1:\#($0)" }"# } ?? ""
-        return """
+/// A `portlease serve` process on `::1` with its own directory, UDP port and (optionally)
+/// metrics port, for the process suites; ``stop()`` ends it and removes the directory.
+final class RelayedServer {
+    let directory: String
+    let port = FailurePolicyTests.port()
+    let metricsPort: UInt16?
+    let process: ServeProcess
+
+    /// Starts a server with `workers`, `limits` and `pools` (JSON text).
+    init(workers: Int, limits: String = "{}", pools: String, metrics: Bool = false) throws {
+        directory = try CommandLineTests.temporaryDirectory()
+        if metrics {
+            let (holder, port) = try LoopbackTCP.listen()
+            close(holder)
+            metricsPort = port
+        } else {
+            metricsPort = nil
+        }
+        let metricsMember = metricsPort.map { #", "metrics": { "listen": "127.0.0.1:\#($0)" }"# } ?? ""
+        let configuration = """
             { "server-id": "192.0.2.1", "listen": { "addresses": ["::1"], "port": \(port) },
               "dhcp4o6-server-addresses": ["::1"], "workers": \(workers), "limits": \(limits),
-              "lease-log": { "directory": "\(directory)/log", "durability": "none" }\(metrics),
+              "lease-log": { "directory": "\(directory)/log", "durability": "none" }\(metricsMember),
               "pools": [ \(pools) ] }
             """
+        try configuration.write(toFile: directory + "/server.json", atomically: true, encoding: .utf8)
+        process = try ServeProcess(config: directory + "/server.json", logPath: directory + "/server.log")
     }
 
-    /// Starts `portlease serve` on `configuration` in `directory`; nil (with the log
-    /// recorded as an issue by the caller) if it did not start.
-    static func serve(_ configuration: String, in directory: String) throws -> ServeProcess {
-        try configuration.write(toFile: directory + "/server.json", atomically: true, encoding: .utf8)
-        return try ServeProcess(config: directory + "/server.json", logPath: directory + "/server.log")
+    /// True once the server says it has started (false after 10 s).
+    var started: Bool { process.waitFor("portlease started") }
+
+    /// The metrics page now ("" without metrics or when it does not answer).
+    var metrics: String { metricsPort.flatMap { LoopbackTCP.get(port: $0) } ?? "" }
+
+    func stop() {
+        process.stop()
+        try? FileManager.default.removeItem(atPath: directory)
     }
 }
