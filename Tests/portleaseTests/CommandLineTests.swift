@@ -61,6 +61,23 @@ import Testing
         }
     }
 
+    @Test func checkConfigWarnsOfAPoolThatCanNeverServeAndStillSaysOK() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let shadowed = """
+            { "server-id": "192.0.2.1", "lease-log": { "directory": "/tmp/x" },
+              "pools": [
+                { "name": "map", "addresses": ["198.51.100.0/24"], "shared": {} },
+                { "name": "all", "addresses": ["203.0.113.0/24"], "match": { "client-prefixes": ["::/0"] } } ] }
+            """
+        let path = directory + "/shadowed.json"
+        try shadowed.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try Self.run(["check-config", path])
+        #expect(result.status == 0)
+        #expect(result.output.contains("OK"))
+        #expect(result.errors.contains("warning: pools[0]: pool \"map\" can never serve anyone"), "\(result.errors)")
+    }
+
     @Test func checkConfigReportsEveryProblemOfABrokenFile() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
