@@ -59,15 +59,15 @@ enum LogRecovery {
                 guard header.number == number else {
                     throw .corruptSegmentHeader(segment: path, reason: "header names segment \(header.number)")
                 }
-                if let previousEnd, header.firstSequence != previousEnd {
-                    if header.firstSequence > previousEnd {
-                        throw .missingRecords(segment: path, expected: previousEnd, found: header.firstSequence)
-                    }
+                // Records are missing only past what the snapshot and earlier segments hold: a
+                // segment may follow one that ends early (cut by a repair) when the snapshot
+                // covers the gap, as `LeaseLog.init` then starts the next one after the snapshot.
+                if header.firstSequence > expected {
+                    throw .missingRecords(segment: path, expected: expected, found: header.firstSequence)
+                }
+                if let previousEnd, header.firstSequence < previousEnd {
                     throw .corruptSegmentHeader(
                         segment: path, reason: "starts at record \(header.firstSequence), before \(previousEnd)")
-                }
-                if previousEnd == nil, header.firstSequence > expected {
-                    throw .missingRecords(segment: path, expected: expected, found: header.firstSequence)
                 }
                 var sequence = header.firstSequence
                 var invalid: (offset: Int, reason: String)?
