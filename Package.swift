@@ -149,3 +149,26 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Coverage-guided fuzzing (Fuzz/README.md): libFuzzer harnesses, only in the package when
+// PORTLEASE_FUZZ is set, since they link only with -sanitize=fuzzer. Built by scripts/fuzz.
+if Context.environment["PORTLEASE_FUZZ"] != nil {
+    let harnesses: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzDatagram", ["PortLeaseServer"]),
+        ("FuzzEngine", []),
+        ("FuzzConfig", ["PortLeaseConfiguration", "LeaseEngine", "PortLeaseServer", "PortLeaseWire", "PortSetPool"]),
+        ("FuzzLeaseLog", ["LeaseLog", "CCRC32C", "PortLeaseSystem", "PortLeaseWire"]),
+    ]
+    package.targets.append(
+        .target(
+            name: "PortLeaseFuzzSupport",
+            dependencies: ["PortLeaseServer", "LeaseEngine", "LeaseLog", "PortLeaseWire", "PortSetPool"],
+            path: "Fuzz/Support"))
+    for harness in harnesses {
+        package.targets.append(
+            .executableTarget(
+                name: harness.name, dependencies: ["PortLeaseFuzzSupport"] + harness.dependencies,
+                path: "Fuzz/\(harness.name)"))
+        package.products.append(.executable(name: harness.name, targets: [harness.name]))
+    }
+}

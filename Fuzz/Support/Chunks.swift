@@ -1,0 +1,34 @@
+/// The framing of the engine and lease-log harnesses' inputs: a variant byte, then
+/// chunks, each a control byte, a big-endian 16-bit length and that many bytes (a
+/// length past the end takes what is left). What the bytes mean is the harness's.
+public struct Chunks {
+    /// One chunk: its control byte and bytes (a view into the input).
+    public struct Chunk {
+        public var control: UInt8
+        public var bytes: UnsafeRawBufferPointer
+    }
+
+    public let variant: UInt8
+    private var rest: UnsafeRawBufferPointer
+
+    public init(_ input: UnsafeRawBufferPointer) {
+        variant = input.first ?? 0
+        rest = input.isEmpty ? input : UnsafeRawBufferPointer(rebasing: input.dropFirst())
+    }
+
+    /// The next chunk, or nil at the end.
+    public mutating func next() -> Chunk? {
+        guard rest.count >= 3 else { return nil }
+        let control = rest[0]
+        let length = min(Int(rest[1]) << 8 | Int(rest[2]), rest.count - 3)
+        let bytes = UnsafeRawBufferPointer(rebasing: rest[3..<(3 + length)])
+        rest = UnsafeRawBufferPointer(rebasing: rest[(3 + length)...])
+        return Chunk(control: control, bytes: bytes)
+    }
+
+    /// The bytes of one chunk, for seeds.
+    public static func encode(control: UInt8, _ bytes: [UInt8]) -> [UInt8] {
+        precondition(bytes.count <= 0xFFFF, "a chunk holds at most 65,535 bytes")
+        return [control, UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)] + bytes
+    }
+}

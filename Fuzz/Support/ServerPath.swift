@@ -1,0 +1,149 @@
+import LeaseEngine
+import LeaseLog
+import PortLeaseServer
+import PortLeaseWire
+
+/// The server's path for one datagram, without sockets or threads: what `ReceiveThread`
+/// does with it (``Classifier/classify(_:source:reply:counters:now:)``, then a
+/// ``ShardQueue`` for a query), then what `ShardWorker` does with it on its shard.
+///
+/// `ShardWorker.handle(_:origin:now:)`, the worker's per-datagram step, is private, and a
+/// whole worker needs a lease log on disk and a reply sink; so ``deliver(now:)`` calls the
+/// same public pieces in the same order: `DHCPv6Packet`, `DHCPv4QueryView`,
+/// `DHCPv4MessageView`, `EngineQuery(query:message:relays:source:interface:)`,
+/// `LeaseEngine.handle`, then `writeRelayReplies(mirroring:)` around
+/// `writeDHCPv4Response`, into buffers of the worker's slot size (2048 bytes). The
+/// worker resolves an interface name only when some pool matches on interfaces; the
+/// fuzz configurations have none, so the query's `interface` is nil as in the worker.
+/// Like `processBatch(now:)`, ``expire(now:)`` runs before the queries of a batch.
+public final class ServerPath {
+    /// What happened to one datagram.
+    public struct Delivery {
+        /// The classifier's decision.
+        public var decision: Classifier.Decision
+        /// For a query, whether its shard's queue took it.
+        public var queued = false
+        /// For a query that reached its engine: the engine's outcome.
+        public var outcome: EngineOutcome?
+        /// For a query that reached its engine: the shard.
+        public var shard: Int?
+        /// The reply sent back (a Relay-reply chain or a bare DHCPv6 message), if any:
+        /// valid until the next call.
+        public var reply: UnsafeRawBufferPointer?
+    }
+
+    public let classifier: Classifier
+    public let counters = ServerCounters()
+    public let engines: [LeaseEngine]
+    /// Each shard's queue, as the receive thread fills it.
+    public let queues: [ShardQueue]
+    /// Each shard's lease records since the caller last took them, in order.
+    public var records: [[LeaseRecord]]
+    /// The worker's slot size: a reply larger than this is dropped.
+    public static let slotSize = 2048
+
+    /// The receive thread's scratch (Information-Request replies).
+    private let receiveScratch: UnsafeMutableRawBufferPointer
+    /// The engine writes the DHCPv4 reply here (the worker's `dhcpScratch`).
+    private let dhcpScratch: UnsafeMutableRawBufferPointer
+    /// The whole reply (one slot of the worker's arena, or its `immediateScratch`).
+    private let replyScratch: UnsafeMutableRawBufferPointer
+
+    /// A path over `engines` (one per shard, sharing pools, as `LeaseEngine.makeShards`
+    /// builds them) with a classifier like the server's.
+    public init(engines: [LeaseEngine], classifier: Classifier) {
+        precondition(classifier.shardCount == engines.count, "one engine per shard")
+        self.engines = engines
+        self.classifier = classifier
+        queues = engines.map { _ in ShardQueue(capacity: 4, slotSize: Self.slotSize) }
+        records = engines.map { _ in [] }
+        receiveScratch = .allocate(byteCount: Self.slotSize, alignment: 16)
+        dhcpScratch = .allocate(byteCount: Self.slotSize, alignment: 16)
+        replyScratch = .allocate(byteCount: Self.slotSize, alignment: 16)
+    }
+
+    deinit {
+        receiveScratch.deallocate()
+        dhcpScratch.deallocate()
+        replyScratch.deallocate()
+    }
+
+    /// What each worker does first in a batch: expiry at `now` (milliseconds since the epoch).
+    public func expire(now: Int64) {
+        for (shard, engine) in engines.enumerated() { engine.expire(now: now, records: &records[shard]) }
+    }
+
+    /// The receive thread's step for `payload` from `origin`: classify it, answer an
+    /// Information-Request at once, or queue a query for its shard. `monotonicNow` is the
+    /// classifier's clock (milliseconds) for the DISCOVER rate limit.
+    public func receive(_ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, monotonicNow: Int64) -> Delivery {
+        var reply = ByteWriter(receiveScratch)
+        let decision = classifier.classify(
+            payload, source: origin.source, reply: &reply, counters: counters, now: { monotonicNow })
+        var delivery = Delivery(decision: decision)
+        switch decision {
+        case .query(let shard):
+            delivery.shard = shard
+            delivery.queued = queues[shard].enqueue(payload, origin: origin)
+        case .answered:
+            delivery.reply = reply.written
+        case .dropped:
+            break
+        }
+        return delivery
+    }
+
+    /// ``receive(_:origin:monotonicNow:)``, then the worker's step for a queued query at
+    /// `now` (milliseconds since the epoch), as if its shard ran a batch of one.
+    public func deliver(
+        _ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, now: Int64, monotonicNow: Int64
+    ) -> Delivery {
+        var delivery = receive(payload, origin: origin, monotonicNow: monotonicNow)
+        guard delivery.queued, let shard = delivery.shard else { return delivery }
+        _ = queues[shard].drain(limit: 1) { payload, origin in
+            handle(payload, origin: origin, shard: shard, now: now, into: &delivery)
+        }
+        return delivery
+    }
+
+    /// `ShardWorker.handle(_:origin:now:)`, step for step (see the type's comment).
+    private func handle(
+        _ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, shard: Int, now: Int64, into delivery: inout Delivery
+    ) {
+        let packet: DHCPv6Packet
+        let query: DHCPv4QueryView
+        let message: DHCPv4MessageView
+        do throws(WireError) {
+            packet = try DHCPv6Packet(parsing: payload)
+            query = try DHCPv4QueryView(packet.message)
+            message = try DHCPv4MessageView(parsing: query.dhcpv4Message)
+        } catch {
+            // The worker counts this as a bug, not a trap; for the fuzzer it is one: the
+            // classifier accepted what the worker cannot parse.
+            fatalError("the classifier queued a datagram the worker cannot parse: \(error)")
+        }
+        let engineQuery = EngineQuery(
+            query: query, message: message, relays: packet.relays, source: origin.source, interface: nil)
+        var dhcp = ByteWriter(dhcpScratch)
+        let outcome = engines[shard].handle(engineQuery, now: now, reply: &dhcp, records: &records[shard])
+        delivery.outcome = outcome
+        guard case .reply = outcome else { return }
+        var writer = ByteWriter(replyScratch)
+        let body = dhcp.written
+        do throws(WireError) {
+            try writer.writeRelayReplies(mirroring: packet.relays) { (inner) throws(WireError) in
+                try inner.writeDHCPv4Response { (dhcpv4) throws(WireError) in try dhcpv4.write(bytes: body) }
+            }
+        } catch {
+            counters.countDrop(.replyFailed)
+            return
+        }
+        delivery.reply = writer.written
+    }
+
+    /// Takes every shard's records gathered so far.
+    public func takeRecords() -> [[LeaseRecord]] {
+        defer { records = engines.map { _ in [] } }
+        return records
+    }
+}
