@@ -6,6 +6,9 @@
 # Usage: Benchmarks/compare.sh [table|sweep]   (defaults below; override with environment variables)
 #   DURATION=10 WINDOW=64 SUBSCRIBERS=50000 NEARFULL=1 SKIP_KEA=1 Benchmarks/compare.sh
 #   DURATION=5 Benchmarks/compare.sh sweep      (open-loop rates; chart in Benchmarks/sweep.png)
+#   BASELINE_BIN=/path/to/older/.build/release Benchmarks/compare.sh
+#       (adds "baseline" rows with that build's portlease, interleaved with this one's: before and
+#       after a change, in the same run)
 # Server CPU is read from /proc/PID/stat (utime + stime, every thread) before and after each run.
 set -euo pipefail
 
@@ -108,7 +111,7 @@ portlease_run() { # NAME CONFIG DURABILITY PERF-ARGS...
     local dir="$WORK/portlease-$durability-$(basename "$config" .json)"
     mkdir -p "$dir"
     sed "s|\"durability\": \"fsync\"|\"durability\": \"$durability\"|" "$ROOT/Benchmarks/portlease/$config" > "$dir/config.json"
-    (cd "$dir" && exec "$BIN/portlease" serve --config config.json > serve.log 2>&1) &
+    (cd "$dir" && exec "${SERVER_BIN:-$BIN}/portlease" serve --config config.json > serve.log 2>&1) &
     local pid=$!; PIDS+=("$pid")
     wait_port "$pid" $PORT "$dir/serve.log"
     measure "$name" $PORT "$pid" "$@"
@@ -194,10 +197,22 @@ fi
 echo_run "echo ceiling, first (round trips)"
 
 COMMON=(--scenario dora --subscribers "$SUBSCRIBERS" --window "$WINDOW" --duration "$DURATION")
+RENEW=(--scenario renew --subscribers "$SUBSCRIBERS" --window "$WINDOW" --duration "$DURATION")
+baseline_run() { # like portlease_run, with the BASELINE_BIN build, when one is given
+    [ -n "${BASELINE_BIN:-}" ] || return 0
+    local name=$1; shift
+    SERVER_BIN=$BASELINE_BIN portlease_run "baseline ${name#PortLease }" "$@"
+}
 portlease_run "PortLease full, fsync" full.json fsync "${COMMON[@]}" --full
+baseline_run "PortLease full, fsync" full.json fsync "${COMMON[@]}" --full
 portlease_run "PortLease full, no fsync" full.json none "${COMMON[@]}" --full
 portlease_run "PortLease shared, fsync" shared.json fsync "${COMMON[@]}"
+baseline_run "PortLease shared, fsync" shared.json fsync "${COMMON[@]}"
 portlease_run "PortLease shared, no fsync" shared.json none "${COMMON[@]}"
+baseline_run "PortLease shared, no fsync" shared.json none "${COMMON[@]}"
+portlease_run "PortLease shared, fsync, renew" shared.json fsync "${RENEW[@]}"
+baseline_run "PortLease shared, fsync, renew" shared.json fsync "${RENEW[@]}"
+portlease_run "PortLease shared, no fsync, renew" shared.json none "${RENEW[@]}"
 # Half the closed-loop maximum, open loop: the latency target is p99 <= 2 ms there.
 HALF=$(python3 -c "import json; r=[json.loads(l) for l in open('$ROWS')]; print(int([x for x in r if x['name']=='PortLease shared, fsync'][0]['exchanges_per_second']/2))")
 portlease_run "PortLease shared, fsync, half rate" shared.json fsync --scenario dora --subscribers "$SUBSCRIBERS" \

@@ -1,4 +1,5 @@
 import PortLeaseSystem
+import SystemPackage
 
 /// One shard's durable write-ahead lease log: append records, commit them in groups,
 /// recover them after a crash.
@@ -52,10 +53,12 @@ public final class LeaseLog {
     public let recovery: RecoveryReport
     /// The sequence number of the last record appended (committed or not).
     public private(set) var lastAppended: UInt64
+    /// The sequence number of the last record written to the segment file (durable or not yet).
+    public private(set) var lastWritten: UInt64
     /// The sequence number of the last committed record: every record up to it is durable.
     public private(set) var lastCommitted: UInt64
-    /// Records appended but not yet committed.
-    public var pendingCount: Int { Int(lastAppended - lastCommitted) }
+    /// Records appended but not yet written (a failed write leaves them here to retry).
+    public var pendingCount: Int { Int(lastAppended - lastWritten) }
     /// Set when the log has failed (an `fdatasync` error): every later call throws `.logFailed`.
     public private(set) var failure: SystemCallFailure?
 
@@ -65,7 +68,7 @@ public final class LeaseLog {
     private var segmentNumber: UInt64 = 0
     private var segmentPath = ""
     private var segmentDescriptor: Int32 = -1
-    /// Bytes in the current segment file that are committed.
+    /// Bytes in the current segment file that are written (durable up to `lastCommitted`).
     private var segmentLength = 0
     /// When the current segment was started or reopened (monotonic ns), for `segmentMaxAge`.
     private var segmentStarted: UInt64 = 0
@@ -91,6 +94,7 @@ public final class LeaseLog {
         let outcome = try LogRecovery.run(layout: layout, fileSystem: fileSystem, replay: replay)
         recovery = outcome.report
         lastAppended = outcome.report.lastSequence
+        lastWritten = outcome.report.lastSequence
         lastCommitted = outcome.report.lastSequence
         let sync = options.durability == .fsync
         var segments = outcome.segments
@@ -149,18 +153,38 @@ public final class LeaseLog {
     }
 
     /// Writes the batch with one `write` and (with `.fsync`) one `fdatasync`, and returns the
-    /// sequence number up to which records are now durable.
+    /// sequence number up to which records are now durable: ``write(mayRotate:)`` then
+    /// ``syncWritten()``.
     ///
-    /// On a write error (`ENOSPC`, `EIO`, ...) the file is cut back to its committed length,
+    /// On a write error (`ENOSPC`, `EIO`, ...) the file is cut back to its written length,
     /// the batch stays pending (retry `commit()` or `discardPending()`), and nothing is reported
     /// durable. On an `fdatasync` error the log is marked failed: Linux may have discarded the
     /// dirty pages and a retry could succeed without the data, so the only safe path is to
     /// reopen the log and let recovery read what is really on disk.
     @discardableResult
     public func commit() throws(LeaseLogError) -> UInt64 {
+        try write()
+        return try syncWritten()
+    }
+
+    /// A pipelined commit's first half: writes the pending records with one `write`, without
+    /// waiting for them to be durable, and returns the last sequence number written. The
+    /// shard worker then has the segment synced (``unsynced``) while it works on the next batch,
+    /// and reports the sync's end with ``completeSync(through:result:)``.
+    ///
+    /// With `mayRotate` false the segment is not changed even when it is due (a sync of it is
+    /// still in flight); the next write may. A rotation first syncs the segment it closes, so
+    /// every record written before it is durable when it returns.
+    /// Errors are handled as in ``commit()``. With durability `none`, what is written counts
+    /// as committed.
+    @discardableResult
+    public func write(mayRotate: Bool = true) throws(LeaseLogError) -> UInt64 {
         try checkUsable()
-        guard batch.count > 0 else { return lastCommitted }
-        if segmentLength > SegmentHeader.size && (segmentLength >= options.segmentSize || segmentTooOld()) {
+        guard batch.count > 0 else { return lastWritten }
+        if mayRotate && segmentLength > SegmentHeader.size
+            && (segmentLength >= options.segmentSize || segmentTooOld())
+        {
+            try syncWritten()
             try rotate()
         }
         do throws(LeaseLogError) {
@@ -173,24 +197,58 @@ public final class LeaseLog {
             }
             throw error
         }
-        if options.durability == .fsync {
-            do throws(LeaseLogError) {
-                try fileSystem.syncData(segmentDescriptor, path: segmentPath)
-            } catch {
-                markFailed(error)
-                throw error
-            }
-        }
         segmentLength += batch.count
         batch.removeAll()
-        lastCommitted = lastAppended
+        lastWritten = lastAppended
+        if options.durability == .none { lastCommitted = lastWritten }
+        return lastWritten
+    }
+
+    /// What a sync must cover now: the current segment's descriptor and the last sequence
+    /// number written to it; nil when everything written is durable. The descriptor stays
+    /// open until a ``write(mayRotate:)`` that may rotate.
+    public var unsynced: (descriptor: Int32, through: UInt64)? {
+        guard lastWritten > lastCommitted, segmentDescriptor >= 0 else { return nil }
+        return (segmentDescriptor, lastWritten)
+    }
+
+    /// Makes everything written durable now (`fdatasync` of the segment), and returns the last
+    /// committed sequence number. A failure marks the log failed, as in ``commit()``.
+    @discardableResult
+    public func syncWritten() throws(LeaseLogError) -> UInt64 {
+        try checkUsable()
+        guard let (descriptor, through) = unsynced else { return lastCommitted }
+        do throws(LeaseLogError) {
+            try fileSystem.syncData(descriptor, path: segmentPath)
+        } catch {
+            markFailed(error)
+            throw error
+        }
+        lastCommitted = max(lastCommitted, through)
+        return lastCommitted
+    }
+
+    /// A pipelined commit's second half: a data sync of the segment, submitted when `unsynced`
+    /// named `through`, has ended with `result` (0, or a negated `errno` as io_uring reports
+    /// it). Returns the last committed sequence number; a failure marks the log failed and
+    /// throws `.syncFailed`, as in ``commit()``.
+    @discardableResult
+    public func completeSync(through: UInt64, result: Int32) throws(LeaseLogError) -> UInt64 {
+        try checkUsable()
+        guard result >= 0 else {
+            let error = LeaseLogError.syncFailed(
+                SystemCallFailure("fdatasync", path: segmentPath, code: Errno(rawValue: -result)))
+            markFailed(error)
+            throw error
+        }
+        lastCommitted = max(lastCommitted, min(through, lastWritten))
         return lastCommitted
     }
 
     /// Drops the records appended since the last commit (after a failed commit the caller gives up on).
     public func discardPending() {
         batch.removeAll()
-        lastAppended = lastCommitted
+        lastAppended = lastWritten
     }
 
     /// Closes the current segment and starts a new one, so that every committed record is in a
@@ -200,7 +258,9 @@ public final class LeaseLog {
     /// they are what the snapshot must hold. Throws `.pendingRecords` if records are uncommitted.
     public func sealForCompaction() throws(LeaseLogError) -> CompactionPoint {
         try checkUsable()
-        guard pendingCount == 0 else { throw .pendingRecords(count: pendingCount) }
+        guard pendingCount == 0 && lastWritten == lastCommitted else {
+            throw .pendingRecords(count: Int(lastAppended - lastCommitted))
+        }
         if segmentLength > SegmentHeader.size { try rotate() }
         return CompactionPoint(lastSegment: segmentNumber - 1, coveredSequence: lastCommitted)
     }

@@ -134,11 +134,22 @@ public final class Server: Service, @unchecked Sendable {
             throw error
         }
         let poolWatch = PoolWatch(policies: settings.engine.pools, pools: engines[0].pools)
+        // The pipelined commit needs the real file system (a test's injected one syncs in line).
+        var syncRings: [SyncRing?] = Array(repeating: nil, count: engines.count)
+        if settings.leaseLogOptions.durability == .fsync && settings.leaseLogOptions.fileSystem is SystemFileSystem {
+            do throws(TransportError) {
+                syncRings = try engines.indices.map { _ throws(TransportError) in try SyncRing() }
+            } catch {
+                transport.close()
+                logs.forEach { $0.close() }
+                throw .transport("\(error)")
+            }
+        }
         let workers = engines.indices.map { index in
             ShardWorker(
                 shard: index, engine: engines[index], log: logs[index],
                 queue: ShardQueue(capacity: settings.queueDepth), sink: transport.workerSinks[index],
-                counters: counters, logger: logger)
+                counters: counters, logger: logger, syncs: syncRings[index])
         }
         let maintenance = settings.maintenance.map { maintenanceSettings in
             LogMaintenance(

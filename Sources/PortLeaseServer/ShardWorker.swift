@@ -2,13 +2,24 @@ import Glibc
 import LeaseEngine
 import LeaseLog
 import Logging
+import PortLeaseTransport
 import PortLeaseWire
 import Synchronization
 
 /// One shard: drains its queue in batches, runs the engine on each query, appends
 /// the batch's lease records to the shard's log with one group commit, and only
 /// then sends the replies that grant or extend a lease. OFFERs and NAKs, which
-/// promise nothing, go out with them in the same flush.
+/// promise nothing, go out at the end of the batch that decided them.
+///
+/// With a ``SyncRing`` the commit is pipelined: a batch's records are written, their
+/// `fdatasync` goes to the ring, and the worker decides and writes the next batch while it
+/// runs; the held replies (``ReplyArena``) leave, in order, as soon as the sync covering
+/// them completes. One sync is in flight at a time; the next covers everything written
+/// meanwhile. Without a ring the worker writes and syncs in line (tests, `durability: none`).
+/// An OFFER sent before its batch is durable relies only on engine state (the port set
+/// held for the client), never on the log: if a later sync fails, the server stops (status
+/// 74) and the restarted engine is rebuilt from what the disk holds, so nothing an
+/// undurable record implied survives to contradict it.
 ///
 /// Owns its engine, its log and its scratch memory (allocated once); touched only
 /// from its own thread, except ``stop()`` and the published statistics.
@@ -35,11 +46,16 @@ public final class ShardWorker: @unchecked Sendable {
     private var records: [LeaseRecord] = []
     /// The engine writes the DHCPv4 reply here.
     private let dhcpScratch: UnsafeMutableRawBufferPointer
-    /// Whole replies that must wait for the commit: `batchLimit` slots.
-    private let arena: UnsafeMutableRawBufferPointer
-    private var arenaLengths: [Int]
-    private var arenaOrigins: [DatagramOrigin]
-    private var pendingCount = 0
+    /// Whole replies that must wait for their records to be durable: two batches' worth.
+    private let arena: ReplyArena
+    /// The pipelined commit's ring; nil: write and sync in line.
+    private let syncs: SyncRing?
+    /// The sync in flight: the sequence number it covers, when the oldest write it covers
+    /// started (monotonic ns) and how many records it covers.
+    private var inFlight: (through: UInt64, started: UInt64, records: Int)?
+    /// Records written since the last sync was submitted, and when the first was written.
+    private var unsyncedRecords = 0
+    private var unsyncedSince: UInt64 = 0
     /// Replies sent at once (OFFER, NAK) are encoded here first.
     private let immediateScratch: UnsafeMutableRawBufferPointer
     private let stopping = Atomic<Bool>(false)
@@ -50,11 +66,12 @@ public final class ShardWorker: @unchecked Sendable {
     private let pendingConfiguration = Mutex<EngineConfiguration?>(nil)
     private var interfaceNames: [UInt32: String] = [:]
     private let resolveInterfaces: Bool
-    private static let slotSize = 2048
+    private static let slotSize = ReplyArena.slotSize
 
+    /// A worker for `shard`. With `syncs`, commits are pipelined through it (see above).
     public init(
         shard: Int, engine: LeaseEngine, log: LeaseLog, queue: ShardQueue, sink: any ReplySink,
-        counters: ServerCounters, logger: Logger, batchLimit: Int = 256
+        counters: ServerCounters, logger: Logger, batchLimit: Int = 256, syncs: SyncRing? = nil
     ) {
         self.shard = shard
         self.engine = engine
@@ -67,19 +84,14 @@ public final class ShardWorker: @unchecked Sendable {
         records.reserveCapacity(batchLimit * 2)
         dhcpScratch = .allocate(byteCount: Self.slotSize, alignment: 16)
         immediateScratch = .allocate(byteCount: Self.slotSize, alignment: 16)
-        arena = .allocate(byteCount: Self.slotSize * batchLimit, alignment: 16)
-        arenaLengths = Array(repeating: 0, count: batchLimit)
-        arenaOrigins = Array(
-            repeating: DatagramOrigin(
-                source: .unspecified, sourcePort: 0, destination: .unspecified, interfaceIndex: 0, socketIndex: 0),
-            count: batchLimit)
+        arena = ReplyArena(capacity: 2 * batchLimit)
+        self.syncs = syncs
         resolveInterfaces = engine.configuration.pools.contains { !$0.match.interfaces.isEmpty }
     }
 
     deinit {
         dhcpScratch.deallocate()
         immediateScratch.deallocate()
-        arena.deallocate()
     }
 
     /// Hands the worker a new engine configuration, applied before its next batch
@@ -103,11 +115,23 @@ public final class ShardWorker: @unchecked Sendable {
     public func run() -> FatalFault? {
         while !stopping.load(ordering: .sequentiallyConsistent) && fault == nil {
             if processBatch(now: SystemCalls.nowMilliseconds()) == 0 && fault == nil {
-                signal.sleep(timeoutMilliseconds: sleepBudget()) { queue.depth > 0 }
+                if inFlight != nil {
+                    reapSync(wait: true)  // nothing to decide: the held replies are next
+                } else {
+                    signal.sleep(timeoutMilliseconds: sleepBudget()) { queue.depth > 0 }
+                }
             }
         }
         while fault == nil && processBatch(now: SystemCalls.nowMilliseconds()) > 0 {}
+        finishSyncs()
         return fault
+    }
+
+    /// Waits until everything written is durable and its replies are sent (shutdown, tests).
+    public func finishSyncs() {
+        while fault == nil && (inFlight != nil || log.unsynced != nil) {
+            if inFlight != nil { reapSync(wait: true) } else { startSync() }
+        }
     }
 
     private func sleepBudget() -> Int32 {
@@ -131,46 +155,48 @@ public final class ShardWorker: @unchecked Sendable {
                 logger.error("configuration not applied", metadata: ["shard": "\(shard)", "reason": "\(error)"])
             }
         }
+        reapSync(wait: false)
+        // The arena must hold a whole batch of held replies: wait for the sync in flight if not.
+        while fault == nil && inFlight != nil && arena.room < batchLimit { reapSync(wait: true) }
+        guard fault == nil else { return 0 }
         engine.expire(now: now, records: &records)
         let handled = queue.drain(limit: batchLimit) { payload, origin in
             handle(payload, origin: origin, now: now)
         }
-        let durable = commitRecords()
-        for index in 0..<pendingCount {
-            if durable {
-                let bytes = UnsafeRawBufferPointer(
-                    start: arena.baseAddress! + index * Self.slotSize, count: arenaLengths[index])
-                if !sink.enqueue(bytes, to: arenaOrigins[index]) { counters.countDrop(.replyFailed) }
-            } else {
-                counters.countDrop(.logCommitFailed)
-                statistics.fields.add(ShardStatistics.Field.repliesDroppedAfterFailedCommit.rawValue)
-            }
-        }
-        pendingCount = 0
-        if handled > 0 || durable { sink.flush() }
+        writeRecords()
+        startSync()
+        sink.flush()
         if handled > 0 { statistics.fields.add(ShardStatistics.Field.batches.rawValue) }
         statistics.publish(engine.counters)
         return handled
     }
 
-    /// Appends and commits the batch's records, with any left pending by an earlier
-    /// failed write. True when there was nothing to commit or the commit made them durable.
-    private func commitRecords() -> Bool {
-        guard !records.isEmpty || log.pendingCount > 0 else { return true }
-        let started = SystemCalls.monotonicNanoseconds()
+    /// Appends the batch's records and writes them, with any left pending by an earlier failed
+    /// write; tags the batch's held replies with the sequence number they wait for. A failed
+    /// write withholds (drops and counts) the replies of the records it did not write.
+    private func writeRecords() {
+        guard !records.isEmpty || log.pendingCount > 0 else {
+            arena.tag(log.lastWritten)
+            return
+        }
         let count = records.count + log.pendingCount
+        let started = SystemCalls.monotonicNanoseconds()
         do throws(LeaseLogError) {
             for record in records { _ = try log.append(record) }
             records.removeAll(keepingCapacity: true)
-            _ = try log.commit()
+            arena.tag(log.lastAppended)
+            try log.write(mayRotate: inFlight == nil)
         } catch {
             records.removeAll(keepingCapacity: true)
             statistics.fields.add(ShardStatistics.Field.commitFailures.rawValue)
+            let dropped = arena.dropUnwritten(after: log.lastWritten)
+            counters.countDrop(.logCommitFailed, dropped)
+            statistics.fields.add(ShardStatistics.Field.repliesDroppedAfterFailedCommit.rawValue, dropped)
             commitFailed(error, records: count)
-            return false
+            return
         }
-        let microseconds = Int((SystemCalls.monotonicNanoseconds() - started) / 1000)
-        statistics.recordCommit(microseconds: microseconds, records: count)
+        if unsyncedRecords == 0 { unsyncedSince = started }
+        unsyncedRecords += count
         if diskFull {
             diskFull = false
             statistics.fields.store(ShardStatistics.Field.diskFull.rawValue, 0)
@@ -178,7 +204,82 @@ public final class ShardWorker: @unchecked Sendable {
                 "lease log has space again; ACKs are sent again",
                 metadata: ["shard": "\(shard)", "records": "\(count)"])
         }
-        return true
+    }
+
+    /// Starts making what is written durable, unless a sync is in flight (the next one will
+    /// cover it): through the ring, or in line (then its replies leave at once).
+    private func startSync() {
+        guard fault == nil, inFlight == nil else { return }
+        guard let (descriptor, through) = log.unsynced else {
+            // Nothing to wait for (`durability: none`, or no record): held replies may go.
+            releaseDurable()
+            return
+        }
+        let pending = (through: through, started: unsyncedSince, records: unsyncedRecords)
+        unsyncedRecords = 0
+        guard let syncs else {
+            do throws(LeaseLogError) {
+                try log.syncWritten()
+            } catch {
+                syncFailed(error, records: pending.records)
+                return
+            }
+            synced(pending)
+            return
+        }
+        do throws(TransportError) {
+            try syncs.submitDataSync(descriptor, token: through)
+            inFlight = pending
+        } catch {
+            syncFailed(
+                .syncFailed(SystemCallFailure("io_uring fsync submit", path: log.directory, code: .ioError)),
+                records: pending.records)
+        }
+    }
+
+    /// Reaps the sync in flight if it has finished (or, with `wait`, once it has): marks its
+    /// records durable, sends the replies they held, and starts the next sync.
+    private func reapSync(wait: Bool) {
+        guard let pending = inFlight, let syncs else { return }
+        let finished: (token: UInt64, result: Int32)?
+        do throws(TransportError) {
+            finished = try syncs.completion(wait: wait)
+        } catch {
+            finished = (pending.through, -5)  // the ring failed: treat as EIO
+        }
+        guard let finished else { return }
+        inFlight = nil
+        do throws(LeaseLogError) {
+            try log.completeSync(through: finished.token, result: finished.result)
+        } catch {
+            syncFailed(error, records: pending.records)
+            return
+        }
+        synced(pending)
+        sink.flush()
+        startSync()
+    }
+
+    /// A sync ended well: its latency is recorded and the replies it held leave.
+    private func synced(_ pending: (through: UInt64, started: UInt64, records: Int)) {
+        let microseconds = Int((SystemCalls.monotonicNanoseconds() - pending.started) / 1000)
+        statistics.recordCommit(microseconds: microseconds, records: pending.records)
+        releaseDurable()
+    }
+
+    private func releaseDurable() {
+        arena.release(through: log.lastCommitted) { bytes, origin in
+            if !sink.enqueue(bytes, to: origin) { counters.countDrop(.replyFailed) }
+        }
+    }
+
+    /// A failed sync fails the log: every held reply is dropped, and the worker stops.
+    private func syncFailed(_ error: LeaseLogError, records count: Int) {
+        statistics.fields.add(ShardStatistics.Field.commitFailures.rawValue)
+        let dropped = arena.dropUnwritten(after: 0)
+        counters.countDrop(.logCommitFailed, dropped)
+        statistics.fields.add(ShardStatistics.Field.repliesDroppedAfterFailedCommit.rawValue, dropped)
+        commitFailed(error, records: count)
     }
 
     /// Out of space (`ENOSPC`, or `EDQUOT` for a quota): waited out, the ACKs withheld.
@@ -243,11 +344,10 @@ public final class ShardWorker: @unchecked Sendable {
         var dhcp = ByteWriter(dhcpScratch)
         let outcome = engine.handle(engineQuery, now: now, reply: &dhcp, records: &records)
         guard case .reply(_, let afterCommit) = outcome else { return }
-        let target =
-            afterCommit
-            ? UnsafeMutableRawBufferPointer(
-                rebasing: arena[(pendingCount * Self.slotSize)..<((pendingCount + 1) * Self.slotSize)])
-            : immediateScratch
+        guard let target = afterCommit ? arena.nextSlot() : immediateScratch else {
+            counters.countDrop(.replyFailed)
+            return
+        }
         var writer = ByteWriter(target)
         let body = dhcp.written
         do throws(WireError) {
@@ -259,9 +359,7 @@ public final class ShardWorker: @unchecked Sendable {
             return
         }
         if afterCommit {
-            arenaLengths[pendingCount] = writer.position
-            arenaOrigins[pendingCount] = origin
-            pendingCount += 1
+            arena.keep(length: writer.position, origin: origin)
         } else if !sink.enqueue(writer.written, to: origin) {
             counters.countDrop(.replyFailed)
         }

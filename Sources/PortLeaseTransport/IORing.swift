@@ -26,12 +26,14 @@ final class IORing {
     private var closed = false
 
     /// Creates a ring of `entries` submission entries and `completionEntries` completion
-    /// entries (at least twice `entries`).
-    init(entries: UInt32, completionEntries: UInt32) throws(TransportError) {
+    /// entries (at least twice `entries`). With `deferTaskRun` false the `DEFER_TASKRUN`
+    /// set-up is not tried: a ring whose completions are peeked without waiting (a sync
+    /// finishing on a kernel worker) must see them without entering the kernel.
+    init(entries: UInt32, completionEntries: UInt32, deferTaskRun: Bool = true) throws(TransportError) {
         let ring = UnsafeMutablePointer<io_uring>.allocate(capacity: 1)
         ring.initialize(to: io_uring())
         let cqSize = max(completionEntries, entries * 2)
-        let attempts: [(flags: UInt32, defers: Bool)] = [
+        var attempts: [(flags: UInt32, defers: Bool)] = [
             (
                 IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN
                     | IORING_SETUP_R_DISABLED, true
@@ -39,6 +41,7 @@ final class IORing {
             (IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN, false),
             (0, false),
         ]
+        if !deferTaskRun { attempts = [(IORING_SETUP_SUBMIT_ALL, false), (0, false)] }
         var failure: SystemCallError?
         var defers = false
         for attempt in attempts {

@@ -1,0 +1,97 @@
+import Foundation
+import LeaseEngine
+import LeaseLog
+import Logging
+import PortLeaseTransport
+import PortLeaseWire
+import Testing
+
+@testable import PortLeaseServer
+
+/// The pipelined group commit: a real log directory and a real io_uring `fdatasync`.
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: "/usr/include/liburing.h"), "liburing is not installed"))
+struct PipelinedCommitTests {
+    /// A sink that checks, at every ACK it is given, that the log has made at least as many
+    /// bind records durable as ACKs have been given (each DORA writes one bind record).
+    final class CheckingSink: ReplySink {
+        var log: LeaseLog?
+        var acks: [UInt32] = []
+        var early = 0
+
+        func enqueue(_ bytes: UnsafeRawBufferPointer, to origin: DatagramOrigin) -> Bool {
+            guard let reply = try? decodeReply(Array(bytes)).message, reply.messageType == .ack else { return true }
+            acks.append(reply.header.xid)
+            if let log, UInt64(acks.count) > log.lastCommitted { early += 1 }
+            return true
+        }
+
+        func flush() {}
+    }
+
+    @Test func acksLeaveInOrderAndOnlyOnceTheirRecordsAreDurable() throws {
+        try withTemporaryDirectory { directory in
+            let engine = try LeaseEngine.makeShards(ServerFixtures.engineConfiguration(), count: 1)[0]
+            let log = try LeaseLog(directory: directory)
+            let sink = CheckingSink()
+            sink.log = log
+            let worker = ShardWorker(
+                shard: 0, engine: engine, log: log, queue: ShardQueue(capacity: 256), sink: sink,
+                counters: ServerCounters(), logger: Logger(label: "test"), batchLimit: 8, syncs: try SyncRing())
+            var now: Int64 = 1_800_000_000_000
+            let clients = (0..<60).map { WireClient(number: $0) }
+            // Every DISCOVER, in batches of 8, then every REQUEST: the REQUESTs' batches are
+            // decided and written while earlier ones sync.
+            for client in clients {
+                _ = client.datagram(client.dhcpv4(.discover)).withUnsafeBytes {
+                    worker.queue.enqueue($0, origin: client.origin)
+                }
+            }
+            while worker.processBatch(now: now) > 0 { now += 1 }
+            worker.finishSyncs()
+            for client in clients {
+                let offer = try #require(
+                    engine.lease(of: ClientKey(kind: .clientIdentifier, bytes: client.clientIdentifier)))
+                let params = try PortParams(
+                    offset: 6, psidLength: offer.binding.psidLength, psid: offer.binding.psid)
+                let request = client.dhcpv4(
+                    .request, requested: offer.binding.address, serverIdentifier: ServerFixtures.serverID,
+                    portParams: [6, params.psidLength, UInt8(params.wirePSID >> 8), UInt8(params.wirePSID & 0xFF)])
+                _ = client.datagram(request).withUnsafeBytes { worker.queue.enqueue($0, origin: client.origin) }
+            }
+            while worker.processBatch(now: now) > 0 { now += 1 }
+            worker.finishSyncs()
+            #expect(sink.early == 0, "an ACK left before its record was durable")
+            #expect(sink.acks == clients.map { client in client.dhcpv4(.request).header.xid }, "in the order decided")
+            #expect(log.lastCommitted == 60)
+            #expect(worker.fault == nil)
+            var replayed = 0
+            _ = try LeaseLog.recover(directory: directory) { _ in replayed += 1 }
+            #expect(replayed == 60)
+        }
+    }
+
+    @Test func theArenaReleasesInOrderAndDropsWhatWasNotWritten() {
+        let arena = ReplyArena(capacity: 4)
+        let origin = WireClient(number: 1).origin
+        for byte in [1, 2] as [UInt8] {
+            arena.nextSlot()![0] = byte
+            arena.keep(length: 1, origin: origin)
+        }
+        arena.tag(5)
+        arena.nextSlot()![0] = 3
+        arena.keep(length: 1, origin: origin)
+        arena.tag(9)
+        var sent: [UInt8] = []
+        #expect(arena.release(through: 4) { bytes, _ in sent.append(bytes[0]) } == 0)
+        #expect(arena.release(through: 5) { bytes, _ in sent.append(bytes[0]) } == 2)
+        #expect(sent == [1, 2])
+        arena.nextSlot()![0] = 4
+        arena.keep(length: 1, origin: origin)
+        arena.tag(12)
+        // The write of 10...12 failed: its reply goes, the one for 9 stays.
+        #expect(arena.dropUnwritten(after: 9) == 1)
+        #expect(arena.release(through: 100) { bytes, _ in sent.append(bytes[0]) } == 1)
+        #expect(sent == [1, 2, 3])
+        #expect(arena.count == 0 && arena.room == 4)
+    }
+}
