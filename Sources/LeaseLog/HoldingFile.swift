@@ -187,10 +187,19 @@ enum HoldingFile {
         }
         let version = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt16.self))
         guard version == Self.version else { return .failure(.init("unsupported format version \(version)")) }
+        // A count or offset that cannot fit the file is damage, checked before any arithmetic on it
+        // (each entry takes more than one byte, so a count above the file's size is impossible).
+        guard let count = Int(exactly: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self))),
+            count <= bytes.count
+        else { return .failure(.init("entry count larger than the file")) }
+        guard
+            let indexOffset = Int(
+                exactly: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))),
+            indexOffset <= bytes.count
+        else { return .failure(.init("index outside the file")) }
         let header = Header(
             kind: kind, sequence: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
-            count: Int(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self))),
-            indexOffset: Int(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))),
+            count: count, indexOffset: indexOffset,
             addresses: Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 32, as: UInt32.self))),
             day: Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 36, as: UInt32.self))),
             earliestStart: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 40, as: Int64.self)),
