@@ -27,8 +27,8 @@ enum DatagramHarness {
             .datagram, recordCheck: recordCheck, classifier: classifier, monotonicBase: inputs * 3_600_000)
         warmUp.withUnsafeBytes { bytes in
             var steps = StepInput(bytes)
-            while let step = steps.next() {
-                run.step(advance: step.advance, origin: step.origin, datagram: step.datagram, audited: false)
+            while let step = steps.next(), let datagram = step.datagram {
+                run.step(advance: step.advance, origin: step.origin, datagram: datagram, audited: false)
             }
         }
         run.step(advance: 1000, origin: 0, datagram: datagram)

@@ -12,6 +12,37 @@ public enum EngineSeeds {
     static let advances = StepInput.advances
 
     public static func seeds(recordCheck: RecordCheck) -> [SeedWriter.Seed] {
+        scripted(recordCheck: recordCheck) + commands
+    }
+
+    /// Command seeds (``ClientCommand``): the same conversations, compactly.
+    static var commands: [SeedWriter.Seed] {
+        /// One step: client `client` sends `message` (a ``ClientCommand`` byte 1) after `advance`.
+        func step(_ client: Int, _ message: UInt8, advance: Int64 = 0, relay: UInt8 = 1, extra: [UInt8] = [])
+            -> [UInt8]
+        {
+            StepInput.encode(
+                advance: advance,
+                command: ClientCommand.encode(client: client, message: message, relay: relay, extra: extra))
+        }
+        func dora(_ client: Int, relay: UInt8 = 1, extra: [UInt8] = []) -> [UInt8] {
+            step(client, 0, relay: relay, extra: extra) + step(client, 1, relay: relay, extra: extra)
+        }
+        let lifeCycle =
+            dora(0) + step(0, 2, advance: advances[5]) + step(0, 2, advance: advances[3], relay: 2) + step(0, 3)
+            + step(0, 4, advance: advances[1]) + dora(0) + step(0, 5) + step(0, 6) + step(0, 7) + dora(0)
+        let limit = (0..<4).flatMap { dora($0, relay: 3) } + step(1, 2, relay: 3, extra: [0, 0, 0, 0, 1])
+        let exhaustion =
+            (0..<10).flatMap { dora($0, relay: UInt8($0 % 3), extra: [0, 0, 0, 0, 0, UInt8(2 + $0 % 3)]) }
+            + step(3, 0, advance: advances[6]) + dora(12)
+        let withoutClientID = dora(0) + step(5, 0 | 8) + step(5, 1 | 8) + step(5, 4 | 8)
+        return [
+            ("commands-lease-life", [0] + lifeCycle), ("commands-limit-remote-id", [0b0000_1101] + limit),
+            ("commands-exhaustion", [0b0110_0100] + exhaustion), ("commands-no-client-id", [0] + withoutClientID),
+        ]
+    }
+
+    static func scripted(recordCheck: RecordCheck) -> [SeedWriter.Seed] {
         func play(_ name: String, variant: UInt8, _ body: (SeedScript) -> Void) -> SeedWriter.Seed {
             let script = SeedScript(EngineRun(FuzzSetup(variant: variant), recordCheck: recordCheck))
             body(script)

@@ -23,6 +23,8 @@ public struct SeedClient {
     public var remoteID: [UInt8]?
     /// The Subscriber-ID that relay adds (default `sub-<index>`).
     public var subscriberID: [UInt8]?
+    /// Whether option 61 is sent; without it the server keys the client on its chaddr.
+    public var sendsClientIdentifier = true
     /// What the client believes it holds, from the last OFFER or ACK.
     public var address: IPv4Address?
     public var portParams: PortParams?
@@ -52,9 +54,8 @@ public struct SeedClient {
         server: IPv4Address? = nil, portParams: PortParams? = nil, unicast: Bool = false
     ) -> [UInt8] {
         sequence &+= 1
-        var options: [DHCPv4Message.Option] = [
-            .init(.messageType, [type.rawValue]), .init(.clientIdentifier, [0xFF, 0, 0, 0, 1] + duid),
-        ]
+        var options: [DHCPv4Message.Option] = [.init(.messageType, [type.rawValue])]
+        if sendsClientIdentifier { options.append(.init(.clientIdentifier, [0xFF, 0, 0, 0, 1] + duid)) }
         if type != .release {
             options.append(.init(.parameterRequestList, full ? [1, 3, 6, 15, 26] : [1, 3, 6, 15, 26, 159]))
         }

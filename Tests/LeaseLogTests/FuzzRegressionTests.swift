@@ -43,6 +43,33 @@ import Testing
         }
     }
 
+    /// A snapshot header whose checksum holds but whose entry count or index offset is beyond
+    /// any file (here: all ones) is reported as a corrupt snapshot; converting it to `Int`
+    /// trapped. Reproducer: `Fuzz/corpus/leaselog/regression-snapshot-count-overflow`.
+    @Test(arguments: [16, 24]) func snapshotHeaderFieldsTooLargeAreCorruption(field: Int) throws {
+        try TemporaryDirectory.with { directory in
+            let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 64))
+            for n in 1...6 {
+                try log.append(Sample.record(n))
+                if n % 3 == 0 { try log.commit() }
+            }
+            log.close()
+            try LogCompactor(directory: directory).compact()
+            let path = directory + "/snapshot"
+            var bytes = fileBytes(path)
+            bytes.replaceSubrange(field..<(field + 8), with: [UInt8](repeating: 0xFF, count: 8))
+            let crc = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<60])) }
+            withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange(60..<64, with: $0) }
+            writeFile(path, bytes)
+            #expect {
+                _ = try replayAll(directory)
+            } throws: { error in
+                guard case LeaseLogError.corruptSnapshot(_, let offset, _) = error else { return false }
+                return offset == 0
+            }
+        }
+    }
+
     /// Opens the log, appends and commits one record, closes it, and recovers: no damage,
     /// and the record is the last one, numbered `expectedLast`.
     private func appendOneAndRecover(_ directory: String, expectedLast: UInt64) throws {
