@@ -26,12 +26,7 @@ import Testing
     /// opens the log and appends after the snapshot; the next start must recover.
     @Test func appendAfterRepairingASegmentTheSnapshotCoversRecovers() throws {
         try TemporaryDirectory.with { directory in
-            let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 64))
-            for n in 1...9 {
-                try log.append(Sample.record(n))
-                if n % 3 == 0 { try log.commit() }
-            }
-            log.close()
+            try writeSegments(directory, records: 9)
             let segments = segmentPaths(directory)
             #expect(segments.count == 3)
             let second = fileBytes(segments[1])
@@ -48,12 +43,7 @@ import Testing
     /// trapped. Reproducer: `Fuzz/corpus/leaselog/regression-snapshot-count-overflow`.
     @Test(arguments: [16, 24]) func snapshotHeaderFieldsTooLargeAreCorruption(field: Int) throws {
         try TemporaryDirectory.with { directory in
-            let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 64))
-            for n in 1...6 {
-                try log.append(Sample.record(n))
-                if n % 3 == 0 { try log.commit() }
-            }
-            log.close()
+            try writeSegments(directory, records: 6)
             try LogCompactor(directory: directory).compact()
             let path = directory + "/snapshot"
             var bytes = fileBytes(path)
@@ -68,6 +58,16 @@ import Testing
                 return offset == 0
             }
         }
+    }
+
+    /// Writes records 1...`records` in commits of three, each into a segment of its own.
+    private func writeSegments(_ directory: String, records: Int) throws {
+        let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 64))
+        for n in 1...records {
+            try log.append(Sample.record(n))
+            if n % 3 == 0 { try log.commit() }
+        }
+        log.close()
     }
 
     /// Opens the log, appends and commits one record, closes it, and recovers: no damage,
