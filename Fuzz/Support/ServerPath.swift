@@ -12,7 +12,9 @@ import PortLeaseWire
 /// same public pieces in the same order: `DHCPv6Packet`, `DHCPv4QueryView`,
 /// `DHCPv4MessageView`, `EngineQuery(query:message:relays:source:interface:)`,
 /// `LeaseEngine.handle`, then `writeRelayReplies(mirroring:)` around
-/// `writeDHCPv4Response`, into buffers of the worker's slot size (2048 bytes). The
+/// `writeDHCPv4Response`, into a buffer of the worker's slot size (`ReplyArena.slotSize`,
+/// 2048 bytes, internal to the server). What happens to a reply after that (held until its
+/// records are durable, then sent) needs a log and a ring, and is not fuzzed here. The
 /// worker resolves an interface name only when some pool matches on interfaces; the
 /// fuzz configurations have none, so the query's `interface` is nil as in the worker.
 /// Like `processBatch(now:)`, ``expire(now:)`` runs before the queries of a batch.
@@ -39,7 +41,7 @@ public final class ServerPath {
     public let queues: [ShardQueue]
     /// Each shard's lease records since the caller last took them, in order.
     public var records: [[LeaseRecord]]
-    /// The worker's slot size: a reply larger than this is dropped.
+    /// The worker's slot size (`ReplyArena.slotSize`): a reply larger than this is dropped.
     public static let slotSize = 2048
 
     /// The receive thread's scratch (Information-Request replies).
