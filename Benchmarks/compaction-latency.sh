@@ -54,6 +54,7 @@ write_config() { # A|B DIR PORT METRICS-PORT
   "listen": { "addresses": ["::1"], "port": $3 },
   "dhcp4o6-server-addresses": ["::1"],
   "workers": 2,
+  "limits": { "discover-rate": "off" },
   "lease-log": { "directory": "$2/lease-log", "durability": "fsync", $compaction },
   "metrics": { "listen": "127.0.0.1:$4" },
   "log-level": "warning",
