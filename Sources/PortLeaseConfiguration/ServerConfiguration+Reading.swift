@@ -6,7 +6,9 @@ import PortLeaseWire
 /// `ConfigurationReader+Pools.swift`.
 extension ServerConfiguration {
     static let keys = [
-        "server-id", "server-duid", "listen", "dhcp4o6-server-addresses", "workers", "queue-depth", "lease-log",
+        "server-id", "server-duid", "listen", "dhcp4o6-server-addresses", "workers", "queue-depth",
+        "queue-delay-budget",
+        "lease-log",
         "limits", "offer-lifetime", "decline-quarantine", "metrics", "log-level", "pools",
     ]
     static let listenKeys = ["addresses", "port", "interfaces"]
@@ -27,6 +29,7 @@ extension ServerConfiguration {
         reader.reportDuplicates(dhcp4o6, at: root.path("dhcp4o6-server-addresses"), what: "address")
         let workers = root.integer("workers", in: 1...64) ?? (root["workers"] == nil ? 2 : nil)
         let queueDepth = root.integer("queue-depth", in: 1...(1 << 20), default: 4096)
+        let queueDelayBudget = root.integer("queue-delay-budget", in: 1...60_000, default: 1000)
         let leaseLog = root.required("lease-log", "an object with at least \"directory\"")
             .flatMap { reader.object($0, at: root.path("lease-log"), keys: leaseLogKeys) }.flatMap(readLeaseLog)
         let limits = root.object("limits", keys: limitsKeys)
@@ -48,7 +51,8 @@ extension ServerConfiguration {
             subscriberKey: subscriberKey)
         return ServerConfiguration(
             engine: engine, leaseLog: leaseLog, serverDUID: duid, listen: listen, dhcp4o6ServerAddresses: dhcp4o6,
-            workers: workers, queueDepth: queueDepth, metrics: metrics, logLevel: logLevel, discoverRate: discoverRate)
+            workers: workers, queueDepth: queueDepth, metrics: metrics, logLevel: logLevel, discoverRate: discoverRate,
+            queueDelayBudgetMilliseconds: queueDelayBudget)
     }
 
     private static func readListen(_ object: JSONObject) -> Listen {

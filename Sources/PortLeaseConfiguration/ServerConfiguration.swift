@@ -95,6 +95,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var workers: Int
     /// At most this many datagrams wait for each worker; more are dropped and counted.
     public var queueDepth: Int
+    /// Milliseconds a query may wait for its worker before it is shed (DISCOVERs: half).
+    public var queueDelayBudgetMilliseconds: Int
     public var leaseLog: LeaseLogSettings
     /// The metrics endpoint; nil: no metrics.
     public var metrics: Metrics?
@@ -108,8 +110,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public init(
         engine: EngineConfiguration, leaseLog: LeaseLogSettings, serverDUID: [UInt8]? = nil, listen: Listen = Listen(),
         dhcp4o6ServerAddresses: [IPv6Address] = [], workers: Int = 2, queueDepth: Int = 4096,
-        metrics: Metrics? = nil, logLevel: String = "info", discoverRate: DiscoverRate? = DiscoverRate()
+        metrics: Metrics? = nil, logLevel: String = "info", discoverRate: DiscoverRate? = DiscoverRate(),
+        queueDelayBudgetMilliseconds: Int = 1000
     ) {
+        self.queueDelayBudgetMilliseconds = queueDelayBudgetMilliseconds
         self.discoverRate = discoverRate
         self.engine = engine
         self.leaseLog = leaseLog

@@ -19,6 +19,8 @@ final class DropReporter: @unchecked Sendable {
     private let pools: PoolWatch?
     private var lastExhausted: [Int]
     private var alarmed: [Bool]
+    /// Whether stale queries were shed in the last interval.
+    private var shedding = false
 
     init(
         counters: ServerCounters, shards: [ShardStatistics], queues: [ShardQueue], logger: Logger,
@@ -52,6 +54,7 @@ final class DropReporter: @unchecked Sendable {
     /// refused clients because it was full, and each pool crossing its utilisation alarm.
     func report() {
         reportPools()
+        reportShedding()
         for reason in DatagramDropReason.allCases {
             var total = counters.drops(reason)
             if reason == .queueFull { total += queues.reduce(0) { $0 + $1.drops } }
@@ -99,6 +102,23 @@ final class DropReporter: @unchecked Sendable {
             } else {
                 logger.notice("pool utilisation back below its alarm", metadata: metadata)
             }
+        }
+    }
+
+    /// One line when the workers start shedding stale queries (overload), one when they stop.
+    private func reportShedding() {
+        let stale = counters.drops(.stale) + counters.drops(.staleDiscover)
+        let grew =
+            stale > lastDatagramDrops[DatagramDropReason.stale.rawValue]
+            + lastDatagramDrops[DatagramDropReason.staleDiscover.rawValue]
+        guard grew != shedding else { return }
+        shedding = grew
+        if grew {
+            logger.warning(
+                "overloaded: shedding queries that waited past the queue-delay budget (DISCOVERs first)",
+                metadata: ["interval-s": "\(intervalSeconds)"])
+        } else {
+            logger.notice("no longer shedding queries", metadata: ["interval-s": "\(intervalSeconds)"])
         }
     }
 }

@@ -32,6 +32,8 @@ public final class LogMaintenanceStatistics: Sendable {
 
     /// Compactions completed since the server started.
     public var compactions: Int { self[.compactions] }
+    /// Ended holdings in the shard's history, as of the last pass.
+    public var historyHoldings: Int { self[.historyHoldings] }
 
     /// The samples, as (family, type, help, value), for shard `shard`'s label; `now` (ms) for ages.
     func samples(now: Int64) -> [(name: String, type: String, help: String, value: Int)] {

@@ -111,6 +111,23 @@ public struct MetricsRenderer: Sendable {
             sample("portlease_queue_depth", [("shard", "\(index)")], queue.depth)
         }
 
+        family(
+            "portlease_queue_delay_seconds", "histogram",
+            "How long queries waited between arrival and their worker (past the queue-delay budget they are shed).")
+        for (index, shard) in shards.enumerated() {
+            var cumulative = 0
+            for (bucket, bound) in ShardStatistics.queueDelayBuckets.enumerated() {
+                cumulative += shard.queueDelayHistogram[bucket]
+                sample(
+                    "portlease_queue_delay_seconds_bucket", [("shard", "\(index)"), ("le", seconds(bound))], cumulative)
+            }
+            cumulative += shard.queueDelayHistogram[ShardStatistics.queueDelayBuckets.count]
+            sample("portlease_queue_delay_seconds_bucket", [("shard", "\(index)"), ("le", "+Inf")], cumulative)
+            let sum = shard.queueDelayHistogram[ShardStatistics.queueDelayBuckets.count + 1]
+            out += "portlease_queue_delay_seconds_sum{shard=\"\(index)\"} \(seconds(sum))\n"
+            sample("portlease_queue_delay_seconds_count", [("shard", "\(index)")], cumulative)
+        }
+
         family("portlease_log_commit_seconds", "histogram", "Lease log group commit latency (write + fdatasync).")
         for (index, shard) in shards.enumerated() {
             for (bucket, bound) in ShardStatistics.commitBuckets.enumerated() {

@@ -46,6 +46,8 @@ public final class Server: Service, @unchecked Sendable {
         public var maintenance: LogMaintenance.Settings?
         /// DISCOVERs per client source prefix; nil: no limit.
         public var discoverRate: DiscoverRate?
+        /// How long a query may wait for its worker before it is shed.
+        public var queueDelayBudget: QueueDelayBudget
         /// A fault to inject, for the failure-policy tests only (see ``InjectedFault``).
         package var injectedFault: InjectedFault?
 
@@ -54,9 +56,10 @@ public final class Server: Service, @unchecked Sendable {
             dhcp4o6ServerAddresses: [IPv6Address], serverDUID: [UInt8]? = nil, workers: Int = 2,
             queueDepth: Int = 4096, leaseLogDirectory: String, leaseLogOptions: LeaseLog.Options = .init(),
             metrics: (host: String, port: UInt16)? = nil, maintenance: LogMaintenance.Settings? = .init(),
-            discoverRate: DiscoverRate? = nil
+            discoverRate: DiscoverRate? = nil, queueDelayBudget: QueueDelayBudget = QueueDelayBudget()
         ) {
             self.discoverRate = discoverRate
+            self.queueDelayBudget = queueDelayBudget
             self.engine = engine
             self.listenAddresses = listenAddresses
             self.port = port
@@ -149,7 +152,8 @@ public final class Server: Service, @unchecked Sendable {
             ShardWorker(
                 shard: index, engine: engines[index], log: logs[index],
                 queue: ShardQueue(capacity: settings.queueDepth), sink: transport.workerSinks[index],
-                counters: counters, logger: logger, syncs: syncRings[index])
+                counters: counters, logger: logger, syncs: syncRings[index],
+                queueDelayBudget: settings.queueDelayBudget)
         }
         let maintenance = settings.maintenance.map { maintenanceSettings in
             LogMaintenance(

@@ -18,6 +18,10 @@ public enum DatagramDropReason: Int, CaseIterable, Sendable, CustomStringConvert
     case logCommitFailed
     /// A DISCOVER over its source prefix's rate (``DiscoverRateLimiter``).
     case discoverRate
+    /// A DISCOVER that waited in its shard's queue past half the queue-delay budget.
+    case staleDiscover
+    /// Any other query that waited past the queue-delay budget.
+    case stale
 
     public var description: String {
         switch self {
@@ -29,6 +33,8 @@ public enum DatagramDropReason: Int, CaseIterable, Sendable, CustomStringConvert
         case .replyFailed: "reply-failed"
         case .logCommitFailed: "log-commit-failed"
         case .discoverRate: "discover-rate"
+        case .staleDiscover: "stale-discover"
+        case .stale: "stale"
         }
     }
 }

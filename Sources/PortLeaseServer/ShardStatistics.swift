@@ -3,6 +3,8 @@ import LeaseEngine
 /// One shard's numbers for the metrics endpoint, published by its worker after
 /// every batch (atomic stores, no allocation) and read from any thread.
 public final class ShardStatistics: Sendable {
+    /// Upper bounds of the queueing-delay histogram buckets, microseconds.
+    public static let queueDelayBuckets: [Int] = [100, 1000, 10_000, 100_000, 250_000, 500_000, 1_000_000, 5_000_000]
     /// Upper bounds of the commit-latency histogram buckets, microseconds.
     public static let commitBuckets: [Int] = [50, 100, 250, 500, 1000, 2500, 5000, 10_000, 50_000, 100_000]
 
@@ -21,6 +23,9 @@ public final class ShardStatistics: Sendable {
     let poolsExhausted = AtomicCounters(count: 256)
     /// Cumulative bucket counts (Prometheus style): `commitBuckets.count` + the +Inf bucket.
     let commitHistogram = AtomicCounters(count: ShardStatistics.commitBuckets.count + 1)
+    /// Queueing delay (arrival to worker): per bucket (not cumulative: one add per query), the
+    /// +Inf bucket, then the sum in microseconds.
+    let queueDelayHistogram = AtomicCounters(count: ShardStatistics.queueDelayBuckets.count + 2)
 
     public init() {}
 
@@ -50,6 +55,15 @@ public final class ShardStatistics: Sendable {
             commitHistogram.add(index)
         }
         commitHistogram.add(Self.commitBuckets.count)
+    }
+
+    /// Counts one query's wait between its arrival and its worker.
+    func recordQueueDelay(nanoseconds: UInt64) {
+        let microseconds = Int(nanoseconds / 1000)
+        var bucket = 0
+        while bucket < Self.queueDelayBuckets.count && microseconds > Self.queueDelayBuckets[bucket] { bucket += 1 }
+        queueDelayHistogram.add(bucket)
+        queueDelayHistogram.add(Self.queueDelayBuckets.count + 1, microseconds)
     }
 
     /// The value of one field.

@@ -66,6 +66,10 @@ public final class ShardWorker: @unchecked Sendable {
     private var diskFull = false
     /// A configuration to apply before the next batch (SIGHUP reload).
     private let pendingConfiguration = Mutex<EngineConfiguration?>(nil)
+    /// How long a query may have waited before it is shed instead of answered.
+    private let queueDelayBudget: QueueDelayBudget
+    /// When the batch in hand started (monotonic ns): queue delays are measured to it.
+    private var batchStarted: UInt64 = 0
     private var interfaceNames: [UInt32: String] = [:]
     private let resolveInterfaces: Bool
     private static let slotSize = ReplyArena.slotSize
@@ -73,8 +77,10 @@ public final class ShardWorker: @unchecked Sendable {
     /// A worker for `shard`. With `syncs`, commits are pipelined through it (see above).
     public init(
         shard: Int, engine: LeaseEngine, log: LeaseLog, queue: ShardQueue, sink: any ReplySink,
-        counters: ServerCounters, logger: Logger, batchLimit: Int = 256, syncs: SyncRing? = nil
+        counters: ServerCounters, logger: Logger, batchLimit: Int = 256, syncs: SyncRing? = nil,
+        queueDelayBudget: QueueDelayBudget = QueueDelayBudget()
     ) {
+        self.queueDelayBudget = queueDelayBudget
         self.shard = shard
         self.engine = engine
         self.log = log
@@ -167,8 +173,9 @@ public final class ShardWorker: @unchecked Sendable {
         while fault == nil && inFlight != nil && arena.room < batchLimit { reapSync(wait: true) }
         guard fault == nil else { return 0 }
         engine.expire(now: now, records: &records)
-        let handled = queue.drain(limit: batchLimit) { payload, origin in
-            handle(payload, origin: origin, now: now)
+        batchStarted = SystemCalls.monotonicNanoseconds()
+        let handled = queue.drain(limit: batchLimit) { payload, origin, received in
+            handle(payload, origin: origin, now: now, received: received)
         }
         writeRecords()
         // Through the ring, a sync waits for a quiet moment or a full group: syncing after
@@ -339,7 +346,7 @@ public final class ShardWorker: @unchecked Sendable {
             ])
     }
 
-    private func handle(_ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, now: Int64) {
+    private func handle(_ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, now: Int64, received: UInt64) {
         let packet: DHCPv6Packet
         let query: DHCPv4QueryView
         let message: DHCPv4MessageView
@@ -350,6 +357,13 @@ public final class ShardWorker: @unchecked Sendable {
         } catch {
             // The classifier already parsed it; a failure here means a bug, counted not trapped.
             counters.countDrop(.malformedDHCPv6)
+            return
+        }
+        let waited = batchStarted > received ? batchStarted - received : 0
+        statistics.recordQueueDelay(nanoseconds: waited)
+        let isDiscover = message.messageType == .discover
+        if waited > (isDiscover ? queueDelayBudget.discoverNanoseconds : queueDelayBudget.nanoseconds) {
+            counters.countDrop(isDiscover ? .staleDiscover : .stale)
             return
         }
         let engineQuery = EngineQuery(

@@ -67,6 +67,9 @@ final class Reloader: @unchecked Sendable {
         if new.logLevel != current.logLevel { restartOnly.append("log-level") }
         if new.queueDepth != current.queueDepth { restartOnly.append("queue-depth") }
         if new.discoverRate != current.discoverRate { restartOnly.append("limits.discover-rate") }
+        if new.queueDelayBudgetMilliseconds != current.queueDelayBudgetMilliseconds {
+            restartOnly.append("queue-delay-budget")
+        }
         if new.dhcp4o6ServerAddresses != current.dhcp4o6ServerAddresses {
             restartOnly.append("dhcp4o6-server-addresses")
         }

@@ -109,6 +109,7 @@ extension Server.Settings {
             maintenance: LogMaintenance.Settings(
                 interval: Int64(min(configuration.leaseLog.compactionIntervalSeconds, 10)) * 1000,
                 retentionDays: configuration.leaseLog.historyDays),
-            discoverRate: configuration.discoverRate)
+            discoverRate: configuration.discoverRate,
+            queueDelayBudget: QueueDelayBudget(milliseconds: configuration.queueDelayBudgetMilliseconds))
     }
 }

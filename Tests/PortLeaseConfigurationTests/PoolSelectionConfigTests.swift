@@ -52,6 +52,13 @@ import Testing
         #expect(!Samples.reasons(negative, at: "limits.discover-rate.burst").isEmpty)
     }
 
+    @Test func queueDelayBudgetIsMillisecondsWithADefault() throws {
+        #expect(try ServerConfiguration.parse(Samples.document()).queueDelayBudgetMilliseconds == 1000)
+        let set = try ServerConfiguration.parse(Samples.document(#""queue-delay-budget": 250"#))
+        #expect(set.queueDelayBudgetMilliseconds == 250)
+        #expect(!Samples.reasons(Samples.document(#""queue-delay-budget": 0"#), at: "queue-delay-budget").isEmpty)
+    }
+
     @Test func aCatchAllShadowedByAMatchForEveryClientIsWarnedAbout() throws {
         let everyone = #"""
             { "name": "all", "addresses": ["192.0.2.16/28"], "shared": {}, "match": { "client-prefixes": ["::/0"] } }

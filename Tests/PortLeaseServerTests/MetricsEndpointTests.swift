@@ -54,6 +54,8 @@ import Testing
         #expect(response.contains("portlease_port_sets{pool=\"full\",psid_length=\"0\",state=\"free\"} 1"))
         #expect(response.contains("portlease_log_commit_seconds_bucket{shard=\"0\",le=\"+Inf\"} 0"))
         #expect(response.contains("portlease_queue_depth{shard=\"0\"} 0"))
+        #expect(response.contains("portlease_queue_delay_seconds_bucket{shard=\"0\",le=\"1.000000\"} 0"))
+        #expect(response.contains("portlease_queue_delay_seconds_count{shard=\"0\"} 0"))
         // 1 of the map pool's 512 port sets; 15 of the 16 full addresses.
         #expect(response.contains("portlease_pool_utilisation{pool=\"map\"} 0.001"))
         #expect(response.contains("portlease_pool_utilisation{pool=\"full\"} 0.937"))
