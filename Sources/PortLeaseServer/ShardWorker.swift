@@ -347,48 +347,32 @@ public final class ShardWorker: @unchecked Sendable {
     }
 
     private func handle(_ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, now: Int64, received: UInt64) {
-        let packet: DHCPv6Packet
-        let query: DHCPv4QueryView
-        let message: DHCPv4MessageView
-        do throws(WireError) {
-            packet = try DHCPv6Packet(parsing: payload)
-            query = try DHCPv4QueryView(packet.message)
-            message = try DHCPv4MessageView(parsing: query.dhcpv4Message)
-        } catch {
+        guard let queued = QueuedQuery(payload) else {
             // The classifier already parsed it; a failure here means a bug, counted not trapped.
             counters.countDrop(.malformedDHCPv6)
             return
         }
         let waited = batchStarted > received ? batchStarted - received : 0
         statistics.recordQueueDelay(nanoseconds: waited)
-        let isDiscover = message.messageType == .discover
+        let isDiscover = queued.message.messageType == .discover
         if waited > (isDiscover ? queueDelayBudget.discoverNanoseconds : queueDelayBudget.nanoseconds) {
             counters.countDrop(isDiscover ? .staleDiscover : .stale)
             return
         }
-        let engineQuery = EngineQuery(
-            query: query, message: message, relays: packet.relays, source: origin.source,
-            interface: resolveInterfaces ? interfaceName(origin.interfaceIndex) : nil)
+        let engineQuery = queued.engineQuery(
+            source: origin.source, interface: resolveInterfaces ? interfaceName(origin.interfaceIndex) : nil)
         var dhcp = ByteWriter(dhcpScratch)
         let outcome = engine.handle(engineQuery, now: now, reply: &dhcp, records: &records)
         guard case .reply(_, let afterCommit) = outcome else { return }
-        guard let target = afterCommit ? arena.nextSlot() : immediateScratch else {
-            counters.countDrop(.replyFailed)
-            return
-        }
-        var writer = ByteWriter(target)
-        let body = dhcp.written
-        do throws(WireError) {
-            try writer.writeRelayReplies(mirroring: packet.relays) { (inner) throws(WireError) in
-                try inner.writeDHCPv4Response { (dhcpv4) throws(WireError) in try dhcpv4.write(bytes: body) }
-            }
-        } catch {
+        guard let target = afterCommit ? arena.nextSlot() : immediateScratch,
+            let length = queued.writeResponse(dhcp.written, into: target)
+        else {
             counters.countDrop(.replyFailed)
             return
         }
         if afterCommit {
-            arena.keep(length: writer.position, origin: origin)
-        } else if !sink.enqueue(writer.written, to: origin) {
+            arena.keep(length: length, origin: origin)
+        } else if !sink.enqueue(UnsafeRawBufferPointer(rebasing: target[0..<length]), to: origin) {
             counters.countDrop(.replyFailed)
         }
     }
