@@ -169,8 +169,18 @@ public final class ShardWorker: @unchecked Sendable {
             }
         }
         reapSync(wait: false)
-        // The arena must hold a whole batch of held replies: wait for the sync in flight if not.
-        while fault == nil && inFlight != nil && arena.room < batchLimit { reapSync(wait: true) }
+        // The arena must have room for a whole batch of held replies: make what it holds
+        // durable (wait for the sync in flight, or start one) until it has.
+        while fault == nil && arena.room < batchLimit {
+            if inFlight != nil {
+                reapSync(wait: true)
+            } else if log.unsynced != nil {
+                startSync()
+            } else {
+                releaseDurable()
+                break
+            }
+        }
         guard fault == nil else { return 0 }
         engine.expire(now: now, records: &records)
         batchStarted = SystemCalls.monotonicNanoseconds()

@@ -34,9 +34,10 @@ struct PipelinedCommitTests {
             let log = try LeaseLog(directory: directory)
             let sink = CheckingSink()
             sink.log = log
+            let counters = ServerCounters()
             let worker = ShardWorker(
                 shard: 0, engine: engine, log: log, queue: ShardQueue(capacity: 256), sink: sink,
-                counters: ServerCounters(), logger: Logger(label: "test"), batchLimit: 8, syncs: try SyncRing())
+                counters: counters, logger: Logger(label: "test"), batchLimit: 8, syncs: try SyncRing())
             var now: Int64 = 1_800_000_000_000
             let clients = (0..<60).map { WireClient(number: $0) }
             // Every DISCOVER, in batches of 8, then every REQUEST: the REQUESTs' batches are
@@ -64,6 +65,7 @@ struct PipelinedCommitTests {
             #expect(sink.acks == clients.map { client in client.dhcpv4(.request).header.xid }, "in the order decided")
             #expect(log.lastCommitted == 60)
             #expect(worker.fault == nil)
+            #expect(counters.drops(.replyFailed) == 0, "the arena always had room for a batch")
             var replayed = 0
             _ = try LeaseLog.recover(directory: directory) { _ in replayed += 1 }
             #expect(replayed == 60)
