@@ -112,35 +112,22 @@ public final class ServerPath {
     private func handle(
         _ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, shard: Int, now: Int64, into delivery: inout Delivery
     ) {
-        let packet: DHCPv6Packet
-        let query: DHCPv4QueryView
-        let message: DHCPv4MessageView
-        do throws(WireError) {
-            packet = try DHCPv6Packet(parsing: payload)
-            query = try DHCPv4QueryView(packet.message)
-            message = try DHCPv4MessageView(parsing: query.dhcpv4Message)
-        } catch {
+        guard let queued = QueuedQuery(payload) else {
             // The worker counts this as a bug, not a trap; for the fuzzer it is one: the
             // classifier accepted what the worker cannot parse.
-            fatalError("the classifier queued a datagram the worker cannot parse: \(error)")
+            fatalError("the classifier queued a datagram the worker cannot parse")
         }
-        let engineQuery = EngineQuery(
-            query: query, message: message, relays: packet.relays, source: origin.source, interface: nil)
         var dhcp = ByteWriter(dhcpScratch)
-        let outcome = engines[shard].handle(engineQuery, now: now, reply: &dhcp, records: &records[shard])
+        let outcome = engines[shard].handle(
+            queued.engineQuery(source: origin.source, interface: nil), now: now, reply: &dhcp,
+            records: &records[shard])
         delivery.outcome = outcome
         guard case .reply = outcome else { return }
-        var writer = ByteWriter(replyScratch)
-        let body = dhcp.written
-        do throws(WireError) {
-            try writer.writeRelayReplies(mirroring: packet.relays) { (inner) throws(WireError) in
-                try inner.writeDHCPv4Response { (dhcpv4) throws(WireError) in try dhcpv4.write(bytes: body) }
-            }
-        } catch {
+        guard let length = queued.writeResponse(dhcp.written, into: replyScratch) else {
             counters.countDrop(.replyFailed)
             return
         }
-        delivery.reply = writer.written
+        delivery.reply = UnsafeRawBufferPointer(rebasing: replyScratch[0..<length])
     }
 
     /// Takes every shard's records gathered so far.
