@@ -8,11 +8,10 @@ import PortLeaseWire
 /// ``ShardQueue`` for a query), then what `ShardWorker` does with it on its shard.
 ///
 /// `ShardWorker.handle(_:origin:now:)`, the worker's per-datagram step, is private, and a
-/// whole worker needs a lease log on disk and a reply sink; so ``deliver(now:)`` calls the
-/// same public pieces in the same order: `DHCPv6Packet`, `DHCPv4QueryView`,
-/// `DHCPv4MessageView`, `EngineQuery(query:message:relays:source:interface:)`,
-/// `LeaseEngine.handle`, then `writeRelayReplies(mirroring:)` around
-/// `writeDHCPv4Response`, into a buffer of the worker's slot size (`ReplyArena.slotSize`,
+/// whole worker needs a lease log on disk and a reply sink; so ``deliver(_:origin:now:monotonicNow:)``
+/// takes the same steps in the same order through the worker's own `QueuedQuery` (parse,
+/// `EngineQuery`, then the Relay-reply chain around the DHCPV4-RESPONSE) and
+/// `LeaseEngine.handle`, into a buffer of the worker's slot size (`ReplyArena.slotSize`,
 /// 2048 bytes, internal to the server). What happens to a reply after that (held until its
 /// records are durable, then sent) needs a log and a ring, and is not fuzzed here. The
 /// worker resolves an interface name only when some pool matches on interfaces; the
