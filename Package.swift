@@ -155,6 +155,7 @@ let package = Package(
 if Context.environment["PORTLEASE_FUZZ"] != nil {
     let harnesses: [(name: String, dependencies: [Target.Dependency])] = [
         ("FuzzDatagram", ["PortLeaseServer"]),
+        ("FuzzWire", ["PortLeaseServer", "PortLeaseWire"]),
         ("FuzzEngine", []),
         ("FuzzConfig", ["PortLeaseConfiguration", "LeaseEngine", "PortLeaseServer", "PortLeaseWire", "PortSetPool"]),
         ("FuzzLeaseLog", ["LeaseLog", "CCRC32C", "PortLeaseSystem", "PortLeaseWire"]),
