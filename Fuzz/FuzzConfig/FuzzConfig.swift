@@ -66,7 +66,7 @@ enum ConfigHarness {
                 }
             }
             if !admitted, decision == .dropped(.discoverRate) { continue }
-            guard case .query(let shard) = decision, shard < configuration.workers else {
+            guard case .query(let route) = decision, route.shard < configuration.workers else {
                 fatalError("a DISCOVER was not routed to a shard: \(decision)")
             }
         }

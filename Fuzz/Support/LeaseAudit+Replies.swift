@@ -10,10 +10,11 @@ extension LeaseAudit {
     /// the engine now holds for the client; the client's subscriber is within its limit.
     public func checkDelivery(_ delivery: ServerPath.Delivery, payload: UnsafeRawBufferPointer, origin: DatagramOrigin)
     {
-        guard case .query(let shard) = delivery.decision else {
+        guard case .query(let route) = delivery.decision else {
             if delivery.decision == .answered { checkInformationReply(delivery, payload) }
             return
         }
+        let shard = route.shard
         guard let outcome = delivery.outcome else { return }
         withQuery(payload, origin: origin) { packet, query in
             checkSubscriberLimit(shard, query)

@@ -83,9 +83,11 @@ public final class ServerPath {
             payload, source: origin.source, reply: &reply, counters: counters, now: { monotonicNow })
         var delivery = Delivery(decision: decision)
         switch decision {
-        case .query(let shard):
-            delivery.shard = shard
-            delivery.queued = queues[shard].enqueue(payload, origin: origin)
+        case .query(let route):
+            delivery.shard = route.shard
+            delivery.queued =
+                queues[route.shard].admit(payload, origin: origin, lane: route.lane, exchange: route.exchange)
+                == .queued
         case .answered:
             delivery.reply = reply.written
         case .dropped:

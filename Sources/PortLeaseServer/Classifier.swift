@@ -8,10 +8,27 @@ import PortLeaseWire
 /// or htype+chaddr), unless it is a DISCOVER over its source's rate
 /// (``DiscoverRateLimiter``). Everything else is dropped and counted by reason.
 public final class Classifier: @unchecked Sendable {
+    /// Where a DHCPV4-QUERY waits for its worker.
+    public struct QueryRoute: Hashable, Sendable {
+        /// The shard that owns its client.
+        public var shard: Int
+        /// DISCOVERs start exchanges; everything else finishes one or keeps a lease.
+        public var lane: ShardQueue.Lane
+        /// The exchange it belongs to (client, xid and message type), for spotting a
+        /// retransmission still waiting; 0 for a message without a client identity.
+        public var exchange: UInt64
+
+        public init(shard: Int, lane: ShardQueue.Lane = .continuing, exchange: UInt64 = 0) {
+            self.shard = shard
+            self.lane = lane
+            self.exchange = exchange
+        }
+    }
+
     /// What to do with a datagram.
     public enum Decision: Hashable, Sendable {
-        /// Queue it for shard `shard`.
-        case query(shard: Int)
+        /// Queue it as `route` says.
+        case query(QueryRoute)
         /// A reply was written into the caller's writer: send it back.
         case answered
         /// Drop it (already counted).
@@ -89,15 +106,21 @@ public final class Classifier: @unchecked Sendable {
             counters.countDrop(.malformedDHCPv6)
             return .dropped(.malformedDHCPv6)
         }
-        if let discoverLimiter, message.messageType == .discover,
+        let isDiscover = message.messageType == .discover
+        if let discoverLimiter, isDiscover,
             !discoverLimiter.admit(packet.relays.innermost?.peerAddress ?? source, now: now())
         {
             counters.countDrop(.discoverRate)
             return .dropped(.discoverRate)
         }
         // A message without any identity still goes to a shard, whose engine counts it.
-        let hash = message.clientKeyHash ?? 0
-        return .query(shard: Int(hash % UInt64(shardCount)))
+        guard let hash = message.clientKeyHash else { return .query(QueryRoute(shard: 0)) }
+        let transaction = UInt64(message.header.xid) << 8 | UInt64(message.messageType?.rawValue ?? 0)
+        let exchange = hash ^ (transaction &* 0x9E37_79B9_7F4A_7C15)
+        return .query(
+            QueryRoute(
+                shard: Int(hash % UInt64(shardCount)), lane: isDiscover ? .starting : .continuing,
+                exchange: exchange == 0 ? 1 : exchange))
     }
 
     /// Information-Request -> Reply with option 88 (RFC 7341 section 5), wrapped in

@@ -57,12 +57,13 @@ final class DropReporter: @unchecked Sendable {
         reportShedding()
         for reason in DatagramDropReason.allCases {
             var total = counters.drops(reason)
-            if reason == .queueFull { total += queues.reduce(0) { $0 + $1.drops } }
+            total += queues.reduce(0) { $0 + $1.drops(reason) }
             let delta = total - lastDatagramDrops[reason.rawValue]
             lastDatagramDrops[reason.rawValue] = total
             if delta > 0 {
-                logger.warning(
-                    "datagrams dropped",
+                // A duplicate is absorbed, not lost: its waiting copy is answered.
+                logger.log(
+                    level: reason == .duplicate ? .info : .warning, "datagrams dropped",
                     metadata: ["reason": "\(reason)", "count": "\(delta)", "interval-s": "\(intervalSeconds)"])
             }
         }
@@ -105,17 +106,21 @@ final class DropReporter: @unchecked Sendable {
         }
     }
 
-    /// One line when the workers start shedding stale queries (overload), one when they stop.
+    /// What overload sheds: queries that waited past the budget, and queries whose lane was full.
+    private static let shedReasons: [DatagramDropReason] = [.stale, .staleDiscover, .queueFull, .queueFullDiscover]
+
+    /// One line when the server starts shedding (overload), one when it stops. Runs before
+    /// ``report()`` updates its totals, so it compares this interval's with the last one's.
     private func reportShedding() {
-        let stale = counters.drops(.stale) + counters.drops(.staleDiscover)
-        let grew =
-            stale > lastDatagramDrops[DatagramDropReason.stale.rawValue]
-            + lastDatagramDrops[DatagramDropReason.staleDiscover.rawValue]
+        let shed = Self.shedReasons.reduce(0) { sum, reason in
+            sum + counters.drops(reason) + queues.reduce(0) { $0 + $1.drops(reason) }
+        }
+        let grew = shed > Self.shedReasons.reduce(0) { $0 + lastDatagramDrops[$1.rawValue] }
         guard grew != shedding else { return }
         shedding = grew
         if grew {
             logger.warning(
-                "overloaded: shedding queries that waited past the queue-delay budget (DISCOVERs first)",
+                "overloaded: shedding queries that waited past the queue-delay budget or found their queue full (DISCOVERs first)",
                 metadata: ["interval-s": "\(intervalSeconds)"])
         } else {
             logger.notice("no longer shedding queries", metadata: ["interval-s": "\(intervalSeconds)"])

@@ -45,7 +45,7 @@ public struct MetricsRenderer: Sendable {
         family("portlease_datagrams_dropped_total", "counter", "Datagrams dropped before the engine, by reason.")
         for reason in DatagramDropReason.allCases {
             var count = counters.drops(reason)
-            if reason == .queueFull { count += queues.reduce(0) { $0 + $1.drops } }
+            count += queues.reduce(0) { $0 + $1.drops(reason) }
             sample("portlease_datagrams_dropped_total", [("reason", reason.description)], count)
         }
         family("portlease_information_replies_total", "counter", "Information-Requests answered with option 88.")

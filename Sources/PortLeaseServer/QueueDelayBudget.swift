@@ -16,4 +16,13 @@ public struct QueueDelayBudget: Sendable, Equatable {
     public init(milliseconds: Int = 1000) {
         nanoseconds = UInt64(max(1, milliseconds)) * 1_000_000
     }
+
+    /// The drop reason for a query of `lane` that waited `waited` nanoseconds, or nil when
+    /// it is still worth answering.
+    public func shed(waited: UInt64, lane: ShardQueue.Lane) -> DatagramDropReason? {
+        switch lane {
+        case .starting: waited > discoverNanoseconds ? .staleDiscover : nil
+        case .continuing: waited > nanoseconds ? .stale : nil
+        }
+    }
 }

@@ -34,8 +34,10 @@ struct ReceiveThread: @unchecked Sendable {
                     switch classifier.classify(
                         datagram.payload, source: origin.source, reply: &reply, counters: counters)
                     {
-                    case .query(let shard):
-                        if queues[shard].enqueue(datagram.payload, origin: origin) { touched[shard] = true }
+                    case .query(let route):
+                        let admission = queues[route.shard].admit(
+                            datagram.payload, origin: origin, lane: route.lane, exchange: route.exchange)
+                        if admission == .queued { touched[route.shard] = true }
                     case .answered:
                         if !sink.enqueue(reply.written, to: origin) { counters.countDrop(.replyFailed) }
                     case .dropped:

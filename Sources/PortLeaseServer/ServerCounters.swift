@@ -10,7 +10,7 @@ public enum DatagramDropReason: Int, CaseIterable, Sendable, CustomStringConvert
     case unsupportedMessageType
     /// An Information-Request naming another server's DUID.
     case otherServer
-    /// The shard's queue was full.
+    /// The shard queue's continuing lane was full (a query other than a DISCOVER).
     case queueFull
     /// The send ring was full or the reply could not be encoded.
     case replyFailed
@@ -22,6 +22,11 @@ public enum DatagramDropReason: Int, CaseIterable, Sendable, CustomStringConvert
     case staleDiscover
     /// Any other query that waited past the queue-delay budget.
     case stale
+    /// A DISCOVER found the shard queue's starting lane full.
+    case queueFullDiscover
+    /// A retransmission of a query still waiting in its shard's queue: the waiting copy is
+    /// answered, with the retransmission's receive time (not a loss: counted to show it).
+    case duplicate
 
     public var description: String {
         switch self {
@@ -35,6 +40,8 @@ public enum DatagramDropReason: Int, CaseIterable, Sendable, CustomStringConvert
         case .discoverRate: "discover-rate"
         case .staleDiscover: "stale-discover"
         case .stale: "stale"
+        case .queueFullDiscover: "queue-full-discover"
+        case .duplicate: "duplicate"
         }
     }
 }

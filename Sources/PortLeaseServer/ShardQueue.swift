@@ -1,102 +1,112 @@
 import PortLeaseSystem
-import Synchronization
 
-/// A bounded single-producer, single-consumer queue of datagrams between the
-/// receive loop (producer) and one shard worker (consumer).
+/// The bounded queues between the receive loop (producer) and one shard worker
+/// (consumer): two lanes of datagrams, each a ``DatagramRing`` allocated once.
 ///
-/// Memory is allocated once: `capacity` slots of `slotSize` bytes each plus their
-/// origins. Enqueue copies the datagram into the next free slot (the receive
-/// buffer goes back to the kernel at once); when every slot is taken the datagram
-/// is dropped and counted, so a flood costs a counter, never memory. Head and tail
-/// are atomics; each is written by one side only. Each datagram keeps the time it was
-/// queued (monotonic ns), so the worker can tell how long it waited (issue 17: a query
-/// that waited past its budget is shed, not answered into the void).
+/// Under overload the server finishes what was started before it starts anything new
+/// (issue 17). A query that continues an exchange or keeps a subscriber online (a
+/// REQUEST after an OFFER, a renewal, a rebind, INIT-REBOOT, RELEASE, DECLINE, INFORM)
+/// goes to the ``Lane/continuing`` lane; a DISCOVER, which starts a new one, to the
+/// ``Lane/starting`` lane. The worker drains the continuing lane first and fills the rest
+/// of its batch from the starting lane, and each lane has its own room, so a flood of
+/// DISCOVERs can fill only its own lane: it slows newcomers, never the bound.
+///
+/// Enqueue copies the datagram into a slot (the receive buffer goes back to the kernel at
+/// once); when a lane is full the datagram is dropped and counted, so a flood costs a
+/// counter, never memory. A retransmission of an exchange still waiting refreshes the
+/// waiting copy instead (``Admission/replaced``). Each datagram keeps the time it was
+/// received (monotonic ns), so the worker can shed what waited past its budget.
 public final class ShardQueue: @unchecked Sendable {
+    /// Which lane a query waits in.
+    public enum Lane: Sendable, Hashable {
+        /// Work that finishes an exchange or keeps a subscriber online: served first.
+        case continuing
+        /// A DISCOVER, which starts a new exchange: served with what room is left.
+        case starting
+    }
+
+    /// What happened to a datagram offered to the queue.
+    public enum Admission: Sendable, Hashable {
+        /// It took a slot: wake the worker.
+        case queued
+        /// A copy of the same exchange was still waiting; its receive time was refreshed.
+        case replaced
+        /// Its lane was full, or it was too big for a slot (counted).
+        case full
+    }
+
+    /// Slots per lane.
     public let capacity: Int
     public let slotSize: Int
-    private let payloads: UnsafeMutableRawPointer
-    private let lengths: UnsafeMutablePointer<Int>
-    private let origins: UnsafeMutablePointer<DatagramOrigin>
-    private let receivedTimes: UnsafeMutablePointer<UInt64>
-    /// Next slot the consumer reads; written by the consumer only.
-    private let head = Atomic<Int>(0)
-    /// Next slot the producer writes; written by the producer only.
-    private let tail = Atomic<Int>(0)
-    /// Datagrams dropped because the queue was full, or too big for a slot.
-    private let dropCount = Atomic<Int>(0)
+    private let continuing: DatagramRing
+    private let starting: DatagramRing
 
+    /// A queue whose lanes hold `capacity` datagrams of up to `slotSize` bytes each.
     public init(capacity: Int, slotSize: Int = 2048) {
-        precondition(capacity > 0 && slotSize > 0, "a queue needs room")
         self.capacity = capacity
         self.slotSize = slotSize
-        payloads = UnsafeMutableRawPointer.allocate(byteCount: capacity * slotSize, alignment: 64)
-        lengths = .allocate(capacity: capacity)
-        lengths.initialize(repeating: 0, count: capacity)
-        origins = .allocate(capacity: capacity)
-        origins.initialize(
-            repeating: DatagramOrigin(
-                source: .unspecified, sourcePort: 0, destination: .unspecified, interfaceIndex: 0, socketIndex: 0),
-            count: capacity)
-        receivedTimes = .allocate(capacity: capacity)
-        receivedTimes.initialize(repeating: 0, count: capacity)
+        continuing = DatagramRing(capacity: capacity, slotSize: slotSize)
+        starting = DatagramRing(capacity: capacity, slotSize: slotSize)
     }
 
-    deinit {
-        receivedTimes.deallocate()
-        payloads.deallocate()
-        lengths.deallocate()
-        origins.deinitialize(count: capacity)
-        origins.deallocate()
+    /// Producer side: queues `payload`, received at `received` (monotonic ns), in `lane`.
+    /// With `exchange` (not 0; ``Classifier/QueryRoute/exchange``), a retransmission of
+    /// one still waiting refreshes it instead of taking a second slot.
+    public func admit(
+        _ payload: UnsafeRawBufferPointer, origin: DatagramOrigin,
+        received: UInt64 = SystemClock.monotonicNanoseconds(), lane: Lane = .continuing, exchange: UInt64 = 0
+    ) -> Admission {
+        ring(lane).enqueue(payload, origin: origin, received: received, exchange: exchange)
     }
 
-    /// Producer side: copies `payload` in, received at `received` (monotonic ns). False (and
-    /// counted) when full or too large.
+    /// ``admit(_:origin:received:lane:exchange:)`` in the continuing lane, without
+    /// duplicate detection: true when it took a slot.
+    @discardableResult
     public func enqueue(
         _ payload: UnsafeRawBufferPointer, origin: DatagramOrigin,
         received: UInt64 = SystemClock.monotonicNanoseconds()
     ) -> Bool {
-        let tail = self.tail.load(ordering: .relaxed)
-        guard payload.count <= slotSize, tail - head.load(ordering: .acquiring) < capacity else {
-            dropCount.add(1, ordering: .relaxed)
-            return false
-        }
-        let slot = tail % capacity
-        if let base = payload.baseAddress {
-            (payloads + slot * slotSize).copyMemory(from: base, byteCount: payload.count)
-        }
-        lengths[slot] = payload.count
-        origins[slot] = origin
-        receivedTimes[slot] = received
-        self.tail.store(tail + 1, ordering: .releasing)
-        return true
+        admit(payload, origin: origin, received: received) == .queued
     }
 
-    /// Consumer side: hands up to `limit` datagrams to `body`, oldest first, then
-    /// frees their slots. The payload view is valid only during the call.
+    /// Consumer side: hands up to `limit` datagrams to `body`, the continuing lane's first
+    /// (oldest first in each lane), then frees their slots. The payload view is valid only
+    /// during the call.
     @discardableResult
     public func drain(limit: Int, _ body: (UnsafeRawBufferPointer, DatagramOrigin) -> Void) -> Int {
-        drain(limit: limit) { payload, origin, _ in body(payload, origin) }
+        drain(limit: limit) { payload, origin, _, _ in body(payload, origin) }
     }
 
-    /// ``drain(limit:_:)`` with each datagram's receive time (monotonic ns).
+    /// ``drain(limit:_:)`` with each datagram's receive time (monotonic ns) and lane.
     @discardableResult
-    public func drain(limit: Int, _ body: (UnsafeRawBufferPointer, DatagramOrigin, UInt64) -> Void) -> Int {
-        let head = self.head.load(ordering: .relaxed)
-        let available = min(limit, tail.load(ordering: .acquiring) - head)
-        guard available > 0 else { return 0 }
-        for index in head..<(head + available) {
-            let slot = index % capacity
-            body(
-                UnsafeRawBufferPointer(start: payloads + slot * slotSize, count: lengths[slot]), origins[slot],
-                receivedTimes[slot])
-        }
-        self.head.store(head + available, ordering: .releasing)
-        return available
+    public func drain(limit: Int, _ body: (UnsafeRawBufferPointer, DatagramOrigin, UInt64, Lane) -> Void) -> Int {
+        let first = continuing.drain(limit: limit) { body($0, $1, $2, .continuing) }
+        guard first < limit else { return first }
+        return first + starting.drain(limit: limit - first) { body($0, $1, $2, .starting) }
     }
 
-    /// Datagrams waiting (a snapshot).
-    public var depth: Int { tail.load(ordering: .acquiring) - head.load(ordering: .acquiring) }
+    /// Datagrams waiting in both lanes (a snapshot).
+    public var depth: Int { continuing.depth + starting.depth }
 
-    /// Datagrams dropped so far because the queue was full.
-    public var drops: Int { dropCount.load(ordering: .relaxed) }
+    /// Datagrams waiting in `lane` (a snapshot).
+    public func depth(_ lane: Lane) -> Int { ring(lane).depth }
+
+    /// Datagrams the queue itself dropped or absorbed for `reason`: ``DatagramDropReason/queueFull``
+    /// (continuing lane full), ``DatagramDropReason/queueFullDiscover`` (starting lane full) and
+    /// ``DatagramDropReason/duplicate`` (retransmissions absorbed); 0 for other reasons.
+    public func drops(_ reason: DatagramDropReason) -> Int {
+        switch reason {
+        case .queueFull: continuing.full.load(ordering: .relaxed)
+        case .queueFullDiscover: starting.full.load(ordering: .relaxed)
+        case .duplicate: continuing.replaced.load(ordering: .relaxed) + starting.replaced.load(ordering: .relaxed)
+        default: 0
+        }
+    }
+
+    private func ring(_ lane: Lane) -> DatagramRing {
+        switch lane {
+        case .continuing: continuing
+        case .starting: starting
+        }
+    }
 }

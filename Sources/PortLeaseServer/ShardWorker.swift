@@ -184,8 +184,8 @@ public final class ShardWorker: @unchecked Sendable {
         guard fault == nil else { return 0 }
         engine.expire(now: now, records: &records)
         batchStarted = SystemCalls.monotonicNanoseconds()
-        let handled = queue.drain(limit: batchLimit) { payload, origin, received in
-            handle(payload, origin: origin, now: now, received: received)
+        let handled = queue.drain(limit: batchLimit) { payload, origin, received, lane in
+            handle(payload, origin: origin, now: now, received: received, lane: lane)
         }
         writeRecords()
         // Through the ring, a sync waits for a quiet moment or a full group: syncing after
@@ -356,17 +356,20 @@ public final class ShardWorker: @unchecked Sendable {
             ])
     }
 
-    private func handle(_ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, now: Int64, received: UInt64) {
+    private func handle(
+        _ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, now: Int64, received: UInt64,
+        lane: ShardQueue.Lane
+    ) {
+        // Judged before parsing: shedding a stale query costs a comparison.
+        let waited = batchStarted > received ? batchStarted - received : 0
+        statistics.recordQueueDelay(nanoseconds: waited)
+        if let reason = queueDelayBudget.shed(waited: waited, lane: lane) {
+            counters.countDrop(reason)
+            return
+        }
         guard let queued = QueuedQuery(payload) else {
             // The classifier already parsed it; a failure here means a bug, counted not trapped.
             counters.countDrop(.malformedDHCPv6)
-            return
-        }
-        let waited = batchStarted > received ? batchStarted - received : 0
-        statistics.recordQueueDelay(nanoseconds: waited)
-        let isDiscover = queued.message.messageType == .discover
-        if waited > (isDiscover ? queueDelayBudget.discoverNanoseconds : queueDelayBudget.nanoseconds) {
-            counters.countDrop(isDiscover ? .staleDiscover : .stale)
             return
         }
         let engineQuery = queued.engineQuery(

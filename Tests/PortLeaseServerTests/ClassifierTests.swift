@@ -27,10 +27,12 @@ import Testing
             let client = WireClient(number: number)
             let message = client.dhcpv4(.discover)
             let (decision, _, counters) = classify(client.datagram(message, relayed: number % 2 == 0))
-            guard case .query(let shard) = decision else {
+            guard case .query(let route) = decision else {
                 Issue.record("not routed: \(decision)")
                 continue
             }
+            let shard = route.shard
+            #expect(route.lane == .starting, "a DISCOVER starts an exchange")
             let key = ClientKey(kind: .clientIdentifier, bytes: client.clientIdentifier)
             #expect(shard == Int(key.stableHash % 4), "the same client always lands on the same shard")
             #expect(counters.receivedByType().first { $0.0 == "dhcpv4-query" }?.1 == 1)

@@ -13,23 +13,22 @@ import Testing
 @Suite struct QueueDelayTests {
     static let millisecond: UInt64 = 1_000_000
 
-    func makeWorker(_ directory: String) throws -> (ShardWorker, CollectingSink, ServerCounters) {
+    func makeWorker(_ directory: String, batchLimit: Int = 256) throws -> (ShardWorker, CollectingSink, ServerCounters)
+    {
         let engine = try LeaseEngine.makeShards(ServerFixtures.engineConfiguration(), count: 1)[0]
         let log = try LeaseLog(directory: directory)
         let sink = CollectingSink()
         let counters = ServerCounters()
         let worker = ShardWorker(
             shard: 0, engine: engine, log: log, queue: ShardQueue(capacity: 64), sink: sink, counters: counters,
-            logger: Logger(label: "test"), queueDelayBudget: QueueDelayBudget(milliseconds: 1000))
+            logger: Logger(label: "test"), batchLimit: batchLimit,
+            queueDelayBudget: QueueDelayBudget(milliseconds: 1000))
         return (worker, sink, counters)
     }
 
-    /// Queues `message` from `client` as if it had arrived `age` ago.
+    /// Queues `message` from `client` as the receive thread does, as if it had arrived `age` ago.
     func enqueue(_ worker: ShardWorker, _ client: WireClient, _ message: DHCPv4Message, age: UInt64) {
-        let received = SystemClock.monotonicNanoseconds() - age
-        _ = client.datagram(message).withUnsafeBytes {
-            worker.queue.enqueue($0, origin: client.origin, received: received)
-        }
+        client.admit(message, to: worker.queue, age: age)
     }
 
     @Test func aDiscoverIsShedAtHalfTheBudgetAndARequestAtTheWholeBudget() throws {
@@ -78,6 +77,55 @@ import Testing
             #expect(histogram[buckets] == 0, "none waited past 5 s")
             #expect(
                 histogram[ShardStatistics.queueDelayBuckets.firstIndex(of: 1_000_000)!] == 2, "the two 600 ms waits")
+        }
+    }
+
+    @Test func aRetransmissionKeepsAWaitingDiscoverFresh() throws {
+        try withTemporaryDirectory { directory in
+            let (worker, sink, counters) = try makeWorker(directory)
+            let client = WireClient(number: 3)
+            // The first copy waited 900 ms (past a DISCOVER's 500 ms); the retransmission is
+            // new: the waiting copy takes its receive time, and is answered once.
+            #expect(client.admit(client.dhcpv4(.discover), to: worker.queue, age: 900 * Self.millisecond) == .queued)
+            #expect(client.admit(client.dhcpv4(.discover), to: worker.queue) == .replaced)
+            #expect(worker.queue.depth == 1)
+            worker.processBatch(now: 1_800_000_000_000)
+            #expect(counters.drops(.staleDiscover) == 0)
+            #expect(worker.queue.drops(.duplicate) == 1)
+            #expect(sink.sent.count == 1)
+            #expect(try decodeReply(sink.sent[0].bytes).message.messageType == .offer)
+        }
+    }
+
+    @Test func renewalsAreAnsweredBeforeWaitingDiscovers() throws {
+        try withTemporaryDirectory { directory in
+            let (worker, sink, _) = try makeWorker(directory, batchLimit: 4)
+            let now: Int64 = 1_800_000_000_000
+            let bound = WireClient(number: 1)
+            enqueue(worker, bound, bound.dhcpv4(.discover), age: 0)
+            worker.processBatch(now: now)
+            let offer = try decodeReply(sink.sent[0].bytes).message
+            let params = offer.option(.portParams)
+            enqueue(
+                worker, bound,
+                bound.dhcpv4(
+                    .request, requested: offer.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
+                    portParams: params), age: 0)
+            worker.processBatch(now: now)
+            // Newcomers' DISCOVERs arrive first, the renewal last; the renewal is answered first.
+            for number in 10..<20 {
+                enqueue(worker, WireClient(number: number), WireClient(number: number).dhcpv4(.discover), age: 0)
+            }
+            enqueue(worker, bound, bound.dhcpv4(.request, ciaddr: offer.header.yiaddr, portParams: params), age: 0)
+            #expect(worker.queue.depth(.starting) == 10)
+            #expect(worker.queue.depth(.continuing) == 1)
+            // A batch of 4: the renewal and three DISCOVERs; seven wait for the next batch.
+            worker.processBatch(now: now + 1000)
+            worker.finishSyncs()
+            let types = try sink.sent.dropFirst(2).map { try decodeReply($0.bytes).message.messageType }
+            #expect(types.filter { $0 == .ack }.count == 1)
+            #expect(types.filter { $0 == .offer }.count == 3)
+            #expect(worker.queue.depth(.starting) == 7)
         }
     }
 

@@ -170,7 +170,7 @@ import Testing
         let bytes: [UInt8] = [1, 2, 3]
         let results = (0..<3).map { _ in bytes.withUnsafeBytes { queue.enqueue($0, origin: origin) } }
         #expect(results == [true, true, false])
-        #expect(queue.drops == 1)
+        #expect(queue.drops(.queueFull) == 1)
         let tooBig = [UInt8](repeating: 0, count: 17)
         #expect(!tooBig.withUnsafeBytes { queue.enqueue($0, origin: origin) })
         var seen: [[UInt8]] = []

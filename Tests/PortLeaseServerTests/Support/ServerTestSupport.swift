@@ -2,6 +2,7 @@ import Foundation
 import LeaseEngine
 import LeaseLog
 import PortLeaseServer
+import PortLeaseSystem
 import PortLeaseWire
 
 /// A reply sink that keeps what it is given.
@@ -82,6 +83,29 @@ struct WireClient {
         ).encoded()
     }
 
+}
+
+extension WireClient {
+    /// Offers `message` to `queue` as the receive thread does: routed by a one-shard
+    /// classifier (lane and exchange), received `age` nanoseconds ago.
+    @discardableResult
+    func admit(_ message: DHCPv4Message, to queue: ShardQueue, age: UInt64 = 0) -> ShardQueue.Admission {
+        let classifier = Classifier(shardCount: 1, serverDUID: [0, 3, 0, 1, 2, 0, 0x5E, 0, 0, 1], serverAddresses: [])
+        let bytes = datagram(message)
+        var scratch = [UInt8](repeating: 0, count: 2048)
+        let decision = bytes.withUnsafeBytes { payload in
+            scratch.withUnsafeMutableBytes { buffer in
+                var reply = ByteWriter(buffer)
+                return classifier.classify(payload, source: address, reply: &reply, counters: ServerCounters())
+            }
+        }
+        guard case .query(let route) = decision else { return .full }
+        return bytes.withUnsafeBytes {
+            queue.admit(
+                $0, origin: origin, received: SystemClock.monotonicNanoseconds() - age, lane: route.lane,
+                exchange: route.exchange)
+        }
+    }
 }
 
 /// Decodes a reply datagram down to its DHCPv4 message and relay depth.
