@@ -24,6 +24,10 @@ static void join_address(struct in6_addr *address, uint64_t high, uint64_t low) 
 
 size_t curing_pktinfo_control_space(void) { return CMSG_SPACE(sizeof(struct in6_pktinfo)); }
 
+size_t curing_receive_control_space(void) {
+    return CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct timespec));
+}
+
 size_t curing_recvmsg_header_size(const struct msghdr *msg) {
     return sizeof(struct io_uring_recvmsg_out) + msg->msg_namelen + msg->msg_controllen;
 }
@@ -50,6 +54,11 @@ int curing_parse_recvmsg(void *buffer, int length, const struct msghdr *msg, cur
             split_address(&info.ipi6_addr, &out->destination_high, &out->destination_low);
             out->interface_index = (uint32_t)info.ipi6_ifindex;
             out->has_pktinfo = 1;
+        } else if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_TIMESTAMPNS &&
+                   cmsg->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+            struct timespec stamp;
+            memcpy(&stamp, CMSG_DATA(cmsg), sizeof(stamp));
+            out->received_realtime_ns = (uint64_t)stamp.tv_sec * 1000000000u + (uint64_t)stamp.tv_nsec;
         }
     }
     return 0;

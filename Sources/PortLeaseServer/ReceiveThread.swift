@@ -16,6 +16,7 @@ struct ReceiveThread: @unchecked Sendable {
     let counters: ServerCounters
     let logger: Logger
     let injectedFault: InjectedFault?
+    let queueDelayBudget: QueueDelayBudget
 
     /// Receives until the loop is stopped (nil) or fails (the fault).
     func run() -> FatalFault? {
@@ -23,6 +24,7 @@ struct ReceiveThread: @unchecked Sendable {
         defer { scratch.deallocate() }
         var touched = [Bool](repeating: false, count: queues.count)
         var faultInjected = false
+        var arrivals = ArrivalClock()
         do throws(TransportError) {
             try loop.run(
                 handler: { datagram in
@@ -35,8 +37,16 @@ struct ReceiveThread: @unchecked Sendable {
                         datagram.payload, source: origin.source, reply: &reply, counters: counters)
                     {
                     case .query(let route):
+                        // Stale already (it waited in the socket buffer): shed before it takes a slot.
+                        let received = arrivals.monotonicTime(ofKernelStamp: datagram.kernelReceiveTime)
+                        let now = arrivals.monotonicTime(ofKernelStamp: 0)
+                        if let reason = queueDelayBudget.shed(waited: now - received, lane: route.lane) {
+                            counters.countDrop(reason)
+                            return
+                        }
                         let admission = queues[route.shard].admit(
-                            datagram.payload, origin: origin, lane: route.lane, exchange: route.exchange)
+                            datagram.payload, origin: origin, received: received, lane: route.lane,
+                            exchange: route.exchange)
                         if admission == .queued { touched[route.shard] = true }
                     case .answered:
                         if !sink.enqueue(reply.written, to: origin) { counters.countDrop(.replyFailed) }
@@ -45,6 +55,7 @@ struct ReceiveThread: @unchecked Sendable {
                     }
                 },
                 batchEnd: {
+                    arrivals.startBatch()
                     for index in touched.indices where touched[index] {
                         signals[index].notify()
                         touched[index] = false

@@ -236,7 +236,8 @@ public final class Server: Service, @unchecked Sendable {
             classifier: Classifier(
                 shardCount: workers.count, serverDUID: serverDUID, serverAddresses: settings.dhcp4o6ServerAddresses,
                 discoverRate: settings.discoverRate),
-            counters: counters, logger: logger, injectedFault: settings.injectedFault)
+            counters: counters, logger: logger, injectedFault: settings.injectedFault,
+            queueDelayBudget: settings.queueDelayBudget)
         parts.append(
             ThreadService(
                 name: "receive loop", threadName: "portlease-receive", group: finished,

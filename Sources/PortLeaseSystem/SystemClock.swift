@@ -16,6 +16,15 @@ public enum SystemClock {
         return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
     }
 
+    /// Nanoseconds since the Unix epoch (`CLOCK_REALTIME`): the clock the kernel stamps
+    /// received datagrams with (`SO_TIMESTAMPNS`), read to tell how long one waited.
+    @inlinable
+    public static func wallClockNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
+    }
+
     /// Milliseconds since the Unix epoch (`CLOCK_REALTIME`): the time lease records and expiry
     /// deadlines are written in, so they mean the same after a restart.
     @inlinable

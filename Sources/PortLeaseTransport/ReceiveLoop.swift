@@ -74,7 +74,7 @@ public final class ReceiveLoop: @unchecked Sendable {
         message = .allocate(capacity: 1)
         message.initialize(to: msghdr())
         message.pointee.msg_namelen = socklen_t(MemoryLayout<sockaddr_in6>.size)
-        message.pointee.msg_controllen = curing_pktinfo_control_space()
+        message.pointee.msg_controllen = curing_receive_control_space()
         let header = curing_recvmsg_header_size(message)
         bufferStride = (header + bufferSize + 63) & ~63
 
@@ -186,7 +186,8 @@ public final class ReceiveLoop: @unchecked Sendable {
                                     address: IPv6Address(high: decoded.source_high, low: decoded.source_low),
                                     port: decoded.source_port, scopeID: decoded.source_scope_id),
                                 destination: IPv6Address(high: decoded.destination_high, low: decoded.destination_low),
-                                interfaceIndex: decoded.interface_index, socketIndex: socketIndex))
+                                interfaceIndex: decoded.interface_index, socketIndex: socketIndex,
+                                kernelReceiveTime: decoded.received_realtime_ns))
                     }
                 }
                 io_uring_buf_ring_add(

@@ -17,11 +17,16 @@ public struct ReceivedDatagram {
     public var interfaceIndex: UInt32
     /// The index in the loop's `sockets` of the socket it arrived on: the socket to reply from.
     public var socketIndex: Int
+    /// When the kernel received it (`SO_TIMESTAMPNS`: nanoseconds since the epoch,
+    /// `CLOCK_REALTIME`), or 0 when the kernel gave no stamp. Includes the time it waited in
+    /// the socket's receive buffer, which a stamp taken by the receive thread would miss.
+    public var kernelReceiveTime: UInt64
 
     public init(
         payload: UnsafeRawBufferPointer, source: SocketAddress6, destination: IPv6Address, interfaceIndex: UInt32,
-        socketIndex: Int
+        socketIndex: Int, kernelReceiveTime: UInt64 = 0
     ) {
+        self.kernelReceiveTime = kernelReceiveTime
         self.payload = payload
         self.source = source
         self.destination = destination

@@ -13,8 +13,10 @@ import Synchronization
 /// the port and silently steal its unicast datagrams. A second server on the same
 /// address and port fails with EADDRINUSE instead.
 ///
-/// Options: `IPV6_V6ONLY` (no IPv4-mapped traffic), `IPV6_RECVPKTINFO` (each datagram says which address and interface it came to, so the reply
-/// leaves from there), non-blocking (io_uring never parks a thread on it). With
+/// Options: `IPV6_V6ONLY` (no IPv4-mapped traffic), `IPV6_RECVPKTINFO` (each datagram says
+/// which address and interface it came to, so the reply leaves from there), `SO_TIMESTAMPNS`
+/// (the kernel's receive time, so time spent waiting in the socket buffer counts against a
+/// query's queue-delay budget), non-blocking (io_uring never parks a thread on it). With
 /// `multicastInterfaces`, joins `ff02::1:2` (All_DHCP_Relay_Agents_and_Servers) on each.
 ///
 /// The descriptor is owned by this object: `close()` (idempotent) or deinit releases it.
@@ -35,6 +37,8 @@ public final class UDPSocket: Sendable {
             try SystemCalls.setOption(fd, level: ipv6, option: CURING_IPV6_V6ONLY, value: 1, name: "IPV6_V6ONLY")
             try SystemCalls.setOption(
                 fd, level: ipv6, option: CURING_IPV6_RECVPKTINFO, value: 1, name: "IPV6_RECVPKTINFO")
+            try SystemCalls.setOption(
+                fd, level: SOL_SOCKET, option: CURING_SO_TIMESTAMPNS, value: 1, name: "SO_TIMESTAMPNS")
             try SystemCalls.bind(fd, to: SocketAddress6(address: address, port: port))
             for name in multicastInterfaces {
                 let index = try SystemCalls.interfaceIndex(name)

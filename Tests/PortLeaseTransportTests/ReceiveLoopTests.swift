@@ -40,6 +40,7 @@ struct ReceiveLoopTests {
         #expect(observed.wrongSource.isEmpty)
         #expect(observed.wrongDestination.isEmpty)
         #expect(observed.zeroInterface == 0)
+        #expect(observed.badStamps == 0, "each datagram carries the kernel's receive time (SO_TIMESTAMPNS)")
         #expect(observed.batches >= 1)
         #expect(echoes.count == total)
         #expect(wrongEchoSource == 0)

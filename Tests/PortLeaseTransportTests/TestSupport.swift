@@ -1,3 +1,4 @@
+import PortLeaseSystem
 import PortLeaseTransport
 import PortLeaseWire
 import Synchronization
@@ -169,6 +170,8 @@ struct ObservedDatagrams {
     var wrongSource: [SocketAddress6] = []
     var wrongDestination: [IPv6Address] = []
     var zeroInterface = 0
+    /// Datagrams without a kernel receive stamp, or with one in the future or over 60 s old.
+    var badStamps = 0
     var batches = 0
     var echoed = 0
     var echoRefused = 0
@@ -229,6 +232,9 @@ final class LoopHarness: Sendable {
                             }
                             if datagram.destination != loopback { state.wrongDestination.append(datagram.destination) }
                             if datagram.interfaceIndex == 0 { state.zeroInterface += 1 }
+                            let now = SystemClock.wallClockNanoseconds()
+                            let stamp = datagram.kernelReceiveTime
+                            if stamp == 0 || stamp > now || now - stamp > 60_000_000_000 { state.badStamps += 1 }
                             if sender != nil { if echoed { state.echoed += 1 } else { state.echoRefused += 1 } }
                         }
                     },

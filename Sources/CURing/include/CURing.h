@@ -49,10 +49,17 @@ typedef struct curing_datagram {
     uint32_t source_scope_id;
     uint64_t destination_high, destination_low;
     uint32_t interface_index;
+    uint64_t received_realtime_ns; // the kernel's receive time (SO_TIMESTAMPNS, CLOCK_REALTIME); 0 if absent
 } curing_datagram;
 
 /// Bytes of control buffer needed for one IPV6_PKTINFO message (CMSG_SPACE).
 size_t curing_pktinfo_control_space(void);
+
+/// Bytes of control buffer a received datagram needs: IPV6_PKTINFO and SO_TIMESTAMPNS.
+size_t curing_receive_control_space(void);
+
+/// SO_TIMESTAMPNS (the kernel stamps each received datagram, nanoseconds, CLOCK_REALTIME).
+static const int CURING_SO_TIMESTAMPNS = SO_TIMESTAMPNS;
 
 /// Bytes the kernel writes before the payload in each provided buffer for `msg`
 /// (struct io_uring_recvmsg_out + msg_namelen + msg_controllen).
