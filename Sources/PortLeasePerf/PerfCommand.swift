@@ -16,7 +16,7 @@ struct PerfCommand: ParsableCommand {
               portlease-perf --port 10547 --scenario renew --rate 20000 --exchanges 100000 --relays 1
               portlease-perf echo --port 10999 &   portlease-perf --port 10999 --scenario echo --duration 5
             """,
-        subcommands: [RunCommand.self, EchoCommand.self, FloodCommand.self],
+        subcommands: [RunCommand.self, EchoCommand.self, FloodCommand.self, StormCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

@@ -4,6 +4,7 @@ import PortLeaseTransport
 import PortLeaseWire
 
 extension Scenario: ExpressibleByArgument {}
+extension ExchangeSettings.Backoff: ExpressibleByArgument {}
 
 /// `portlease-perf run`: simulated subscribers against a server; prints the report.
 struct RunCommand: ParsableCommand {
@@ -58,6 +59,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Retransmissions after a timeout before an exchange is abandoned.")
     var retransmissions: Int = 2
 
+    @Option(
+        help: "fixed: every try waits --timeout; rfc2131: 4 s doubling to 64 s, each +/-1 s (RFC 2131 4.1).")
+    var backoff: ExchangeSettings.Backoff = .fixed
+
     @Option(help: "Timer tick in microseconds (timeouts, pacing).")
     var tick: Int = 1000
 
@@ -89,10 +94,11 @@ struct RunCommand: ParsableCommand {
         do { scenarioMix = try mix.map { try ScenarioMix(parsing: $0) } } catch {
             throw ValidationError("--mix: \(error)")
         }
-        let exchange = ExchangeSettings(
+        var exchange = ExchangeSettings(
             scenario: scenario, subscribers: subscribers, preload: preload, relays: relays, full: full,
             psidLengthHint: psidLength, timeoutNanoseconds: UInt64(timeout * 1e9), retransmissions: retransmissions,
             mix: scenarioMix)
+        exchange.backoff = backoff
         var settings = LoadSettings(
             exchange: exchange, server: SocketAddress6(address: IPv6Address(server)!, port: port), rate: rate,
             window: window, duration: duration, exchanges: exchanges, tickNanoseconds: UInt64(tick) * 1000,

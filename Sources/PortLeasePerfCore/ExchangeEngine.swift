@@ -31,14 +31,29 @@ public final class ExchangeEngine {
     /// Latency of each query/reply round trip and of each whole exchange, in nanoseconds.
     public private(set) var roundTripLatency = ExchangeEngine.histogram()
     public private(set) var exchangeLatency = ExchangeEngine.histogram()
+    /// Latency of each completed renewal alone (a storm's bound subscribers renewing).
+    public private(set) var renewLatency = ExchangeEngine.histogram()
+    /// Completed renewals, and renewals that failed (NAK, wrong reply, abandoned).
+    public private(set) var renewalsCompleted = 0
+    public private(set) var renewalsFailed = 0
 
     private let builder: QueryBuilder
     private let states: UnsafeMutableBufferPointer<SubscriberState>
     private let idleRing: UnsafeMutableBufferPointer<Int32>
     private var idleHead = 0
     private var idleCount = 0
-    private var waitingHead: Int32 = -1
-    private var waitingTail: Int32 = -1
+    private let waiting: TimeoutWheel
+    /// xorshift64* state for RFC 2131 jitter (fixed seed: runs are reproducible).
+    private var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
+    /// Subscribers whose exchange failed, to start over (``ExchangeSettings/restartAfterFailure``).
+    private let restartRing: UnsafeMutableBufferPointer<Int32>
+    private var restartHead = 0
+    private var restartCount = 0
+    /// Exchanges started over after a failure since measuring began.
+    public private(set) var restarts = 0
+    /// Replies that came for the query in flight after it had been retransmitted: the server
+    /// answered a copy the client had already given up on (or the retransmission itself).
+    public private(set) var answeredAfterRetransmission = 0
     private var errorCounts: [Int]
     private let holdings: HoldingSet
     /// Whether a finished subscriber goes back to the idle ring (false while preparing: each
@@ -54,6 +69,9 @@ public final class ExchangeEngine {
         states.initialize(repeating: SubscriberState())
         idleRing = .allocate(capacity: settings.total)
         idleRing.initialize(repeating: 0)
+        restartRing = .allocate(capacity: settings.total)
+        restartRing.initialize(repeating: 0)
+        waiting = TimeoutWheel(states: states, longestTimeout: settings.longestTimeout)
         errorCounts = Array(repeating: 0, count: PerfError.allCases.count)
         holdings = HoldingSet(expected: settings.total)
     }
@@ -61,6 +79,7 @@ public final class ExchangeEngine {
     deinit {
         states.deallocate()
         idleRing.deallocate()
+        restartRing.deallocate()
     }
 
     private static func histogram() -> Histogram<UInt64> {
@@ -96,28 +115,54 @@ public final class ExchangeEngine {
     }
 
     /// Switches to the measured scenario with every measured subscriber idle, and zeroes the
-    /// counters and histograms (what happened while preparing is not measured).
-    public func beginMeasurement() {
+    /// counters and histograms (what happened while preparing is not measured). Without
+    /// `recycling` the idle ring stays empty: the caller starts each exchange by index (the storm).
+    public func beginMeasurement(recycling: Bool = true) {
         mode = settings.scenario
         mix = settings.mix
-        recycle = true
+        recycle = recycling
         clearIdle()
-        for index in settings.preload..<settings.total where states[index].phase == .idle { pushIdle(index) }
+        for index in settings.preload..<settings.total where recycling && states[index].phase == .idle {
+            pushIdle(index)
+        }
         started = 0
         completed = 0
         failed = 0
         sent = 0
         received = 0
         retransmissions = 0
+        restarts = 0
+        answeredAfterRetransmission = 0
         for index in errorCounts.indices { errorCounts[index] = 0 }
         roundTripLatency.reset()
         exchangeLatency.reset()
+        renewLatency.reset()
+        renewalsCompleted = 0
+        renewalsFailed = 0
     }
 
     /// Starts an exchange for the next idle subscriber; false when none is idle.
     public func startExchange(now: UInt64, send: (UnsafeRawBufferPointer) -> Void) -> Bool {
         guard let index = popIdle() else { return false }
-        let scenario = mix?.scenario(at: started) ?? mode
+        start(index, scenario: mix?.scenario(at: started) ?? mode, now: now, send: send)
+        return true
+    }
+
+    /// Starts `scenario` for subscriber `index`, which the caller schedules itself (the storm:
+    /// not through the idle ring); false when it is in an exchange already.
+    @discardableResult
+    public func startExchange(
+        _ index: Int, scenario: Scenario, now: UInt64, send: (UnsafeRawBufferPointer) -> Void
+    ) -> Bool {
+        guard states[index].phase == .idle else { return false }
+        start(index, scenario: scenario, now: now, send: send)
+        return true
+    }
+
+    /// Whether subscriber `index` holds a lease (an ACK was checked for it).
+    public func holdsLease(_ index: Int) -> Bool { states[index].held != .zero }
+
+    private func start(_ index: Int, scenario: Scenario, now: UInt64, send: (UnsafeRawBufferPointer) -> Void) {
         started += 1
         active += 1
         states[index].exchangeStart = now
@@ -132,7 +177,6 @@ public final class ExchangeEngine {
             case .echo: .echoing
             }
         advance(index, to: phase, now: now, send: send)
-        return true
     }
 
     /// Checks one received datagram and, when it completes a step, sends the next query.
@@ -164,6 +208,7 @@ public final class ExchangeEngine {
         let state = states[index]
         guard state.phase != .idle, sequence == nil || sequence == state.sequence else { return record(.late) }
         roundTripLatency.recordClamped(now &- state.sentAt)
+        if state.retries > 0 { answeredAfterRetransmission += 1 }
         switch reply.body {
         case .dhcpv4(let message):
             guard state.phase != .informing && state.phase != .echoing else { return fail(index, .unexpectedType) }
@@ -177,12 +222,10 @@ public final class ExchangeEngine {
         }
     }
 
-    /// Times out every query older than the timeout: retransmits it (same xid), or abandons the
+    /// Times out every query past its deadline: retransmits it (same xid), or abandons the
     /// exchange after the last retransmission.
     public func expire(now: UInt64, send: (UnsafeRawBufferPointer) -> Void) {
-        while waitingHead >= 0 {
-            let index = Int(waitingHead)
-            guard states[index].sentAt &+ settings.timeoutNanoseconds <= now else { return }
+        waiting.expire(now: now) { index in
             record(.timeout)
             if Int(states[index].retries) < settings.retransmissions {
                 states[index].retries += 1
@@ -192,6 +235,23 @@ public final class ExchangeEngine {
                 fail(index, .abandoned)
             }
         }
+    }
+
+    /// Starts over every subscriber whose exchange failed (``ExchangeSettings/restartAfterFailure``)
+    /// with a DISCOVER; returns how many.
+    @discardableResult
+    public func restartFailed(now: UInt64, send: (UnsafeRawBufferPointer) -> Void) -> Int {
+        var count = 0
+        while restartCount > 0 {
+            let index = Int(restartRing[restartHead])
+            restartHead = (restartHead + 1) % restartRing.count
+            restartCount -= 1
+            restarts += 1
+            active += 1
+            count += 1
+            advance(index, to: .discovering, now: now, send: send)
+        }
+        return count
     }
 
     private func handleDHCPv4(
@@ -299,41 +359,43 @@ public final class ExchangeEngine {
     private func finish(_ index: Int, now: UInt64) {
         completed += 1
         exchangeLatency.recordClamped(now &- states[index].exchangeStart)
+        if states[index].scenario == .renew {
+            renewalsCompleted += 1
+            renewLatency.recordClamped(now &- states[index].exchangeStart)
+        }
         end(index)
     }
 
     private func fail(_ index: Int, _ kind: PerfError) {
         record(kind)
         failed += 1
-        end(index)
+        if states[index].scenario == .renew { renewalsFailed += 1 }
+        // A renewal that failed leaves the subscriber to its next renewal; a failed DORA starts over.
+        guard settings.restartAfterFailure, states[index].scenario != .renew else { return end(index) }
+        waiting.remove(index)
+        states[index].phase = .idle
+        active -= 1
+        restartRing[(restartHead + restartCount) % restartRing.count] = Int32(index)
+        restartCount += 1
     }
 
     private func end(_ index: Int) {
-        unlink(index)
+        waiting.remove(index)
         states[index].phase = .idle
         active -= 1
         if recycle { pushIdle(index) }
     }
 
-    // MARK: The waiting list (send order) and the idle ring.
+    // MARK: The waiting wheel and the idle ring.
 
     private func wait(_ index: Int, now: UInt64) {
-        unlink(index)
+        waiting.remove(index)
         states[index].sentAt = now
-        states[index].previous = waitingTail
-        states[index].next = -1
-        if waitingTail >= 0 { states[Int(waitingTail)].next = Int32(index) } else { waitingHead = Int32(index) }
-        waitingTail = Int32(index)
-    }
-
-    private func unlink(_ index: Int) {
-        let previous = states[index].previous
-        let next = states[index].next
-        guard previous >= 0 || waitingHead == Int32(index) else { return }
-        if previous >= 0 { states[Int(previous)].next = next } else { waitingHead = next }
-        if next >= 0 { states[Int(next)].previous = previous } else { waitingTail = previous }
-        states[index].previous = -1
-        states[index].next = -1
+        randomState ^= randomState >> 12
+        randomState ^= randomState << 25
+        randomState ^= randomState >> 27
+        let timeout = settings.timeout(retry: Int(states[index].retries), random: randomState &* 0x2545_F491_4F6C_DD1D)
+        waiting.insert(index, deadline: now &+ timeout, now: now)
     }
 
     private func pushIdle(_ index: Int) {

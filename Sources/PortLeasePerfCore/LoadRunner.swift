@@ -35,6 +35,14 @@ public final class LoadRunner {
     /// Prepares (leases for preloaded and, for renew/init-reboot, measured subscribers), then
     /// measures, and returns the report. Runs on the calling thread; blocks until done.
     public func run() throws(TransportError) -> PerfReport {
+        try ticking { () throws(TransportError) in
+            try prepareLeases()
+            return try measure()
+        }
+    }
+
+    /// Runs `body` while a timer thread wakes the loop every tick.
+    func ticking<Result>(_ body: () throws(TransportError) -> Result) throws(TransportError) -> Result {
         let ticking = Atomic<Bool>(true)
         let loop = self.loop
         let interval = useconds_t(max(1, settings.tickNanoseconds / 1000))
@@ -46,15 +54,17 @@ public final class LoadRunner {
         }
         ticker.start()
         defer { ticking.store(false, ordering: .relaxed) }
+        return try body()
+    }
 
+    /// Obtains the leases the run needs before measuring (preloaded subscribers, and the
+    /// measured ones for renew / init-reboot).
+    func prepareLeases() throws(TransportError) {
         let preparing = engine.beginPreparation()
-        if preparing > 0 {
-            progress("preparing \(preparing) leases")
-            try prepare()
-            progress(
-                "prepared: \(engine.leasesHeld) leases held, \(preparing - engine.leasesHeld) not obtained")
-        }
-        return try measure()
+        guard preparing > 0 else { return }
+        progress("preparing \(preparing) leases")
+        try prepare()
+        progress("prepared: \(engine.leasesHeld) leases held, \(preparing - engine.leasesHeld) not obtained")
     }
 
     /// Runs one DORA for each queued subscriber, `window` at a time, until all have finished.
@@ -79,7 +89,7 @@ public final class LoadRunner {
         let cpuStart = MonotonicClock.processCPU()
         var pacing = settings.rate.map { RateController(rate: $0, start: start) }
         let stopAt = settings.duration.map { start + UInt64($0 * 1e9) }
-        let drainLimit = settings.exchange.timeoutNanoseconds * UInt64(settings.exchange.retransmissions + 1)
+        let drainLimit = settings.exchange.longestExchangeWait
         var startingEnded: UInt64?
         var completedAtStop = 0
         var lastProgress = (time: start, completed: 0)
@@ -123,7 +133,7 @@ public final class LoadRunner {
         }
         let end = MonotonicClock.now()
         let cpuEnd = MonotonicClock.processCPU()
-        engine.record(.sendFailure, times: sender.failures)
+        recordSendFailures()
         // Duration runs count what completed while starting was allowed; count runs, all of it.
         let measuredEnd = settings.duration != nil && settings.exchanges == nil ? (startingEnded ?? end) : end
         let completed = settings.duration != nil && settings.exchanges == nil ? completedAtStop : engine.completed
@@ -140,7 +150,7 @@ public final class LoadRunner {
 
     /// One turn: start what `refill` allows, flush, receive until the next tick (handling
     /// replies, refilling and flushing at each batch end), then expire timeouts.
-    private func cycle(_ refill: (UInt64) -> Void) throws(TransportError) {
+    func cycle(_ refill: (UInt64) -> Void) throws(TransportError) {
         refill(MonotonicClock.now())
         flush()
         try loop.run(
@@ -158,11 +168,16 @@ public final class LoadRunner {
         if let failure { throw failure }
     }
 
-    private func send(_ bytes: UnsafeRawBufferPointer) {
+    func send(_ bytes: UnsafeRawBufferPointer) {
         if !sender.enqueue(bytes, on: socket, to: settings.server) {
             flush()
             if !sender.enqueue(bytes, on: socket, to: settings.server) { engine.record(.sendFailure) }
         }
+    }
+
+    /// Counts the send ring's failures as the engine's (once, at the end of a run).
+    func recordSendFailures() {
+        engine.record(.sendFailure, times: sender.failures)
     }
 
     private func flush() {
@@ -173,7 +188,7 @@ public final class LoadRunner {
         }
     }
 
-    private func progress(_ line: String) {
+    func progress(_ line: String) {
         guard settings.progress else { return }
         let text = "[portlease-perf] " + line + "\n"
         _ = text.withCString { write(2, $0, strlen($0)) }

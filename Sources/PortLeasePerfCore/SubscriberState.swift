@@ -19,9 +19,8 @@ enum SubscriberPhase: UInt8 {
 
 /// One subscriber's state, preallocated for every subscriber (about 64 bytes each).
 ///
-/// `previous` / `next` thread the subscribers waiting for a reply into one list in send
-/// order (an intrusive list, so nothing allocates): the head is always the oldest query, and
-/// the timeout scan stops at the first one still within its deadline.
+/// `previous` / `next` thread the subscribers waiting for a reply into the lists of a
+/// ``TimeoutWheel`` by deadline (intrusive lists, so nothing allocates).
 struct SubscriberState {
     var phase = SubscriberPhase.idle
     /// The scenario of the exchange in progress (a mix gives each exchange its own).
@@ -39,6 +38,9 @@ struct SubscriberState {
     /// The lease last ACKed (zero when none).
     var held = IPv4Address.zero
     var heldParams: PortParams?
+    /// When the query in flight times out (monotonic ns), while `inWheel`.
+    var deadline: UInt64 = 0
+    var inWheel = false
     var previous: Int32 = -1
     var next: Int32 = -1
 }
