@@ -6,8 +6,16 @@ package enum InjectedFault: String, Sendable, CaseIterable {
     /// socket gives (`EBADF` from the multishot `recvmsg`), as if its ring or socket broke.
     case receiveLoop = "receive-loop"
 
+    /// Each shard worker's batch takes ``slowBatchMilliseconds`` longer, as on a saturated
+    /// CPU or a disk whose syncs stall: the overload test's worker falls behind a flood that
+    /// the receive thread and the test's own processes keep up with on a 2-core machine.
+    case slowWorker = "slow-worker"
+
     /// `PORTLEASE_INJECT_FAULT=receive-loop`.
     package static let environmentVariable = "PORTLEASE_INJECT_FAULT"
+
+    /// How much longer a batch takes under ``slowWorker``.
+    static let slowBatchMilliseconds: UInt64 = 20
 
     /// What the receive loop reports for ``receiveLoop``: the error of a dead socket.
     static let receiveLoopError =

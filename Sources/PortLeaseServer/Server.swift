@@ -153,7 +153,7 @@ public final class Server: Service, @unchecked Sendable {
                 shard: index, engine: engines[index], log: logs[index],
                 queue: ShardQueue(capacity: settings.queueDepth), sink: transport.workerSinks[index],
                 counters: counters, logger: logger, syncs: syncRings[index],
-                queueDelayBudget: settings.queueDelayBudget)
+                queueDelayBudget: settings.queueDelayBudget, slowBatches: settings.injectedFault == .slowWorker)
         }
         let maintenance = settings.maintenance.map { maintenanceSettings in
             LogMaintenance(

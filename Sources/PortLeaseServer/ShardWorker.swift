@@ -58,6 +58,8 @@ public final class ShardWorker: @unchecked Sendable {
     /// Records written since the last sync was submitted, and when the first was written.
     private var unsyncedRecords = 0
     private var unsyncedSince: UInt64 = 0
+    /// The longest a written record waits for its sync to start while queries keep coming (ns).
+    static let longestHold: UInt64 = 1_000_000
     /// Replies sent at once (OFFER, NAK) are encoded here first.
     private let immediateScratch: UnsafeMutableRawBufferPointer
     private let stopping = Atomic<Bool>(false)
@@ -68,6 +70,8 @@ public final class ShardWorker: @unchecked Sendable {
     private let pendingConfiguration = Mutex<EngineConfiguration?>(nil)
     /// How long a query may have waited before it is shed instead of answered.
     private let queueDelayBudget: QueueDelayBudget
+    /// ``InjectedFault/slowWorker``: each batch that handled queries takes longer (tests only).
+    private let slowBatches: Bool
     /// When the batch in hand started (monotonic ns): queue delays are measured to it.
     private var batchStarted: UInt64 = 0
     private var interfaceNames: [UInt32: String] = [:]
@@ -78,9 +82,10 @@ public final class ShardWorker: @unchecked Sendable {
     public init(
         shard: Int, engine: LeaseEngine, log: LeaseLog, queue: ShardQueue, sink: any ReplySink,
         counters: ServerCounters, logger: Logger, batchLimit: Int = 256, syncs: SyncRing? = nil,
-        queueDelayBudget: QueueDelayBudget = QueueDelayBudget()
+        queueDelayBudget: QueueDelayBudget = QueueDelayBudget(), slowBatches: Bool = false
     ) {
         self.queueDelayBudget = queueDelayBudget
+        self.slowBatches = slowBatches
         self.shard = shard
         self.engine = engine
         self.log = log
@@ -188,12 +193,19 @@ public final class ShardWorker: @unchecked Sendable {
             handle(payload, origin: origin, now: now, received: received, lane: lane)
         }
         writeRecords()
-        // Through the ring, a sync waits for a quiet moment or a full group: syncing after
-        // every batch made smaller groups than blocking in `fdatasync` did (14 records a
-        // sync against 17, measured), and each sync costs a kernel worker's wake-up.
+        if slowBatches && handled > 0 {
+            usleep(useconds_t(InjectedFault.slowBatchMilliseconds * 1000))
+        }
+        // Through the ring, a sync waits for a quiet moment, a full group, or the group's
+        // oldest record waiting ``longestHold``: syncing after every batch made smaller groups
+        // than blocking in `fdatasync` did (14 records a sync against 17, measured), and each
+        // sync costs a kernel worker's wake-up; but under a flood of DISCOVERs (which write
+        // nothing) the queue never empties and a few renewals would never fill a group.
         if queue.depth == 0 {
             startSync(inLine: true)  // nothing to overlap it with: no kernel worker's wake-up
-        } else if unsyncedRecords >= batchLimit {
+        } else if unsyncedRecords >= batchLimit
+            || (unsyncedRecords > 0 && SystemCalls.monotonicNanoseconds() - unsyncedSince >= Self.longestHold)
+        {
             startSync()
         }
         sink.flush()

@@ -72,6 +72,54 @@ struct PipelinedCommitTests {
         }
     }
 
+    /// Under a flood of DISCOVERs (which write no record) the queue never empties and a few
+    /// ACKs never fill a group: they still leave once their record has waited `longestHold`.
+    @Test func anAckIsNotHeldBehindAFloodThatWritesNothing() throws {
+        try withTemporaryDirectory { directory in
+            let engine = try LeaseEngine.makeShards(ServerFixtures.engineConfiguration(), count: 1)[0]
+            let log = try LeaseLog(directory: directory)
+            let sink = CheckingSink()
+            sink.log = log
+            let worker = ShardWorker(
+                shard: 0, engine: engine, log: log, queue: ShardQueue(capacity: 4096), sink: sink,
+                counters: ServerCounters(), logger: Logger(label: "test"), batchLimit: 8, syncs: try SyncRing())
+            let now: Int64 = 1_800_000_000_000
+            let bound = WireClient(number: 1)
+            bound.admit(bound.dhcpv4(.discover), to: worker.queue)
+            worker.processBatch(now: now)
+            let offer = try #require(
+                engine.lease(of: ClientKey(kind: .clientIdentifier, bytes: bound.clientIdentifier)))
+            let params = try PortParams(offset: 6, psidLength: offer.binding.psidLength, psid: offer.binding.psid)
+            bound.admit(
+                bound.dhcpv4(
+                    .request, requested: offer.binding.address, serverIdentifier: ServerFixtures.serverID,
+                    portParams: [6, params.psidLength, UInt8(params.wirePSID >> 8), UInt8(params.wirePSID & 0xFF)]),
+                to: worker.queue)
+            // Newcomers keep the queue from ever emptying, batch after batch.
+            var number = 100
+            func flood() {
+                for _ in 0..<16 {
+                    let client = WireClient(number: number)
+                    client.admit(client.dhcpv4(.discover), to: worker.queue)
+                    number = number < 60_000 ? number + 1 : 100
+                }
+            }
+            flood()
+            worker.processBatch(now: now)
+            #expect(sink.acks.isEmpty, "held: its record is not durable yet")
+            let deadline = Date().addingTimeInterval(10)
+            var acked = false
+            while !acked && Date() < deadline {
+                flood()
+                worker.processBatch(now: now)
+                acked = !sink.acks.isEmpty
+            }
+            #expect(acked, "the ACK left while DISCOVERs kept coming")
+            #expect(worker.queue.depth > 0)
+            #expect(sink.early == 0)
+        }
+    }
+
     @Test func theArenaReleasesInOrderAndDropsWhatWasNotWritten() {
         let arena = ReplyArena(capacity: 4)
         let origin = WireClient(number: 1).origin

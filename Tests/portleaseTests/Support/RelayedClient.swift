@@ -33,8 +33,12 @@ final class RelayedServer {
     let metricsPort: UInt16?
     let process: ServeProcess
 
-    /// Starts a server with `workers`, `limits` and `pools` (JSON text).
-    init(workers: Int, limits: String = "{}", pools: String, metrics: Bool = false) throws {
+    /// Starts a server with `workers`, `limits` and `pools` (JSON text); `members` are more
+    /// top-level members (JSON text, each followed by a comma); `environment` is added to the process's.
+    init(
+        workers: Int, limits: String = "{}", pools: String, metrics: Bool = false, members: String = "",
+        environment: [String: String] = [:]
+    ) throws {
         directory = try CommandLineTests.temporaryDirectory()
         if metrics {
             let (holder, port) = try LoopbackTCP.listen()
@@ -45,13 +49,14 @@ final class RelayedServer {
         }
         let metricsMember = metricsPort.map { #", "metrics": { "listen": "127.0.0.1:\#($0)" }"# } ?? ""
         let configuration = """
-            { "server-id": "192.0.2.1", "listen": { "addresses": ["::1"], "port": \(port) },
+            { \(members) "server-id": "192.0.2.1", "listen": { "addresses": ["::1"], "port": \(port) },
               "dhcp4o6-server-addresses": ["::1"], "workers": \(workers), "limits": \(limits),
               "lease-log": { "directory": "\(directory)/log", "durability": "none" }\(metricsMember),
               "pools": [ \(pools) ] }
             """
         try configuration.write(toFile: directory + "/server.json", atomically: true, encoding: .utf8)
-        process = try ServeProcess(config: directory + "/server.json", logPath: directory + "/server.log")
+        process = try ServeProcess(
+            config: directory + "/server.json", logPath: directory + "/server.log", environment: environment)
     }
 
     /// True once the server says it has started (false after 10 s).

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// Overload against a real `portlease serve` (issue 17): a DISCOVER flood beyond what its
+/// workers can answer, while bound subscribers renew. Checks behaviour, not timing: the
+/// server sheds stale DISCOVERs (the counter moves) and every renewal is answered.
+///
+/// On a 2-core machine a flood fast enough to outrun a worker also starves the receive
+/// thread and the renewing clients of CPU, so the kernel drops their datagrams whatever
+/// the server does. The workers are slowed instead (`PORTLEASE_INJECT_FAULT=slow-worker`:
+/// 20 ms more per batch, as under a stalling disk), and a 30,000/s flood outruns them.
+@Suite(
+    .serialized,
+    .enabled(if: FileManager.default.fileExists(atPath: "/usr/include/liburing.h"), "liburing is not installed"))
+struct OverloadProcessTests {
+    @Test(arguments: [1, 2])
+    func aDiscoverFloodIsShedWhileRenewalsAreAnswered(workers: Int) throws {
+        // A deep DISCOVER lane and a 200 ms budget: the flood's DISCOVERs wait past their
+        // 100 ms and are shed; renewals, served first, never wait that long.
+        let pool = #"{ "name": "map", "addresses": ["100.64.0.0/20"], "shared": { "psid-length": 6 } }"#
+        let server = try RelayedServer(
+            workers: workers, limits: #"{ "discover-rate": "off" }"#, pools: pool, metrics: true,
+            members: #""queue-delay-budget": 200, "queue-depth": 32768,"#,
+            environment: ["PORTLEASE_INJECT_FAULT": "slow-worker"])
+        defer { server.stop() }
+        #expect(server.started, "\(server.process.log)")
+
+        // 50 relayed subscribers get leases, then renew 100 times a second for 4 s.
+        let renewals = Process()
+        renewals.executableURL = URL(fileURLWithPath: DiscoverFloodProcessTests.perf)
+        renewals.arguments = [
+            "run", "--port", "\(server.port)", "--scenario", "renew", "--relays", "1", "--subscribers", "50",
+            "--rate", "100", "--duration", "4", "--json",
+        ]
+        let report = Pipe()
+        let progress = Pipe()
+        renewals.standardOutput = report
+        renewals.standardError = progress
+        try renewals.run()
+        var progressText = ""
+        let prepared = ServeProcess.poll(seconds: 20) {
+            progressText += String(decoding: progress.fileHandleForReading.availableData, as: UTF8.self)
+            return progressText.contains("prepared:")
+        }
+        #expect(prepared, "\(progressText)")
+
+        let flood = Process()
+        flood.executableURL = URL(fileURLWithPath: DiscoverFloodProcessTests.perf)
+        flood.arguments = [
+            "flood", "--port", "\(server.port)", "--source", "::1", "--rate", "30000", "--duration", "2",
+        ]
+        flood.standardOutput = FileHandle.nullDevice
+        try flood.run()
+        flood.waitUntilExit()
+        let json = String(decoding: report.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        renewals.waitUntilExit()
+        #expect(renewals.terminationStatus == 0, "\(json)")
+
+        let metrics = server.metrics
+        let stale =
+            DiscoverFloodProcessTests.metric(
+                metrics, #"portlease_datagrams_dropped_total{reason="stale-discover"}"#) ?? 0
+        #expect(stale > 0, "the flood's DISCOVERs were shed as stale\n\(metrics)")
+        // Every renewal was answered (with the generator's retransmissions, if one was lost).
+        let parsed = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "\(json)")
+        let completed = parsed["completed"] as? Int ?? 0
+        #expect(completed >= 200, "renewals answered during the flood: \(json)")
+        #expect(parsed["failed"] as? Int == 0, "no renewal failed: \(json)")
+        #expect(DiscoverFloodProcessTests.metric(metrics, #"portlease_datagrams_dropped_total{reason="stale"}"#) == 0)
+    }
+}
