@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The worst day (issue 17): a regional reboot storm and an open-loop overload, on fresh servers.
+#
+# storm: `portlease-perf storm`: SUBSCRIBERS start a DORA each at a uniformly random moment in
+#   WINDOW s, retransmitting as RFC 2131 says and starting over after a failure, while PRELOAD
+#   subscribers bound beforehand renew at RENEW_RATE/s. Reported: time until 50/99/100% hold a
+#   lease, retransmissions, stale answers, the renewals' latency; the per-second timelines are
+#   plotted into $OUT/storm.svg. Runs (each a fresh server, fsync on, 2 workers):
+#     portlease-shared  PortLease, shared pool (100.64.0.0/14, psid-length 6), relayed clients;
+#     portlease-full    PortLease, full pool (10.0.0.0/16), direct clients: Kea's setting;
+#     kea-full          Kea 2.2 4o6 pair (Benchmarks/kea), memfile (no fsync), same clients;
+#     baseline-*        with BASELINE_BIN, that build's portlease, same storm.
+#   The Kea-comparable runs use KEA_SUBSCRIBERS within KEA_WINDOW (Kea's pool has 65,533 addresses).
+# overload: `portlease-perf run --scenario dora --backoff rfc2131 --relays 1` open loop at each of
+#   RATES for DURATION s, fresh server each: goodput (completed DORA/s) against offered load.
+#
+# Usage: Benchmarks/storm.sh [storm|overload|all]
+#   SUBSCRIBERS=1000000 WINDOW=60 PRELOAD=10000 RENEW_RATE=1000 Benchmarks/storm.sh storm
+#   RATES="20000 40000 80000 160000" DURATION=10 Benchmarks/storm.sh overload
+#   BASELINE_BIN=/tmp/base/.build/release SKIP_KEA=1 Benchmarks/storm.sh
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MODE=${1:-all}
+SUBSCRIBERS=${SUBSCRIBERS:-1000000}
+WINDOW=${WINDOW:-60}
+PRELOAD=${PRELOAD:-10000}
+RENEW_RATE=${RENEW_RATE:-1000}
+KEA_SUBSCRIBERS=${KEA_SUBSCRIBERS:-50000}
+KEA_WINDOW=${KEA_WINDOW:-5}
+KEA_PRELOAD=${KEA_PRELOAD:-5000}
+GIVE_UP=${GIVE_UP:-240}
+RATES=${RATES:-"20000 40000 60000 80000 120000 160000"}
+DURATION=${DURATION:-10}
+SKIP_KEA=${SKIP_KEA:-0}
+BASELINE_BIN=${BASELINE_BIN:-}
+SCRATCH=${SCRATCH:-$ROOT/.build}
+OUT=${OUT:-$ROOT/Benchmarks/storm-results}
+KEA6_PORT=20647 KEA6_CLIENT=20646 KEA4_PORT=20067 KEA4_CLIENT=20068
+
+NAME=storm
+source "$ROOT/Benchmarks/common.sh"
+mkdir -p "$OUT"
+echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores; kernel $(uname -r); load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+metric() { # URL NAME-WITH-LABELS
+    curl -fsS "$1" | awk -v name="$2" 'index($0, name " ") == 1 { print $2; found = 1 } END { if (!found) print 0 }'
+}
+
+# portlease_server BIN KIND(shared|full) DIR: starts a fresh server; sets SERVER, PORT, METRICS
+portlease_server() {
+    local bin=$1 kind=$2 dir=$3 pool
+    mkdir -p "$dir"
+    PORT=$(free_port udp)
+    METRICS=$(free_port tcp)
+    if [ "$kind" = shared ]; then
+        pool='{ "name": "shared", "addresses": ["100.64.0.0/14"], "valid-lifetime": 3600, "shared": { "psid-offset": 6, "psid-length": 6 } }'
+    else
+        pool='{ "name": "full", "addresses": ["10.0.0.0/16"], "valid-lifetime": 3600 }'
+    fi
+    cat > "$dir/config.json" <<JSON
+{ "server-id": "192.0.2.1", "listen": { "addresses": ["::1"], "port": $PORT },
+  "dhcp4o6-server-addresses": ["::1"], "workers": 2, "limits": { "discover-rate": "off" },
+  "lease-log": { "directory": "$dir/lease-log", "durability": "fsync" },
+  "metrics": { "listen": "127.0.0.1:$METRICS" }, "log-level": "warning", "pools": [ $pool ] }
+JSON
+    "$bin/portlease" serve --config "$dir/config.json" 2> "$dir/server.log" &
+    SERVER=$!
+    PIDS+=("$SERVER")
+    for _ in $(seq 100); do
+        curl -fsS "http://127.0.0.1:$METRICS/metrics" > /dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    log "server did not start"; cat "$dir/server.log" >&2; exit 1
+}
+
+# server_drops: the shedding counters of the running PortLease server, as JSON members
+server_drops() {
+    local url="http://127.0.0.1:$METRICS/metrics" reason out=""
+    for reason in stale stale-discover queue-full queue-full-discover duplicate; do
+        out+="\"server_$(echo $reason | tr - _)\":$(metric "$url" "portlease_datagrams_dropped_total{reason=\"$reason\"}"),"
+    done
+    echo "${out%,}"
+}
+
+stop_server() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
+
+# storm_portlease NAME BIN KIND N WINDOW PRELOAD [PERF ARGS]
+storm_portlease() {
+    local name=$1 bin=$2 kind=$3 n=$4 window=$5 preload=$6; shift 6
+    local dir="$WORK/$name"
+    portlease_server "$bin" "$kind" "$dir"
+    log "$name: $n subscribers within $window s, $preload renewing at $RENEW_RATE/s"
+    "$PERF" storm --port "$PORT" --subscribers "$n" --window "$window" --preload "$preload" \
+        --renew-rate "$RENEW_RATE" --give-up "$GIVE_UP" --timeline "$OUT/$name.csv" --json --quiet "$@" \
+        > "$dir/report.json"
+    local drops; drops=$(server_drops)
+    stop_server
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r.update(json.loads("{"+sys.argv[3]+"}")); r["name"]=sys.argv[2]; print(json.dumps(r))' \
+        "$dir/report.json" "$name" "$drops" >> "$OUT/storm.jsonl"
+}
+
+KEA="$WORK/kea"
+export KEA_PIDFILE_DIR="$KEA" KEA_LOCKFILE_DIR="$KEA"
+storm_kea() { # NAME N WINDOW PRELOAD
+    local name=$1 n=$2 window=$3 preload=$4
+    mkdir -p "$KEA"
+    rm -f "$KEA"/kea-leases4.csv*
+    for v in 4 6; do sed "s|@DIR@|$KEA|" "$ROOT/Benchmarks/kea/kea-dhcp$v.json" > "$KEA/dhcp$v.json"; done
+    kea-dhcp4 -c "$KEA/dhcp4.json" -p $KEA4_PORT -P $KEA4_CLIENT > "$KEA/dhcp4.log" 2>&1 &
+    local k4=$!; PIDS+=("$k4")
+    kea-dhcp6 -c "$KEA/dhcp6.json" -p $KEA6_PORT -P $KEA6_CLIENT > "$KEA/dhcp6.log" 2>&1 &
+    local k6=$!; PIDS+=("$k6")
+    for _ in $(seq 100); do ss -Hlun "sport = :$KEA6_PORT" | grep -q . && ss -Hlun "sport = :$KEA4_PORT" | grep -q . && break; sleep 0.1; done
+    sleep 1
+    log "$name: $n subscribers within $window s, $preload renewing at $RENEW_RATE/s"
+    "$PERF" storm --port $KEA6_PORT --local-port $KEA6_CLIENT --relays 0 --full --subscribers "$n" \
+        --window "$window" --preload "$preload" --renew-rate "$RENEW_RATE" --give-up "$GIVE_UP" \
+        --timeline "$OUT/$name.csv" --json --quiet > "$WORK/$name.json"
+    kill "$k4" "$k6"; wait "$k4" "$k6" 2>/dev/null || true
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r["name"]=sys.argv[2]; print(json.dumps(r))' \
+        "$WORK/$name.json" "$name" >> "$OUT/storm.jsonl"
+}
+
+storms() {
+    : > "$OUT/storm.jsonl"
+    storm_portlease portlease-shared "$BIN" shared "$SUBSCRIBERS" "$WINDOW" "$PRELOAD"
+    [ -n "$BASELINE_BIN" ] && storm_portlease baseline-shared "$BASELINE_BIN" shared "$SUBSCRIBERS" "$WINDOW" "$PRELOAD"
+    storm_portlease portlease-full "$BIN" full "$KEA_SUBSCRIBERS" "$KEA_WINDOW" "$KEA_PRELOAD" --relays 0 --full
+    [ -n "$BASELINE_BIN" ] && storm_portlease baseline-full "$BASELINE_BIN" full "$KEA_SUBSCRIBERS" "$KEA_WINDOW" "$KEA_PRELOAD" --relays 0 --full
+    if [ "$SKIP_KEA" != 1 ]; then
+        command -v kea-dhcp6 > /dev/null || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kea-dhcp4-server kea-dhcp6-server >&2; }
+        storm_kea kea-full "$KEA_SUBSCRIBERS" "$KEA_WINDOW" "$KEA_PRELOAD"
+    fi
+    python3 "$ROOT/Benchmarks/plot-storm.py" "$OUT"
+}
+
+overload() {
+    : > "$OUT/overload.jsonl"
+    local rate bin name
+    for rate in $RATES; do
+        for name in portlease ${BASELINE_BIN:+baseline}; do
+            bin=$BIN; [ "$name" = baseline ] && bin=$BASELINE_BIN
+            portlease_server "$bin" shared "$WORK/$name-$rate"
+            log "$name: dora at $rate/s for $DURATION s (RFC 2131 retransmission)"
+            "$PERF" run --port "$PORT" --scenario dora --backoff rfc2131 --relays 1 --subscribers 2000000 \
+                --rate "$rate" --duration "$DURATION" --json --quiet > "$WORK/out.json"
+            local drops; drops=$(server_drops)
+            stop_server
+            python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r.update(json.loads("{"+sys.argv[4]+"}")); r["name"]=sys.argv[2]; r["offered"]=int(sys.argv[3]); print(json.dumps(r))' \
+                "$WORK/out.json" "$name" "$rate" "$drops" >> "$OUT/overload.jsonl"
+        done
+    done
+    python3 - "$OUT/overload.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+peak = {}
+for r in rows: peak[r["name"]] = max(peak.get(r["name"], 0), r["exchanges_per_second"])
+print(f"{'server':10} {'offered/s':>9} {'goodput/s':>9} {'of peak':>7} {'p50 ms':>7} {'p99 ms':>8} {'retrans':>8} {'late':>7} {'abandoned':>9} {'stale-d':>8} {'qfull-d':>8}")
+for r in rows:
+    e = r["errors"]; lat = r["latency_exchange_us"]
+    print(f"{r['name']:10} {r['offered']:9d} {r['exchanges_per_second']:9.0f} {r['exchanges_per_second']/peak[r['name']]:7.2f} "
+          f"{lat['p50']/1000:7.1f} {lat['p99']/1000:8.1f} {r['retransmissions']:8d} {e.get('late',0):7d} {e.get('abandoned',0):9d} "
+          f"{r.get('server_stale_discover',0):8d} {r.get('server_queue_full_discover',0):8d}")
+PY
+}
+
+case "$MODE" in
+    storm) storms ;;
+    overload) overload ;;
+    all) overload; storms ;;
+    *) echo "usage: $0 [storm|overload|all]" >&2; exit 2 ;;
+esac
