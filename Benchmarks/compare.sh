@@ -25,10 +25,6 @@ CHART=${CHART:-$ROOT/Benchmarks/sweep.png}
 SCRATCH=${SCRATCH:-$ROOT/.build}
 PORT=20547        # PortLease (Benchmarks/portlease/*.json); off the quick-start's 10547
 ECHO_PORT=20999
-KEA6_PORT=20647   # kea-dhcp6 -p; it answers direct clients on -P, the generator's port
-KEA6_CLIENT=20646
-KEA4_PORT=20067
-KEA4_CLIENT=20068
 
 WORK=$(mktemp -d /tmp/portlease-compare.XXXXXX)
 PIDS=()
@@ -45,11 +41,9 @@ log() { echo "[compare] $*" >&2; }
 if ! dpkg -s liburing-dev >/dev/null 2>&1; then
     apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liburing-dev >&2
 fi
-if [ "$SKIP_KEA" != 1 ] && ! command -v kea-dhcp6 >/dev/null 2>&1; then
-    log "installing Kea (kea-dhcp4-server kea-dhcp6-server)"
-    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kea-dhcp4-server kea-dhcp6-server >&2
-    # The Debian packages start their own services where systemd runs; those use port 547/67, not ours.
-fi
+source "$ROOT/Benchmarks/kea/pair.sh"
+# The Debian packages start their own services where systemd runs; those use port 547/67, not ours.
+[ "$SKIP_KEA" != 1 ] && kea_install
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); kernel $(uname -r)"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); duration $DURATION s, window $WINDOW, subscribers $SUBSCRIBERS"
 log "building (release)"
@@ -119,24 +113,13 @@ portlease_run() { # NAME CONFIG DURABILITY PERF-ARGS...
     kill "$pid"; wait "$pid" 2>/dev/null || true
     rm -rf "$dir"
 }
-KEA="$WORK/kea"
-export KEA_PIDFILE_DIR="$KEA" KEA_LOCKFILE_DIR="$KEA"
 kea_run() { # NAME PERF-ARGS...: start the kea-dhcp6 + kea-dhcp4 pair afresh, measure, stop it
     local name=$1; shift
-    mkdir -p "$KEA"
-    rm -f "$KEA"/kea-leases4.csv*
-    for v in 4 6; do sed "s|@DIR@|$KEA|" "$ROOT/Benchmarks/kea/kea-dhcp$v.json" > "$KEA/dhcp$v.json"; done
-    kea-dhcp4 -c "$KEA/dhcp4.json" -p $KEA4_PORT -P $KEA4_CLIENT > "$KEA/dhcp4.log" 2>&1 &
-    local k4=$!; PIDS+=("$k4")
-    kea-dhcp6 -c "$KEA/dhcp6.json" -p $KEA6_PORT -P $KEA6_CLIENT > "$KEA/dhcp6.log" 2>&1 &
-    local k6=$!; PIDS+=("$k6")
-    wait_port "$k6" $KEA6_PORT "$KEA/dhcp6.log"
-    wait_port "$k4" $KEA4_PORT "$KEA/dhcp4.log"
-    sleep 1
-    measure "$name" $KEA6_PORT "$k4 $k6" --local-port $KEA6_CLIENT "$@"
-    check_alive "$k4" "$KEA/dhcp4.log"
-    check_alive "$k6" "$KEA/dhcp6.log"
-    kill "$k4" "$k6"; wait "$k4" "$k6" 2>/dev/null || true
+    kea_start
+    measure "$name" $KEA6_PORT "$KEA4_PID $KEA6_PID" --local-port $KEA6_CLIENT "$@"
+    check_alive "$KEA4_PID" "$KEA/dhcp4.log"
+    check_alive "$KEA6_PID" "$KEA/dhcp6.log"
+    kea_stop
 }
 
 # --- Sweep mode: offered load against achieved rate and p99, and a chart ---------------------------

@@ -36,10 +36,10 @@ SKIP_KEA=${SKIP_KEA:-0}
 BASELINE_BIN=${BASELINE_BIN:-}
 SCRATCH=${SCRATCH:-$ROOT/.build}
 OUT=${OUT:-$ROOT/Benchmarks/storm-results}
-KEA6_PORT=20647 KEA6_CLIENT=20646 KEA4_PORT=20067 KEA4_CLIENT=20068
 
 NAME=storm
 source "$ROOT/Benchmarks/common.sh"
+source "$ROOT/Benchmarks/kea/pair.sh"
 mkdir -p "$OUT"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores; kernel $(uname -r); load $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -100,36 +100,26 @@ storm_portlease() {
         "$dir/report.json" "$name" "$drops" >> "$OUT/storm.jsonl"
 }
 
-KEA="$WORK/kea"
-export KEA_PIDFILE_DIR="$KEA" KEA_LOCKFILE_DIR="$KEA"
 storm_kea() { # NAME N WINDOW PRELOAD
     local name=$1 n=$2 window=$3 preload=$4
-    mkdir -p "$KEA"
-    rm -f "$KEA"/kea-leases4.csv*
-    for v in 4 6; do sed "s|@DIR@|$KEA|" "$ROOT/Benchmarks/kea/kea-dhcp$v.json" > "$KEA/dhcp$v.json"; done
-    kea-dhcp4 -c "$KEA/dhcp4.json" -p $KEA4_PORT -P $KEA4_CLIENT > "$KEA/dhcp4.log" 2>&1 &
-    local k4=$!; PIDS+=("$k4")
-    kea-dhcp6 -c "$KEA/dhcp6.json" -p $KEA6_PORT -P $KEA6_CLIENT > "$KEA/dhcp6.log" 2>&1 &
-    local k6=$!; PIDS+=("$k6")
-    for _ in $(seq 100); do ss -Hlun "sport = :$KEA6_PORT" | grep -q . && ss -Hlun "sport = :$KEA4_PORT" | grep -q . && break; sleep 0.1; done
-    sleep 1
+    kea_start
     log "$name: $n subscribers within $window s, $preload renewing at $RENEW_RATE/s"
     "$PERF" storm --port $KEA6_PORT --local-port $KEA6_CLIENT --relays 0 --full --subscribers "$n" \
         --window "$window" --preload "$preload" --renew-rate "$RENEW_RATE" --give-up "$GIVE_UP" \
         --timeline "$OUT/$name.csv" --json --quiet > "$WORK/$name.json"
-    kill "$k4" "$k6"; wait "$k4" "$k6" 2>/dev/null || true
+    kea_stop
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r["name"]=sys.argv[2]; print(json.dumps(r))' \
         "$WORK/$name.json" "$name" >> "$OUT/storm.jsonl"
 }
 
 storms() {
     : > "$OUT/storm.jsonl"
-    storm_portlease portlease-shared "$BIN" shared "$SUBSCRIBERS" "$WINDOW" "$PRELOAD"
-    [ -n "$BASELINE_BIN" ] && storm_portlease baseline-shared "$BASELINE_BIN" shared "$SUBSCRIBERS" "$WINDOW" "$PRELOAD"
+    storm_portlease portlease-shared "$BIN" shared "$SUBSCRIBERS" "$WINDOW" "$PRELOAD" --relays 1
+    [ -n "$BASELINE_BIN" ] && storm_portlease baseline-shared "$BASELINE_BIN" shared "$SUBSCRIBERS" "$WINDOW" "$PRELOAD" --relays 1
     storm_portlease portlease-full "$BIN" full "$KEA_SUBSCRIBERS" "$KEA_WINDOW" "$KEA_PRELOAD" --relays 0 --full
     [ -n "$BASELINE_BIN" ] && storm_portlease baseline-full "$BASELINE_BIN" full "$KEA_SUBSCRIBERS" "$KEA_WINDOW" "$KEA_PRELOAD" --relays 0 --full
     if [ "$SKIP_KEA" != 1 ]; then
-        command -v kea-dhcp6 > /dev/null || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kea-dhcp4-server kea-dhcp6-server >&2; }
+        kea_install
         storm_kea kea-full "$KEA_SUBSCRIBERS" "$KEA_WINDOW" "$KEA_PRELOAD"
     fi
     python3 "$ROOT/Benchmarks/plot-storm.py" "$OUT"

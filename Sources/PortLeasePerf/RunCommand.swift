@@ -11,14 +11,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run a scenario against a server and report rate, latency and errors.")
 
-    @Option(help: "The server's IPv6 address.")
-    var server: String = "::1"
-
-    @Option(help: "The server's UDP port.")
-    var port: UInt16 = 547
-
-    @Option(help: "The generator's own UDP port (0: any; Kea answers direct clients on its -P port).")
-    var localPort: UInt16 = 0
+    @OptionGroup var options: GeneratorOptions
 
     @Option(help: "dora, dora-release, renew, init-reboot, info-request or echo.")
     var scenario: Scenario = .dora
@@ -28,15 +21,6 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Simulated subscribers taking part (each its own client id, chaddr, IPv6 identity).")
     var subscribers: Int = 1000
-
-    @Option(help: "Subscribers that obtain a lease before measuring and keep it (pool occupancy).")
-    var preload: Int = 0
-
-    @Option(help: "Relay-forward levels around each query: 0, 1 or 2.")
-    var relays: Int = 0
-
-    @Flag(help: "Full-address clients: do not list option 159.")
-    var full = false
 
     @Option(help: "Hint this PSID length in option 159 of DISCOVERs.")
     var psidLength: UInt8?
@@ -63,28 +47,15 @@ struct RunCommand: ParsableCommand {
         help: "fixed: every try waits --timeout; rfc2131: 4 s doubling to 64 s, each +/-1 s (RFC 2131 4.1).")
     var backoff: ExchangeSettings.Backoff = .fixed
 
-    @Option(help: "Timer tick in microseconds (timeouts, pacing).")
-    var tick: Int = 1000
-
-    @Flag(help: "Print the report as one JSON object.")
-    var json = false
-
-    @Flag(help: "No progress lines on stderr.")
-    var quiet = false
-
     func validate() throws {
-        guard IPv6Address(server) != nil else { throw ValidationError("--server: not an IPv6 address") }
-        guard (0...2).contains(relays) else { throw ValidationError("--relays must be 0, 1 or 2") }
-        guard subscribers > 0, preload >= 0, subscribers + preload <= SubscriberIdentity.maximumCount else {
-            throw ValidationError("--subscribers must be positive and --subscribers + --preload at most 2^24")
-        }
+        try options.validate(subscribers: subscribers)
         guard (psidLength ?? 0) <= 16 else { throw ValidationError("--psid-length is 0...16") }
         guard rate.map({ $0 > 0 }) ?? true, window > 0 else {
             throw ValidationError("--rate and --window must be positive")
         }
         guard duration != nil || exchanges != nil else { throw ValidationError("give --duration or --exchanges") }
-        guard timeout > 0, retransmissions >= 0, tick > 0 else {
-            throw ValidationError("--timeout and --tick must be positive, --retransmissions not negative")
+        guard timeout > 0, retransmissions >= 0 else {
+            throw ValidationError("--timeout must be positive, --retransmissions not negative")
         }
     }
 
@@ -95,16 +66,16 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--mix: \(error)")
         }
         var exchange = ExchangeSettings(
-            scenario: scenario, subscribers: subscribers, preload: preload, relays: relays, full: full,
-            psidLengthHint: psidLength, timeoutNanoseconds: UInt64(timeout * 1e9), retransmissions: retransmissions,
-            mix: scenarioMix)
+            scenario: scenario, subscribers: subscribers, preload: options.preload, relays: options.relays,
+            full: options.full, psidLengthHint: psidLength, timeoutNanoseconds: UInt64(timeout * 1e9),
+            retransmissions: retransmissions, mix: scenarioMix)
         exchange.backoff = backoff
-        var settings = LoadSettings(
-            exchange: exchange, server: SocketAddress6(address: IPv6Address(server)!, port: port), rate: rate,
-            window: window, duration: duration, exchanges: exchanges, tickNanoseconds: UInt64(tick) * 1000,
-            progress: !quiet)
-        settings.localPort = localPort
+        var settings = options.loadSettings(exchange)
+        settings.rate = rate
+        settings.window = window
+        settings.duration = duration
+        settings.exchanges = exchanges
         let report = try LoadRunner(settings: settings).run()
-        print(json ? report.json : report.text)
+        print(options.json ? report.json : report.text)
     }
 }

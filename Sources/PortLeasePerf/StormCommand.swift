@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import PortLeasePerfCore
 import PortLeaseTransport
-import PortLeaseWire
 
 /// `portlease-perf storm`: a regional reboot storm (issue 17). Every subscriber starts a DORA
 /// at a uniformly random moment in the window, retransmits as RFC 2131 says (4 s doubling to
@@ -18,14 +17,7 @@ struct StormCommand: ParsableCommand {
             Benchmarks/storm.sh runs it against PortLease and Kea and plots the timelines.
             """)
 
-    @Option(help: "The server's IPv6 address.")
-    var server: String = "::1"
-
-    @Option(help: "The server's UDP port.")
-    var port: UInt16 = 547
-
-    @Option(help: "The generator's own UDP port (0: any; Kea answers direct clients on its -P port).")
-    var localPort: UInt16 = 0
+    @OptionGroup var options: GeneratorOptions
 
     @Option(help: "Subscribers rebooting in the storm.")
     var subscribers: Int = 100_000
@@ -36,17 +28,8 @@ struct StormCommand: ParsableCommand {
     @Option(help: "Seconds after the window to wait for the last ones before giving up.")
     var giveUp: Double = 300
 
-    @Option(help: "Subscribers bound before the storm, renewing during it.")
-    var preload: Int = 0
-
     @Option(help: "Renewals per second from the preloaded subscribers during the storm.")
     var renewRate: Double?
-
-    @Option(help: "Relay-forward levels around each query: 0, 1 or 2.")
-    var relays: Int = 1
-
-    @Flag(help: "Full-address clients: do not list option 159.")
-    var full = false
 
     @Option(help: "Retransmissions (RFC 2131 backoff) before an exchange is given up and started over.")
     var retransmissions: Int = 4
@@ -57,40 +40,24 @@ struct StormCommand: ParsableCommand {
     @Option(help: "Write the per-second timeline as CSV to this file.")
     var timeline: String?
 
-    @Option(help: "Timer tick in microseconds (timeouts, pacing).")
-    var tick: Int = 1000
-
-    @Flag(help: "Print the report as one JSON object.")
-    var json = false
-
-    @Flag(help: "No progress lines on stderr.")
-    var quiet = false
-
     func validate() throws {
-        guard IPv6Address(server) != nil else { throw ValidationError("--server: not an IPv6 address") }
-        guard (0...2).contains(relays) else { throw ValidationError("--relays must be 0, 1 or 2") }
-        guard subscribers > 0, preload >= 0, subscribers + preload <= SubscriberIdentity.maximumCount else {
-            throw ValidationError("--subscribers must be positive and --subscribers + --preload at most 2^24")
-        }
+        try options.validate(subscribers: subscribers)
         guard window >= 0, giveUp >= 0 else { throw ValidationError("--window and --give-up must not be negative") }
         guard renewRate.map({ $0 > 0 }) ?? true else { throw ValidationError("--renew-rate must be positive") }
-        guard renewRate == nil || preload > 0 else { throw ValidationError("--renew-rate needs --preload") }
-        guard (0...30).contains(retransmissions), tick > 0 else {
-            throw ValidationError("--retransmissions is 0...30, --tick positive")
-        }
+        guard renewRate == nil || options.preload > 0 else { throw ValidationError("--renew-rate needs --preload") }
+        guard (0...30).contains(retransmissions) else { throw ValidationError("--retransmissions is 0...30") }
     }
 
     func run() throws {
         if let problem = IORingSupport.check() { throw ValidationError("\(problem)") }
         var exchange = ExchangeSettings(
-            scenario: .dora, subscribers: subscribers, preload: preload, relays: relays, full: full,
-            retransmissions: retransmissions)
+            scenario: .dora, subscribers: subscribers, preload: options.preload, relays: options.relays,
+            full: options.full, retransmissions: retransmissions)
         exchange.backoff = .rfc2131
         exchange.restartAfterFailure = true
-        var settings = LoadSettings(
-            exchange: exchange, server: SocketAddress6(address: IPv6Address(server)!, port: port),
-            window: 256, duration: window, tickNanoseconds: UInt64(tick) * 1000, progress: !quiet)
-        settings.localPort = localPort
+        var settings = options.loadSettings(exchange)
+        settings.window = 256
+        settings.duration = window
         let report = try LoadRunner(settings: settings).runStorm(
             StormSettings(window: window, giveUp: giveUp, renewRate: renewRate, seed: seed))
         if let timeline {
@@ -98,6 +65,6 @@ struct StormCommand: ParsableCommand {
                 throw ValidationError("--timeline: cannot write \(timeline)")
             }
         }
-        print(json ? report.json : report.text)
+        print(options.json ? report.json : report.text)
     }
 }

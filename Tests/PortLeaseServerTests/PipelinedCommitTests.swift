@@ -28,16 +28,25 @@ struct PipelinedCommitTests {
         func flush() {}
     }
 
+    /// A worker with batches of 8 over a fresh log in `directory`, syncing through a ring,
+    /// its ACKs checked by a ``CheckingSink``.
+    func makeWorker(_ directory: String, queueCapacity: Int) throws -> (
+        LeaseEngine, LeaseLog, CheckingSink, ServerCounters, ShardWorker
+    ) {
+        let engine = try LeaseEngine.makeShards(ServerFixtures.engineConfiguration(), count: 1)[0]
+        let log = try LeaseLog(directory: directory)
+        let sink = CheckingSink()
+        sink.log = log
+        let counters = ServerCounters()
+        let worker = ShardWorker(
+            shard: 0, engine: engine, log: log, queue: ShardQueue(capacity: queueCapacity), sink: sink,
+            counters: counters, logger: Logger(label: "test"), batchLimit: 8, syncs: try SyncRing())
+        return (engine, log, sink, counters, worker)
+    }
+
     @Test func acksLeaveInOrderAndOnlyOnceTheirRecordsAreDurable() throws {
         try withTemporaryDirectory { directory in
-            let engine = try LeaseEngine.makeShards(ServerFixtures.engineConfiguration(), count: 1)[0]
-            let log = try LeaseLog(directory: directory)
-            let sink = CheckingSink()
-            sink.log = log
-            let counters = ServerCounters()
-            let worker = ShardWorker(
-                shard: 0, engine: engine, log: log, queue: ShardQueue(capacity: 256), sink: sink,
-                counters: counters, logger: Logger(label: "test"), batchLimit: 8, syncs: try SyncRing())
+            let (engine, log, sink, counters, worker) = try makeWorker(directory, queueCapacity: 256)
             var now: Int64 = 1_800_000_000_000
             let clients = (0..<60).map { WireClient(number: $0) }
             // Every DISCOVER, in batches of 8, then every REQUEST: the REQUESTs' batches are
@@ -76,13 +85,7 @@ struct PipelinedCommitTests {
     /// ACKs never fill a group: they still leave once their record has waited `longestHold`.
     @Test func anAckIsNotHeldBehindAFloodThatWritesNothing() throws {
         try withTemporaryDirectory { directory in
-            let engine = try LeaseEngine.makeShards(ServerFixtures.engineConfiguration(), count: 1)[0]
-            let log = try LeaseLog(directory: directory)
-            let sink = CheckingSink()
-            sink.log = log
-            let worker = ShardWorker(
-                shard: 0, engine: engine, log: log, queue: ShardQueue(capacity: 4096), sink: sink,
-                counters: ServerCounters(), logger: Logger(label: "test"), batchLimit: 8, syncs: try SyncRing())
+            let (engine, _, sink, _, worker) = try makeWorker(directory, queueCapacity: 4096)
             let now: Int64 = 1_800_000_000_000
             let bound = WireClient(number: 1)
             bound.admit(bound.dhcpv4(.discover), to: worker.queue)

@@ -31,22 +31,31 @@ import Testing
         client.admit(message, to: worker.queue, age: age)
     }
 
+    /// A fresh DORA for `client` (the worker's first), to have a lease to renew: the OFFER
+    /// and its option 159.
+    func bind(_ client: WireClient, _ worker: ShardWorker, _ sink: CollectingSink, now: Int64) throws
+        -> (DHCPv4Message, [UInt8]?)
+    {
+        enqueue(worker, client, client.dhcpv4(.discover), age: 0)
+        worker.processBatch(now: now)
+        let offer = try decodeReply(sink.sent[0].bytes).message
+        let params = offer.option(.portParams)
+        enqueue(
+            worker, client,
+            client.dhcpv4(
+                .request, requested: offer.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
+                portParams: params), age: 0)
+        worker.processBatch(now: now)
+        return (offer, params)
+    }
+
     @Test func aDiscoverIsShedAtHalfTheBudgetAndARequestAtTheWholeBudget() throws {
         try withTemporaryDirectory { directory in
             let (worker, sink, counters) = try makeWorker(directory)
             let now: Int64 = 1_800_000_000_000
             // A fresh DORA for client 1, to have a lease to renew.
             let bound = WireClient(number: 1)
-            enqueue(worker, bound, bound.dhcpv4(.discover), age: 0)
-            worker.processBatch(now: now)
-            let offer = try decodeReply(sink.sent[0].bytes).message
-            let params = offer.option(.portParams)
-            enqueue(
-                worker, bound,
-                bound.dhcpv4(
-                    .request, requested: offer.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
-                    portParams: params), age: 0)
-            worker.processBatch(now: now)
+            let (offer, params) = try bind(bound, worker, sink, now: now)
             #expect(sink.sent.count == 2)
 
             // 600 ms old: a new client's DISCOVER is shed; the bound client's renewal is answered.
@@ -102,16 +111,7 @@ import Testing
             let (worker, sink, _) = try makeWorker(directory, batchLimit: 4)
             let now: Int64 = 1_800_000_000_000
             let bound = WireClient(number: 1)
-            enqueue(worker, bound, bound.dhcpv4(.discover), age: 0)
-            worker.processBatch(now: now)
-            let offer = try decodeReply(sink.sent[0].bytes).message
-            let params = offer.option(.portParams)
-            enqueue(
-                worker, bound,
-                bound.dhcpv4(
-                    .request, requested: offer.header.yiaddr, serverIdentifier: ServerFixtures.serverID,
-                    portParams: params), age: 0)
-            worker.processBatch(now: now)
+            let (offer, params) = try bind(bound, worker, sink, now: now)
             // Newcomers' DISCOVERs arrive first, the renewal last; the renewal is answered first.
             for number in 10..<20 {
                 enqueue(worker, WireClient(number: number), WireClient(number: number).dhcpv4(.discover), age: 0)
