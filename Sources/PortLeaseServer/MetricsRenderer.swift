@@ -48,6 +48,16 @@ public struct MetricsRenderer: Sendable {
             count += queues.reduce(0) { $0 + $1.drops(reason) }
             sample("portlease_datagrams_dropped_total", [("reason", reason.description)], count)
         }
+        family(
+            "portlease_discover_kernel_filter", "gauge",
+            "1 while DISCOVERs are dropped in the kernel because a DISCOVER queue is nearly full.")
+        sample("portlease_discover_kernel_filter", [], counters.kernelFilterAttached.load(ordering: .relaxed))
+        family(
+            "portlease_discover_kernel_filter_attached_total", "counter",
+            "Times the kernel DISCOVER filter was attached (overload episodes).")
+        sample(
+            "portlease_discover_kernel_filter_attached_total", [],
+            counters.kernelFilterEpisodes.load(ordering: .relaxed))
         family("portlease_information_replies_total", "counter", "Information-Requests answered with option 88.")
         sample("portlease_information_replies_total", [], counters.informationReplies.load(ordering: .relaxed))
 

@@ -25,6 +25,7 @@ struct ReceiveThread: @unchecked Sendable {
         var touched = [Bool](repeating: false, count: queues.count)
         var faultInjected = false
         var arrivals = ArrivalClock()
+        var shedding = KernelShedding()
         do throws(TransportError) {
             try loop.run(
                 handler: { datagram in
@@ -56,6 +57,7 @@ struct ReceiveThread: @unchecked Sendable {
                 },
                 batchEnd: {
                     arrivals.startBatch()
+                    shedding.update(queues: queues, sockets: loop.sockets, counters: counters, logger: logger)
                     for index in touched.indices where touched[index] {
                         signals[index].notify()
                         touched[index] = false

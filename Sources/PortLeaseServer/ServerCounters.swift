@@ -60,6 +60,10 @@ public final class ServerCounters: Sendable {
     private let dropped = AtomicCounters(count: DatagramDropReason.allCases.count)
     /// Information-Requests answered with option 88.
     public let informationReplies = Atomic<Int>(0)
+    /// 1 while the sockets drop DISCOVERs in the kernel (``KernelShedding``), else 0.
+    public let kernelFilterAttached = Atomic<Int>(0)
+    /// How many times the kernel DISCOVER filter was attached.
+    public let kernelFilterEpisodes = Atomic<Int>(0)
     /// Datagrams received in total.
     public let datagrams = Atomic<Int>(0)
 

@@ -31,6 +31,16 @@ enum SystemCalls {
         }
     }
 
+    /// Attaches a classic BPF socket filter to `fd`.
+    static func attachFilter(_ fd: Int32, _ program: [SocketFilterInstruction]) throws(TransportError) {
+        try transport { () throws(SystemCallError) in try SocketCalls.attachFilter(fd, program) }
+    }
+
+    /// Detaches `fd`'s socket filter, if any.
+    static func detachFilter(_ fd: Int32) throws(TransportError) {
+        try transport { () throws(SystemCallError) in try SocketCalls.detachFilter(fd) }
+    }
+
     /// Binds `fd` to `address`.
     static func bind(_ fd: Int32, to address: SocketAddress6) throws(TransportError) {
         try transport { () throws(SystemCallError) in

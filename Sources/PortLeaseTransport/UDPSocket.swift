@@ -53,6 +53,16 @@ public final class UDPSocket: Sendable {
         fileDescriptor = fd
     }
 
+    /// Drops DHCPv4 DISCOVERs in the kernel (``DiscoverFilter``) from now on, or (false) stops
+    /// doing so. For the receive thread while its workers shed DISCOVERs anyway.
+    public func shedDiscoversInKernel(_ shedding: Bool) throws(TransportError) {
+        if shedding {
+            try SystemCalls.attachFilter(fileDescriptor, DiscoverFilter.program)
+        } else {
+            try SystemCalls.detachFilter(fileDescriptor)
+        }
+    }
+
     /// Sets the kernel's receive buffer to `bytes` (`SO_RCVBUFFORCE` when the process may exceed
     /// `net.core.rmem_max`, `SO_RCVBUF` otherwise, which the kernel caps at that limit). A server
     /// under load wants several megabytes: datagrams that arrive while every provided buffer is
