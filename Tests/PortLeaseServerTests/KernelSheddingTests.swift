@@ -51,21 +51,21 @@ import Testing
                 }
             }
         }
-        fill(queues[1], to: 17)  // 85%: not yet
+        fill(queues[1], to: 18)  // 90%: not yet
         shedding.update(queues: queues, sockets: [socket], counters: counters, logger: logger)
         #expect(!shedding.attached)
         #expect(try probe(socket) == (true, true))
 
-        fill(queues[1], to: 18)  // 90%
+        fill(queues[1], to: 19)  // 95%
         shedding.update(queues: queues, sockets: [socket], counters: counters, logger: logger)
         #expect(shedding.attached)
         #expect(counters.kernelFilterAttached.load(ordering: .relaxed) == 1)
         #expect(try probe(socket) == (false, true), "DISCOVERs dropped in the kernel, renewals still read")
 
-        queues[1].drain(limit: 12) { _, _ in }  // 6 left: 30%, still on
+        queues[1].drain(limit: 2) { _, _ in }  // 17 left: 85%, still on
         shedding.update(queues: queues, sockets: [socket], counters: counters, logger: logger)
         #expect(shedding.attached)
-        queues[1].drain(limit: 1) { _, _ in }  // 25%: off
+        queues[1].drain(limit: 1) { _, _ in }  // 80%: off
         shedding.update(queues: queues, sockets: [socket], counters: counters, logger: logger)
         #expect(!shedding.attached)
         #expect(counters.kernelFilterAttached.load(ordering: .relaxed) == 0)
