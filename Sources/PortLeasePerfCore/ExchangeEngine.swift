@@ -39,16 +39,12 @@ public final class ExchangeEngine {
 
     private let builder: QueryBuilder
     private let states: UnsafeMutableBufferPointer<SubscriberState>
-    private let idleRing: UnsafeMutableBufferPointer<Int32>
-    private var idleHead = 0
-    private var idleCount = 0
+    private var idleSubscribers: SubscriberRing
     private let waiting: TimeoutWheel
     /// xorshift64* state for RFC 2131 jitter (fixed seed: runs are reproducible).
     private var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
     /// Subscribers whose exchange failed, to start over (``ExchangeSettings/restartAfterFailure``).
-    private let restartRing: UnsafeMutableBufferPointer<Int32>
-    private var restartHead = 0
-    private var restartCount = 0
+    private var failedSubscribers: SubscriberRing
     /// Exchanges started over after a failure since measuring began.
     public private(set) var restarts = 0
     /// Replies that came for the query in flight after it had been retransmitted: the server
@@ -67,10 +63,8 @@ public final class ExchangeEngine {
         builder = QueryBuilder(relays: settings.relays, full: settings.full, psidLengthHint: settings.psidLengthHint)
         states = .allocate(capacity: settings.total)
         states.initialize(repeating: SubscriberState())
-        idleRing = .allocate(capacity: settings.total)
-        idleRing.initialize(repeating: 0)
-        restartRing = .allocate(capacity: settings.total)
-        restartRing.initialize(repeating: 0)
+        idleSubscribers = SubscriberRing(capacity: settings.total)
+        failedSubscribers = SubscriberRing(capacity: settings.total)
         waiting = TimeoutWheel(states: states, longestTimeout: settings.longestTimeout)
         errorCounts = Array(repeating: 0, count: PerfError.allCases.count)
         holdings = HoldingSet(expected: settings.total)
@@ -78,8 +72,8 @@ public final class ExchangeEngine {
 
     deinit {
         states.deallocate()
-        idleRing.deallocate()
-        restartRing.deallocate()
+        idleSubscribers.deallocate()
+        failedSubscribers.deallocate()
     }
 
     private static func histogram() -> Histogram<UInt64> {
@@ -97,7 +91,7 @@ public final class ExchangeEngine {
     public func record(_ kind: PerfError, times: Int = 1) { errorCounts[kind.rawValue] += times }
 
     /// Subscribers free to start an exchange.
-    public var idle: Int { idleCount }
+    public var idle: Int { idleSubscribers.count }
 
     /// Leases currently recorded as held (unique (address, port set) tuples).
     public var leasesHeld: Int { holdings.count }
@@ -108,9 +102,9 @@ public final class ExchangeEngine {
         mode = .dora
         mix = nil
         recycle = false
-        clearIdle()
+        idleSubscribers.removeAll()
         let count = settings.needsLease ? settings.total : settings.preload
-        for index in 0..<count { pushIdle(index) }
+        for index in 0..<count { idleSubscribers.push(index) }
         return count
     }
 
@@ -121,9 +115,9 @@ public final class ExchangeEngine {
         mode = settings.scenario
         mix = settings.mix
         recycle = recycling
-        clearIdle()
+        idleSubscribers.removeAll()
         for index in settings.preload..<settings.total where recycling && states[index].phase == .idle {
-            pushIdle(index)
+            idleSubscribers.push(index)
         }
         started = 0
         completed = 0
@@ -143,7 +137,7 @@ public final class ExchangeEngine {
 
     /// Starts an exchange for the next idle subscriber; false when none is idle.
     public func startExchange(now: UInt64, send: (UnsafeRawBufferPointer) -> Void) -> Bool {
-        guard let index = popIdle() else { return false }
+        guard let index = idleSubscribers.pop() else { return false }
         start(index, scenario: mix?.scenario(at: started) ?? mode, now: now, send: send)
         return true
     }
@@ -242,10 +236,7 @@ public final class ExchangeEngine {
     @discardableResult
     public func restartFailed(now: UInt64, send: (UnsafeRawBufferPointer) -> Void) -> Int {
         var count = 0
-        while restartCount > 0 {
-            let index = Int(restartRing[restartHead])
-            restartHead = (restartHead + 1) % restartRing.count
-            restartCount -= 1
+        while let index = failedSubscribers.pop() {
             restarts += 1
             active += 1
             count += 1
@@ -375,18 +366,17 @@ public final class ExchangeEngine {
         waiting.remove(index)
         states[index].phase = .idle
         active -= 1
-        restartRing[(restartHead + restartCount) % restartRing.count] = Int32(index)
-        restartCount += 1
+        failedSubscribers.push(index)
     }
 
     private func end(_ index: Int) {
         waiting.remove(index)
         states[index].phase = .idle
         active -= 1
-        if recycle { pushIdle(index) }
+        if recycle { idleSubscribers.push(index) }
     }
 
-    // MARK: The waiting wheel and the idle ring.
+    // MARK: The waiting wheel.
 
     private func wait(_ index: Int, now: UInt64) {
         waiting.remove(index)
@@ -396,24 +386,6 @@ public final class ExchangeEngine {
         randomState ^= randomState >> 27
         let timeout = settings.timeout(retry: Int(states[index].retries), random: randomState &* 0x2545_F491_4F6C_DD1D)
         waiting.insert(index, deadline: now &+ timeout, now: now)
-    }
-
-    private func pushIdle(_ index: Int) {
-        idleRing[(idleHead + idleCount) % idleRing.count] = Int32(index)
-        idleCount += 1
-    }
-
-    private func popIdle() -> Int? {
-        guard idleCount > 0 else { return nil }
-        let index = Int(idleRing[idleHead])
-        idleHead = (idleHead + 1) % idleRing.count
-        idleCount -= 1
-        return index
-    }
-
-    private func clearIdle() {
-        idleHead = 0
-        idleCount = 0
     }
 }
 
