@@ -8,19 +8,20 @@ import Testing
 /// On a 2-core machine a flood fast enough to outrun a worker also starves the receive
 /// thread and the renewing clients of CPU, so the kernel drops their datagrams whatever
 /// the server does. The workers are slowed instead (`PORTLEASE_INJECT_FAULT=slow-worker`:
-/// 20 ms more per batch, as under a stalling disk), and a 30,000/s flood outruns them.
+/// 20 ms more per batch, as under a stalling disk), and a 50,000/s flood outruns them.
 @Suite(
     .serialized,
     .enabled(if: FileManager.default.fileExists(atPath: "/usr/include/liburing.h"), "liburing is not installed"))
 struct OverloadProcessTests {
     @Test(arguments: [1, 2])
     func aDiscoverFloodIsShedWhileRenewalsAreAnswered(workers: Int) throws {
-        // A deep DISCOVER lane and a 200 ms budget: the flood's DISCOVERs wait past their
-        // 100 ms and are shed; renewals, served first, never wait that long.
+        // A 200 ms budget and a DISCOVER lane of 4,096 (320 ms of a slowed worker's work):
+        // the flood's DISCOVERs wait past their 100 ms and are shed, the lane fills and the
+        // kernel filter comes on; renewals, served first, never wait that long.
         let pool = #"{ "name": "map", "addresses": ["100.64.0.0/20"], "shared": { "psid-length": 6 } }"#
         let server = try RelayedServer(
             workers: workers, limits: #"{ "discover-rate": "off" }"#, pools: pool, metrics: true,
-            members: #""queue-delay-budget": 200, "queue-depth": 32768,"#,
+            members: #""queue-delay-budget": 200, "queue-depth": 4096,"#,
             environment: ["PORTLEASE_INJECT_FAULT": "slow-worker"])
         defer { server.stop() }
         #expect(server.started, "\(server.process.log)")
@@ -47,7 +48,7 @@ struct OverloadProcessTests {
         let flood = Process()
         flood.executableURL = URL(fileURLWithPath: DiscoverFloodProcessTests.perf)
         flood.arguments = [
-            "flood", "--port", "\(server.port)", "--source", "::1", "--rate", "30000", "--duration", "2",
+            "flood", "--port", "\(server.port)", "--source", "::1", "--rate", "50000", "--duration", "2",
         ]
         flood.standardOutput = FileHandle.nullDevice
         try flood.run()
@@ -68,5 +69,7 @@ struct OverloadProcessTests {
         #expect(completed >= 200, "renewals answered during the flood: \(json)")
         #expect(parsed["failed"] as? Int == 0, "no renewal failed: \(json)")
         #expect(DiscoverFloodProcessTests.metric(metrics, #"portlease_datagrams_dropped_total{reason="stale"}"#) == 0)
+        let filtered = DiscoverFloodProcessTests.metric(metrics, "portlease_discover_kernel_filter_attached_total") ?? 0
+        #expect(filtered >= 1, "the full DISCOVER lane moved shedding into the kernel\n\(metrics)")
     }
 }
