@@ -7,9 +7,8 @@ import PortLeaseWire
 extension ServerConfiguration {
     static let keys = [
         "server-id", "server-duid", "listen", "dhcp4o6-server-addresses", "workers", "queue-depth",
-        "queue-delay-budget",
-        "lease-log",
-        "limits", "offer-lifetime", "decline-quarantine", "metrics", "log-level", "pools",
+        "queue-delay-budget", "lease-log", "limits", "offer-lifetime", "decline-quarantine", "metrics", "log-level",
+        "pools",
     ]
     static let listenKeys = ["addresses", "port", "interfaces"]
     static let leaseLogKeys = ["directory", "durability", "history-days", "segment-size", "compaction-interval"]

@@ -36,13 +36,13 @@ public final class DiscoverFlood {
     private let socket: UDPSocket
     private let server: SocketAddress6
     private let builder = QueryBuilder(relays: 0)
-    private var random: UInt64
+    private var random: SeededRandom
 
     /// A flood towards `server` from a socket bound to `source` (port chosen by the kernel).
     public init(server: SocketAddress6, source: IPv6Address, seed: UInt64) throws(TransportError) {
         socket = try UDPSocket(bind: source, port: 0)
         self.server = server
-        random = seed | 1
+        random = SeededRandom(seed: seed | 1)
     }
 
     /// The socket's address: the flood's one source.
@@ -59,11 +59,11 @@ public final class DiscoverFlood {
         while now < end {
             let due = Int(Double(now - start) / 1e9 * Double(rate))
             while report.sent + report.sendBufferFull < due {
-                let index = Int(truncatingIfNeeded: nextRandom() % UInt64(SubscriberIdentity.maximumCount))
+                let index = Int(truncatingIfNeeded: random.next() % UInt64(SubscriberIdentity.maximumCount))
                 let subscriber = SubscriberIdentity(index)
                 let query = builder.dhcpv4Query(
                     DHCPv4QuerySpec(type: .discover), subscriber: subscriber,
-                    transactionID: UInt32(truncatingIfNeeded: nextRandom()))
+                    transactionID: UInt32(truncatingIfNeeded: random.next()))
                 if try socket.send(query, to: server) != nil {
                     report.sent += 1
                 } else {
@@ -77,14 +77,5 @@ public final class DiscoverFlood {
         }
         report.seconds = Double(SystemClock.monotonicNanoseconds() - start) / 1e9
         return report
-    }
-
-    /// SplitMix64.
-    private func nextRandom() -> UInt64 {
-        random &+= 0x9E37_79B9_7F4A_7C15
-        var z = random
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

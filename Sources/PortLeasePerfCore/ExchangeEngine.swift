@@ -41,8 +41,8 @@ public final class ExchangeEngine {
     private let states: UnsafeMutableBufferPointer<SubscriberState>
     private var idleSubscribers: SubscriberRing
     private let waiting: TimeoutWheel
-    /// xorshift64* state for RFC 2131 jitter (fixed seed: runs are reproducible).
-    private var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
+    /// RFC 2131 jitter (a fixed seed: runs are reproducible).
+    private var random = SeededRandom(seed: 0x5254_5832_3133_31)
     /// Subscribers whose exchange failed, to start over (``ExchangeSettings/restartAfterFailure``).
     private var failedSubscribers: SubscriberRing
     /// Exchanges started over after a failure since measuring began.
@@ -381,10 +381,7 @@ public final class ExchangeEngine {
     private func wait(_ index: Int, now: UInt64) {
         waiting.remove(index)
         states[index].sentAt = now
-        randomState ^= randomState >> 12
-        randomState ^= randomState << 25
-        randomState ^= randomState >> 27
-        let timeout = settings.timeout(retry: Int(states[index].retries), random: randomState &* 0x2545_F491_4F6C_DD1D)
+        let timeout = settings.timeout(retry: Int(states[index].retries), random: random.next())
         waiting.insert(index, deadline: now &+ timeout, now: now)
     }
 }

@@ -21,14 +21,9 @@ public struct StormSettings: Sendable {
 
     /// `count` start moments, uniform over the window, in nanoseconds from the storm's start, sorted.
     public func startMoments(count: Int) -> [UInt64] {
-        var state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed
+        var random = SeededRandom(seed: seed)
         let span = UInt64(window * 1e9)
-        var moments = (0..<count).map { _ in
-            state ^= state >> 12
-            state ^= state << 25
-            state ^= state >> 27
-            return span == 0 ? 0 : (state &* 0x2545_F491_4F6C_DD1D) % span
-        }
+        var moments = (0..<count).map { _ in span == 0 ? 0 : random.next() % span }
         moments.sort()
         return moments
     }

@@ -54,10 +54,12 @@ final class DropReporter: @unchecked Sendable {
     /// refused clients because it was full, and each pool crossing its utilisation alarm.
     func report() {
         reportPools()
-        reportShedding()
+        let totals = DatagramDropReason.allCases.map { reason in
+            counters.drops(reason) + queues.reduce(0) { $0 + $1.drops(reason) }
+        }
+        reportShedding(totals)
         for reason in DatagramDropReason.allCases {
-            var total = counters.drops(reason)
-            total += queues.reduce(0) { $0 + $1.drops(reason) }
+            let total = totals[reason.rawValue]
             let delta = total - lastDatagramDrops[reason.rawValue]
             lastDatagramDrops[reason.rawValue] = total
             if delta > 0 {
@@ -109,13 +111,10 @@ final class DropReporter: @unchecked Sendable {
     /// What overload sheds: queries that waited past the budget, and queries whose lane was full.
     private static let shedReasons: [DatagramDropReason] = [.stale, .staleDiscover, .queueFull, .queueFullDiscover]
 
-    /// One line when the server starts shedding (overload), one when it stops. Runs before
-    /// ``report()`` updates its totals, so it compares this interval's with the last one's.
-    private func reportShedding() {
-        let shed = Self.shedReasons.reduce(0) { sum, reason in
-            sum + counters.drops(reason) + queues.reduce(0) { $0 + $1.drops(reason) }
-        }
-        let grew = shed > Self.shedReasons.reduce(0) { $0 + lastDatagramDrops[$1.rawValue] }
+    /// One line when the server starts shedding (overload), one when it stops: whether any
+    /// shedding reason's total (`totals`, by reason) grew since the last report.
+    private func reportShedding(_ totals: [Int]) {
+        let grew = Self.shedReasons.contains { totals[$0.rawValue] > lastDatagramDrops[$0.rawValue] }
         guard grew != shedding else { return }
         shedding = grew
         if grew {

@@ -37,6 +37,17 @@ public struct MetricsRenderer: Sendable {
             let rendered = labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\($0.1)\"" }.joined(separator: ",") + "}"
             out += "\(name)\(rendered) \(value)\n"
         }
+        /// One shard's histogram in seconds: `cumulative` has a count per bound in microseconds,
+        /// then the +Inf bucket (which is also the count).
+        func histogram(_ name: String, shard: Int, bounds: [Int], cumulative: [Int], sumMicroseconds: Int) {
+            let label = ("shard", "\(shard)")
+            for (bucket, bound) in bounds.enumerated() {
+                sample(name + "_bucket", [label, ("le", seconds(bound))], cumulative[bucket])
+            }
+            sample(name + "_bucket", [label, ("le", "+Inf")], cumulative[bounds.count])
+            out += "\(name)_sum{shard=\"\(shard)\"} \(seconds(sumMicroseconds))\n"
+            sample(name + "_count", [label], cumulative[bounds.count])
+        }
 
         family("portlease_datagrams_received_total", "counter", "Datagrams received, by innermost DHCPv6 message type.")
         for (type, count) in counters.receivedByType() {
@@ -125,31 +136,23 @@ public struct MetricsRenderer: Sendable {
             "portlease_queue_delay_seconds", "histogram",
             "How long queries waited between arrival and their worker (past the queue-delay budget they are shed).")
         for (index, shard) in shards.enumerated() {
+            // Stored per bucket (one add per query); Prometheus counts cumulatively.
+            let counts = (0...ShardStatistics.queueDelayBuckets.count).map { shard.queueDelayHistogram[$0] }
             var cumulative = 0
-            for (bucket, bound) in ShardStatistics.queueDelayBuckets.enumerated() {
-                cumulative += shard.queueDelayHistogram[bucket]
-                sample(
-                    "portlease_queue_delay_seconds_bucket", [("shard", "\(index)"), ("le", seconds(bound))], cumulative)
-            }
-            cumulative += shard.queueDelayHistogram[ShardStatistics.queueDelayBuckets.count]
-            sample("portlease_queue_delay_seconds_bucket", [("shard", "\(index)"), ("le", "+Inf")], cumulative)
-            let sum = shard.queueDelayHistogram[ShardStatistics.queueDelayBuckets.count + 1]
-            out += "portlease_queue_delay_seconds_sum{shard=\"\(index)\"} \(seconds(sum))\n"
-            sample("portlease_queue_delay_seconds_count", [("shard", "\(index)")], cumulative)
+            histogram(
+                "portlease_queue_delay_seconds", shard: index, bounds: ShardStatistics.queueDelayBuckets,
+                cumulative: counts.map {
+                    cumulative += $0; return cumulative
+                },
+                sumMicroseconds: shard.queueDelayHistogram[ShardStatistics.queueDelayBuckets.count + 1])
         }
 
         family("portlease_log_commit_seconds", "histogram", "Lease log group commit latency (write + fdatasync).")
         for (index, shard) in shards.enumerated() {
-            for (bucket, bound) in ShardStatistics.commitBuckets.enumerated() {
-                sample(
-                    "portlease_log_commit_seconds_bucket", [("shard", "\(index)"), ("le", seconds(bound))],
-                    shard.commitHistogram[bucket])
-            }
-            sample(
-                "portlease_log_commit_seconds_bucket", [("shard", "\(index)"), ("le", "+Inf")],
-                shard.commitHistogram[ShardStatistics.commitBuckets.count])
-            out += "portlease_log_commit_seconds_sum{shard=\"\(index)\"} \(seconds(shard[.commitMicrosecondsTotal]))\n"
-            sample("portlease_log_commit_seconds_count", [("shard", "\(index)")], shard[.commits])
+            histogram(
+                "portlease_log_commit_seconds", shard: index, bounds: ShardStatistics.commitBuckets,
+                cumulative: (0...ShardStatistics.commitBuckets.count).map { shard.commitHistogram[$0] },
+                sumMicroseconds: shard[.commitMicrosecondsTotal])
         }
         family(
             "portlease_log_commit_failures_total", "counter", "Group commits that failed; their grants were not sent.")

@@ -59,14 +59,6 @@ public final class ShardWorker: @unchecked Sendable {
     /// Records written since the last sync was submitted, and when the first was written.
     private var unsyncedRecords = 0
     private var unsyncedSince: UInt64 = 0
-    /// The workers' nice value. The receive thread (nice 0) must keep up with the socket even
-    /// when the workers cannot keep up with it: it alone tells a renewal from a DISCOVER, so
-    /// what the kernel drops for want of a reader is dropped blind, renewals with DISCOVERs.
-    /// Measured under a storm at twice a CPU-capped server's saturation (RESULTS.md, issue 17).
-    static let niceness: Int32 = 5
-
-    /// The longest a written record waits for its sync to start while queries keep coming (ns).
-    static let longestHold: UInt64 = 1_000_000
     /// Replies sent at once (OFFER, NAK) are encoded here first.
     private let immediateScratch: UnsafeMutableRawBufferPointer
     private let stopping = Atomic<Bool>(false)
@@ -84,6 +76,14 @@ public final class ShardWorker: @unchecked Sendable {
     private var interfaceNames: [UInt32: String] = [:]
     private let resolveInterfaces: Bool
     private static let slotSize = ReplyArena.slotSize
+    /// The workers' nice value. The receive thread (nice 0) must keep up with the socket even
+    /// when the workers cannot keep up with it: it alone tells a renewal from a DISCOVER, so
+    /// what the kernel drops for want of a reader is dropped blind, renewals with DISCOVERs.
+    /// Measured under a storm at twice a CPU-capped server's saturation (RESULTS.md, issue 17).
+    static let niceness: Int32 = 5
+
+    /// The longest a written record waits for its sync to start while queries keep coming (ns).
+    static let longestHold: UInt64 = 1_000_000
 
     /// A worker for `shard`. With `syncs`, commits are pipelined through it (see above).
     public init(

@@ -1,0 +1,18 @@
+/// The generator's one source of randomness (SplitMix64): seeded, so a run is reproducible,
+/// and a few arithmetic operations per number, so it costs nothing per packet. Used for the
+/// flood's client identities, RFC 2131 retransmission jitter and a storm's start moments.
+struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
