@@ -72,4 +72,30 @@ struct OverloadProcessTests {
         let filtered = DiscoverFloodProcessTests.metric(metrics, "portlease_discover_kernel_filter_attached_total") ?? 0
         #expect(filtered >= 1, "the full DISCOVER lane moved shedding into the kernel\n\(metrics)")
     }
+
+    /// Clients that retransmit every 4 ms at a server whose worker takes 20 ms more per
+    /// batch: a retransmission of a query still waiting is absorbed into it (counted as
+    /// `duplicate`) instead of queuing twice, and every exchange still completes.
+    @Test func retransmissionsOfAWaitingQueryAreAbsorbed() throws {
+        let pool = #"{ "name": "map", "addresses": ["100.64.0.0/24"], "shared": { "psid-length": 6 } }"#
+        let server = try RelayedServer(
+            workers: 1, limits: #"{ "discover-rate": "off" }"#, pools: pool, metrics: true,
+            environment: ["PORTLEASE_INJECT_FAULT": "slow-worker"])
+        defer { server.stop() }
+        #expect(server.started, "\(server.process.log)")
+        let result = try CommandLineTests.run(
+            [
+                "run", "--port", "\(server.port)", "--scenario", "dora", "--relays", "1", "--subscribers", "20",
+                "--window", "20", "--exchanges", "200", "--timeout", "0.004", "--retransmissions", "20", "--json",
+                "--quiet",
+            ], executable: DiscoverFloodProcessTests.perf)
+        let parsed = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], "\(result.output)")
+        #expect(parsed["completed"] as? Int == 200, "\(result.output)")
+        #expect((parsed["retransmissions"] as? Int ?? 0) > 0, "the clients did retransmit: \(result.output)")
+        let duplicates =
+            DiscoverFloodProcessTests.metric(
+                server.metrics, #"portlease_datagrams_dropped_total{reason="duplicate"}"#) ?? 0
+        #expect(duplicates > 0, "retransmissions of waiting queries were absorbed\n\(server.metrics)")
+    }
 }
