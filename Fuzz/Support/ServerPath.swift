@@ -45,9 +45,7 @@ public final class ServerPath {
 
     /// The receive thread's scratch (Information-Request replies).
     private let receiveScratch: UnsafeMutableRawBufferPointer
-    /// The engine writes the DHCPv4 reply here (the worker's `dhcpScratch`).
-    private let dhcpScratch: UnsafeMutableRawBufferPointer
-    /// The whole reply (one slot of the worker's arena, or its `immediateScratch`).
+    /// The whole reply, written in place (one slot of the worker's arena).
     private let replyScratch: UnsafeMutableRawBufferPointer
 
     /// A path over `engines` (one per shard, sharing pools, as `LeaseEngine.makeShards`
@@ -59,13 +57,11 @@ public final class ServerPath {
         queues = engines.map { _ in ShardQueue(capacity: 4, slotSize: Self.slotSize) }
         records = engines.map { _ in [] }
         receiveScratch = .allocate(byteCount: Self.slotSize, alignment: 16)
-        dhcpScratch = .allocate(byteCount: Self.slotSize, alignment: 16)
         replyScratch = .allocate(byteCount: Self.slotSize, alignment: 16)
     }
 
     deinit {
         receiveScratch.deallocate()
-        dhcpScratch.deallocate()
         replyScratch.deallocate()
     }
 
@@ -79,15 +75,22 @@ public final class ServerPath {
     /// classifier's clock (milliseconds) for the DISCOVER rate limit.
     public func receive(_ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, monotonicNow: Int64) -> Delivery {
         var reply = ByteWriter(receiveScratch)
+        var parsed: QueuedQuery?
         let decision = classifier.classify(
-            payload, source: origin.source, reply: &reply, counters: counters, now: { monotonicNow })
+            payload, source: origin.source, reply: &reply, counters: counters, parsed: &parsed,
+            now: { monotonicNow })
         var delivery = Delivery(decision: decision)
         switch decision {
         case .query(let route):
             delivery.shard = route.shard
+            guard let parsed else {
+                // The worker would parse it again and count it; for the fuzzer it is a bug.
+                fatalError("the classifier queued a query without its parse")
+            }
             delivery.queued =
-                queues[route.shard].admit(payload, origin: origin, lane: route.lane, exchange: route.exchange)
-                == .queued
+                queues[route.shard].admit(
+                    payload, parsed: parsed, origin: origin, received: 0,
+                    lane: route.lane, exchange: route.exchange) == .queued
         case .answered:
             delivery.reply = reply.written
         case .dropped:
@@ -103,28 +106,36 @@ public final class ServerPath {
     ) -> Delivery {
         var delivery = receive(payload, origin: origin, monotonicNow: monotonicNow)
         guard delivery.queued, let shard = delivery.shard else { return delivery }
-        _ = queues[shard].drain(limit: 1) { payload, origin in
-            handle(payload, origin: origin, shard: shard, now: now, into: &delivery)
+        _ = queues[shard].drainQueries(limit: 1) { payload, parsed, origin, _, _ in
+            handle(payload, parsed: parsed, origin: origin, shard: shard, now: now, into: &delivery)
         }
         return delivery
     }
 
     /// `ShardWorker.handle(_:origin:now:)`, step for step (see the type's comment).
     private func handle(
-        _ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, shard: Int, now: Int64, into delivery: inout Delivery
+        _ payload: UnsafeRawBufferPointer, parsed: borrowing QueuedQuery?, origin: DatagramOrigin, shard: Int,
+        now: Int64, into delivery: inout Delivery
     ) {
-        guard let queued = QueuedQuery(payload) else {
-            // The worker counts this as a bug, not a trap; for the fuzzer it is one: the
-            // classifier accepted what the worker cannot parse.
-            fatalError("the classifier queued a datagram the worker cannot parse")
+        guard let queued = copy parsed else {
+            // The worker would parse it again and count it; for the fuzzer it is a bug.
+            fatalError("a queued query lost its parse")
         }
-        var dhcp = ByteWriter(dhcpScratch)
-        let outcome = engines[shard].handle(
-            queued.engineQuery(source: origin.source, interface: nil), now: now, reply: &dhcp,
-            records: &records[shard])
+        // The parse moved with the copy: it must read exactly what parsing the copy reads.
+        guard let again = QueuedQuery(payload),
+            again.message.bytes.baseAddress == queued.message.bytes.baseAddress,
+            again.message.bytes.count == queued.message.bytes.count,
+            again.message.clientIdentifier?.baseAddress == queued.message.clientIdentifier?.baseAddress,
+            again.packet.relays.depth == queued.packet.relays.depth
+        else {
+            fatalError("the moved parse differs from a parse of the queued copy")
+        }
+        let (outcome, length) = queued.answer(
+            with: engines[shard], source: origin.source, interface: nil, now: now, records: &records[shard],
+            into: replyScratch)
         delivery.outcome = outcome
         guard case .reply = outcome else { return }
-        guard let length = queued.writeResponse(dhcp.written, into: replyScratch) else {
+        guard let length else {
             counters.countDrop(.replyFailed)
             return
         }

@@ -71,6 +71,16 @@ public final class Classifier: @unchecked Sendable {
         _ payload: UnsafeRawBufferPointer, source: IPv6Address, reply: inout ByteWriter, counters: ServerCounters,
         now: () -> Int64 = { Int64(SystemClock.monotonicNanoseconds() / 1_000_000) }
     ) -> Decision {
+        var parsed: QueuedQuery?
+        return classify(payload, source: source, reply: &reply, counters: counters, parsed: &parsed, now: now)
+    }
+
+    /// ``classify(_:source:reply:counters:now:)``, keeping the parse of a query to queue in
+    /// `parsed` (set for ``Decision/query(_:)``), so the shard worker need not parse it again.
+    package func classify(
+        _ payload: UnsafeRawBufferPointer, source: IPv6Address, reply: inout ByteWriter, counters: ServerCounters,
+        parsed: inout QueuedQuery?, now: () -> Int64 = { Int64(SystemClock.monotonicNanoseconds() / 1_000_000) }
+    ) -> Decision {
         let packet: DHCPv6Packet
         do throws(WireError) {
             packet = try DHCPv6Packet(parsing: payload)
@@ -81,7 +91,7 @@ public final class Classifier: @unchecked Sendable {
         counters.countReceived(type: packet.message.type.rawValue)
         switch packet.message.type {
         case .dhcpv4Query:
-            return route(packet, source: source, counters, now: now)
+            return route(packet, source: source, counters, parsed: &parsed, now: now)
         case .informationRequest:
             return answer(packet, reply: &reply, counters: counters)
         default:
@@ -91,11 +101,13 @@ public final class Classifier: @unchecked Sendable {
     }
 
     private func route(
-        _ packet: DHCPv6Packet, source: IPv6Address, _ counters: ServerCounters, now: () -> Int64
+        _ packet: DHCPv6Packet, source: IPv6Address, _ counters: ServerCounters, parsed: inout QueuedQuery?,
+        now: () -> Int64
     ) -> Decision {
+        let query: DHCPv4QueryView
         let message: DHCPv4MessageView
         do throws(WireError) {
-            let query = try DHCPv4QueryView(packet.message)
+            query = try DHCPv4QueryView(packet.message)
             do throws(WireError) {
                 message = try DHCPv4MessageView(parsing: query.dhcpv4Message)
             } catch {
@@ -113,6 +125,7 @@ public final class Classifier: @unchecked Sendable {
             counters.countDrop(.discoverRate)
             return .dropped(.discoverRate)
         }
+        parsed = QueuedQuery(packet: packet, query: query, message: message)
         // A message without any identity still goes to a shard, whose engine counts it.
         guard let hash = message.clientKeyHash else { return .query(QueryRoute(shard: 0)) }
         let transaction = UInt64(message.header.xid) << 8 | UInt64(message.messageType?.rawValue ?? 0)

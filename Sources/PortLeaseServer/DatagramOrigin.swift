@@ -28,6 +28,10 @@ public struct DatagramOrigin: Hashable, Sendable {
         self.socketIndex = socketIndex
     }
 
+    /// A placeholder for memory allocated before any datagram arrived.
+    static let unspecified = DatagramOrigin(
+        source: .unspecified, sourcePort: 0, destination: .unspecified, interfaceIndex: 0, socketIndex: 0)
+
     /// The address a reply should leave from: the query's destination, unless that
     /// was a multicast group (a reply is never sent from a group address).
     public var replySource: IPv6Address? {
@@ -40,6 +44,16 @@ public struct DatagramOrigin: Hashable, Sendable {
 public protocol ReplySink: AnyObject {
     /// Queues `bytes` (copied) for `origin`'s source. False when the sink is full.
     func enqueue(_ bytes: UnsafeRawBufferPointer, to origin: DatagramOrigin) -> Bool
+    /// Queues `bytes` for `origin`'s source without copying them: the caller keeps them
+    /// unchanged until the next ``flush()`` returns. False when the sink is full.
+    func enqueue(borrowing bytes: UnsafeRawBufferPointer, to origin: DatagramOrigin) -> Bool
     /// Sends everything queued.
     func flush()
+}
+
+extension ReplySink {
+    /// A sink that copies anyway meets the borrowing contract.
+    public func enqueue(borrowing bytes: UnsafeRawBufferPointer, to origin: DatagramOrigin) -> Bool {
+        enqueue(bytes, to: origin)
+    }
 }

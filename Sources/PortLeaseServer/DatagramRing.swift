@@ -1,3 +1,4 @@
+import PortLeaseWire
 import Synchronization
 
 /// One lane of a ``ShardQueue``: a bounded single-producer, single-consumer ring of
@@ -21,6 +22,9 @@ final class DatagramRing: @unchecked Sendable {
     private let lengths: UnsafeMutablePointer<Int>
     private let origins: UnsafeMutablePointer<DatagramOrigin>
     private let receivedTimes: UnsafeMutablePointer<Atomic<UInt64>>
+    /// The classifier's parse of each slot's query, moved to the slot's copy (nil when the
+    /// producer queued bytes it did not parse).
+    private let parses: UnsafeMutablePointer<QueuedQuery?>
     /// Next position the consumer reads; written by the consumer only.
     private let head = Atomic<Int>(0)
     /// Next position the producer writes; written by the producer only.
@@ -41,10 +45,9 @@ final class DatagramRing: @unchecked Sendable {
         lengths = .allocate(capacity: capacity)
         lengths.initialize(repeating: 0, count: capacity)
         origins = .allocate(capacity: capacity)
-        origins.initialize(
-            repeating: DatagramOrigin(
-                source: .unspecified, sourcePort: 0, destination: .unspecified, interfaceIndex: 0, socketIndex: 0),
-            count: capacity)
+        origins.initialize(repeating: DatagramOrigin.unspecified, count: capacity)
+        parses = .allocate(capacity: capacity)
+        parses.initialize(repeating: nil, count: capacity)
         receivedTimes = .allocate(capacity: capacity)
         for slot in 0..<capacity { (receivedTimes + slot).initialize(to: Atomic(0)) }
         // Twice the slots, a power of two: most waiting exchanges keep their entry.
@@ -62,6 +65,8 @@ final class DatagramRing: @unchecked Sendable {
         lengths.deallocate()
         origins.deinitialize(count: capacity)
         origins.deallocate()
+        parses.deinitialize(count: capacity)
+        parses.deallocate()
         receivedTimes.deinitialize(count: capacity)
         receivedTimes.deallocate()
         indexKeys.deallocate()
@@ -69,9 +74,10 @@ final class DatagramRing: @unchecked Sendable {
     }
 
     /// Producer side: refreshes the waiting copy of `exchange` (not 0) to `received`, or
-    /// copies `payload` into the next slot.
+    /// copies `payload` into the next slot, with `parsed` (its parse) moved to the copy.
     func enqueue(
-        _ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, received: UInt64, exchange: UInt64
+        _ payload: UnsafeRawBufferPointer, parsed: QueuedQuery?, origin: DatagramOrigin, received: UInt64,
+        exchange: UInt64
     ) -> ShardQueue.Admission {
         let tail = self.tail.load(ordering: .relaxed)
         let head = self.head.load(ordering: .acquiring)
@@ -89,9 +95,9 @@ final class DatagramRing: @unchecked Sendable {
             return .full
         }
         let slot = tail % capacity
-        if let base = payload.baseAddress {
-            (payloads + slot * slotSize).copyMemory(from: base, byteCount: payload.count)
-        }
+        let copy = payloads + slot * slotSize
+        if let base = payload.baseAddress { copy.copyMemory(from: base, byteCount: payload.count) }
+        parses[slot] = parsed?.relocated(ByteRelocation(from: payload, to: copy))
         lengths[slot] = payload.count
         origins[slot] = origin
         receivedTimes[slot].store(received, ordering: .relaxed)
@@ -104,16 +110,19 @@ final class DatagramRing: @unchecked Sendable {
     }
 
     /// Consumer side: hands up to `limit` datagrams to `body`, oldest first, with their
-    /// receive times, then frees their slots. The payload view is valid only during the call.
-    func drain(limit: Int, _ body: (UnsafeRawBufferPointer, DatagramOrigin, UInt64) -> Void) -> Int {
+    /// parses and receive times, then frees their slots. The payload view and the parse are
+    /// valid only during the call.
+    func drain(
+        limit: Int, _ body: (UnsafeRawBufferPointer, borrowing QueuedQuery?, DatagramOrigin, UInt64) -> Void
+    ) -> Int {
         let head = self.head.load(ordering: .relaxed)
         let available = min(limit, tail.load(ordering: .acquiring) - head)
         guard available > 0 else { return 0 }
         for position in head..<(head + available) {
             let slot = position % capacity
             body(
-                UnsafeRawBufferPointer(start: payloads + slot * slotSize, count: lengths[slot]), origins[slot],
-                receivedTimes[slot].load(ordering: .relaxed))
+                UnsafeRawBufferPointer(start: payloads + slot * slotSize, count: lengths[slot]), parses[slot],
+                origins[slot], receivedTimes[slot].load(ordering: .relaxed))
         }
         self.head.store(head + available, ordering: .releasing)
         return available

@@ -34,8 +34,9 @@ struct ReceiveThread: @unchecked Sendable {
                         source: datagram.source.address, sourcePort: datagram.source.port,
                         scopeID: datagram.source.scopeID, destination: datagram.destination,
                         interfaceIndex: datagram.interfaceIndex, socketIndex: datagram.socketIndex)
+                    var parsed: QueuedQuery?
                     switch classifier.classify(
-                        datagram.payload, source: origin.source, reply: &reply, counters: counters)
+                        datagram.payload, source: origin.source, reply: &reply, counters: counters, parsed: &parsed)
                     {
                     case .query(let route):
                         // Stale already (it waited in the socket buffer): shed before it takes a slot.
@@ -46,7 +47,7 @@ struct ReceiveThread: @unchecked Sendable {
                             return
                         }
                         let admission = queues[route.shard].admit(
-                            datagram.payload, origin: origin, received: received, lane: route.lane,
+                            datagram.payload, parsed: parsed, origin: origin, received: received, lane: route.lane,
                             exchange: route.exchange)
                         if admission == .queued { touched[route.shard] = true }
                     case .answered:

@@ -56,7 +56,16 @@ public final class ShardQueue: @unchecked Sendable {
         _ payload: UnsafeRawBufferPointer, origin: DatagramOrigin,
         received: UInt64 = SystemClock.monotonicNanoseconds(), lane: Lane = .continuing, exchange: UInt64 = 0
     ) -> Admission {
-        ring(lane).enqueue(payload, origin: origin, received: received, exchange: exchange)
+        ring(lane).enqueue(payload, parsed: nil, origin: origin, received: received, exchange: exchange)
+    }
+
+    /// ``admit(_:origin:received:lane:exchange:)`` for a query the producer parsed: the parse
+    /// (`parsed`, of `payload`) travels with the copy, so the worker does not parse again.
+    package func admit(
+        _ payload: UnsafeRawBufferPointer, parsed: QueuedQuery?, origin: DatagramOrigin, received: UInt64,
+        lane: Lane, exchange: UInt64
+    ) -> Admission {
+        ring(lane).enqueue(payload, parsed: parsed, origin: origin, received: received, exchange: exchange)
     }
 
     /// ``admit(_:origin:received:lane:exchange:)`` in the continuing lane, without
@@ -80,9 +89,18 @@ public final class ShardQueue: @unchecked Sendable {
     /// ``drain(limit:_:)`` with each datagram's receive time (monotonic ns) and lane.
     @discardableResult
     public func drain(limit: Int, _ body: (UnsafeRawBufferPointer, DatagramOrigin, UInt64, Lane) -> Void) -> Int {
-        let first = continuing.drain(limit: limit) { body($0, $1, $2, .continuing) }
+        drainQueries(limit: limit) { payload, _, origin, received, lane in body(payload, origin, received, lane) }
+    }
+
+    /// ``drain(limit:_:)`` with each datagram's parse too: the producer's, moved into the
+    /// slot, or nil when it queued bytes it did not parse (valid only during the call).
+    @discardableResult
+    package func drainQueries(
+        limit: Int, _ body: (UnsafeRawBufferPointer, borrowing QueuedQuery?, DatagramOrigin, UInt64, Lane) -> Void
+    ) -> Int {
+        let first = continuing.drain(limit: limit) { body($0, $1, $2, $3, .continuing) }
         guard first < limit else { return first }
-        return first + starting.drain(limit: limit - first) { body($0, $1, $2, .starting) }
+        return first + starting.drain(limit: limit - first) { body($0, $1, $2, $3, .starting) }
     }
 
     /// Datagrams waiting in both lanes (a snapshot).

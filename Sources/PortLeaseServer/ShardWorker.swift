@@ -47,9 +47,8 @@ public final class ShardWorker: @unchecked Sendable {
     private let counters: ServerCounters
     private let logger: Logger
     private var records: [LeaseRecord] = []
-    /// The engine writes the DHCPv4 reply here.
-    private let dhcpScratch: UnsafeMutableRawBufferPointer
-    /// Whole replies that must wait for their records to be durable: two batches' worth.
+    /// Where replies are written, held until durable, and sent from: three batches' worth
+    /// (two held, one lent to the send ring).
     private let arena: ReplyArena
     /// The pipelined commit's ring; nil: write and sync in line.
     private let syncs: SyncRing?
@@ -59,8 +58,6 @@ public final class ShardWorker: @unchecked Sendable {
     /// Records written since the last sync was submitted, and when the first was written.
     private var unsyncedRecords = 0
     private var unsyncedSince: UInt64 = 0
-    /// Replies sent at once (OFFER, NAK) are encoded here first.
-    private let immediateScratch: UnsafeMutableRawBufferPointer
     private let stopping = Atomic<Bool>(false)
     /// Set when the log failed: the worker answers nothing more.
     public private(set) var fault: FatalFault?
@@ -75,7 +72,6 @@ public final class ShardWorker: @unchecked Sendable {
     private var batchStarted: UInt64 = 0
     private var interfaceNames: [UInt32: String] = [:]
     private let resolveInterfaces: Bool
-    private static let slotSize = ReplyArena.slotSize
     /// The workers' nice value. The receive thread (nice 0) must keep up with the socket even
     /// when the workers cannot keep up with it: it alone tells a renewal from a DISCOVER, so
     /// what the kernel drops for want of a reader is dropped blind, renewals with DISCOVERs.
@@ -102,16 +98,9 @@ public final class ShardWorker: @unchecked Sendable {
         self.logger = logger
         self.batchLimit = batchLimit
         records.reserveCapacity(batchLimit * 2)
-        dhcpScratch = .allocate(byteCount: Self.slotSize, alignment: 16)
-        immediateScratch = .allocate(byteCount: Self.slotSize, alignment: 16)
-        arena = ReplyArena(capacity: 2 * batchLimit)
+        arena = ReplyArena(capacity: 3 * batchLimit)
         self.syncs = syncs
         resolveInterfaces = engine.configuration.pools.contains { !$0.match.interfaces.isEmpty }
-    }
-
-    deinit {
-        dhcpScratch.deallocate()
-        immediateScratch.deallocate()
     }
 
     /// Hands the worker a new engine configuration, applied before its next batch
@@ -141,7 +130,7 @@ public final class ShardWorker: @unchecked Sendable {
                     // was written meanwhile.
                     reapSync(wait: true)
                     startSync(inLine: true)
-                    sink.flush()
+                    flushReplies()
                 } else {
                     signal.sleep(timeoutMilliseconds: sleepBudget()) { queue.depth > 0 }
                 }
@@ -157,7 +146,7 @@ public final class ShardWorker: @unchecked Sendable {
         while fault == nil && (inFlight != nil || log.unsynced != nil) {
             if inFlight != nil { reapSync(wait: true) } else { startSync() }
         }
-        sink.flush()
+        flushReplies()
     }
 
     private func sleepBudget() -> Int32 {
@@ -182,23 +171,25 @@ public final class ShardWorker: @unchecked Sendable {
             }
         }
         reapSync(wait: false)
-        // The arena must have room for a whole batch of held replies: make what it holds
-        // durable (wait for the sync in flight, or start one) until it has.
+        // The arena must have room for a whole batch of replies: send what was released, and
+        // make what it holds durable (wait for the sync in flight, or start one) until it has.
         while fault == nil && arena.room < batchLimit {
-            if inFlight != nil {
+            if arena.lentCount > 0 {
+                flushReplies()
+            } else if inFlight != nil {
                 reapSync(wait: true)
             } else if log.unsynced != nil {
                 startSync()
             } else {
                 releaseDurable()
-                break
+                guard arena.lentCount > 0 else { break }
             }
         }
         guard fault == nil else { return 0 }
         engine.expire(now: now, records: &records)
         batchStarted = SystemCalls.monotonicNanoseconds()
-        let handled = queue.drain(limit: batchLimit) { payload, origin, received, lane in
-            handle(payload, origin: origin, now: now, received: received, lane: lane)
+        let handled = queue.drainQueries(limit: batchLimit) { payload, parsed, origin, received, lane in
+            handle(payload, parsed: parsed, origin: origin, now: now, received: received, lane: lane)
         }
         writeRecords()
         if slowBatches && handled > 0 {
@@ -216,7 +207,7 @@ public final class ShardWorker: @unchecked Sendable {
         {
             startSync()
         }
-        sink.flush()
+        flushReplies()
         if handled > 0 { statistics.fields.add(ShardStatistics.Field.batches.rawValue) }
         statistics.publish(engine.counters)
         return handled
@@ -320,8 +311,14 @@ public final class ShardWorker: @unchecked Sendable {
 
     private func releaseDurable() {
         arena.release(through: log.lastCommitted) { bytes, origin in
-            if !sink.enqueue(bytes, to: origin) { counters.countDrop(.replyFailed) }
+            if !sink.enqueue(borrowing: bytes, to: origin) { counters.countDrop(.replyFailed) }
         }
+    }
+
+    /// Sends every queued reply; their arena slots are free again once the sink has.
+    private func flushReplies() {
+        sink.flush()
+        arena.flushed()
     }
 
     /// A failed sync fails the log: every held reply is dropped, and the worker stops.
@@ -377,35 +374,39 @@ public final class ShardWorker: @unchecked Sendable {
     }
 
     private func handle(
-        _ payload: UnsafeRawBufferPointer, origin: DatagramOrigin, now: Int64, received: UInt64,
-        lane: ShardQueue.Lane
+        _ payload: UnsafeRawBufferPointer, parsed: borrowing QueuedQuery?, origin: DatagramOrigin, now: Int64,
+        received: UInt64, lane: ShardQueue.Lane
     ) {
-        // Judged before parsing: shedding a stale query costs a comparison.
+        // Judged before anything else: shedding a stale query costs a comparison.
         let waited = batchStarted > received ? batchStarted - received : 0
         statistics.recordQueueDelay(nanoseconds: waited)
         if let reason = queueDelayBudget.shed(waited: waited, lane: lane) {
             counters.countDrop(reason)
             return
         }
-        guard let queued = QueuedQuery(payload) else {
+        // The classifier's parse, moved into the queue slot; bytes queued unparsed (tests) are parsed here.
+        guard let queued = copy parsed ?? QueuedQuery(payload) else {
             // The classifier already parsed it; a failure here means a bug, counted not trapped.
             counters.countDrop(.malformedDHCPv6)
             return
         }
-        let engineQuery = queued.engineQuery(
-            source: origin.source, interface: resolveInterfaces ? interfaceName(origin.interfaceIndex) : nil)
-        var dhcp = ByteWriter(dhcpScratch)
-        let outcome = engine.handle(engineQuery, now: now, reply: &dhcp, records: &records)
+        // Room for a batch is made before it starts (processBatch), so there is a slot.
+        guard let target = arena.nextSlot() else {
+            counters.countDrop(.replyFailed)
+            return
+        }
+        let (outcome, length) = queued.answer(
+            with: engine, source: origin.source,
+            interface: resolveInterfaces ? interfaceName(origin.interfaceIndex) : nil, now: now, records: &records,
+            into: target)
         guard case .reply(_, let afterCommit) = outcome else { return }
-        guard let target = afterCommit ? arena.nextSlot() : immediateScratch,
-            let length = queued.writeResponse(dhcp.written, into: target)
-        else {
+        guard let length else {
             counters.countDrop(.replyFailed)
             return
         }
         if afterCommit {
             arena.keep(length: length, origin: origin)
-        } else if !sink.enqueue(UnsafeRawBufferPointer(rebasing: target[0..<length]), to: origin) {
+        } else if !sink.enqueue(borrowing: arena.lend(length: length), to: origin) {
             counters.countDrop(.replyFailed)
         }
     }

@@ -16,16 +16,28 @@ public final class TransportReplySink: ReplySink, @unchecked Sendable {
     }
 
     public func enqueue(_ bytes: UnsafeRawBufferPointer, to origin: DatagramOrigin) -> Bool {
+        send(origin) { ring, socket, destination in
+            ring.enqueue(
+                bytes, on: socket, to: destination, from: origin.replySource, interfaceIndex: origin.interfaceIndex)
+        }
+    }
+
+    public func enqueue(borrowing bytes: UnsafeRawBufferPointer, to origin: DatagramOrigin) -> Bool {
+        send(origin) { ring, socket, destination in
+            ring.enqueue(
+                borrowing: bytes, on: socket, to: destination, from: origin.replySource,
+                interfaceIndex: origin.interfaceIndex)
+        }
+    }
+
+    /// Runs `enqueue` for `origin`'s socket and source; when the ring is full, sends what is
+    /// queued and tries once more.
+    private func send(_ origin: DatagramOrigin, _ enqueue: (SendRing, UDPSocket, SocketAddress6) -> Bool) -> Bool {
         let destination = SocketAddress6(address: origin.source, port: origin.sourcePort, scopeID: origin.scopeID)
         let socket = sockets[origin.socketIndex]
-        if ring.enqueue(
-            bytes, on: socket, to: destination, from: origin.replySource, interfaceIndex: origin.interfaceIndex)
-        {
-            return true
-        }
-        flush()  // full: send what is queued and try once more
-        return ring.enqueue(
-            bytes, on: socket, to: destination, from: origin.replySource, interfaceIndex: origin.interfaceIndex)
+        if enqueue(ring, socket, destination) { return true }
+        flush()
+        return enqueue(ring, socket, destination)
     }
 
     public func flush() {

@@ -15,7 +15,9 @@ import PortLeaseWire
 /// Memory: `capacity` slots of `slotSize` bytes, and per slot a `msghdr`, an `iovec`, a
 /// `sockaddr_in6` and an `IPV6_PKTINFO` control buffer, all allocated once at stable addresses
 /// (the kernel reads them after `submit` returns) and freed in deinit. `enqueue` copies the
-/// bytes, so the caller's buffer is free as soon as it returns; nothing allocates per datagram.
+/// bytes, so the caller's buffer is free as soon as it returns; `enqueue(borrowing:...)` sends
+/// from the caller's memory, which must then stay unchanged until `flush` returns (`flush`
+/// waits for every completion). Nothing allocates per datagram.
 ///
 /// Threads: one owner at a time. The ring is created disabled and bound to the thread that
 /// first flushes (`SINGLE_ISSUER`), so create it anywhere and hand it to its worker before use.
@@ -83,10 +85,32 @@ public final class SendRing: @unchecked Sendable {
         from source: IPv6Address? = nil, interfaceIndex: UInt32 = 0
     ) -> Bool {
         guard pending < capacity, bytes.count <= slotSize else { return false }
+        let slot = slots + pending * slotSize
+        if let base = bytes.baseAddress, bytes.count > 0 { slot.copyMemory(from: base, byteCount: bytes.count) }
+        address(UnsafeRawBufferPointer(start: slot, count: bytes.count), socket, destination, source, interfaceIndex)
+        return true
+    }
+
+    /// ``enqueue(_:on:to:from:interfaceIndex:)`` without the copy: the datagram is sent from
+    /// `bytes` itself, which the caller must keep unchanged until the next `flush` returns
+    /// (a shard worker's replies, written once where they are sent from). Returns false
+    /// when the ring is full.
+    public func enqueue(
+        borrowing bytes: UnsafeRawBufferPointer, on socket: UDPSocket, to destination: SocketAddress6,
+        from source: IPv6Address? = nil, interfaceIndex: UInt32 = 0
+    ) -> Bool {
+        guard pending < capacity else { return false }
+        address(bytes, socket, destination, source, interfaceIndex)
+        return true
+    }
+
+    /// Fills in the next message for `bytes` and counts it pending.
+    private func address(
+        _ bytes: UnsafeRawBufferPointer, _ socket: UDPSocket, _ destination: SocketAddress6, _ source: IPv6Address?,
+        _ interfaceIndex: UInt32
+    ) {
         let index = pending
-        if let base = bytes.baseAddress, bytes.count > 0 {
-            (slots + index * slotSize).copyMemory(from: base, byteCount: bytes.count)
-        }
+        vectors[index].iov_base = UnsafeMutableRawPointer(mutating: bytes.baseAddress)
         vectors[index].iov_len = bytes.count
         curing_sockaddr_in6_set(
             addresses + index, destination.address.high, destination.address.low, destination.port,
@@ -102,7 +126,6 @@ public final class SendRing: @unchecked Sendable {
         }
         descriptors[index] = socket.fileDescriptor
         pending += 1
-        return true
     }
 
     /// Submits every enqueued datagram in one `io_uring_submit_and_wait` and waits for all

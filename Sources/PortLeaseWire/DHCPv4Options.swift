@@ -135,7 +135,7 @@ public struct DHCPv4Options: Sequence {
         DHCPv4Options(mainArea: mainArea, overloadAreas: (Self.none, Self.none))
     }
 
-    private init(mainArea: UnsafeRawBufferPointer, overloadAreas: (UnsafeRawBufferPointer, UnsafeRawBufferPointer)) {
+    init(mainArea: UnsafeRawBufferPointer, overloadAreas: (UnsafeRawBufferPointer, UnsafeRawBufferPointer)) {
         self.mainArea = mainArea
         self.overloadAreas = overloadAreas
     }

@@ -9,7 +9,7 @@ public struct DHCPv6Packet {
     /// The relay levels, outermost first; empty when the client sent it directly.
     public private(set) var relays: RelayChain
     /// The innermost client/server message.
-    public let message: DHCPv6MessageView
+    public private(set) var message: DHCPv6MessageView
 
     public init(parsing bytes: UnsafeRawBufferPointer) throws(WireError) {
         // Levels are appended to `self.relays` in place: the chain is a few hundred
@@ -29,5 +29,13 @@ public struct DHCPv6Packet {
             current = parts.relayedMessage
         }
         message = try DHCPv6MessageView(parsing: current)
+    }
+
+    /// This packet, read from the copy `move` leads to (``ByteRelocation``).
+    package func relocated(_ move: ByteRelocation) -> DHCPv6Packet {
+        var packet = self
+        packet.relays = relays.relocated(move)
+        packet.message = message.relocated(move)
+        return packet
     }
 }

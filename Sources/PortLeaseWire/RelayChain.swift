@@ -152,6 +152,14 @@ public struct RelayChain {
         )
     }
 
+    /// This chain, read from the copy `move` leads to: the levels are kept as offsets
+    /// into the datagram, so only the datagram moves.
+    package func relocated(_ move: ByteRelocation) -> RelayChain {
+        var chain = self
+        chain.datagram = move(datagram)
+        return chain
+    }
+
     /// True when the message came straight from the client.
     public var isEmpty: Bool { depth == 0 }
 

@@ -122,29 +122,4 @@ struct PipelinedCommitTests {
             #expect(sink.early == 0)
         }
     }
-
-    @Test func theArenaReleasesInOrderAndDropsWhatWasNotWritten() {
-        let arena = ReplyArena(capacity: 4)
-        let origin = WireClient(number: 1).origin
-        for byte in [1, 2] as [UInt8] {
-            arena.nextSlot()![0] = byte
-            arena.keep(length: 1, origin: origin)
-        }
-        arena.tag(5)
-        arena.nextSlot()![0] = 3
-        arena.keep(length: 1, origin: origin)
-        arena.tag(9)
-        var sent: [UInt8] = []
-        #expect(arena.release(through: 4) { bytes, _ in sent.append(bytes[0]) } == 0)
-        #expect(arena.release(through: 5) { bytes, _ in sent.append(bytes[0]) } == 2)
-        #expect(sent == [1, 2])
-        arena.nextSlot()![0] = 4
-        arena.keep(length: 1, origin: origin)
-        arena.tag(12)
-        // The write of 10...12 failed: its reply goes, the one for 9 stays.
-        #expect(arena.dropUnwritten(after: 9) == 1)
-        #expect(arena.release(through: 100) { bytes, _ in sent.append(bytes[0]) } == 1)
-        #expect(sent == [1, 2, 3])
-        #expect(arena.count == 0 && arena.room == 4)
-    }
 }

@@ -71,4 +71,34 @@ import Testing
         discover.header.xid = 5
         #expect(other.admit(discover, to: queue) == .queued)
     }
+
+    @Test func aQueryTakesItsParseIntoTheSlot() {
+        let client = WireClient(number: 9)
+        let queue = ShardQueue(capacity: 4)
+        #expect(client.admit(client.dhcpv4(.request, ciaddr: IPv4Address(192, 0, 2, 9)), to: queue) == .queued)
+        _ = [UInt8](repeating: 1, count: 4).withUnsafeBytes { queue.enqueue($0, origin: origin) }
+        var seen: [(inside: Bool, type: DHCPv4MessageType?, ciaddr: IPv4Address?, client: [UInt8]?)] = []
+        queue.drainQueries(limit: 4) { payload, parsed, _, _, _ in
+            guard let parsed = copy parsed else {
+                seen.append((false, nil, nil, nil))
+                return
+            }
+            // The views were moved with the copy: they read the slot, not the classifier's buffer.
+            let base = payload.baseAddress!
+            let message = parsed.message.bytes.baseAddress!
+            seen.append(
+                (
+                    message >= base && message + parsed.message.bytes.count <= base + payload.count,
+                    parsed.message.messageType, parsed.message.header.ciaddr,
+                    parsed.message.clientIdentifier.map(Array.init)
+                ))
+        }
+        #expect(seen.count == 2)
+        #expect(seen.first?.inside == true)
+        #expect(seen.first?.type == .request)
+        #expect(seen.first?.ciaddr == IPv4Address(192, 0, 2, 9))
+        #expect(seen.first?.client == client.clientIdentifier)
+        // Bytes queued without a parse (as tests and tools may) come out without one.
+        #expect(seen.last?.type == nil && seen.last?.inside == false)
+    }
 }

@@ -93,17 +93,17 @@ extension WireClient {
         let classifier = Classifier(shardCount: 1, serverDUID: [0, 3, 0, 1, 2, 0, 0x5E, 0, 0, 1], serverAddresses: [])
         let bytes = datagram(message)
         var scratch = [UInt8](repeating: 0, count: 2048)
-        let decision = bytes.withUnsafeBytes { payload in
-            scratch.withUnsafeMutableBytes { buffer in
+        return bytes.withUnsafeBytes { payload in
+            var parsed: QueuedQuery?
+            let decision = scratch.withUnsafeMutableBytes { buffer in
                 var reply = ByteWriter(buffer)
-                return classifier.classify(payload, source: address, reply: &reply, counters: ServerCounters())
+                return classifier.classify(
+                    payload, source: address, reply: &reply, counters: ServerCounters(), parsed: &parsed)
             }
-        }
-        guard case .query(let route) = decision else { return .full }
-        return bytes.withUnsafeBytes {
-            queue.admit(
-                $0, origin: origin, received: SystemClock.monotonicNanoseconds() - age, lane: route.lane,
-                exchange: route.exchange)
+            guard case .query(let route) = decision else { return .full }
+            return queue.admit(
+                payload, parsed: parsed, origin: origin, received: SystemClock.monotonicNanoseconds() - age,
+                lane: route.lane, exchange: route.exchange)
         }
     }
 }
