@@ -106,6 +106,10 @@ int curing_enable_rings(struct io_uring *ring) {
     return result < 0 ? -errno : 0;
 }
 
+int curing_allocate_range(int descriptor, int64_t offset, int64_t length) {
+    return fallocate(descriptor, 0, offset, length);
+}
+
 int curing_flush_range(int descriptor, int64_t previous_offset, int64_t previous_length, int64_t offset,
                        int64_t length) {
     if (previous_length > 0 &&

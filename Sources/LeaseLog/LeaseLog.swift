@@ -33,15 +33,21 @@ public final class LeaseLog {
         public var durability: Durability
         /// The file-system calls; replaced in tests to inject failures.
         public var fileSystem: any LogFileSystem
+        /// Whether a segment's blocks are allocated when it starts (`segmentSize` bytes and a
+        /// little more, reading as zeros until written), so that appends change neither its
+        /// size nor its allocation and each `fdatasync` journals less. Readers take a zero-filled
+        /// rest of a segment as its end; a sealed segment is cut to its records.
+        public var preallocate: Bool
 
         public init(
             segmentSize: Int = 64 << 20, segmentMaxAge: Int64? = nil, durability: Durability = .fsync,
-            fileSystem: any LogFileSystem = SystemFileSystem()
+            fileSystem: any LogFileSystem = SystemFileSystem(), preallocate: Bool = true
         ) {
             self.segmentSize = segmentSize
             self.segmentMaxAge = segmentMaxAge
             self.durability = durability
             self.fileSystem = fileSystem
+            self.preallocate = preallocate
         }
     }
 
@@ -116,6 +122,7 @@ public final class LeaseLog {
             segmentPath = path
             segmentLength = last.validEnd
             segmentStarted = SystemClock.monotonicNanoseconds()
+            preallocateSegment()
         } else {
             // No segment yet, or the snapshot covers all of them: start a new one after every number in use.
             try startSegment(number: (outcome.segments.last?.number ?? 0) + 1)
@@ -284,10 +291,32 @@ public final class LeaseLog {
     }
 
     private func rotate() throws(LeaseLogError) {
-        let old = segmentDescriptor
+        let old = (descriptor: segmentDescriptor, path: segmentPath, length: segmentLength)
         try startSegment(number: segmentNumber + 1)
-        fileSystem.close(old)
+        // The sealed segment loses its unused allocation. Not synced: should the cut be lost,
+        // readers take the zeros after its last record as its end anyway.
+        if options.preallocate { try? fileSystem.truncate(old.descriptor, to: old.length, path: old.path) }
+        fileSystem.close(old.descriptor)
     }
+
+    /// Allocates the current segment's blocks ahead of its appends (``Options/preallocate``).
+    /// A failure (a file system without `fallocate`, or not enough space) leaves the segment
+    /// to grow on write, as without the option, and gives back what a failed call did
+    /// allocate (ext4 keeps the blocks it found before `ENOSPC`), so that a disk too small
+    /// for a whole segment is not left full by its allocation; a full disk then shows at the
+    /// write, under the failure policy.
+    private func preallocateSegment() {
+        guard options.preallocate else { return }
+        let size = max(options.segmentSize, segmentLength) + Self.preallocationSlack
+        do throws(LeaseLogError) {
+            try fileSystem.preallocate(segmentDescriptor, size: size, path: segmentPath)
+        } catch {
+            try? fileSystem.truncate(segmentDescriptor, to: segmentLength, path: segmentPath)
+        }
+    }
+
+    /// Room past `segmentSize` for the batch that crosses it.
+    static let preallocationSlack = 1 << 20
 
     /// Creates segment `number` (header written to a temporary file, synced, renamed) and makes it current.
     private func startSegment(number: UInt64) throws(LeaseLogError) {
@@ -316,6 +345,7 @@ public final class LeaseLog {
         segmentDescriptor = descriptor
         segmentLength = SegmentHeader.size
         segmentStarted = SystemClock.monotonicNanoseconds()
+        preallocateSegment()
     }
 
     private func markFailed(_ error: LeaseLogError) {

@@ -35,6 +35,11 @@ public protocol LogFileSystem: Sendable {
     /// each piece of a snapshot, so its final `fdatasync` does not flood the device the shards'
     /// commits share. A failure is a sync failure (`.syncFailed`), as the data may be lost.
     func flush(_ descriptor: Int32, previous: Range<Int>, current: Range<Int>, path: String) throws(LeaseLogError)
+    /// Allocates the file's blocks up to `size` bytes ahead of the writes that will fill them,
+    /// growing it to `size` with bytes that read as zeros (`fallocate`). A segment allocated
+    /// this way is appended to without changing its size, so an `fdatasync` has no size or
+    /// block allocation to journal (about a quarter less CPU per sync, measured on ext4).
+    func preallocate(_ descriptor: Int32, size: Int, path: String) throws(LeaseLogError)
     /// Cuts the file to `size` bytes.
     func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError)
     /// Atomically renames `source` to `destination`, replacing it.
@@ -50,6 +55,9 @@ public protocol LogFileSystem: Sendable {
 }
 
 extension LogFileSystem {
+    /// No allocation ahead: a file system that does not implement it (a test's) grows on write.
+    public func preallocate(_ descriptor: Int32, size: Int, path: String) throws(LeaseLogError) {}
+
     /// No pacing: a file system that does not implement it (a test's) flushes at `fdatasync`.
     public func flush(_ descriptor: Int32, previous: Range<Int>, current: Range<Int>, path: String)
         throws(LeaseLogError)

@@ -28,6 +28,8 @@ enum SegmentScanner {
         var offset = SegmentHeader.size
         while offset < bytes.count {
             if let failure = RecordCodec.check(bytes, at: offset) {
+                // A preallocated segment's unused rest (LeaseLog.Options.preallocate): the end.
+                if isZeroFilled(bytes, from: offset) { return result }
                 let reason: String
                 switch failure {
                 case .incomplete: reason = "record cut short at end of file"
@@ -45,6 +47,21 @@ enum SegmentScanner {
             result.validEnd = offset
         }
         return result
+    }
+
+    /// Whether every byte from `start` to the end is zero: blocks allocated ahead of appends,
+    /// not yet written. (A record never starts with a zero length, so this is not data.)
+    static func isZeroFilled(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Bool {
+        var offset = start
+        while offset + 8 <= bytes.count {
+            if bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != 0 { return false }
+            offset += 8
+        }
+        while offset < bytes.count {
+            if bytes[offset] != 0 { return false }
+            offset += 1
+        }
+        return true
     }
 
     /// Whether any offset after `start` holds a record with a valid length and CRC.

@@ -62,6 +62,12 @@ public struct SystemFileSystem: LogFileSystem {
         }
     }
 
+    public func preallocate(_ descriptor: Int32, size: Int, path: String) throws(LeaseLogError) {
+        try system { () throws(SystemCallError) in
+            try Files.allocate(FileDescriptor(rawValue: descriptor), size: size, path: path)
+        }
+    }
+
     public func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError) {
         try system { () throws(SystemCallError) in
             try Files.truncate(FileDescriptor(rawValue: descriptor), to: size, path: path)

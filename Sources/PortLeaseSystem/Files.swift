@@ -92,6 +92,15 @@ public enum Files {
         }
     }
 
+    /// Allocates the blocks of the first `size` bytes (`fallocate`, mode 0), growing the file
+    /// to `size` if it is shorter; the new bytes read as zeros. Fails with `EOPNOTSUPP` where
+    /// the file system cannot (it never writes zeros instead).
+    public static func allocate(_ descriptor: FileDescriptor, size: Int, path: String) throws(SystemCallError) {
+        _ = try SystemCall.retrying("fallocate", path: path) {
+            curing_allocate_range(descriptor.rawValue, 0, Int64(size))
+        }
+    }
+
     /// Cuts (or extends) the file to `size` bytes (`ftruncate`).
     public static func truncate(_ descriptor: FileDescriptor, to size: Int, path: String) throws(SystemCallError) {
         try SystemCall.naming("ftruncate", path: path) { try descriptor.resize(to: Int64(size)) }

@@ -58,6 +58,10 @@ public final class FaultyFileSystem: LogFileSystem, @unchecked Sendable {
         try real.syncData(descriptor, path: path)
     }
 
+    public func preallocate(_ descriptor: Int32, size: Int, path: String) throws(LeaseLogError) {
+        try real.preallocate(descriptor, size: size, path: path)
+    }
+
     public func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError) {
         if let failing = faults.withLock({ $0.truncateErrno }) {
             throw .system(SystemCallFailure(operation: "ftruncate", path: path, errno: failing))

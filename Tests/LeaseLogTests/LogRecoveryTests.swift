@@ -5,12 +5,14 @@ import Testing
 
 @Suite struct LogRecoveryTests {
     /// Writes `count` records in batches of `batch` and returns the last segment's path and the
-    /// offset where its last record starts.
+    /// offset where its last record starts. Segments are not preallocated, so each file ends
+    /// where its records do (the preallocated layout has tests of its own, below).
     @discardableResult
     private func writeLog(_ directory: String, count: Int, batch: Int = 4, segmentSize: Int = 64 << 20) throws
         -> (segment: String, lastRecordStart: Int)
     {
-        let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: segmentSize))
+        let log = try LeaseLog(
+            directory: directory, options: LeaseLog.Options(segmentSize: segmentSize, preallocate: false))
         for n in 1...count {
             try log.append(Sample.record(n))
             if n % batch == 0 || n == count { try log.commit() }
@@ -40,7 +42,7 @@ import Testing
             }
             // Opening for writing truncates the tail for real and appends after record 8.
             writeFile(segment, Array(original.prefix(original.count - 3)))
-            let log = try LeaseLog(directory: directory)
+            let log = try LeaseLog(directory: directory, options: LeaseLog.Options(preallocate: false))
             #expect(log.recovery.truncatedTail?.offset == start)
             #expect(fileBytes(segment).count == start)
             #expect(try log.append(Sample.record(100)) == 9)
@@ -53,13 +55,84 @@ import Testing
         try TemporaryDirectory.with { directory in
             let (segment, _) = try writeLog(directory, count: 5)
             let original = fileBytes(segment)
-            for tail in [[UInt8](repeating: 0, count: 4096), [UInt8](repeating: 0xA5, count: 200)] {
+            for tail in [[UInt8](repeating: 0xA5, count: 200), [0, 0, 0, 0, 0, 0, 7]] {
                 writeFile(segment, original + tail)
                 let (records, report) = try replayAll(directory)
                 #expect(records.count == 5)
                 #expect(report.truncatedTail?.offset == original.count)
                 #expect(report.truncatedTail?.discardedBytes == tail.count)
             }
+        }
+    }
+
+    @Test func aZeroFilledRestIsTheEndNotATornTail() throws {
+        try TemporaryDirectory.with { directory in
+            let (segment, _) = try writeLog(directory, count: 5)
+            writeFile(segment, fileBytes(segment) + [UInt8](repeating: 0, count: 4096))
+            let (records, report) = try replayAll(directory)
+            #expect(records.count == 5)
+            #expect(report.truncatedTail == nil)
+        }
+    }
+
+    @Test func aPreallocatedSegmentIsAppendedInPlaceAndReopenedAtItsLastRecord() throws {
+        try TemporaryDirectory.with { directory in
+            let options = LeaseLog.Options(segmentSize: 1 << 20)
+            let log = try LeaseLog(directory: directory, options: options)
+            for n in 1...6 { try log.append(Sample.record(n)) }
+            try log.commit()
+            log.close()
+            let segment = try #require(segmentPaths(directory).last)
+            // Allocated ahead: the file is its full size, the records at its start, zeros after.
+            let bytes = fileBytes(segment)
+            #expect(bytes.count == options.segmentSize + LeaseLog.preallocationSlack)
+            let end = SegmentHeader.size + (1...6).map { RecordCodec.size(of: Sample.record($0)) }.reduce(0, +)
+            #expect(bytes[end...].allSatisfy { $0 == 0 })
+            let (records, report) = try replayAll(directory)
+            #expect(records.map(\.sequence) == Array(1...6))
+            #expect(report.truncatedTail == nil)
+            // Reopened: appends go right after record 6, not after the allocation.
+            let reopened = try LeaseLog(directory: directory, options: options)
+            try reopened.append(Sample.record(7))
+            try reopened.commit()
+            reopened.close()
+            #expect(try replayAll(directory).records.map(\.sequence) == Array(1...7))
+            #expect(fileBytes(segment).count == options.segmentSize + LeaseLog.preallocationSlack)
+        }
+    }
+
+    @Test func aTornRecordInAPreallocatedSegmentIsTruncated() throws {
+        try TemporaryDirectory.with { directory in
+            let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 1 << 20))
+            for n in 1...4 { try log.append(Sample.record(n)) }
+            try log.commit()
+            log.close()
+            let segment = try #require(segmentPaths(directory).last)
+            var bytes = fileBytes(segment)
+            let last = SegmentHeader.size + (1...3).map { RecordCodec.size(of: Sample.record($0)) }.reduce(0, +)
+            // Only the start of record 4 reached the disk: the rest of its blocks read as zeros.
+            for index in (last + 10)..<(last + RecordCodec.size(of: Sample.record(4))) { bytes[index] = 0 }
+            writeFile(segment, bytes)
+            let (records, report) = try replayAll(directory)
+            #expect(records.map(\.sequence) == [1, 2, 3])
+            #expect(report.truncatedTail?.offset == last)
+        }
+    }
+
+    @Test func aSealedSegmentIsCutToItsRecords() throws {
+        try TemporaryDirectory.with { directory in
+            let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 4096))
+            var n = 0
+            while segmentPaths(directory).count < 2 {
+                n += 1
+                try log.append(Sample.record(n))
+                try log.commit()
+            }
+            log.close()
+            let sealed = try #require(segmentPaths(directory).first)
+            let size = fileBytes(sealed).count
+            #expect(size >= 4096 && size < 4096 + RecordCodec.size(of: Sample.record(n)) + 1)
+            #expect(try replayAll(directory).records.count == n)
         }
     }
 

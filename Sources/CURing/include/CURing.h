@@ -92,6 +92,12 @@ int curing_enable_rings(struct io_uring *ring);
 int curing_flush_range(int descriptor, int64_t previous_offset, int64_t previous_length, int64_t offset,
                        int64_t length);
 
+/// fallocate(2) with mode 0 (allocate the blocks of [offset, offset + length), growing the file
+/// to cover them; they read as zeros), which Swift's Glibc module does not declare. Unlike
+/// posix_fallocate it never falls back to writing zeros: a file system without it fails with
+/// EOPNOTSUPP. Returns 0, or -1 with errno set.
+int curing_allocate_range(int descriptor, int64_t offset, int64_t length);
+
 /// Fills an ipv6_mreq for IPV6_JOIN_GROUP.
 void curing_ipv6_mreq_set(struct ipv6_mreq *request, uint64_t high, uint64_t low, uint32_t interface_index);
 
