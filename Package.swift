@@ -126,7 +126,7 @@ let package = Package(
             name: "portlease",
             dependencies: [
                 "PortLeaseServer", "PortLeaseConfiguration", "LeaseEngine", "LeaseLog", "PortLeaseWire",
-                "PortLeaseSystem", "PortLeaseImport",
+                "PortLeaseSystem", "PortLeaseImport", "PortSetPool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,6 +1,6 @@
 /// A row of a Kea lease file that cannot be read: its line number (the header is line 1),
 /// the column at fault (nil when the row as a whole is wrong) and why.
-public struct KeaRowProblem: Error, Hashable, Sendable, CustomStringConvertible {
+public struct KeaRowProblem: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     /// The line in the file, counting from 1 (the header).
     public var line: Int
     /// The column at fault, by its header name; nil for the wrong number of columns.
