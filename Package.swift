@@ -115,7 +115,7 @@ let package = Package(
             dependencies: ["PortLeaseWire", "LeaseLog", "LeaseEngine", "PortLeaseServer", "PortLeaseSystem"]),
         .testTarget(
             name: "PortLeaseImportTests",
-            dependencies: ["PortLeaseImport", "PortLeaseWire", "LeaseLog", "LeaseEngine", "PortLeaseTestSupport"]),
+            dependencies: ["PortLeaseImport", "PortLeaseWire", "LeaseLog", "LeaseEngine", "PortLeaseServer"]),
 
         // Helpers the test suites share (a seeded generator, a fault-injecting file system).
         // Not a product: nothing outside the tests links it.
