@@ -29,12 +29,6 @@ enum Formats {
         return out.string
     }
 
-    static func relay(_ relay: RelayIdentity) -> String {
-        var out = OutputBuffer()
-        writeRelay(relay, to: &out)
-        return out.string
-    }
-
     /// Text when the bytes are printable ASCII, else hex.
     static func printable(_ bytes: [UInt8]) -> String {
         var out = OutputBuffer()

@@ -46,7 +46,7 @@ struct ImportReport: Encodable {
     func print(json: Bool) {
         if json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let data = (try? encoder.encode(self)) ?? Data()
             Swift.print(String(decoding: data, as: UTF8.self))
             return

@@ -11,7 +11,8 @@ import Testing
     static let now: Int64 = 1_900_000_000_000
     static let pools = [
         PoolPolicy(
-            name: "map", kind: .shared(.init()), addressRanges: [IPv4Address(198, 51, 100, 0)...IPv4Address(198, 51, 100, 255)],
+            name: "map", kind: .shared(.init()),
+            addressRanges: [IPv4Address(198, 51, 100, 0)...IPv4Address(198, 51, 100, 255)],
             validLifetime: 3600),
         PoolPolicy(
             name: "full", kind: .full(servePortParamsClients: false),
@@ -72,7 +73,8 @@ import Testing
     }
 
     @Test func aBindFromKeasGrantToItsExpiryInTheClientsShard() throws {
-        let file = try Self.file((1...40).map { Self.lease(Int($0) + 1, IPv4Address(203, 0, 113, $0), key: Self.key($0)) })
+        let file = try Self.file(
+            (1...40).map { Self.lease(Int($0) + 1, IPv4Address(203, 0, 113, $0), key: Self.key($0)) })
         let plan = ImportPlan(file, into: .init(pools: Self.pools, shardCount: 3), now: Self.now)
         #expect(plan.importedCount == 40)
         #expect(plan.records.allSatisfy { !$0.isEmpty })

@@ -22,7 +22,8 @@ import Testing
         var text = "address,hwaddr,client_id,valid_lifetime,expire,state\n"
         for index in 0..<count {
             let address = IPv4Address(0x0A00_0000 + UInt32(index))
-            text += "\(address),02:00:00:\(HexBytes.text(withUnsafeBytes(of: UInt32(index).bigEndian, Array.init).suffix(3))),,3600,2000000000,0\n"
+            text +=
+                "\(address),02:00:00:\(HexBytes.text(withUnsafeBytes(of: UInt32(index).bigEndian, Array.init).suffix(3))),,3600,2000000000,0\n"
         }
         let file = try KeaLeaseFile(Array(text.utf8))
         let pools = [

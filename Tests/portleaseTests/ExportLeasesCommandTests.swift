@@ -28,7 +28,8 @@ import Testing
         #expect(result.errors.contains("2 lease(s) exported"))
         let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
         try #require(lines.count == 3, "\(lines)")
-        #expect(lines[0] == "address,psid-offset,psid-length,psid,port-ranges,client,subscriber,relay,state,start,expiry")
+        #expect(
+            lines[0] == "address,psid-offset,psid-length,psid,port-ranges,client,subscriber,relay,state,start,expiry")
         let shared = lines[1].split(separator: ",", omittingEmptySubsequences: false)
         #expect(shared.count == 11, "\(lines[1])")
         #expect(shared[0] == "198.51.100.0" && shared[1] == "6" && shared[2] == "6" && shared[3] == "0")

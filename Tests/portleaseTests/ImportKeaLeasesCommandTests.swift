@@ -22,7 +22,8 @@ import Testing
         let listed = try CommandLineTests.run(["leases", "--config", directory + "/portlease.json"])
         let lines = listed.output.split(separator: "\n")
         #expect(lines.count == 2)
-        #expect(lines.first?.hasPrefix("203.0.113.1  full address  id:01:02:00:00:00:00:01  subscriber unknown") == true)
+        #expect(
+            lines.first?.hasPrefix("203.0.113.1  full address  id:01:02:00:00:00:00:01  subscriber unknown") == true)
         #expect(lines.last?.hasPrefix("203.0.113.2  full address  hw:01:02:00:00:00:00:02  subscriber unknown") == true)
         // A second run finds both in the log and writes nothing.
         let again = try KeaFixture.importLeases(directory, ["--json"])

@@ -44,6 +44,9 @@ import Testing
             ])
             granted += result.output.split(separator: "\n").filter { $0.hasPrefix("lease: ") }.map(String.init)
         }
-        #expect(granted.sorted() == ["lease: 203.0.113.0 (full address) for 3600 s", "lease: 203.0.113.1 (full address) for 3600 s"])
+        #expect(
+            granted.sorted() == [
+                "lease: 203.0.113.0 (full address) for 3600 s", "lease: 203.0.113.1 (full address) for 3600 s",
+            ])
     }
 }
