@@ -42,39 +42,17 @@ struct ExportLeasesCommand: ParsableCommand {
         let now = try LeaseListing.time(at)
         let directories = try location.shardDirectories()
         let temporary = output.map { $0 + ".tmp" }
-        var descriptor = STDOUT_FILENO
-        do throws(SystemCallError) {
-            if let temporary { descriptor = try Files.open(temporary, .truncate).rawValue }
-        } catch {
-            Standard.error("\(error)")
-            throw ExitCode(1)
+        let descriptor = try Standard.orExit { () throws(SystemCallError) in
+            try temporary.map { path throws(SystemCallError) in try Files.open(path, .truncate).rawValue }
         }
-        defer { if temporary != nil { close(descriptor) } }
-        var out = OutputBuffer(descriptor: descriptor)
+        defer { if let descriptor { close(descriptor) } }
+        var out = OutputBuffer(descriptor: descriptor ?? STDOUT_FILENO)
         if format == .csv { out.append(LeaseCSV.header) }
-        let everything = try LeaseQuery(client: nil, address: nil, psid: nil, subscriber: nil)
-        let count: Int
-        do throws(LatestLeases.ShardError) {
-            count = try LeaseListing.write(
-                directories, matching: everything, at: now, to: &out,
-                line: format == .csv ? LeaseCSV.writeLease : LeaseJSON.writeLease)
-        } catch {
-            Standard.error("\(error)")
-            throw ExitCode(1)
-        }
-        do throws(OutputError) {
-            try out.finish()
-        } catch {
-            Standard.error("\(error)")
-            throw ExitCode(1)
-        }
+        let count = try LeaseListing.print(
+            directories, matching: try LeaseQuery(client: nil, address: nil, psid: nil, subscriber: nil), at: now,
+            to: &out, line: format == .csv ? LeaseCSV.writeLease : LeaseJSON.writeLease)
         if let output, let temporary {
-            do throws(SystemCallError) {
-                try Files.rename(temporary, to: output)
-            } catch {
-                Standard.error("\(error)")
-                throw ExitCode(1)
-            }
+            try Standard.orExit { () throws(SystemCallError) in try Files.rename(temporary, to: output) }
         }
         Standard.error("\(count) lease(s) exported")
     }

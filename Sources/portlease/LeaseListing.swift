@@ -34,6 +34,19 @@ enum LeaseListing {
         return active.count
     }
 
+    /// ``write(_:matching:at:to:line:)``, then `out` flushed; a shard's or the output's error is
+    /// reported on standard error and ends the command with status 1.
+    static func print(
+        _ directories: [String], matching query: LeaseQuery, at now: Int64, to out: inout OutputBuffer,
+        line: (LeaseRecord, inout OutputBuffer) -> Void
+    ) throws -> Int {
+        let count = try Standard.orExit { () throws(LatestLeases.ShardError) in
+            try write(directories, matching: query, at: now, to: &out, line: line)
+        }
+        try Standard.orExit { () throws(OutputError) in try out.finish() }
+        return count
+    }
+
     /// Records copied out of the tables at a time.
     static let block = 64
 

@@ -51,24 +51,12 @@ struct LeasesCommand: ParsableCommand {
         let query = try LeaseQuery(client: client, address: address, psid: psid, subscriber: subscriber)
         let directories = try location.shardDirectories()
         var out = OutputBuffer(descriptor: STDOUT_FILENO)
-        let count: Int
-        do throws(LatestLeases.ShardError) {
-            count = try LeaseListing.write(directories, matching: query, at: now, to: &out) { record, out in
-                if json {
-                    LeaseJSON.writeLease(record, to: &out)
-                } else {
-                    Formats.writeLease(record, to: &out)
-                }
+        let count = try LeaseListing.print(directories, matching: query, at: now, to: &out) { record, out in
+            if json {
+                LeaseJSON.writeLease(record, to: &out)
+            } else {
+                Formats.writeLease(record, to: &out)
             }
-        } catch {
-            Standard.error("\(error)")
-            throw ExitCode(1)
-        }
-        do throws(OutputError) {
-            try out.finish()
-        } catch {
-            Standard.error("\(error)")
-            throw ExitCode(1)
         }
         Standard.error("\(count) active lease(s)")
     }

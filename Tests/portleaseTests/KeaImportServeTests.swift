@@ -30,7 +30,7 @@ import Testing
         #expect(refused.status == 1)
         #expect(refused.errors.contains("is in use by another process"), "\(refused.errors)")
 
-        let probe = try UDPProbe(family: AF_INET6, address: "::1")
+        let probe = try UDPProbe(address: "::1")
         for (client, address) in [(byIdentifier, "203.0.113.2"), (byHardware, "203.0.113.3")] {
             let answer = try client.renew4o6(IPv4Address(address)!, probe: probe, server: "::1", port: port)
             #expect(answer?.type == .ack, "\(client.printedKey): \(String(describing: answer))")

@@ -79,11 +79,11 @@ struct KeaMemfileImportTests {
                 hardwareAddress: [2, 0x4B, 0x45, 0x41, 0, 2], xid: 0x1002),
             TestDHCPv4Client(clientIdentifier: nil, hardwareAddress: [2, 0x4B, 0x45, 0x41, 0, 3], xid: 0x1003),
         ]
-        let relay = try UDPProbe(family: AF_INET, address: Self.relayAddress, port: 67)
+        let relay = try UDPProbe(address: "::ffff:" + Self.relayAddress, port: 67)
         var expected: Set<String> = []
         for client in clients {
             let leased = try client.dora(giaddr: IPv4Address(Self.relayAddress)!) {
-                try relay.exchange($0, to: Self.keaAddress, port: 67)
+                try relay.exchange($0, to: "::ffff:" + Self.keaAddress, port: 67)
             }
             let address = try #require(leased, "Kea did not lease to \(client.printedKey): \(keaOutput())")
             expected.insert("\(address) \(client.printedKey)")

@@ -1,25 +1,24 @@
 import Foundation
 
-/// A blocking UDP socket for the tests' own DHCP clients: IPv4 (a relay agent talking to a
-/// real Kea) or IPv6 (a 4o6 client talking to `portlease serve`). Closed in `deinit`.
+/// A blocking UDP socket for the tests' own DHCP clients: a 4o6 client talking to
+/// `portlease serve`, or (through IPv4-mapped addresses, `::ffff:198.18.47.2`, on this
+/// dual-stack socket) a relay agent talking to a real Kea over IPv4. Closed in `deinit`.
 final class UDPProbe {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
     private let descriptor: Int32
-    private let family: Int32
 
-    /// A socket of `family` (`AF_INET` or `AF_INET6`) bound to `address` and `port` (0: any).
-    init(family: Int32, address: String, port: UInt16 = 0, timeoutMilliseconds: Int = 2000) throws {
-        self.family = family
-        descriptor = socket(family, Int32(SOCK_DGRAM.rawValue), 0)
+    /// A socket bound to `address` (IPv6, or IPv4-mapped) and `port` (0: any).
+    init(address: String, port: UInt16 = 0, timeoutMilliseconds: Int = 2000) throws {
+        descriptor = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket: errno \(errno)") }
         var one: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var timeout = timeval(tv_sec: timeoutMilliseconds / 1000, tv_usec: timeoutMilliseconds % 1000 * 1000)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let bound = try Self.withAddress(family, address, port) { bind(descriptor, $0, $1) }
+        let bound = try Self.withAddress(address, port) { bind(descriptor, $0, $1) }
         guard bound == 0 else {
             close(descriptor)
             throw Failure(description: "bind \(address):\(port): errno \(errno)")
@@ -30,7 +29,7 @@ final class UDPProbe {
 
     /// Sends `bytes` to `address`:`port`, then returns the first datagram back, nil after the timeout.
     func exchange(_ bytes: [UInt8], to address: String, port: UInt16) throws -> [UInt8]? {
-        let sent = try Self.withAddress(family, address, port) { target, length in
+        let sent = try Self.withAddress(address, port) { target, length in
             bytes.withUnsafeBytes { sendto(descriptor, $0.baseAddress, $0.count, 0, target, length) }
         }
         guard sent == bytes.count else { throw Failure(description: "sendto \(address):\(port): errno \(errno)") }
@@ -39,24 +38,10 @@ final class UDPProbe {
         return count > 0 ? Array(buffer[0..<count]) : nil
     }
 
-    /// Calls `body` with `address`:`port` as a socket address of `family`.
+    /// Calls `body` with `address`:`port` as a `sockaddr`.
     private static func withAddress<Result>(
-        _ family: Int32, _ address: String, _ port: UInt16,
-        _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result
+        _ address: String, _ port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result
     ) throws -> Result {
-        if family == AF_INET {
-            var socketAddress = sockaddr_in()
-            socketAddress.sin_family = sa_family_t(AF_INET)
-            socketAddress.sin_port = port.bigEndian
-            guard inet_pton(AF_INET, address, &socketAddress.sin_addr) == 1 else {
-                throw Failure(description: "not an IPv4 address: \(address)")
-            }
-            return withUnsafePointer(to: &socketAddress) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    body($0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
         var socketAddress = sockaddr_in6()
         socketAddress.sin6_family = sa_family_t(AF_INET6)
         socketAddress.sin6_port = port.bigEndian
