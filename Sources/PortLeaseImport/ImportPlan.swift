@@ -22,6 +22,7 @@ public struct ImportPlan: Sendable {
         /// Clients the log already holds a lease for.
         public var heldClients: Set<ClientKey>
 
+        /// A log of `shardCount` shards serving `pools`, already holding those addresses and clients.
         public init(
             pools: [PoolPolicy], shardCount: Int, heldAddresses: Set<IPv4Address> = [],
             heldClients: Set<ClientKey> = []

@@ -9,7 +9,7 @@ import PortLeaseWire
 /// line at every comma is exact, and double quotes are ordinary characters.
 public enum KeaEscaping {
     /// `text` with every `&#xHH` turned back into its byte; other text unchanged.
-    public static func unescape(_ text: Substring) -> String {
+    package static func unescape(_ text: Substring) -> String {
         let utf8 = text.utf8
         guard utf8.contains(UInt8(ascii: "&")) else { return String(text) }
         let bytes = Array(utf8)

@@ -35,11 +35,13 @@ public struct KeaLease: Hashable, Sendable {
     public var validLifetime: UInt32
     /// `expire`: when the lease ends, seconds since the Unix epoch.
     public var expire: Int64
+    /// `state`.
     public var state: State
     /// `hostname`, unescaped (see ``KeaEscaping``); empty when absent.
     public var hostname: String
 
-    public init(
+    /// A lease as a row describes it (the reader builds them; tests too).
+    package init(
         line: Int, address: IPv4Address, clientKey: ClientKey?, validLifetime: UInt32, expire: Int64,
         state: State, hostname: String = ""
     ) {

@@ -48,7 +48,9 @@ public struct KeaLeaseHeader: Hashable, Sendable {
         flags = Self.checkedFlags.compactMap { name in positions[name].map { ($0, name) } }
     }
 
+    /// Headers are equal when they name the same columns in the same order.
     public static func == (lhs: KeaLeaseHeader, rhs: KeaLeaseHeader) -> Bool { lhs.names == rhs.names }
+    /// Hashes the column names.
     public func hash(into hasher: inout Hasher) { hasher.combine(names) }
 }
 

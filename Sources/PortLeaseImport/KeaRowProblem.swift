@@ -8,6 +8,7 @@ public struct KeaRowProblem: Error, Hashable, Sendable, Codable, CustomStringCon
     /// What is wrong, with the offending text.
     public var reason: String
 
+    /// The problem of line `line`, in `column` (nil: the row as a whole), for `reason`.
     public init(line: Int, column: String?, reason: String) {
         self.line = line
         self.column = column
