@@ -108,21 +108,30 @@ let package = Package(
             name: "PortLeaseConfigurationTests",
             dependencies: ["PortLeaseConfiguration", "LeaseEngine", "PortLeaseWire"]),
 
+        // Migration: reads an ISC Kea DHCPv4 memfile (kea-leases4.csv), decides which of its
+        // leases become PortLease leases and writes them into a stopped server's lease log.
+        .target(
+            name: "PortLeaseImport",
+            dependencies: ["PortLeaseWire", "LeaseLog", "LeaseEngine", "PortLeaseServer", "PortLeaseSystem"]),
+        .testTarget(
+            name: "PortLeaseImportTests",
+            dependencies: ["PortLeaseImport", "PortLeaseWire", "LeaseLog", "LeaseEngine", "PortLeaseServer"]),
+
         // Helpers the test suites share (a seeded generator, a fault-injecting file system).
         // Not a product: nothing outside the tests links it.
         .target(name: "PortLeaseTestSupport", dependencies: ["LeaseLog"]),
 
-        // The command line: serve, check-config, leases, trace, client.
+        // The command line: serve, check-config, leases, trace, client, import, export.
         .executableTarget(
             name: "portlease",
             dependencies: [
                 "PortLeaseServer", "PortLeaseConfiguration", "LeaseEngine", "LeaseLog", "PortLeaseWire",
-                "PortLeaseSystem",
+                "PortLeaseSystem", "PortLeaseImport", "PortSetPool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
-        .testTarget(name: "portleaseTests", dependencies: ["portlease", "PortLeasePerf"]),
+        .testTarget(name: "portleaseTests", dependencies: ["portlease", "PortLeasePerf", "PortLeaseWire"]),
 
         // The load generator's logic: simulated subscribers and their scenario state machines,
         // query building, reply checking, lease uniqueness, rate control, the io_uring driver,

@@ -132,7 +132,8 @@ public final class Classifier: @unchecked Sendable {
         let exchange = hash ^ (transaction &* 0x9E37_79B9_7F4A_7C15)
         return .query(
             QueryRoute(
-                shard: Int(hash % UInt64(shardCount)), lane: isDiscover ? .starting : .continuing,
+                shard: ShardChoice.shard(forClientHash: hash, shardCount: shardCount),
+                lane: isDiscover ? .starting : .continuing,
                 exchange: exchange == 0 ? 1 : exchange))
     }
 

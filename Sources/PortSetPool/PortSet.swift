@@ -36,14 +36,26 @@ public struct PortSet: RandomAccessCollection, Hashable, Sendable {
     ///
     /// Walks the blocks rather than the ports: at most `2^a - 1` comparisons.
     public func overlaps(_ range: ClosedRange<Int>) -> Bool {
-        let m = layout.lowBits
-        let firstBlock = layout.offset == 0 ? 0 : 1
-        for j in firstBlock..<(firstBlock + layout.blocksPerSet) {
-            let low = j << (16 - layout.offset) | psid << m
-            let high = low + (1 << m) - 1
-            if low > range.upperBound { return false }
-            if high >= range.lowerBound { return true }
+        for block in 0..<layout.blocksPerSet {
+            let ports = self.block(block)
+            if ports.lowerBound > range.upperBound { return false }
+            if ports.upperBound >= range.lowerBound { return true }
         }
         return false
+    }
+
+    /// The set's ports as ranges, one per block (`2^a - 1` of them, one when `a` is 0), in
+    /// increasing order: how an export or a firewall rule writes a port set.
+    public var ranges: [ClosedRange<Int>] {
+        (0..<layout.blocksPerSet).map(block)
+    }
+
+    /// The ports of the `index`-th block (from 0): block `j` (from 1 when `a > 0`, since block 0
+    /// holds the ports below `2^(16 - a)`), PSID, then every `m`-bit suffix.
+    private func block(_ index: Int) -> ClosedRange<Int> {
+        let m = layout.lowBits
+        let j = index + (layout.offset == 0 ? 0 : 1)
+        let low = j << (16 - layout.offset) | psid << m
+        return low...(low + (1 << m) - 1)
     }
 }

@@ -29,12 +29,6 @@ enum Formats {
         return out.string
     }
 
-    static func relay(_ relay: RelayIdentity) -> String {
-        var out = OutputBuffer()
-        writeRelay(relay, to: &out)
-        return out.string
-    }
-
     /// Text when the bytes are printable ASCII, else hex.
     static func printable(_ bytes: [UInt8]) -> String {
         var out = OutputBuffer()
@@ -82,6 +76,26 @@ enum Formats {
         if first { out.append("direct") }
     }
 
+    /// Where a lease's client is: `subscriber 2001:db8::1  direct`, or for a subscriber address
+    /// of `::` and no relay (a lease imported from Kea, which never knew them; no 4o6 client
+    /// sends from `::`) `subscriber unknown  relay unknown`.
+    static func writeOrigin(subscriber: IPv6Address, relay: RelayIdentity, to out: inout OutputBuffer) {
+        out.append("subscriber ")
+        if subscriber == .unspecified && relay == .none {
+            out.append("unknown  relay unknown")
+            return
+        }
+        out.append(subscriber)
+        out.append("  ")
+        writeRelay(relay, to: &out)
+    }
+
+    static func origin(subscriber: IPv6Address, relay: RelayIdentity) -> String {
+        var out = OutputBuffer()
+        writeOrigin(subscriber: subscriber, relay: relay, to: &out)
+        return out.string
+    }
+
     /// `"text"` when the bytes are printable ASCII, else hex.
     static func writePrintable(_ bytes: UnsafeRawBufferPointer, to out: inout OutputBuffer) {
         if !bytes.isEmpty, bytes.allSatisfy({ (0x20...0x7E).contains($0) }) {
@@ -100,17 +114,15 @@ enum Formats {
     }
 
     /// One lease as `portlease leases` lists it:
-    /// `address  port set  client  subscriber S  relay  since T  until T`.
+    /// `address  port set  client  subscriber S  relay  since T  until T` (see ``writeOrigin``).
     static func writeLease(_ record: LeaseRecord, to out: inout OutputBuffer) {
         out.append(record.address)
         out.append("  ")
         writePortSet(psid: record.psid, length: record.psidLength, offset: record.psidOffset, to: &out)
         out.append("  ")
         writeClientKey(record.clientKey, to: &out)
-        out.append("  subscriber ")
-        out.append(record.subscriber)
         out.append("  ")
-        writeRelay(record.relay, to: &out)
+        writeOrigin(subscriber: record.subscriber, relay: record.relay, to: &out)
         out.append("  since ")
         IsoTime.write(record.time, to: &out)
         out.append("  until ")

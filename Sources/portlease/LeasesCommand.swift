@@ -5,10 +5,7 @@ import PortLeaseWire
 
 /// `portlease leases`: the leases the log says are active now, optionally looked up
 /// by client, address (and PSID) or subscriber.
-///
-/// Built for ISP-sized logs: the log is replayed once, keeping each client's latest
-/// record (a lookup keeps only the matching clients'), and the lines are formatted
-/// into one reused buffer, written a megabyte at a time.
+/// The listing itself is ``LeaseListing`` (shared with `portlease export leases`).
 struct LeasesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leases",
@@ -50,64 +47,17 @@ struct LeasesCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let now =
-            try at.map { text in
-                guard let time = Formats.parseTime(text) else { throw ValidationError("--at: not a time: \(text)") }
-                return time
-            } ?? Int64(Date().timeIntervalSince1970 * 1000)
+        let now = try LeaseListing.time(at)
         let query = try LeaseQuery(client: client, address: address, psid: psid, subscriber: subscriber)
         let directories = try location.shardDirectories()
-        let tables: [LatestLeases]
-        do throws(LatestLeases.ShardError) {
-            tables = try LatestLeases.replay(
-                directories, matching: query, before: now,
-                reserving: query.isEverything ? Self.estimatedClients(directories) : 0)
-        } catch {
-            Standard.error("\(error)")
-            throw ExitCode(1)
-        }
-        let active = LatestLeases.active(tables, at: now, matching: query)
         var out = OutputBuffer(descriptor: STDOUT_FILENO)
-        // Records are copied out a block at a time before formatting: they lie scattered
-        // in memory, and a tight loop of copies waits for many cache misses at once.
-        var block: [LeaseRecord] = []
-        block.reserveCapacity(Self.block)
-        for start in stride(from: 0, to: active.count, by: Self.block) {
-            block.removeAll(keepingCapacity: true)
-            for position in active[start..<min(start + Self.block, active.count)] {
-                block.append(tables[Int(position.table)].records[Int(position.index)])
-            }
-            for record in block {
-                if json {
-                    LeaseJSON.writeLease(record, to: &out)
-                } else {
-                    Formats.writeLease(record, to: &out)
-                }
+        let count = try LeaseListing.print(directories, matching: query, at: now, to: &out) { record, out in
+            if json {
+                LeaseJSON.writeLease(record, to: &out)
+            } else {
+                Formats.writeLease(record, to: &out)
             }
         }
-        do throws(OutputError) {
-            try out.finish()
-        } catch {
-            Standard.error("\(error)")
-            throw ExitCode(1)
-        }
-        Standard.error("\(active.count) active lease(s)")
-    }
-
-    /// Records copied out of the tables at a time.
-    static let block = 64
-
-    /// About how many clients the logs in `directories` hold: their bytes over a short
-    /// record's size (an overestimate once renewals pile up, which only costs memory).
-    static func estimatedClients(_ directories: [String]) -> Int {
-        var bytes = 0
-        for directory in directories {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            for name in names where name.hasSuffix(".seg") || name == "snapshot" {
-                let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)
-                bytes += (attributes?[.size] as? Int) ?? 0
-            }
-        }
-        return min(bytes / 90, 64 << 20)
+        Standard.error("\(count) active lease(s)")
     }
 }

@@ -16,6 +16,7 @@ struct PortLeaseCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, LeasesCommand.self, TraceCommand.self, ClientCommand.self,
+            ImportCommand.self, ExportCommand.self,
         ]
     )
 }

@@ -4,6 +4,7 @@ import LeaseEngine
 import Logging
 import PortLeaseConfiguration
 import PortLeaseServer
+import PortLeaseSystem
 import ServiceLifecycle
 
 /// `portlease serve --config FILE`: runs the server until SIGTERM or SIGINT, or until a
@@ -49,6 +50,15 @@ struct ServeCommand: AsyncParsableCommand {
         let reloader = Reloader(server: server, path: config, current: configuration, logger: logger)
         // Trapped before start-up, so that an early SIGHUP does not terminate the process.
         let hangup = await HangupService { reloader.reload() }
+        // Held until the process ends: no second server, and no import, on this log meanwhile.
+        let lock: DirectoryLock
+        do throws(LeaseLogLock.Refusal) {
+            lock = try LeaseLogLock.take(configuration.leaseLog.directory)
+        } catch {
+            logger.critical("portlease cannot start", metadata: ["reason": "\(error)"])
+            throw ExitCode(FatalFault.ExitStatus.startFailed.rawValue)
+        }
+        defer { lock.unlock() }
         do throws(ServerError) {
             try server.start()
         } catch {

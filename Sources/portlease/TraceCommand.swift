@@ -57,7 +57,7 @@ struct TraceCommand: ParsableCommand {
         for holding in holdings.sorted(by: { $0.start < $1.start }) {
             print(
                 "\(holding.address):\(port)  \(Formats.portSet(psid: holding.psid, length: holding.psidLength, offset: holding.psidOffset))  "
-                    + "\(holding.clientKey)  subscriber \(holding.subscriber)  \(Formats.relay(holding.relay))  "
+                    + "\(holding.clientKey)  \(Formats.origin(subscriber: holding.subscriber, relay: holding.relay))  "
                     + "from \(Formats.time(holding.start)) "
                     + (holding.ended == .held
                         ? "held, lease until \(Formats.time(holding.end))"
