@@ -35,7 +35,7 @@ public final class LeaseLog {
         public var fileSystem: any LogFileSystem
         /// Whether a segment's blocks are allocated when it starts (`segmentSize` bytes and a
         /// little more, reading as zeros until written), so that appends change neither its
-        /// size nor its allocation and each `fdatasync` journals less. Readers take a zero-filled
+        /// size nor its allocation and each `fdatasync` writes back less metadata. Readers take a zero-filled
         /// rest of a segment as its end; a sealed segment is cut to its records.
         public var preallocate: Bool
 

@@ -38,7 +38,7 @@ public protocol LogFileSystem: Sendable {
     /// Allocates the file's blocks up to `size` bytes ahead of the writes that will fill them,
     /// growing it to `size` with bytes that read as zeros (`fallocate`). A segment allocated
     /// this way is appended to without changing its size, so an `fdatasync` has no size or
-    /// block allocation to journal (about a quarter less CPU per sync, measured on ext4).
+    /// block allocation to write back with the data (about a quarter less CPU per sync, measured on ext4).
     func preallocate(_ descriptor: Int32, size: Int, path: String) throws(LeaseLogError)
     /// Cuts the file to `size` bytes.
     func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError)
