@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
@@ -117,6 +118,18 @@ let package = Package(
             name: "PortLeaseImportTests",
             dependencies: ["PortLeaseImport", "PortLeaseWire", "LeaseLog", "LeaseEngine", "PortLeaseServer"]),
 
+        // The control API (issue 14): HTTP/JSON on a UNIX socket, described by Docs/openapi.yaml,
+        // over Hummingbird. Reads what the server publishes; never on the packet path. Kept out of
+        // PortLeaseServer so the data plane (and the fuzzing builds) do not link SwiftNIO.
+        .target(
+            name: "PortLeaseControl",
+            dependencies: [
+                "PortLeaseServer", "PortLeaseSystem",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
         // Helpers the test suites share (a seeded generator, a fault-injecting file system).
         // Not a product: nothing outside the tests links it.
         .target(name: "PortLeaseTestSupport", dependencies: ["LeaseLog"]),
@@ -126,7 +139,7 @@ let package = Package(
             name: "portlease",
             dependencies: [
                 "PortLeaseServer", "PortLeaseConfiguration", "LeaseEngine", "LeaseLog", "PortLeaseWire",
-                "PortLeaseSystem", "PortLeaseImport", "PortSetPool",
+                "PortLeaseSystem", "PortLeaseImport", "PortSetPool", "PortLeaseControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

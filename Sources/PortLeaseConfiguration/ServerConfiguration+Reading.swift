@@ -8,13 +8,14 @@ extension ServerConfiguration {
     static let keys = [
         "server-id", "server-duid", "listen", "dhcp4o6-server-addresses", "workers", "queue-depth",
         "queue-delay-budget", "lease-log", "limits", "offer-lifetime", "decline-quarantine", "metrics", "log-level",
-        "pools",
+        "control", "pools",
     ]
     static let listenKeys = ["addresses", "port", "interfaces"]
     static let leaseLogKeys = ["directory", "durability", "history-days", "segment-size", "compaction-interval"]
     static let limitsKeys = ["leases-per-subscriber", "subscriber-key", "discover-rate"]
     static let discoverRateKeys = ["per-second", "burst", "prefix-length"]
     static let metricsKeys = ["listen"]
+    static let controlKeys = ["socket"]
 
     /// The whole configuration, or nil with the problems in `reader`. Every section is
     /// read even after a problem, so all problems are reported.
@@ -39,6 +40,7 @@ extension ServerConfiguration {
         let declineQuarantine = root.integer("decline-quarantine", in: 0...Int(Int32.max), default: 86_400)
         let metrics = root.object("metrics", keys: metricsKeys).flatMap(readMetrics)
         let logLevel = root.choice("log-level", among: logLevels, default: "info")
+        let control = root.object("control", keys: controlKeys).map(readControl) ?? .default
         // With an invalid worker count, pools are checked for one worker: no partition
         // problem is reported that fixing "workers" might make go away.
         let pools = reader.pools(root, workers: workers ?? 1, serverIdentifier: serverID)
@@ -51,7 +53,27 @@ extension ServerConfiguration {
         return ServerConfiguration(
             engine: engine, leaseLog: leaseLog, serverDUID: duid, listen: listen, dhcp4o6ServerAddresses: dhcp4o6,
             workers: workers, queueDepth: queueDepth, metrics: metrics, logLevel: logLevel, discoverRate: discoverRate,
-            queueDelayBudgetMilliseconds: queueDelayBudget)
+            queueDelayBudgetMilliseconds: queueDelayBudget, control: control)
+    }
+
+    /// `"control": {"socket": PATH}`, or `"socket": "off"` for no control API.
+    private static func readControl(_ object: JSONObject) -> Control {
+        let reader = object.reader
+        guard let value = object["socket"], let text = reader.string(value, at: object.path("socket")) else {
+            return .default
+        }
+        if text == "off" { return .off }
+        if text.isEmpty || text.utf8.contains(0) {
+            reader.report(object.path("socket"), "must be a path, or \"off\"")
+            return .default
+        }
+        if text.utf8.count > Control.longestSocketPath {
+            reader.report(
+                object.path("socket"),
+                "\"\(text)\" is \(text.utf8.count) bytes; a UNIX socket path may have at most \(Control.longestSocketPath)"
+            )
+        }
+        return .socket(text)
     }
 
     private static func readListen(_ object: JSONObject) -> Listen {

@@ -61,6 +61,29 @@ public struct ServerConfiguration: Sendable, Equatable {
     }
 
     /// Where the Prometheus text endpoint listens.
+    /// The control API's listener (`"control"`): HTTP/JSON on a UNIX socket whose file
+    /// permissions are its access control.
+    public enum Control: Sendable, Equatable {
+        /// `control/api.sock` in the lease-log directory (the socket 0660 in a 0750 directory).
+        case `default`
+        /// A socket at this path.
+        case socket(String)
+        /// No control API.
+        case off
+
+        /// The longest UNIX socket path (SwiftNIO's limit, under `sun_path`'s 108 bytes).
+        public static let longestSocketPath = 103
+
+        /// The socket's path for a server whose lease log is in `leaseLogDirectory`; nil: off.
+        public func socketPath(leaseLogDirectory: String) -> String? {
+            switch self {
+            case .default: leaseLogDirectory + "/control/api.sock"
+            case .socket(let path): path
+            case .off: nil
+            }
+        }
+    }
+
     public struct Metrics: Sendable, Equatable, CustomStringConvertible {
         /// An IPv4 or IPv6 address in text form, without brackets.
         public var host: String
@@ -100,6 +123,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var leaseLog: LeaseLogSettings
     /// The metrics endpoint; nil: no metrics.
     public var metrics: Metrics?
+    /// Where the control API listens.
+    public var control: Control
     /// One of ``logLevels``.
     public var logLevel: String
     /// The server identifier, pools, timers and limits each shard's engine runs with.
@@ -111,8 +136,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         engine: EngineConfiguration, leaseLog: LeaseLogSettings, serverDUID: [UInt8]? = nil, listen: Listen = Listen(),
         dhcp4o6ServerAddresses: [IPv6Address] = [], workers: Int = 2, queueDepth: Int = 4096,
         metrics: Metrics? = nil, logLevel: String = "info", discoverRate: DiscoverRate? = DiscoverRate(),
-        queueDelayBudgetMilliseconds: Int = 1000
+        queueDelayBudgetMilliseconds: Int = 1000, control: Control = .default
     ) {
+        self.control = control
         self.queueDelayBudgetMilliseconds = queueDelayBudgetMilliseconds
         self.discoverRate = discoverRate
         self.engine = engine

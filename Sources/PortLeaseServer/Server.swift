@@ -77,6 +77,9 @@ public final class Server: Service, @unchecked Sendable {
 
     /// Socket receive buffer asked for on each listening socket.
     public static let receiveBufferBytes = 8 << 20
+    /// This build's version, as `portlease status` and the control API report it.
+    public static let version = "0.1.0-dev"
+
     /// How long graceful shutdown may take before the group stops waiting for the threads.
     public static let maximumShutdownDuration = Duration.seconds(10)
 

@@ -70,3 +70,11 @@ extension Files {
         return names
     }
 }
+
+extension Files {
+    /// Sets a file's permission bits (`chmod`): the control API's socket and its directory,
+    /// whose modes are its access control.
+    public static func setPermissions(_ path: String, _ mode: mode_t) throws(SystemCallError) {
+        _ = try SystemCall.retrying("chmod", path: path) { chmod(path, mode) }
+    }
+}

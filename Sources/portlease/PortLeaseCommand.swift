@@ -15,7 +15,8 @@ struct PortLeaseCommand: AsyncParsableCommand {
               portlease trace --config /etc/portlease/portlease.json --address 198.51.100.7 --port 40123 --at 2026-03-03T14:02:00Z
             """,
         subcommands: [
-            ServeCommand.self, CheckConfigCommand.self, LeasesCommand.self, TraceCommand.self, ClientCommand.self,
+            ServeCommand.self, CheckConfigCommand.self, StatusCommand.self, LeasesCommand.self, TraceCommand.self,
+            ClientCommand.self,
             ImportCommand.self, ExportCommand.self,
         ]
     )

@@ -3,6 +3,7 @@ import Foundation
 import LeaseEngine
 import Logging
 import PortLeaseConfiguration
+import PortLeaseControl
 import PortLeaseServer
 import PortLeaseSystem
 import ServiceLifecycle
@@ -65,14 +66,29 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("portlease cannot start", metadata: ["reason": "\(error)"])
             throw ExitCode(FatalFault.ExitStatus.startFailed.rawValue)
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(
+                service: server, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "server"),
+            .init(service: hangup, serviceName: "reload on SIGHUP"),
+        ]
+        if let socket = configuration.control.socketPath(leaseLogDirectory: configuration.leaseLog.directory) {
+            do throws(ControlError) {
+                // After the server: graceful shutdown stops the API before the workers drain.
+                services.append(
+                    .init(
+                        service: try ControlService(server: server, socketPath: socket, logger: logger),
+                        successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control API"))
+            } catch {
+                logger.critical("portlease cannot start", metadata: ["reason": "\(error)"])
+                server.stop()
+                throw ExitCode(FatalFault.ExitStatus.startFailed.rawValue)
+            }
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(
-                        service: server, successTerminationBehavior: .gracefullyShutdownGroup,
-                        failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "server"),
-                    .init(service: hangup, serviceName: "reload on SIGHUP"),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {

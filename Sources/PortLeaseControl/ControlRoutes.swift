@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import PortLeaseServer
+import PortLeaseSystem
+
+/// The control API's routes (`Docs/openapi.yaml` describes each), and the middleware that
+/// gives every refusal the JSON error body (``APIError``).
+enum ControlRoutes {
+    static func router(server: Server, started: UInt64) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: JSONErrors())
+        router.get("/v1/status") { _, _ in
+            try json(
+                StatusDocument(
+                    server: server,
+                    uptimeSeconds: Int((SystemClock.monotonicNanoseconds() - started) / 1_000_000_000)))
+        }
+        return router
+    }
+
+    /// `value` as a JSON response: keys sorted, slashes unescaped (paths stay readable).
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8", .contentLength: "\(data.count)"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Turns Hummingbird's own refusals (no such route: 404, a body too large: 413, ...) and
+    /// any unexpected error into ``APIError``s, so that every error response is JSON.
+    struct JSONErrors: RouterMiddleware {
+        typealias Context = BasicRequestContext
+
+        func handle(
+            _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        ) async throws -> Response {
+            do {
+                return try await next(request, context)
+            } catch let error as APIError {
+                throw error
+            } catch let error as HTTPResponseError {
+                let reason =
+                    error.status == .notFound
+                    ? "no such operation: \(request.method) \(request.uri.path) (see Docs/openapi.yaml)"
+                    : error.status.reasonPhrase
+                throw APIError(error.status, reason: reason)
+            } catch {
+                throw APIError(.internalServerError, reason: "\(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import Logging
+import PortLeaseServer
+import PortLeaseSystem
+import ServiceLifecycle
+
+/// The control API as a swift-service-lifecycle `Service`: a Hummingbird application on a
+/// UNIX socket, run in `portlease serve`'s `ServiceGroup` after the ``Server``, so graceful
+/// shutdown stops it before the shard workers drain, and a failure of it ends the group.
+///
+/// Access control is the file system's: the socket lives in its own directory (created 0750
+/// before the bind, so there is no moment the socket is reachable with wider permissions)
+/// and is made 0660 once it listens; give operators the server user's group. The API runs on
+/// Hummingbird's event loops, never on the io_uring threads; it reads what the shards
+/// publish (``StatusDocument``).
+public struct ControlService: Service {
+    public let socketPath: String
+    private let application: Application<RouterResponder<BasicRequestContext>>
+
+    /// Prepares the socket's directory and refuses a socket another process answers on (a
+    /// second server given the same path would otherwise take it over). Throws with the reason.
+    public init(server: Server, socketPath: String, logger: Logger) throws(ControlError) {
+        try Self.prepare(socketPath)
+        self.socketPath = socketPath
+        let started = SystemClock.monotonicNanoseconds()
+        let router = ControlRoutes.router(server: server, started: started)
+        application = Application(
+            router: router,
+            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "portlease"),
+            onServerRunning: { _ in
+                do throws(SystemCallError) {
+                    try Files.setPermissions(socketPath, 0o660)
+                } catch {
+                    logger.error("control API socket permissions not set", metadata: ["error": "\(error)"])
+                }
+                logger.info("control API listening", metadata: ["socket": "\(socketPath)"])
+            },
+            logger: logger)
+    }
+
+    public func run() async throws {
+        try await application.run()
+    }
+
+    /// The directory (0750, created if missing) and a check that no server answers on `path`.
+    static func prepare(_ path: String) throws(ControlError) {
+        guard path.utf8.count <= SocketCalls.longestLocalPath else {
+            throw .socketPathTooLong(path, limit: SocketCalls.longestLocalPath)
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do throws(SystemCallError) {
+                try Files.createDirectory(directory, intermediates: true)
+                try Files.setPermissions(directory, 0o750)
+            } catch {
+                throw .cannotPrepare(path, reason: "\(error)")
+            }
+        }
+        let answered: Bool
+        do throws(SystemCallError) {
+            let descriptor = try SocketCalls.connectLocal(path)
+            try? descriptor.close()
+            answered = true
+        } catch {
+            // ENOENT (no file) or ECONNREFUSED (a socket left by a process that ended): free to bind.
+            guard error.code == .noSuchFileOrDirectory || error.code == .connectionRefused else {
+                throw .cannotPrepare(path, reason: "\(error)")
+            }
+            answered = false
+        }
+        if answered { throw .socketInUse(path) }
+    }
+}
+
+/// Why the control API cannot start.
+public enum ControlError: Error, CustomStringConvertible {
+    case socketPathTooLong(String, limit: Int)
+    case socketInUse(String)
+    case cannotPrepare(String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .socketPathTooLong(let path, let limit):
+            "control socket \(path): \(path.utf8.count) bytes, a UNIX socket path may have at most \(limit)"
+        case .socketInUse(let path):
+            "control socket \(path): another process answers on it (a second server with the same control socket?)"
+        case .cannotPrepare(let path, let reason): "control socket \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import LeaseEngine
+import PortLeaseServer
+
+/// The body of `GET /v1/status` (`Docs/openapi.yaml`, schema `Status`): what an operator asks
+/// first of a running server. Read from the numbers each shard worker publishes after every
+/// batch (atomic loads, no lock the packet path takes), so asking costs the data plane nothing.
+public struct StatusDocument: Codable, Sendable, Equatable {
+    /// One shard worker.
+    public struct Shard: Codable, Sendable, Equatable {
+        public var shard: Int
+        /// Queries waiting now, per lane: REQUESTs, renewals and other continuing work, and DISCOVERs.
+        public var queueContinuing: Int
+        public var queueStarting: Int
+        /// Group commits so far, their average latency, and the lease records they made durable.
+        public var commits: Int
+        public var commitLatencyAverageMicroseconds: Int
+        public var recordsCommitted: Int
+        public var commitFailures: Int
+        /// True while the shard's log cannot write for lack of space (ACKs are withheld).
+        public var diskFull: Bool
+        public var offers: Int
+        public var acks: Int
+        public var naks: Int
+        public var releases: Int
+    }
+
+    /// The server's version (`Server.version`).
+    public var version: String
+    /// Seconds since the server started answering.
+    public var uptimeSeconds: Int
+    /// Shard workers (the `workers` setting).
+    public var workers: Int
+    /// The lease-log directory, as configured.
+    public var leaseLogDirectory: String
+    /// Group commits wait for `fdatasync` (`fsync`) or not (`none`).
+    public var durability: String
+    /// Log compaction passes so far (0 when compaction is turned off).
+    public var compactions: Int
+    public var shards: [Shard]
+
+    /// The status of `server`, started `uptimeSeconds` ago.
+    public init(server: Server, uptimeSeconds: Int) {
+        version = Server.version
+        self.uptimeSeconds = uptimeSeconds
+        workers = server.workers.count
+        leaseLogDirectory = server.settings.leaseLogDirectory
+        durability = server.settings.leaseLogOptions.durability == .fsync ? "fsync" : "none"
+        compactions = server.maintenance?.statistics.reduce(0) { $0 + $1.compactions } ?? 0
+        shards = server.workers.map { worker in
+            let statistics = worker.statistics
+            let commits = statistics.commits
+            return Shard(
+                shard: worker.shard, queueContinuing: worker.queue.depth(.continuing),
+                queueStarting: worker.queue.depth(.starting), commits: commits,
+                commitLatencyAverageMicroseconds: commits == 0
+                    ? 0 : statistics[.commitMicrosecondsTotal] / commits,
+                recordsCommitted: statistics[.recordsCommitted], commitFailures: statistics[.commitFailures],
+                diskFull: statistics[.diskFull] != 0, offers: statistics.offers, acks: statistics.acks,
+                naks: statistics.naks, releases: statistics.releases)
+        }
+    }
+}
