@@ -171,7 +171,7 @@ public struct MetricsRenderer: Sendable {
         for (family, first) in (logSamples.first ?? []).enumerated() {
             out += "# HELP \(first.name) \(first.help)\n# TYPE \(first.name) \(first.type)\n"
             for (index, samples) in logSamples.enumerated() {
-                sample(samples[family].name, [("shard", "\(index)")], samples[family].value)
+                out += "\(samples[family].name){shard=\"\(index)\"} \(samples[family].value)\n"
             }
         }
 
