@@ -103,4 +103,71 @@ import Testing
         #expect(response.body == Array("{}".utf8))
         #expect(throws: ControlClient.Failure.self) { try ControlClient.parse(Array("garbage".utf8)) }
     }
+
+    /// `value` against schema `name` of Docs/openapi.json: required members present, no member
+    /// the schema does not list, and each member of the JSON type it declares (nested objects
+    /// and arrays by their `$ref`). Returns the mismatches.
+    static func mismatches(_ value: Any, schema name: String, path: String = "") throws -> [String] {
+        let document = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: CommandLineTests.repository.appendingPathComponent("Docs/openapi.json")))
+        let schemas = ((document as? [String: Any])?["components"] as? [String: Any])?["schemas"] as? [String: Any]
+        return check(value, try #require(schemas?[name] as? [String: Any]), schemas ?? [:], path)
+    }
+
+    private static func check(_ value: Any, _ schema: [String: Any], _ schemas: [String: Any], _ path: String)
+        -> [String]
+    {
+        if let reference = schema["$ref"] as? String,
+            let target = schemas[String(reference.split(separator: "/").last!)]
+        {
+            return check(value, target as? [String: Any] ?? [:], schemas, path)
+        }
+        switch schema["type"] as? String {
+        case "object":
+            guard let object = value as? [String: Any] else { return ["\(path): not an object"] }
+            let properties = schema["properties"] as? [String: Any] ?? [:]
+            var found = ((schema["required"] as? [String]) ?? []).filter { object[$0] == nil }.map {
+                "\(path).\($0): missing"
+            }
+            for (key, member) in object {
+                guard let memberSchema = properties[key] as? [String: Any] else {
+                    found.append("\(path).\(key): not in the schema")
+                    continue
+                }
+                found += check(member, memberSchema, schemas, "\(path).\(key)")
+            }
+            return found
+        case "array":
+            guard let array = value as? [Any] else { return ["\(path): not an array"] }
+            return array.enumerated().flatMap {
+                check($1, schema["items"] as? [String: Any] ?? [:], schemas, "\(path)[\($0)]")
+            }
+        // swift-corelibs-foundation decodes JSON numbers and booleans to Int and Bool.
+        case "integer": return value is Int ? [] : ["\(path): not an integer"]
+        case "boolean": return value is Bool ? [] : ["\(path): not a boolean"]
+        case "string":
+            guard let text = value as? String else { return ["\(path): not a string"] }
+            if let allowed = schema["enum"] as? [String], !allowed.contains(text) {
+                return ["\(path): \(text) not in \(allowed)"]
+            }
+            return []
+        default: return []
+        }
+    }
+
+    @Test func responsesMatchTheOpenAPIDocument() throws {
+        try withServer { _, _, directory in
+            let client = ControlClient(socketPath: directory + "/log/control/api.sock")
+            let status = try client.send("GET", "/v1/status")
+            #expect(status.status == 200)
+            let statusMismatches = try Self.mismatches(
+                try JSONSerialization.jsonObject(with: Data(status.body)), schema: "Status")
+            #expect(statusMismatches.isEmpty, "\(statusMismatches)")
+            let refused = try client.send("POST", "/v1/status")
+            #expect((400..<500).contains(refused.status))
+            let errorMismatches = try Self.mismatches(
+                try JSONSerialization.jsonObject(with: Data(refused.body)), schema: "Error")
+            #expect(errorMismatches.isEmpty, "\(errorMismatches)")
+        }
+    }
 }
