@@ -124,7 +124,7 @@ let package = Package(
         .target(
             name: "PortLeaseControl",
             dependencies: [
-                "PortLeaseServer", "PortLeaseSystem",
+                "PortLeaseServer", "PortLeaseSystem", "LeaseEngine", "PortLeaseWire", "PortSetPool",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -15,6 +15,14 @@ enum ControlRoutes {
                     server: server,
                     uptimeSeconds: Int((SystemClock.monotonicNanoseconds() - started) / 1_000_000_000)))
         }
+        router.get("/v1/leases") { request, _ in
+            guard let client = request.uri.queryParameters.get("client") else {
+                throw APIError(
+                    .badRequest, field: "client", reason: "give client=id:HEX (option 61) or client=hw:HEX")
+            }
+            let key = try LeaseLookup.clientKey(client)
+            return try json(LeaseList(leases: try await LeaseLookup.byClient(key, in: server)))
+        }
         return router
     }
 

@@ -40,6 +40,8 @@ public final class ShardWorker: @unchecked Sendable {
     public let queue: ShardQueue
     public let signal = WorkerSignal()
     public let statistics = ShardStatistics()
+    /// The control API's requests, answered between batches (``submit(_:)``).
+    public let control = ControlQueue()
     /// Queries handled per batch at most (bounds the arena and the commit size).
     public let batchLimit: Int
 
@@ -110,6 +112,14 @@ public final class ShardWorker: @unchecked Sendable {
         signal.wake()
     }
 
+    /// Queues a control-plane `job` for this worker's engine and wakes the worker; false when
+    /// the queue is full or the worker has ended (``ControlQueue``).
+    public func submit(_ job: @escaping ControlQueue.Job) -> Bool {
+        guard control.submit(job) else { return false }
+        signal.wake()
+        return true
+    }
+
     /// Asks ``run()`` to finish the batch in hand, commit, and return.
     public func stop() {
         stopping.store(true, ordering: .sequentiallyConsistent)
@@ -132,12 +142,13 @@ public final class ShardWorker: @unchecked Sendable {
                     startSync(inLine: true)
                     flushReplies()
                 } else {
-                    signal.sleep(timeoutMilliseconds: sleepBudget()) { queue.depth > 0 }
+                    signal.sleep(timeoutMilliseconds: sleepBudget()) { queue.depth > 0 || control.hasJobs }
                 }
             }
         }
         while fault == nil && processBatch(now: SystemCalls.nowMilliseconds()) > 0 {}
         finishSyncs()
+        control.close(engine)
         return fault
     }
 
@@ -170,6 +181,7 @@ public final class ShardWorker: @unchecked Sendable {
                 logger.error("configuration not applied", metadata: ["shard": "\(shard)", "reason": "\(error)"])
             }
         }
+        control.run(limit: 8, engine)
         reapSync(wait: false)
         // The arena must have room for a whole batch of replies: send what was released, and
         // make what it holds durable (wait for the sync in flight, or start one) until it has.

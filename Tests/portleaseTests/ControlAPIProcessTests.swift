@@ -170,4 +170,39 @@ import Testing
             #expect(errorMismatches.isEmpty, "\(errorMismatches)")
         }
     }
+
+    @Test func aClientsLeaseIsLookedUpThroughItsShard() throws {
+        try withServer { _, config, directory in
+            let text = try String(contentsOfFile: config, encoding: .utf8)
+            let port = try #require(text.firstMatch(of: /"port": (\d+)/).flatMap { UInt16($0.output.1) })
+            #expect(try ServeProcess.dora(port: port, id: 11))
+            // The client as the log knows it, then the same lease from the running engine.
+            let listed = try CommandLineTests.run(["leases", "--config", config, "--json"])
+            let logged = try #require(
+                try JSONSerialization.jsonObject(with: Data(listed.output.split(separator: "\n")[0].utf8))
+                    as? [String: Any])
+            let client = try #require(logged["client"] as? String)
+            let api = ControlClient(socketPath: directory + "/log/control/api.sock")
+            let found = try api.send("GET", "/v1/leases?client=\(client)")
+            #expect(found.status == 200)
+            let body = try JSONSerialization.jsonObject(with: Data(found.body))
+            #expect(try Self.mismatches(body, schema: "LeaseList").isEmpty)
+            let lease = try #require(((body as? [String: Any])?["leases"] as? [[String: Any]])?.first)
+            #expect(lease["address"] as? String == logged["address"] as? String)
+            #expect(lease["psid"] as? Int == logged["psid"] as? Int)
+            #expect(lease["state"] as? String == "bound")
+            #expect(lease["client"] as? String == client)
+            #expect((lease["ports"] as? [String])?.count == 63, "a PSID of length 6 at offset 6: 63 ranges")
+            // Nobody else holds a lease; malformed keys are refused naming the field.
+            let nobody = try api.send("GET", "/v1/leases?client=id:ffff")
+            #expect(nobody.status == 200)
+            #expect(String(decoding: nobody.body, as: UTF8.self) == #"{"leases":[]}"#)
+            for bad in ["/v1/leases", "/v1/leases?client=zz:00", "/v1/leases?client=id:xyz"] {
+                let refused = try api.send("GET", bad)
+                #expect(refused.status == 400, "\(bad)")
+                let error = (try JSONSerialization.jsonObject(with: Data(refused.body)) as? [String: Any])?["error"]
+                #expect((error as? [String: Any])?["field"] as? String == "client", "\(bad)")
+            }
+        }
+    }
 }

@@ -1,0 +1,54 @@
+import Foundation
+import LeaseEngine
+import PortLeaseWire
+import PortSetPool
+
+/// One lease as the control API shows it (`Docs/openapi.json`, schema `Lease`): the address,
+/// its port set written out, the pool, the client, the state and when it ends.
+public struct LeaseDocument: Codable, Sendable, Equatable {
+    public var address: String
+    /// True for a full address (no port set).
+    public var full: Bool
+    public var psid: Int
+    public var psidLength: Int
+    public var psidOffset: Int
+    /// The port ranges of the set (`"1024-1039"`, ...), or `["0-65535"]` for a full address.
+    public var ports: [String]
+    public var pool: String
+    /// The client key as the tools print it (`id:..` for option 61, `hw:..` for htype+chaddr).
+    public var client: String
+    /// `bound`, or `offered` (held for the client until the offer lifetime ends).
+    public var state: String
+    /// When the lease or offer ends: RFC 3339 UTC, and milliseconds since the Unix epoch.
+    public var expiry: String
+    public var expiryMilliseconds: Int64
+
+    /// The document for `key`'s lease `lease`, from a pool of `pool`.
+    init(key: ClientKey, lease: LeaseEngine.LeaseState, pool: PoolPolicy) {
+        let binding = lease.binding
+        address = "\(binding.address)"
+        full = binding.psidLength == 0
+        psid = Int(binding.psid)
+        psidLength = Int(binding.psidLength)
+        if case .shared(let shared) = pool.kind { psidOffset = shared.psidOffset } else { psidOffset = 0 }
+        if !full, let layout = try? PSIDLayout(offset: psidOffset, length: psidLength),
+            let set = try? layout.portSet(psid: psid)
+        {
+            ports = set.ranges.map { "\($0.lowerBound)-\($0.upperBound)" }
+        } else {
+            ports = ["0-65535"]
+        }
+        self.pool = pool.name
+        client = "\(key)"
+        state = lease.kind == .bound ? "bound" : "offered"
+        expiryMilliseconds = lease.expiry
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        expiry = formatter.string(from: Date(timeIntervalSince1970: Double(lease.expiry) / 1000))
+    }
+}
+
+/// The body of a lease lookup: the leases found (none, or one per client).
+public struct LeaseList: Codable, Sendable, Equatable {
+    public var leases: [LeaseDocument]
+}

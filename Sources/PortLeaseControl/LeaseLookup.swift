@@ -1,0 +1,54 @@
+import Hummingbird
+import LeaseEngine
+import PortLeaseServer
+import PortLeaseWire
+
+/// Lease lookups for the control API. A client's lease lives in one shard's engine (the shard
+/// its key hashes to, as the classifier routes its queries), which only that shard's worker
+/// thread may read: the question goes through the worker's ``ControlQueue`` and is answered
+/// between two batches. The engine hands back plain values; the document is built here, on
+/// the API's own threads, so the worker does no formatting and allocates nothing for it.
+enum LeaseLookup {
+    /// A client key as the tools print it: `id:HEX` (option 61) or `hw:HEX` (htype and chaddr).
+    static func clientKey(_ text: String) throws(APIError) -> ClientKey {
+        let lowered = text.lowercased()
+        let kind: ClientKey.Kind
+        if lowered.hasPrefix("id:") {
+            kind = .clientIdentifier
+        } else if lowered.hasPrefix("hw:") {
+            kind = .hardwareAddress
+        } else {
+            throw APIError(.badRequest, field: "client", reason: "\"\(text)\" must be id:HEX (option 61) or hw:HEX")
+        }
+        let hex = lowered.dropFirst(3).filter { $0 != ":" }
+        guard let bytes = HexBytes.parse(Substring(hex)), !bytes.isEmpty, bytes.count <= 255 else {
+            throw APIError(.badRequest, field: "client", reason: "\"\(text)\": the key must be 1 to 255 bytes of hex")
+        }
+        return ClientKey(kind: kind, bytes: bytes)
+    }
+
+    /// The current lease or offer of `key`, if any.
+    static func byClient(_ key: ClientKey, in server: Server) async throws(APIError) -> [LeaseDocument] {
+        let workers = server.workers
+        let worker = workers[ShardChoice.shard(of: key, shardCount: workers.count)]
+        let found = try await ask(worker) { engine in
+            engine.lease(of: key).map { lease in (lease, engine.configuration.pools[Int(lease.binding.pool)]) }
+        }
+        return found.map { [LeaseDocument(key: key, lease: $0.0, pool: $0.1)] } ?? []
+    }
+
+    /// Runs `question` on `worker`'s thread with its engine and returns the answer; 503 when
+    /// the worker's control queue is full or the worker has stopped.
+    static func ask<Answer: Sendable>(
+        _ worker: ShardWorker, _ question: @escaping @Sendable (LeaseEngine) -> Answer
+    ) async throws(APIError) -> Answer {
+        let answer: Answer? = await withCheckedContinuation { continuation in
+            let queued = worker.submit { engine in continuation.resume(returning: question(engine)) }
+            if !queued { continuation.resume(returning: nil) }
+        }
+        guard let answer else {
+            throw APIError(.serviceUnavailable, reason: "shard \(worker.shard) is busy or stopping; try again")
+        }
+        return answer
+    }
+}
