@@ -193,6 +193,14 @@ import Testing
             #expect(lease["state"] as? String == "bound")
             #expect(lease["client"] as? String == client)
             #expect((lease["ports"] as? [String])?.count == 63, "a PSID of length 6 at offset 6: 63 ranges")
+            // The same through the CLI.
+            let shown = try CommandLineTests.run(["lease", "show", "--config", config, "--client", client])
+            #expect(shown.status == 0, "\(shown.errors)")
+            #expect(shown.output.hasPrefix("\(logged["address"] as? String ?? "?")  psid "), "\(shown.output)")
+            #expect(shown.output.contains(" bound until "), "\(shown.output)")
+            let missing = try CommandLineTests.run(["lease", "show", "--config", config, "--client", "id:ffff"])
+            #expect(missing.status == 1)
+            #expect(missing.errors.contains("id:ffff has no lease or offer"), "\(missing.errors)")
             // Nobody else holds a lease; malformed keys are refused naming the field.
             let nobody = try api.send("GET", "/v1/leases?client=id:ffff")
             #expect(nobody.status == 200)

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import PortLeaseControl
+
+/// `portlease lease`: one lease in the running server, through its control API.
+struct LeaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lease",
+        abstract: "Look up a lease in the running server.",
+        subcommands: [LeaseShowCommand.self]
+    )
+}
+
+/// `portlease lease show --client KEY`: the client's current lease or offer, from the engine
+/// that holds it (so also what is offered or not yet committed, unlike `portlease leases`).
+struct LeaseShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show a client's current lease or offer (GET /v1/leases).",
+        discussion: """
+            Asks the running server's control API; exit 1 when the client has no lease or offer.
+            Example:
+              portlease lease show --config /etc/portlease/portlease.json --client id:ff:00:00:00:01:00:03:00:01:02:00:5e:10:20:30
+            """
+    )
+
+    @OptionGroup var endpoint: ControlEndpoint
+
+    @Option(help: "The client key as portlease leases prints it: id:HEX (option 61) or hw:HEX.")
+    var client: String
+
+    @Flag(help: "Print the API's JSON.")
+    var json = false
+
+    func run() throws {
+        let api = try endpoint.client()
+        let query =
+            client.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: ":")))
+            ?? client
+        let response = try Standard.orExit { () throws(ControlClient.Failure) in
+            try api.send("GET", "/v1/leases?client=\(query)")
+        }
+        let text = String(decoding: response.body, as: UTF8.self)
+        guard response.status == 200 else {
+            Standard.error("refused (\(response.status)): \(text)")
+            throw ExitCode(1)
+        }
+        let list = try JSONDecoder().decode(LeaseList.self, from: Data(response.body))
+        if json { print(text) }
+        guard !list.leases.isEmpty else {
+            Standard.error("\(client) has no lease or offer")
+            throw ExitCode(1)
+        }
+        guard !json else { return }
+        for lease in list.leases {
+            let set =
+                lease.full ? "full address" : "psid \(lease.psid)/\(lease.psidLength) (offset \(lease.psidOffset))"
+            print("\(lease.address)  \(set)  \(lease.client)  \(lease.state) until \(lease.expiry)  pool \(lease.pool)")
+            if !lease.full { print("  ports: \(lease.ports.joined(separator: " "))") }
+        }
+    }
+}
