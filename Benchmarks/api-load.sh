@@ -6,12 +6,15 @@
 # Prints DORA/s for both, their ratio, and the lookups' latency.
 #
 # Usage: Benchmarks/api-load.sh [ROUNDS]     (default 3; RATE=1000 SCENARIO=dora DURATION=10)
+#   CLIENT_NICE=10: run the lookup loop (a Python client, one connection per request) at nice 10,
+#   as an operator's background script would be; by default it competes with the server at nice 0.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=${1:-3}
 RATE=${RATE:-1000}
 SCENARIO=${SCENARIO:-dora}
 DURATION=${DURATION:-10}
+CLIENT_NICE=${CLIENT_NICE:-0}
 WORK=$(mktemp -d /tmp/portlease-api-load.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 (cd "$ROOT" && swift build -c release --product portlease >&2 && swift build -c release --product portlease-perf >&2)
@@ -64,7 +67,7 @@ run() { # WITH-API (0/1): prints DORA/s (and the lookup loop's summary on stderr
     local pid=$! loop=
     for _ in $(seq 100); do [ -S "$dir/lease-log/control/api.sock" ] && ss -uln | grep -q ":20547 " && break; sleep 0.1; done
     if [ "$1" = 1 ]; then
-        python3 "$WORK/lookups.py" "$dir/lease-log/control/api.sock" "$RATE" > "$WORK/lookups.txt" &
+        nice -n "$CLIENT_NICE" python3 "$WORK/lookups.py" "$dir/lease-log/control/api.sock" "$RATE" > "$WORK/lookups.txt" &
         loop=$!
     fi
     "$BIN/portlease-perf" run --port 20547 --scenario "$SCENARIO" --subscribers 50000 --window 64 \
@@ -74,7 +77,7 @@ run() { # WITH-API (0/1): prints DORA/s (and the lookup loop's summary on stderr
     python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["exchanges_per_second"]))' "$WORK/report.json"
 }
 
-echo "scenario $SCENARIO, $RATE lookups/s, $DURATION s per run"
+echo "scenario $SCENARIO, $RATE lookups/s (client at nice $CLIENT_NICE), $DURATION s per run"
 for round in $(seq "$ROUNDS"); do
     without=$(run 0)
     with=$(run 1)

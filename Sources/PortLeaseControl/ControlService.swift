@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOPosix
 import PortLeaseServer
 import PortLeaseSystem
 import ServiceLifecycle
@@ -36,8 +37,22 @@ public struct ControlService: Service {
                 }
                 logger.info("control API listening", metadata: ["socket": "\(socketPath)"])
             },
-            logger: logger)
+            eventLoopGroupProvider: .shared(Self.eventLoops), logger: logger)
     }
+
+    /// The API's one event-loop thread, at nice 10 like log compaction: the control plane
+    /// yields the CPU to the receive thread (nice 0) and the shard workers (nice 5).
+    /// Measured (`Benchmarks/api-load.sh`): Hummingbird's default group, a thread per core at
+    /// the workers' priority, cost the packet path a quarter of its rate under 1,000 lookups
+    /// a second.
+    static let eventLoops: MultiThreadedEventLoopGroup = {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        group.next().execute { ThreadPriority.lowerCurrentThread(to: ControlService.niceness) }
+        return group
+    }()
+
+    /// The event loop's nice value.
+    static let niceness: Int32 = 10
 
     public func run() async throws {
         try await application.run()

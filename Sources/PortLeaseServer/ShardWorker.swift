@@ -116,7 +116,7 @@ public final class ShardWorker: @unchecked Sendable {
     /// the queue is full or the worker has ended (``ControlQueue``).
     public func submit(_ job: @escaping ControlQueue.Job) -> Bool {
         guard control.submit(job) else { return false }
-        signal.wake()
+        signal.notify()  // only if asleep: its sleep re-checks `control.hasJobs` after announcing it
         return true
     }
 
