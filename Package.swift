@@ -119,7 +119,7 @@ let package = Package(
             name: "PortLeaseImportTests",
             dependencies: ["PortLeaseImport", "PortLeaseWire", "LeaseLog", "LeaseEngine", "PortLeaseServer"]),
 
-        // The control API (issue 14): HTTP/JSON on a UNIX socket, described by Docs/openapi.yaml,
+        // The control API (issue 14): HTTP/JSON on a UNIX socket, described by Docs/openapi.json,
         // over Hummingbird. Reads what the server publishes; never on the packet path. Kept out of
         // PortLeaseServer so the data plane (and the fuzzing builds) do not link SwiftNIO.
         .target(

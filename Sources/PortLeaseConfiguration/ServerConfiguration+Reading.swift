@@ -15,7 +15,7 @@ extension ServerConfiguration {
     static let limitsKeys = ["leases-per-subscriber", "subscriber-key", "discover-rate"]
     static let discoverRateKeys = ["per-second", "burst", "prefix-length"]
     static let metricsKeys = ["listen"]
-    static let controlKeys = ["socket"]
+    static let controlKeys = ["socket", "listen", "token-file"]
 
     /// The whole configuration, or nil with the problems in `reader`. Every section is
     /// read even after a problem, so all problems are reported.
@@ -40,7 +40,9 @@ extension ServerConfiguration {
         let declineQuarantine = root.integer("decline-quarantine", in: 0...Int(Int32.max), default: 86_400)
         let metrics = root.object("metrics", keys: metricsKeys).flatMap(readMetrics)
         let logLevel = root.choice("log-level", among: logLevels, default: "info")
-        let control = root.object("control", keys: controlKeys).map(readControl) ?? .default
+        let controlObject = root.object("control", keys: controlKeys)
+        let control = controlObject.map(readControl) ?? .default
+        let controlTCP = controlObject.flatMap(readControlTCP)
         // With an invalid worker count, pools are checked for one worker: no partition
         // problem is reported that fixing "workers" might make go away.
         let pools = reader.pools(root, workers: workers ?? 1, serverIdentifier: serverID)
@@ -53,7 +55,32 @@ extension ServerConfiguration {
         return ServerConfiguration(
             engine: engine, leaseLog: leaseLog, serverDUID: duid, listen: listen, dhcp4o6ServerAddresses: dhcp4o6,
             workers: workers, queueDepth: queueDepth, metrics: metrics, logLevel: logLevel, discoverRate: discoverRate,
-            queueDelayBudgetMilliseconds: queueDelayBudget, control: control)
+            queueDelayBudgetMilliseconds: queueDelayBudget, control: control, controlTCP: controlTCP)
+    }
+
+    /// `"listen": "host:port"` and `"token-file"` in `"control"`: the optional TCP listener. A
+    /// listener on anything but loopback must have a token: the API can release leases.
+    private static func readControlTCP(_ object: JSONObject) -> ControlTCP? {
+        let reader = object.reader
+        let tokenFile = object["token-file"].flatMap { reader.string($0, at: object.path("token-file")) }
+        if let tokenFile, tokenFile.isEmpty || tokenFile.utf8.contains(0) {
+            reader.report(object.path("token-file"), "must be the path of a file holding the bearer token")
+        }
+        guard object["listen"] != nil else {
+            if tokenFile != nil {
+                reader.report(object.path("token-file"), "is only used with \"listen\" (the UNIX socket has no token)")
+            }
+            return nil
+        }
+        guard let endpoint = readEndpoint(object, key: "listen", example: "127.0.0.1:9548") else { return nil }
+        let loopback = endpoint.host == "::1" || endpoint.host.hasPrefix("127.")
+        if !loopback && tokenFile == nil {
+            reader.report(
+                object.path("listen"),
+                "\"\(endpoint)\" is not a loopback address: give \"token-file\" (a bearer token) so that only operators can use the API"
+            )
+        }
+        return ControlTCP(host: endpoint.host, port: endpoint.port, tokenFile: tokenFile)
     }
 
     /// `"control": {"socket": PATH}`, or `"socket": "off"` for no control API.
@@ -150,13 +177,18 @@ extension ServerConfiguration {
 
     /// `"listen": "host:port"`; an IPv6 host goes in brackets.
     private static func readMetrics(_ object: JSONObject) -> Metrics? {
+        readEndpoint(object, key: "listen", example: "127.0.0.1:9547").map { Metrics(host: $0.host, port: $0.port) }
+    }
+
+    /// A TCP listener's `"address:port"` at `key` (IPv6 in brackets), or nil with the problem reported.
+    private static func readEndpoint(_ object: JSONObject, key: String, example: String) -> Metrics? {
         let reader = object.reader
-        let path = object.path("listen")
+        let path = object.path(key)
         guard
-            let text = object.required("listen", "\"host:port\" such as \"127.0.0.1:9547\"")
+            let text = object.required(key, "\"host:port\" such as \"\(example)\"")
                 .flatMap({ reader.string($0, at: path) })
         else { return nil }
-        let form = "must be \"address:port\" (\"127.0.0.1:9547\", \"[::1]:9547\")"
+        let form = "must be \"address:port\" (\"\(example)\", \"[::1]:\(example.split(separator: ":").last!)\")"
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
             reader.report(path, "\"\(text)\" \(form)")
             return nil
@@ -170,7 +202,10 @@ extension ServerConfiguration {
             }
             host = Substring(address.description)
         } else if IPv6Address(text) != nil || IPv6Address(host) != nil {
-            reader.report(path, "\"\(text)\": write an IPv6 address in brackets, such as \"[::1]:9547\"")
+            reader.report(
+                path,
+                "\"\(text)\": write an IPv6 address in brackets, such as \"[::1]:\(example.split(separator: ":").last!)\""
+            )
             return nil
         } else {
             guard let address = IPv4Address(host) else {

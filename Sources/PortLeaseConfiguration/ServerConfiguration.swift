@@ -84,6 +84,22 @@ public struct ServerConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The control API over TCP (`"control": {"listen": ..., "token-file": ...}`): for tools on
+    /// other hosts. Requests must carry `Authorization: Bearer <token>` when a token file is
+    /// given, which `check-config` requires for any address but loopback.
+    public struct ControlTCP: Sendable, Equatable {
+        public var host: String
+        public var port: UInt16
+        /// The file holding the bearer token (read at start-up); nil: no token (loopback only).
+        public var tokenFile: String?
+
+        public init(host: String, port: UInt16, tokenFile: String?) {
+            self.host = host
+            self.port = port
+            self.tokenFile = tokenFile
+        }
+    }
+
     public struct Metrics: Sendable, Equatable, CustomStringConvertible {
         /// An IPv4 or IPv6 address in text form, without brackets.
         public var host: String
@@ -125,6 +141,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var metrics: Metrics?
     /// Where the control API listens.
     public var control: Control
+    /// The control API's optional TCP listener; nil: the UNIX socket only.
+    public var controlTCP: ControlTCP?
     /// One of ``logLevels``.
     public var logLevel: String
     /// The server identifier, pools, timers and limits each shard's engine runs with.
@@ -136,9 +154,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         engine: EngineConfiguration, leaseLog: LeaseLogSettings, serverDUID: [UInt8]? = nil, listen: Listen = Listen(),
         dhcp4o6ServerAddresses: [IPv6Address] = [], workers: Int = 2, queueDepth: Int = 4096,
         metrics: Metrics? = nil, logLevel: String = "info", discoverRate: DiscoverRate? = DiscoverRate(),
-        queueDelayBudgetMilliseconds: Int = 1000, control: Control = .default
+        queueDelayBudgetMilliseconds: Int = 1000, control: Control = .default, controlTCP: ControlTCP? = nil
     ) {
         self.control = control
+        self.controlTCP = controlTCP
         self.queueDelayBudgetMilliseconds = queueDelayBudgetMilliseconds
         self.discoverRate = discoverRate
         self.engine = engine

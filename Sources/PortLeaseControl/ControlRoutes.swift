@@ -3,12 +3,17 @@ import Hummingbird
 import PortLeaseServer
 import PortLeaseSystem
 
-/// The control API's routes (`Docs/openapi.yaml` describes each), and the middleware that
+/// The control API's routes (`Docs/openapi.json` describes each), and the middleware that
 /// gives every refusal the JSON error body (``APIError``).
 enum ControlRoutes {
-    static func router(server: Server, started: UInt64) -> Router<BasicRequestContext> {
+    /// The operations and their methods, for a 405 with `Allow` on the wrong method.
+    static let operations: [String: String] = ["/v1/status": "GET", "/v1/leases": "GET"]
+
+    /// The routes; with `token`, every request must carry it (`Authorization: Bearer`).
+    static func router(server: Server, started: UInt64, token: [UInt8]? = nil) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: JSONErrors())
+        if let token { router.add(middleware: BearerToken(token: token)) }
         router.get("/v1/status") { _, _ in
             try json(
                 StatusDocument(
@@ -50,9 +55,14 @@ enum ControlRoutes {
             } catch let error as APIError {
                 throw error
             } catch let error as HTTPResponseError {
+                if error.status == .notFound, let allowed = operations[request.uri.path] {
+                    throw APIError(
+                        .methodNotAllowed, reason: "\(request.uri.path) answers \(allowed) only",
+                        headers: [.allow: allowed])
+                }
                 let reason =
                     error.status == .notFound
-                    ? "no such operation: \(request.method) \(request.uri.path) (see Docs/openapi.yaml)"
+                    ? "no such operation: \(request.method) \(request.uri.path) (see Docs/openapi.json)"
                     : error.status.reasonPhrase
                 throw APIError(error.status, reason: reason)
             } catch {

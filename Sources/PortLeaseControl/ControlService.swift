@@ -16,28 +16,69 @@ import ServiceLifecycle
 /// Hummingbird's event loops, never on the io_uring threads; it reads what the shards
 /// publish (``StatusDocument``).
 public struct ControlService: Service {
-    public let socketPath: String
-    private let application: Application<RouterResponder<BasicRequestContext>>
+    /// The optional TCP listener (`"control": {"listen": ...}`).
+    public struct TCPListener: Sendable {
+        public var host: String
+        public var port: Int
+        /// The bearer token every request must carry; nil: none (loopback only, `check-config` says).
+        public var token: [UInt8]?
+
+        public init(host: String, port: Int, token: [UInt8]?) {
+            self.host = host
+            self.port = port
+            self.token = token
+        }
+    }
+
+    public let socketPath: String?
+    private let applications: [Application<RouterResponder<BasicRequestContext>>]
 
     /// Prepares the socket's directory and refuses a socket another process answers on (a
     /// second server given the same path would otherwise take it over). Throws with the reason.
-    public init(server: Server, socketPath: String, logger: Logger) throws(ControlError) {
-        try Self.prepare(socketPath)
+    public init(server: Server, socketPath: String?, tcp: TCPListener? = nil, logger: Logger) throws(ControlError) {
+        if let socketPath { try Self.prepare(socketPath) }
         self.socketPath = socketPath
         let started = SystemClock.monotonicNanoseconds()
-        let router = ControlRoutes.router(server: server, started: started)
-        application = Application(
-            router: router,
-            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "portlease"),
-            onServerRunning: { _ in
-                do throws(SystemCallError) {
-                    try Files.setPermissions(socketPath, 0o660)
-                } catch {
-                    logger.error("control API socket permissions not set", metadata: ["error": "\(error)"])
-                }
-                logger.info("control API listening", metadata: ["socket": "\(socketPath)"])
-            },
-            eventLoopGroupProvider: .shared(Self.eventLoops), logger: logger)
+        var applications: [Application<RouterResponder<BasicRequestContext>>] = []
+        if let socketPath {
+            applications.append(
+                Application(
+                    router: ControlRoutes.router(server: server, started: started),
+                    configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "portlease"),
+                    onServerRunning: { _ in
+                        do throws(SystemCallError) {
+                            try Files.setPermissions(socketPath, 0o660)
+                        } catch {
+                            logger.error("control API socket permissions not set", metadata: ["error": "\(error)"])
+                        }
+                        logger.info("control API listening", metadata: ["socket": "\(socketPath)"])
+                    },
+                    eventLoopGroupProvider: .shared(Self.eventLoops), logger: logger))
+        }
+        if let tcp {
+            applications.append(
+                Application(
+                    router: ControlRoutes.router(server: server, started: started, token: tcp.token),
+                    configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: "portlease"),
+                    onServerRunning: { channel in
+                        logger.info(
+                            "control API listening",
+                            metadata: [
+                                "tcp": "\(tcp.host):\(channel.localAddress?.port ?? tcp.port)",
+                                "token": "\(tcp.token == nil ? "none" : "required")",
+                            ])
+                    },
+                    eventLoopGroupProvider: .shared(Self.eventLoops), logger: logger))
+        }
+        self.applications = applications
+    }
+
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for application in applications { group.addTask { try await application.run() } }
+            // The first listener to fail ends the others, and the service with its error.
+            for try await _ in group {}
+        }
     }
 
     /// The API's one event-loop thread, at nice 10 like log compaction: the control plane
@@ -53,10 +94,6 @@ public struct ControlService: Service {
 
     /// The event loop's nice value.
     static let niceness: Int32 = 10
-
-    public func run() async throws {
-        try await application.run()
-    }
 
     /// The directory (0750, created if missing) and a check that no server answers on `path`.
     static func prepare(_ path: String) throws(ControlError) {

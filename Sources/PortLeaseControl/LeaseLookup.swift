@@ -20,15 +20,20 @@ enum LeaseLookup {
         } else {
             throw APIError(.badRequest, field: "client", reason: "\"\(text)\" must be id:HEX (option 61) or hw:HEX")
         }
-        let hex = lowered.dropFirst(3).filter { $0 != ":" }
-        guard let bytes = HexBytes.parse(Substring(hex)), !bytes.isEmpty, bytes.count <= 255 else {
-            throw APIError(.badRequest, field: "client", reason: "\"\(text)\": the key must be 1 to 255 bytes of hex")
+        // Bytes as two hex digits each, optionally separated by single colons (as printed).
+        let pairs = lowered.dropFirst(3).split(separator: ":", omittingEmptySubsequences: false)
+        let hex = pairs.count == 1 ? pairs[0] : (pairs.allSatisfy { $0.count == 2 } ? Substring(pairs.joined()) : "")
+        guard hex.count % 2 == 0, let bytes = HexBytes.parse(hex), !bytes.isEmpty else {
+            throw APIError(
+                .badRequest, field: "client", reason: "\"\(text)\": the key must be bytes in hex (aa:bb:.. or aabb..)")
         }
         return ClientKey(kind: kind, bytes: bytes)
     }
 
     /// The current lease or offer of `key`, if any.
     static func byClient(_ key: ClientKey, in server: Server) async throws(APIError) -> [LeaseDocument] {
+        // No client has a longer key: option 61's length is one byte.
+        guard key.count <= 255 else { return [] }
         let workers = server.workers
         let worker = workers[ShardChoice.shard(of: key, shardCount: workers.count)]
         let found = try await ask(worker) { engine in

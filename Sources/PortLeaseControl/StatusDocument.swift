@@ -1,7 +1,7 @@
 import LeaseEngine
 import PortLeaseServer
 
-/// The body of `GET /v1/status` (`Docs/openapi.yaml`, schema `Status`): what an operator asks
+/// The body of `GET /v1/status` (`Docs/openapi.json`, schema `Status`): what an operator asks
 /// first of a running server. Read from the numbers each shard worker publishes after every
 /// batch (atomic loads, no lock the packet path takes), so asking costs the data plane nothing.
 public struct StatusDocument: Codable, Sendable, Equatable {

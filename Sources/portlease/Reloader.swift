@@ -64,7 +64,7 @@ final class Reloader: @unchecked Sendable {
         if new.workers != current.workers { restartOnly.append("workers") }
         if new.leaseLog != current.leaseLog { restartOnly.append("lease-log") }
         if new.metrics != current.metrics { restartOnly.append("metrics") }
-        if new.control != current.control { restartOnly.append("control") }
+        if new.control != current.control || new.controlTCP != current.controlTCP { restartOnly.append("control") }
         if new.logLevel != current.logLevel { restartOnly.append("log-level") }
         if new.queueDepth != current.queueDepth { restartOnly.append("queue-depth") }
         if new.discoverRate != current.discoverRate { restartOnly.append("limits.discover-rate") }

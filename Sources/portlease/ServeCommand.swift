@@ -72,12 +72,15 @@ struct ServeCommand: AsyncParsableCommand {
                 failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "server"),
             .init(service: hangup, serviceName: "reload on SIGHUP"),
         ]
-        if let socket = configuration.control.socketPath(leaseLogDirectory: configuration.leaseLog.directory) {
-            do throws(ControlError) {
+        let socket = configuration.control.socketPath(leaseLogDirectory: configuration.leaseLog.directory)
+        if socket != nil || configuration.controlTCP != nil {
+            do {
                 // After the server: graceful shutdown stops the API before the workers drain.
                 services.append(
                     .init(
-                        service: try ControlService(server: server, socketPath: socket, logger: logger),
+                        service: try ControlService(
+                            server: server, socketPath: socket, tcp: try Self.controlListener(configuration),
+                            logger: logger),
                         successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control API"))
             } catch {
@@ -103,6 +106,18 @@ struct ServeCommand: AsyncParsableCommand {
                 ])
             throw ExitCode(fault.status.rawValue)
         }
+    }
+
+    /// The control API's TCP listener, its token read from the token file.
+    static func controlListener(_ configuration: ServerConfiguration) throws -> ControlService.TCPListener? {
+        guard let tcp = configuration.controlTCP else { return nil }
+        var token: [UInt8]?
+        if let file = tcp.tokenFile {
+            let text = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty else { throw ControlError.cannotPrepare(file, reason: "the token file is empty") }
+            token = Array(text.utf8)
+        }
+        return ControlService.TCPListener(host: tcp.host, port: Int(tcp.port), token: token)
     }
 
     /// The fault named by `PORTLEASE_INJECT_FAULT` (failure-policy tests only), read once.

@@ -11,7 +11,7 @@ struct StatusCommand: ParsableCommand {
         discussion: """
             Asks the running server through its control API (the UNIX socket named by the
             configuration's "control" section; by default control/api.sock in the lease-log
-            directory). --json prints the API's own JSON (GET /v1/status in Docs/openapi.yaml).
+            directory). --json prints the API's own JSON (GET /v1/status in Docs/openapi.json).
             Examples:
               portlease status --config /etc/portlease/portlease.json
               portlease status --socket /var/lib/portlease/lease-log/control/api.sock --json

@@ -34,3 +34,29 @@ import Testing
         #expect(!Samples.reasons(Samples.document(#""control": { "socket": "" }"#), at: "control.socket").isEmpty)
     }
 }
+
+/// The control API's optional TCP listener and its token.
+@Suite struct ControlTCPTests {
+    @Test func aLoopbackListenerNeedsNoTokenAndAnyOtherDoes() throws {
+        let loopback = try ServerConfiguration.parse(Samples.document(#""control": { "listen": "127.0.0.1:9548" }"#))
+        #expect(loopback.controlTCP == .init(host: "127.0.0.1", port: 9548, tokenFile: nil))
+        let v6 = try ServerConfiguration.parse(Samples.document(#""control": { "listen": "[::1]:0" }"#))
+        #expect(v6.controlTCP?.host == "::1")
+        let open = Samples.reasons(
+            Samples.document(#""control": { "listen": "192.0.2.7:9548" }"#), at: "control.listen")
+        #expect(open.count == 1)
+        #expect(open.first?.contains("not a loopback address") == true, "\(open)")
+        let guarded = try ServerConfiguration.parse(
+            Samples.document(#""control": { "listen": "[2001:db8::1]:9548", "token-file": "/etc/portlease/token" }"#))
+        #expect(guarded.controlTCP == .init(host: "2001:db8::1", port: 9548, tokenFile: "/etc/portlease/token"))
+    }
+
+    @Test func aTokenWithoutAListenerAndBadAddressesAreNamed() {
+        #expect(
+            !Samples.reasons(Samples.document(#""control": { "token-file": "/t" }"#), at: "control.token-file").isEmpty)
+        #expect(
+            !Samples.reasons(Samples.document(#""control": { "listen": "::1:9548" }"#), at: "control.listen").isEmpty)
+        #expect(
+            !Samples.reasons(Samples.document(#""control": { "listen": "nowhere" }"#), at: "control.listen").isEmpty)
+    }
+}

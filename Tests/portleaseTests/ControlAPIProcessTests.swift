@@ -3,6 +3,10 @@ import Testing
 
 @testable import portlease
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// The control API of a real `portlease serve` (issue 14): its UNIX socket, `portlease status`,
 /// JSON errors, and the refusals at start-up.
 @Suite struct ControlAPIProcessTests {
@@ -212,5 +216,53 @@ import Testing
                 #expect((error as? [String: Any])?["field"] as? String == "client", "\(bad)")
             }
         }
+    }
+
+    /// One HTTP request to the TCP listener: status, `Allow` and `WWW-Authenticate`, body.
+    static func tcp(_ method: String, _ url: String, token: String?) async throws
+        -> (status: Int, allow: String?, authenticate: String?, body: Data)
+    {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = try #require(response as? HTTPURLResponse)
+        return (
+            http.statusCode, http.value(forHTTPHeaderField: "Allow"),
+            http.value(forHTTPHeaderField: "WWW-Authenticate"), data
+        )
+    }
+
+    @Test func theTCPListenerWantsItsBearerToken() async throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "s3cret-token\n".write(toFile: directory + "/token", atomically: true, encoding: .utf8)
+        let config = directory + "/server.json"
+        try ServeProcess.configuration(port: Self.port(), logDirectory: directory + "/log")
+            .replacingOccurrences(
+                of: "\"lease-log\"",
+                with:
+                    "\"control\": { \"listen\": \"127.0.0.1:0\", \"token-file\": \"\(directory)/token\" }, \"lease-log\""
+            )
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try ServeProcess(config: config, logPath: directory + "/server.log")
+        defer { server.stop() }
+        #expect(server.waitFor("token=required"), "\(server.log)")
+        let port = try #require(server.log.firstMatch(of: /tcp=127\.0\.0\.1:(\d+)/).map { String($0.output.1) })
+        let base = "http://127.0.0.1:\(port)/v1"
+        let anonymous = try await Self.tcp("GET", base + "/status", token: nil)
+        #expect(anonymous.status == 401)
+        #expect(anonymous.authenticate == "Bearer")
+        #expect(try Self.mismatches(try JSONSerialization.jsonObject(with: anonymous.body), schema: "Error").isEmpty)
+        #expect(try await Self.tcp("GET", base + "/status", token: "wrong").status == 401)
+        let allowed = try await Self.tcp("GET", base + "/status", token: "s3cret-token")
+        #expect(allowed.status == 200)
+        #expect(try Self.mismatches(try JSONSerialization.jsonObject(with: allowed.body), schema: "Status").isEmpty)
+        let wrongMethod = try await Self.tcp("DELETE", base + "/status", token: "s3cret-token")
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.allow == "GET")
+        // The UNIX socket needs no token: its file permissions are its access control.
+        #expect(
+            try ControlClient(socketPath: directory + "/log/control/api.sock").send("GET", "/v1/status").status == 200)
     }
 }
