@@ -7,7 +7,7 @@ import PortLeaseSystem
 /// gives every refusal the JSON error body (``APIError``).
 enum ControlRoutes {
     /// The operations and their methods, for a 405 with `Allow` on the wrong method.
-    static let operations: [String: String] = ["/v1/status": "GET", "/v1/leases": "GET"]
+    static let operations: [String: String] = ["/v1/status": "GET", "/v1/leases": "GET", "/v1/pools": "GET"]
 
     /// The routes; with `token`, every request must carry it (`Authorization: Bearer`).
     static func router(server: Server, started: UInt64, token: [UInt8]? = nil) -> Router<BasicRequestContext> {
@@ -20,6 +20,7 @@ enum ControlRoutes {
                     server: server,
                     uptimeSeconds: Int((SystemClock.monotonicNanoseconds() - started) / 1_000_000_000)))
         }
+        router.get("/v1/pools") { _, _ in try json(PoolsDocument(server: server)) }
         router.get("/v1/leases") { request, _ in
             guard let client = request.uri.queryParameters.get("client") else {
                 throw APIError(

@@ -17,7 +17,7 @@ struct PortLeaseCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, StatusCommand.self, LeasesCommand.self, TraceCommand.self,
             ClientCommand.self,
-            ImportCommand.self, ExportCommand.self, LeaseCommand.self,
+            ImportCommand.self, ExportCommand.self, LeaseCommand.self, PoolsCommand.self,
         ]
     )
 }

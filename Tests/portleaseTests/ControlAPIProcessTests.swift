@@ -149,6 +149,7 @@ import Testing
         // swift-corelibs-foundation decodes JSON numbers and booleans to Int and Bool.
         case "integer": return value is Int ? [] : ["\(path): not an integer"]
         case "boolean": return value is Bool ? [] : ["\(path): not a boolean"]
+        case "number": return value is Double || value is Int ? [] : ["\(path): not a number"]
         case "string":
             guard let text = value as? String else { return ["\(path): not a string"] }
             if let allowed = schema["enum"] as? [String], !allowed.contains(text) {
@@ -264,5 +265,30 @@ import Testing
         // The UNIX socket needs no token: its file permissions are its access control.
         #expect(
             try ControlClient(socketPath: directory + "/log/control/api.sock").send("GET", "/v1/status").status == 200)
+    }
+
+    @Test func poolsShowWhatIsUsedAgainstTheAlarm() throws {
+        try withServer { _, config, directory in
+            let text = try String(contentsOfFile: config, encoding: .utf8)
+            let port = try #require(text.firstMatch(of: /"port": (\d+)/).flatMap { UInt16($0.output.1) })
+            #expect(try ServeProcess.dora(port: port, id: 21))
+            #expect(try ServeProcess.dora(port: port, id: 22))
+            let api = ControlClient(socketPath: directory + "/log/control/api.sock")
+            let response = try api.send("GET", "/v1/pools")
+            #expect(response.status == 200)
+            let body = try JSONSerialization.jsonObject(with: Data(response.body))
+            #expect(try Self.mismatches(body, schema: "Pools").isEmpty)
+            let pool = try #require(((body as? [String: Any])?["pools"] as? [[String: Any]])?.first)
+            #expect(pool["name"] as? String == "map")
+            #expect(pool["kind"] as? String == "shared")
+            #expect(pool["alarmed"] as? Bool == false)
+            let sets = try #require((pool["portSets"] as? [[String: Any]])?.first { $0["psidLength"] as? Int == 6 })
+            #expect(sets["used"] as? Int == 2, "two clients hold a port set each")
+            #expect(sets["free"] as? Int == 256 * 64 - 2)
+            let printed = try CommandLineTests.run(["pools", "--config", config])
+            #expect(printed.status == 0, "\(printed.errors)")
+            #expect(printed.output.contains("map (shared): "), "\(printed.output)")
+            #expect(printed.output.contains("psid-length 6: 2 used, 16382 free"), "\(printed.output)")
+        }
     }
 }
