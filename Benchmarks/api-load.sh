@@ -8,6 +8,7 @@
 # Usage: Benchmarks/api-load.sh [ROUNDS]     (default 3; RATE=1000 SCENARIO=dora DURATION=10)
 #   CLIENT_NICE=10: run the lookup loop (a Python client, one connection per request) at nice 10,
 #   as an operator's background script would be; by default it competes with the server at nice 0.
+#   KEEPALIVE=1: the loop keeps one connection (a tool's HTTP session) instead of one per request.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=${1:-3}
@@ -21,16 +22,37 @@ trap 'rm -rf "$WORK"' EXIT
 BIN="$ROOT/.build/release"
 
 cat > "$WORK/lookups.py" <<'PY'
-"""RATE lookups a second on the control socket until stopped; prints count and latency percentiles."""
-import socket, sys, time, signal
+"""RATE lookups a second on the control socket until stopped; prints count and latency percentiles.
+KEEPALIVE=1: one HTTP/1.1 connection for every request (a tool's session); otherwise one per request."""
+import os, socket, sys, time, signal
 path, rate = sys.argv[1], int(sys.argv[2])
+keepalive = os.environ.get("KEEPALIVE") == "1"
 keys = ["id:ff00000001000300010200000000%04x" % n for n in range(1, 2001)] + ["id:ffff"]
 stop = False
 def done(*_):
     global stop
     stop = True
 signal.signal(signal.SIGTERM, done)
+
+def connect():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    return s
+
+def exchange(s, key):
+    s.sendall(("GET /v1/leases?client=%s HTTP/1.1\r\nHost: x\r\n%s\r\n"
+               % (key, "" if keepalive else "Connection: close\r\n")).encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(65536)
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = next(int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length"))
+    while len(body) < length:
+        body += s.recv(65536)
+    return head.startswith(b"HTTP/1.1 200")
+
 latencies, errors, start, n = [], 0, time.monotonic(), 0
+conn = connect() if keepalive else None
 while not stop:
     due = start + n / rate
     now = time.monotonic()
@@ -38,20 +60,15 @@ while not stop:
         time.sleep(due - now)
     t = time.monotonic()
     try:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(path)
-        s.sendall(("GET /v1/leases?client=%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % keys[n % len(keys)]).encode())
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        s.close()
-        if not data.startswith(b"HTTP/1.1 200"):
+        s = conn if keepalive else connect()
+        if not exchange(s, keys[n % len(keys)]):
             errors += 1
+        if not keepalive:
+            s.close()
     except OSError:
         errors += 1
+        if keepalive:
+            conn = connect()
     latencies.append((time.monotonic() - t) * 1e6)
     n += 1
 latencies.sort()
@@ -67,7 +84,7 @@ run() { # WITH-API (0/1): prints DORA/s (and the lookup loop's summary on stderr
     local pid=$! loop=
     for _ in $(seq 100); do [ -S "$dir/lease-log/control/api.sock" ] && ss -uln | grep -q ":20547 " && break; sleep 0.1; done
     if [ "$1" = 1 ]; then
-        nice -n "$CLIENT_NICE" python3 "$WORK/lookups.py" "$dir/lease-log/control/api.sock" "$RATE" > "$WORK/lookups.txt" &
+        KEEPALIVE=${KEEPALIVE:-0} nice -n "$CLIENT_NICE" python3 "$WORK/lookups.py" "$dir/lease-log/control/api.sock" "$RATE" > "$WORK/lookups.txt" &
         loop=$!
     fi
     "$BIN/portlease-perf" run --port 20547 --scenario "$SCENARIO" --subscribers 50000 --window 64 \
@@ -77,7 +94,7 @@ run() { # WITH-API (0/1): prints DORA/s (and the lookup loop's summary on stderr
     python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["exchanges_per_second"]))' "$WORK/report.json"
 }
 
-echo "scenario $SCENARIO, $RATE lookups/s (client at nice $CLIENT_NICE), $DURATION s per run"
+echo "scenario $SCENARIO, $RATE lookups/s (client at nice $CLIENT_NICE, keep-alive ${KEEPALIVE:-0}), $DURATION s per run"
 for round in $(seq "$ROUNDS"); do
     without=$(run 0)
     with=$(run 1)
