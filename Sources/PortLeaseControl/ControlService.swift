@@ -73,13 +73,20 @@ public struct ControlService: Service {
         self.applications = applications
     }
 
+    /// Runs the listeners until graceful shutdown. Every task they start (a connection, a
+    /// request, the continuation a shard worker resumes) prefers the API's event-loop thread
+    /// (nice 10) to Swift's cooperative threads, which run at the packet path's priority.
     public func run() async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for application in applications { group.addTask { try await application.run() } }
-            // The first listener to fail ends the others, and the service with its error.
-            for try await _ in group {}
+        try await withTaskExecutorPreference(Self.taskExecutor) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for application in applications { group.addTask { try await application.run() } }
+                // The first listener to fail ends the others, and the service with its error.
+                for try await _ in group {}
+            }
         }
     }
+
+    static let taskExecutor = EventLoopTaskExecutor(eventLoops.next())
 
     /// The API's one event-loop thread, at nice 10 like log compaction: the control plane
     /// yields the CPU to the receive thread (nice 0) and the shard workers (nice 5).
