@@ -126,8 +126,10 @@ let package = Package(
             name: "PortLeaseControl",
             dependencies: [
                 "PortLeaseServer", "PortLeaseSystem", "LeaseEngine", "PortLeaseWire", "PortSetPool",
+                "PortLeaseConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),

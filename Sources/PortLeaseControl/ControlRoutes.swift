@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import PortLeaseServer
 import PortLeaseSystem
 
@@ -7,7 +8,13 @@ import PortLeaseSystem
 /// gives every refusal the JSON error body (``APIError``).
 enum ControlRoutes {
     /// The operations and their methods, for a 405 with `Allow` on the wrong method.
-    static let operations: [String: String] = ["/v1/status": "GET", "/v1/leases": "GET", "/v1/pools": "GET"]
+    static let operations: [String: String] = [
+        "/v1/status": "GET", "/v1/leases": "GET", "/v1/pools": "GET", "/v1/config/test": "POST",
+    ]
+
+    /// The largest configuration `POST /v1/config/test` takes (the file loader's limit is 16 MiB;
+    /// a posted one is an operator's, not a generated ISP-wide file).
+    static let largestConfiguration = 1 << 20
 
     /// The routes; with `token`, every request must carry it (`Authorization: Bearer`).
     static func router(server: Server, started: UInt64, token: [UInt8]? = nil) -> Router<BasicRequestContext> {
@@ -21,6 +28,14 @@ enum ControlRoutes {
                     uptimeSeconds: Int((SystemClock.monotonicNanoseconds() - started) / 1_000_000_000)))
         }
         router.get("/v1/pools") { _, _ in try json(PoolsDocument(server: server)) }
+        router.post("/v1/config/test") { request, _ in
+            guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+                throw APIError(
+                    .unsupportedMediaType, field: "Content-Type", reason: "post the configuration as application/json")
+            }
+            let body = try await request.body.collect(upTo: largestConfiguration)
+            return try json(ConfigTestDocument(testing: Array(buffer: body)))
+        }
         router.get("/v1/leases") { request, _ in
             guard let client = request.uri.queryParameters.get("client") else {
                 throw APIError(
@@ -55,6 +70,9 @@ enum ControlRoutes {
                 return try await next(request, context)
             } catch let error as APIError {
                 throw error
+            } catch is NIOTooManyBytesError {
+                throw APIError(
+                    .contentTooLarge, reason: "the body is over \(largestConfiguration) bytes")
             } catch let error as HTTPResponseError {
                 if error.status == .notFound, let allowed = operations[request.uri.path] {
                     throw APIError(

@@ -19,8 +19,9 @@ struct ControlClient {
 
     let socketPath: String
 
-    /// Sends `method path` (with a JSON `body`, if any) and returns the response.
-    func send(_ method: String, _ path: String, body: [UInt8] = []) throws(Failure) -> Response {
+    /// Sends `method path` with `headers` ("Name: value") and `body`, and returns the response.
+    func send(_ method: String, _ path: String, body: [UInt8] = [], headers: [String] = []) throws(Failure) -> Response
+    {
         let descriptor: FileDescriptor
         do throws(SystemCallError) {
             descriptor = try SocketCalls.connectLocal(socketPath)
@@ -32,7 +33,8 @@ struct ControlClient {
         }
         defer { try? descriptor.close() }
         var request = "\(method) \(path) HTTP/1.1\r\nHost: portlease\r\nConnection: close\r\n"
-        if !body.isEmpty { request += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+        for header in headers { request += header + "\r\n" }
+        if !body.isEmpty { request += "Content-Length: \(body.count)\r\n" }
         let bytes = Array((request + "\r\n").utf8) + body
         var received: [UInt8] = []
         do {

@@ -17,7 +17,7 @@ struct PortLeaseCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, StatusCommand.self, LeasesCommand.self, TraceCommand.self,
             ClientCommand.self,
-            ImportCommand.self, ExportCommand.self, LeaseCommand.self, PoolsCommand.self,
+            ImportCommand.self, ExportCommand.self, LeaseCommand.self, PoolsCommand.self, ConfigCommand.self,
         ]
     )
 }

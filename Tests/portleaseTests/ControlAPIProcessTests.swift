@@ -291,4 +291,41 @@ import Testing
             #expect(printed.output.contains("psid-length 6: 2 used, 16382 free"), "\(printed.output)")
         }
     }
+
+    @Test func aPostedConfigurationIsCheckedNotApplied() throws {
+        try withServer { _, config, directory in
+            let api = ControlClient(socketPath: directory + "/log/control/api.sock")
+            let json = ["Content-Type: application/json"]
+            let good = try api.send(
+                "POST", "/v1/config/test", body: Array(try String(contentsOfFile: config, encoding: .utf8).utf8),
+                headers: json)
+            #expect(good.status == 200)
+            let goodBody = try JSONSerialization.jsonObject(with: Data(good.body))
+            #expect(try Self.mismatches(goodBody, schema: "ConfigTest").isEmpty)
+            #expect((goodBody as? [String: Any])?["valid"] as? Bool == true)
+            let bad = try api.send(
+                "POST", "/v1/config/test",
+                body: Array(
+                    #"{ "server-id": "192.0.2.1", "lease-log": { "directory": "/x" }, "workers": 0, "pools": [] }"#.utf8
+                ),
+                headers: json)
+            let badBody = try #require(try JSONSerialization.jsonObject(with: Data(bad.body)) as? [String: Any])
+            #expect(badBody["valid"] as? Bool == false)
+            let paths = (badBody["problems"] as? [[String: Any]])?.compactMap { $0["keyPath"] as? String } ?? []
+            #expect(paths.contains("workers"), "\(paths)")
+            let garbage = try api.send("POST", "/v1/config/test", body: Array("{ nope".utf8), headers: json)
+            let garbageBody = try JSONSerialization.jsonObject(with: Data(garbage.body)) as? [String: Any]
+            #expect(garbageBody?["valid"] as? Bool == false)
+            #expect(try api.send("POST", "/v1/config/test", body: Array("{}".utf8)).status == 415)
+            let huge = try api.send(
+                "POST", "/v1/config/test", body: [UInt8](repeating: 32, count: (1 << 20) + 1024), headers: json)
+            #expect(huge.status == 413)
+            // Nothing was applied: the server still runs its own configuration.
+            #expect(try api.send("GET", "/v1/status").status == 200)
+            // The CLI posts a file the same way.
+            let checked = try CommandLineTests.run(["config", "test", config, "--config", config])
+            #expect(checked.status == 0, "\(checked.errors)")
+            #expect(checked.output.contains("OK"), "\(checked.output)")
+        }
+    }
 }
