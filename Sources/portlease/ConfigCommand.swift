@@ -33,23 +33,17 @@ struct ConfigTestCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let api = try endpoint.client()
-        let body = try Standard.orExit { () throws(ControlClient.Failure) in
+        let contents = try Standard.orExit { () throws(ControlClient.Failure) in
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ControlClient.Failure(description: "cannot read \(file)")
             }
             return [UInt8](data)
         }
-        let response = try Standard.orExit { () throws(ControlClient.Failure) in
-            try api.send("POST", "/v1/config/test", body: body, headers: ["Content-Type: application/json"])
-        }
-        guard response.status == 200 else {
-            Standard.error("refused (\(response.status)): \(String(decoding: response.body, as: UTF8.self))")
-            throw ExitCode(1)
-        }
-        let verdict = try JSONDecoder().decode(ConfigTestDocument.self, from: Data(response.body))
+        let body = try endpoint.request(
+            "POST", "/v1/config/test", body: contents, headers: ["Content-Type: application/json"])
+        let verdict = try JSONDecoder().decode(ConfigTestDocument.self, from: Data(body))
         if json {
-            print(String(decoding: response.body, as: UTF8.self))
+            print(String(decoding: body, as: UTF8.self))
         } else {
             print(verdict.valid ? "\(file): OK" : "\(file): \(verdict.problems.count) problem(s)")
             for problem in verdict.problems {

@@ -33,19 +33,12 @@ struct LeaseShowCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let api = try endpoint.client()
         let query =
             client.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: ":")))
             ?? client
-        let response = try Standard.orExit { () throws(ControlClient.Failure) in
-            try api.send("GET", "/v1/leases?client=\(query)")
-        }
-        let text = String(decoding: response.body, as: UTF8.self)
-        guard response.status == 200 else {
-            Standard.error("refused (\(response.status)): \(text)")
-            throw ExitCode(1)
-        }
-        let list = try JSONDecoder().decode(LeaseList.self, from: Data(response.body))
+        let body = try endpoint.request("GET", "/v1/leases?client=\(query)")
+        let text = String(decoding: body, as: UTF8.self)
+        let list = try JSONDecoder().decode(LeaseList.self, from: Data(body))
         if json { print(text) }
         guard !list.leases.isEmpty else {
             Standard.error("\(client) has no lease or offer")

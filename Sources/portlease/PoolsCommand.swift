@@ -21,17 +21,12 @@ struct PoolsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let api = try endpoint.client()
-        let response = try Standard.orExit { () throws(ControlClient.Failure) in try api.send("GET", "/v1/pools") }
-        guard response.status == 200 else {
-            Standard.error("refused (\(response.status)): \(String(decoding: response.body, as: UTF8.self))")
-            throw ExitCode(1)
-        }
+        let body = try endpoint.request("GET", "/v1/pools")
         if json {
-            print(String(decoding: response.body, as: UTF8.self))
+            print(String(decoding: body, as: UTF8.self))
             return
         }
-        for pool in try JSONDecoder().decode(PoolsDocument.self, from: Data(response.body)).pools {
+        for pool in try JSONDecoder().decode(PoolsDocument.self, from: Data(body)).pools {
             let percent = { (share: Double) in String(format: "%.1f%%", share * 100) }
             print(
                 "\(pool.name) (\(pool.kind)): \(percent(pool.utilisation)) used, alarm at \(percent(pool.alarmThreshold))\(pool.alarmed ? "  ALARM" : ""), refused \(pool.exhausted)"

@@ -24,18 +24,12 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let client = try endpoint.client()
-        let response = try Standard.orExit { () throws(ControlClient.Failure) in try client.send("GET", "/v1/status") }
-        guard response.status == 200 else {
-            Standard.error(
-                "the control API answered \(response.status): \(String(decoding: response.body, as: UTF8.self))")
-            throw ExitCode(1)
-        }
+        let body = try endpoint.request("GET", "/v1/status")
         if json {
-            print(String(decoding: response.body, as: UTF8.self))
+            print(String(decoding: body, as: UTF8.self))
             return
         }
-        let status = try JSONDecoder().decode(StatusDocument.self, from: Data(response.body))
+        let status = try JSONDecoder().decode(StatusDocument.self, from: Data(body))
         print(
             "portlease \(status.version), up \(status.uptimeSeconds) s, \(status.workers) worker(s), durability \(status.durability), lease log \(status.leaseLogDirectory), compactions \(status.compactions)"
         )
@@ -55,36 +49,5 @@ struct StatusCommand: ParsableCommand {
                 zip(row, header).map { $0.padding(toLength: max($1.count, $0.count), withPad: " ", startingAt: 0) }
                     .joined(separator: "  "))
         }
-    }
-}
-
-/// Where the CLI finds the running server's control API: the configuration's socket, or one given.
-struct ControlEndpoint: ParsableArguments {
-    @Option(name: .shortAndLong, help: "The server's configuration file (its control socket is used).")
-    var config: String?
-
-    @Option(help: "The control API's UNIX socket (instead of --config).")
-    var socket: String?
-
-    func validate() throws {
-        guard (config == nil) != (socket == nil) else {
-            throw ValidationError("give either --config FILE or --socket PATH")
-        }
-    }
-
-    func client() throws -> ControlClient {
-        if let socket { return ControlClient(socketPath: socket) }
-        let configuration: ServerConfiguration
-        do throws(ConfigurationError) {
-            configuration = try ServerConfiguration.load(contentsOf: config!)
-        } catch {
-            ConfigurationReport.print(error, file: config!)
-            throw ExitCode(1)
-        }
-        guard let path = configuration.control.socketPath(leaseLogDirectory: configuration.leaseLog.directory) else {
-            Standard.error("\(config!): the control API is off (\"control\": {\"socket\": \"off\"})")
-            throw ExitCode(1)
-        }
-        return ControlClient(socketPath: path)
     }
 }
