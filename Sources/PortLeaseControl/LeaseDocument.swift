@@ -1,5 +1,5 @@
-import Foundation
 import LeaseEngine
+import PortLeaseSystem
 import PortLeaseWire
 import PortSetPool
 
@@ -42,9 +42,7 @@ public struct LeaseDocument: Codable, Sendable, Equatable {
         client = "\(key)"
         state = lease.kind == .bound ? "bound" : "offered"
         expiryMilliseconds = lease.expiry
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        expiry = formatter.string(from: Date(timeIntervalSince1970: Double(lease.expiry) / 1000))
+        expiry = CivilTime(milliseconds: lease.expiry).iso8601
     }
 }
 

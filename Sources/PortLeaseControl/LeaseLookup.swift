@@ -20,10 +20,8 @@ enum LeaseLookup {
         } else {
             throw APIError(.badRequest, field: "client", reason: "\"\(text)\" must be id:HEX (option 61) or hw:HEX")
         }
-        // Bytes as two hex digits each, optionally separated by single colons (as printed).
-        let pairs = lowered.dropFirst(3).split(separator: ":", omittingEmptySubsequences: false)
-        let hex = pairs.count == 1 ? pairs[0] : (pairs.allSatisfy { $0.count == 2 } ? Substring(pairs.joined()) : "")
-        guard hex.count % 2 == 0, let bytes = HexBytes.parse(hex), !bytes.isEmpty else {
+        // Two hex digits a byte, plain or joined by colons (as printed).
+        guard let bytes = HexBytes.parse(lowered.dropFirst(3)) else {
             throw APIError(
                 .badRequest, field: "client", reason: "\"\(text)\": the key must be bytes in hex (aa:bb:.. or aabb..)")
         }

@@ -34,7 +34,9 @@ struct ReceiveLoopTests {
             for sequence in start..<(start + burst) {
                 #expect(client.send(testDatagram(sequence), toPort: port))
             }
-            for _ in 0..<burst where takeEcho() == false { break }
+            for _ in 0..<burst {
+                guard takeEcho() else { break }
+            }
         }
         // On a loaded machine an echo can miss its burst's wait and arrive later: take the rest.
         while echoes.count < total && takeEcho() {}
