@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Every byte PortLease reads or writes on the network: DHCPv6 framing,
@@ -119,6 +120,12 @@ let package = Package(
             name: "PortLeaseImportTests",
             dependencies: ["PortLeaseImport", "PortLeaseWire", "LeaseLog", "LeaseEngine", "PortLeaseServer"]),
 
+        // The control plane's one low-priority event loop (nice 10) and a Swift task executor on
+        // it, shared by the control API and history shipping.
+        .target(
+            name: "PortLeaseControlPlane",
+            dependencies: ["PortLeaseSystem", .product(name: "NIOPosix", package: "swift-nio")]),
+
         // The control API (issue 14): HTTP/JSON on a UNIX socket, described by Docs/openapi.json,
         // over Hummingbird. Reads what the server publishes; never on the packet path. Kept out of
         // PortLeaseServer so the data plane (and the fuzzing builds) do not link SwiftNIO.
@@ -126,12 +133,34 @@ let package = Package(
             name: "PortLeaseControl",
             dependencies: [
                 "PortLeaseServer", "PortLeaseSystem", "LeaseEngine", "PortLeaseWire", "PortSetPool",
-                "PortLeaseConfiguration",
+                "PortLeaseConfiguration", "PortLeaseControlPlane",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
+        // History leaving the machine (issue 15): each shard's holdings, as the log's records open
+        // and end them, shipped exactly once to PostgreSQL (postgres-nio) and as RFC 5424 syslog
+        // events; the schema and its migrations; trace and export queries over every instance.
+        // Async Swift on its own event loop at nice 10, never on the packet path.
+        .target(
+            name: "PortLeaseHistory",
+            dependencies: [
+                "LeaseLog", "PortLeaseWire", "PortSetPool", "PortLeaseSystem", "PortLeaseControlPlane",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
+            name: "PortLeaseHistoryTests",
+            dependencies: [
+                "PortLeaseHistory", "LeaseLog", "PortLeaseWire", "PortLeaseTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // Helpers the test suites share (a seeded generator, a fault-injecting file system).
@@ -143,7 +172,7 @@ let package = Package(
             name: "portlease",
             dependencies: [
                 "PortLeaseServer", "PortLeaseConfiguration", "LeaseEngine", "LeaseLog", "PortLeaseWire",
-                "PortLeaseSystem", "PortLeaseImport", "PortSetPool", "PortLeaseControl",
+                "PortLeaseSystem", "PortLeaseImport", "PortSetPool", "PortLeaseControl", "PortLeaseHistory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

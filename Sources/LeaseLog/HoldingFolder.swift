@@ -36,8 +36,12 @@ struct HoldingFolder {
         }
     }
 
-    /// Applies `record` (sequence number `sequence`); `ended` receives each holding it ends.
-    mutating func apply(_ record: LeaseRecord, sequence: UInt64, ended: (HoldingEntry) -> Void) {
+    /// Applies `record` (sequence number `sequence`); `ended` receives each holding it ends,
+    /// then `opened` the holding it starts, if any (a renewal that extends one starts none).
+    mutating func apply(
+        _ record: LeaseRecord, sequence: UInt64, opened: (HoldingEntry) -> Void = { _ in },
+        ended: (HoldingEntry) -> Void
+    ) {
         latestTime = max(latestTime, record.time)
         changed.insert(record.clientKey)
         switch record.event {
@@ -50,9 +54,11 @@ struct HoldingFolder {
                 close(&entry, at: record.time, by: .reassignment, sequence: sequence)
                 ended(entry)
             }
-            live[record.clientKey] = HoldingEntry(
+            let entry = HoldingEntry(
                 state: .holding(.held), start: record.time, end: Self.leaseEnd(record), sequence: sequence,
                 record: record)
+            live[record.clientKey] = entry
+            opened(entry)
         case .release, .expire, .decline:
             if var entry = live[record.clientKey], HoldingEntry.samePortSet(entry.record, record) {
                 live[record.clientKey] = nil

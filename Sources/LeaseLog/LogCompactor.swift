@@ -62,10 +62,22 @@ public final class LogCompactor: @unchecked Sendable {
     }
 
     /// Folds every sealed segment into the snapshot and the history; nil when there is none.
+    ///
+    /// With `limit`, only the sealed segments whose records all have sequence numbers up to
+    /// `limit`: what a reader of the log (history shipping) has not passed yet stays in the
+    /// segments, which that reader follows, and compaction waits for it.
     @discardableResult
-    public func compact() throws(LeaseLogError) -> CompactionReport? {
+    public func compact(through limit: UInt64? = nil) throws(LeaseLogError) -> CompactionReport? {
         let numbers = try LogLayout.segmentNumbers(in: directory, fileSystem: fileSystem)
-        let sealed = numbers.dropLast()
+        var sealed = numbers.dropLast()
+        if let limit {
+            var kept = 0
+            // A segment's last record is the one before the next segment's first.
+            while kept < sealed.count, let next = try firstSequence(ofSegment: numbers[kept + 1]), next - 1 <= limit {
+                kept += 1
+            }
+            sealed = sealed.prefix(kept)
+        }
         guard !sealed.isEmpty else { return nil }
         do throws(LeaseLogError) {
             return try fold(Array(sealed))
@@ -185,6 +197,28 @@ public final class LogCompactor: @unchecked Sendable {
             observer(.snapshotWritten)
         }
         return (entries.count, bytes)
+    }
+
+    /// The first sequence number in segment `number`, from its header; nil when it is gone.
+    private func firstSequence(ofSegment number: UInt64) throws(LeaseLogError) -> UInt64? {
+        let path = layout.segment(number)
+        let descriptor: Int32
+        do {
+            descriptor = try fileSystem.open(path, mode: .readOnly)
+        } catch {
+            if case .system(let failure) = error, failure.errno == ENOENT { return nil }
+            throw error
+        }
+        defer { fileSystem.close(descriptor) }
+        var header = [UInt8](repeating: 0, count: SegmentHeader.size)
+        let count = try header.withUnsafeMutableBytes { (raw) -> Result<Int, LeaseLogError> in
+            Result { () throws(LeaseLogError) -> Int in try fileSystem.read(descriptor, into: raw, at: 0, path: path) }
+        }.get()
+        let decoded = header.withUnsafeBytes { SegmentHeader.decode(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        guard case .success(let parsed) = decoded else {
+            throw .corruptSegmentHeader(segment: path, reason: "cannot read the first sequence number")
+        }
+        return parsed.firstSequence
     }
 
     private func size(of path: String) throws(LeaseLogError) -> Int? {

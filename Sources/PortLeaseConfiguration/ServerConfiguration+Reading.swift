@@ -8,7 +8,7 @@ extension ServerConfiguration {
     static let keys = [
         "server-id", "server-duid", "listen", "dhcp4o6-server-addresses", "workers", "queue-depth",
         "queue-delay-budget", "lease-log", "limits", "offer-lifetime", "decline-quarantine", "metrics", "log-level",
-        "control", "pools",
+        "control", "history", "pools",
     ]
     static let listenKeys = ["addresses", "port", "interfaces"]
     static let leaseLogKeys = ["directory", "durability", "history-days", "segment-size", "compaction-interval"]
@@ -43,6 +43,7 @@ extension ServerConfiguration {
         let controlObject = root.object("control", keys: controlKeys)
         let control = controlObject.map(readControl) ?? .default
         let controlTCP = controlObject.flatMap(readControlTCP)
+        let history = root.object("history", keys: historyKeys).flatMap(readHistory)
         // With an invalid worker count, pools are checked for one worker: no partition
         // problem is reported that fixing "workers" might make go away.
         let pools = reader.pools(root, workers: workers ?? 1, serverIdentifier: serverID)
@@ -55,7 +56,7 @@ extension ServerConfiguration {
         return ServerConfiguration(
             engine: engine, leaseLog: leaseLog, serverDUID: duid, listen: listen, dhcp4o6ServerAddresses: dhcp4o6,
             workers: workers, queueDepth: queueDepth, metrics: metrics, logLevel: logLevel, discoverRate: discoverRate,
-            queueDelayBudgetMilliseconds: queueDelayBudget, control: control, controlTCP: controlTCP)
+            queueDelayBudgetMilliseconds: queueDelayBudget, control: control, controlTCP: controlTCP, history: history)
     }
 
     /// `"listen": "host:port"` and `"token-file"` in `"control"`: the optional TCP listener. A

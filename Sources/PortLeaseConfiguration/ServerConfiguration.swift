@@ -143,6 +143,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var control: Control
     /// The control API's optional TCP listener; nil: the UNIX socket only.
     public var controlTCP: ControlTCP?
+    /// Where holdings are shipped (PostgreSQL) and sent (syslog); nil: nowhere.
+    public var history: History?
     /// One of ``logLevels``.
     public var logLevel: String
     /// The server identifier, pools, timers and limits each shard's engine runs with.
@@ -154,8 +156,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         engine: EngineConfiguration, leaseLog: LeaseLogSettings, serverDUID: [UInt8]? = nil, listen: Listen = Listen(),
         dhcp4o6ServerAddresses: [IPv6Address] = [], workers: Int = 2, queueDepth: Int = 4096,
         metrics: Metrics? = nil, logLevel: String = "info", discoverRate: DiscoverRate? = DiscoverRate(),
-        queueDelayBudgetMilliseconds: Int = 1000, control: Control = .default, controlTCP: ControlTCP? = nil
+        queueDelayBudgetMilliseconds: Int = 1000, control: Control = .default, controlTCP: ControlTCP? = nil,
+        history: History? = nil
     ) {
+        self.history = history
         self.control = control
         self.controlTCP = controlTCP
         self.queueDelayBudgetMilliseconds = queueDelayBudgetMilliseconds

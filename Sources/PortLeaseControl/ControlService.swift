@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOPosix
+import PortLeaseControlPlane
 import PortLeaseServer
 import PortLeaseSystem
 import ServiceLifecycle
@@ -86,21 +87,8 @@ public struct ControlService: Service {
         }
     }
 
-    static let taskExecutor = EventLoopTaskExecutor(eventLoops.next())
-
-    /// The API's one event-loop thread, at nice 10 like log compaction: the control plane
-    /// yields the CPU to the receive thread (nice 0) and the shard workers (nice 5).
-    /// Measured (`Benchmarks/api-load.sh`): Hummingbird's default group, a thread per core at
-    /// the workers' priority, cost the packet path a quarter of its rate under 1,000 lookups
-    /// a second.
-    static let eventLoops: MultiThreadedEventLoopGroup = {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        group.next().execute { ThreadPriority.lowerCurrentThread(to: ControlService.niceness) }
-        return group
-    }()
-
-    /// The event loop's nice value.
-    static let niceness: Int32 = 10
+    static var taskExecutor: EventLoopTaskExecutor { ControlPlane.taskExecutor }
+    static var eventLoops: MultiThreadedEventLoopGroup { ControlPlane.eventLoops }
 
     /// The directory (0750, created if missing) and a check that no server answers on `path`.
     static func prepare(_ path: String) throws(ControlError) {

@@ -31,13 +31,8 @@ public struct LeaseDocument: Codable, Sendable, Equatable {
         psid = Int(binding.psid)
         psidLength = Int(binding.psidLength)
         if case .shared(let shared) = pool.kind { psidOffset = shared.psidOffset } else { psidOffset = 0 }
-        if !full, let layout = try? PSIDLayout(offset: psidOffset, length: psidLength),
-            let set = try? layout.portSet(psid: psid)
-        {
-            ports = set.ranges.map { "\($0.lowerBound)-\($0.upperBound)" }
-        } else {
-            ports = ["0-65535"]
-        }
+        let ranges = PortSet.rangeTexts(offset: psidOffset, length: full ? 0 : psidLength, psid: psid)
+        ports = ranges.isEmpty ? ["0-65535"] : ranges
         self.pool = pool.name
         client = "\(key)"
         state = lease.kind == .bound ? "bound" : "offered"

@@ -12,20 +12,15 @@ enum LeaseLookup {
     /// A client key as the tools print it: `id:HEX` (option 61) or `hw:HEX` (htype and chaddr).
     static func clientKey(_ text: String) throws(APIError) -> ClientKey {
         let lowered = text.lowercased()
-        let kind: ClientKey.Kind
-        if lowered.hasPrefix("id:") {
-            kind = .clientIdentifier
-        } else if lowered.hasPrefix("hw:") {
-            kind = .hardwareAddress
-        } else {
+        guard lowered.hasPrefix("id:") || lowered.hasPrefix("hw:") else {
             throw APIError(.badRequest, field: "client", reason: "\"\(text)\" must be id:HEX (option 61) or hw:HEX")
         }
         // Two hex digits a byte, plain or joined by colons (as printed).
-        guard let bytes = HexBytes.parse(lowered.dropFirst(3)) else {
+        guard let key = ClientKey(text: text) else {
             throw APIError(
                 .badRequest, field: "client", reason: "\"\(text)\": the key must be bytes in hex (aa:bb:.. or aabb..)")
         }
-        return ClientKey(kind: kind, bytes: bytes)
+        return key
     }
 
     /// The current lease or offer of `key`, if any.

@@ -26,10 +26,19 @@ public final class LogMaintenance: @unchecked Sendable {
         /// How often retention runs, in milliseconds.
         public var retentionInterval: Int64
 
-        public init(interval: Int64 = 10_000, retentionDays: Int = 180, retentionInterval: Int64 = 3_600_000) {
+        /// For each shard, the last sequence number compaction may fold (nil: no limit): what a
+        /// reader of the log has passed (history shipping's cursor), so that nothing it has not
+        /// sent is deleted.
+        public var compactionLimit: (@Sendable (_ shard: Int) -> UInt64)?
+
+        public init(
+            interval: Int64 = 10_000, retentionDays: Int = 180, retentionInterval: Int64 = 3_600_000,
+            compactionLimit: (@Sendable (_ shard: Int) -> UInt64)? = nil
+        ) {
             self.interval = interval
             self.retentionDays = retentionDays
             self.retentionInterval = retentionInterval
+            self.compactionLimit = compactionLimit
         }
     }
 
@@ -73,7 +82,7 @@ public final class LogMaintenance: @unchecked Sendable {
             let statistics = statistics[shard]
             do throws(LeaseLogError) {
                 let started = SystemClock.monotonicNanoseconds()
-                if let report = try compactor.compact() {
+                if let report = try compactor.compact(through: settings.compactionLimit?(shard)) {
                     let milliseconds = Int((SystemClock.monotonicNanoseconds() - started) / 1_000_000)
                     statistics.recordCompaction(milliseconds: milliseconds, at: now)
                     logger.debug(

@@ -14,12 +14,16 @@ public struct MetricsRenderer: Sendable {
     public let logs: [LogMaintenanceStatistics]
     /// Extra samples from the transport (e.g. truncated datagrams), as (name, help, value).
     public let extra: @Sendable () -> [(name: String, help: String, value: Int)]
+    /// Families rendered elsewhere (history shipping's), already in the text format.
+    public let appendix: (@Sendable () -> String)?
 
     public init(
         counters: ServerCounters, shards: [ShardStatistics], queues: [ShardQueue],
         pools: PoolWatch, logs: [LogMaintenanceStatistics] = [],
-        extra: @escaping @Sendable () -> [(name: String, help: String, value: Int)] = { [] }
+        extra: @escaping @Sendable () -> [(name: String, help: String, value: Int)] = { [] },
+        appendix: (@Sendable () -> String)? = nil
     ) {
+        self.appendix = appendix
         self.counters = counters
         self.shards = shards
         self.queues = queues
@@ -179,6 +183,7 @@ public struct MetricsRenderer: Sendable {
             family(item.name, "counter", item.help)
             sample(item.name, [], item.value)
         }
+        if let appendix { out += appendix() }
         return out
     }
 

@@ -48,6 +48,8 @@ public final class Server: Service, @unchecked Sendable {
         public var discoverRate: DiscoverRate?
         /// How long a query may wait for its worker before it is shed.
         public var queueDelayBudget: QueueDelayBudget
+        /// More metric families for the endpoint (history shipping's), in the text format.
+        public var metricsAppendix: (@Sendable () -> String)?
         /// A fault to inject, for the failure-policy tests only (see ``InjectedFault``).
         package var injectedFault: InjectedFault?
 
@@ -111,6 +113,12 @@ public final class Server: Service, @unchecked Sendable {
         self.logger = logger
     }
 
+    /// The sequence number of shard `shard`'s last durable record (0 before ``start()``): how far
+    /// readers of its log may read.
+    public func committedSequence(shard: Int) -> UInt64 {
+        shard < workers.count ? workers[shard].statistics.committedSequence.load(ordering: .acquiring) : 0
+    }
+
     /// The UDP port the first socket is bound to (the real one when 0 was asked).
     public var port: UInt16 { sockets.first?.localAddress.port ?? settings.port }
 
@@ -169,7 +177,7 @@ public final class Server: Service, @unchecked Sendable {
                 counters: counters, shards: workers.map(\.statistics), queues: workers.map(\.queue),
                 pools: poolWatch,
                 logs: maintenance?.statistics ?? [],
-                extra: { [weak self] in self?.transportSamples() ?? [] })
+                extra: { [weak self] in self?.transportSamples() ?? [] }, appendix: settings.metricsAppendix)
             do throws(ServerError) {
                 endpoint = try MetricsEndpoint(host: metrics.host, port: metrics.port) { renderer.render() }
             } catch {

@@ -1,4 +1,5 @@
 import LeaseEngine
+import Synchronization
 
 /// One shard's numbers for the metrics endpoint, published by its worker after
 /// every batch (atomic stores, no allocation) and read from any thread.
@@ -26,6 +27,10 @@ public final class ShardStatistics: Sendable {
     /// Queueing delay (arrival to worker): per bucket (not cumulative: one add per query), the
     /// +Inf bucket, then the sum in microseconds.
     let queueDelayHistogram = AtomicCounters(count: ShardStatistics.queueDelayBuckets.count + 2)
+
+    /// The sequence number of the shard log's last durable record: how far readers of the log
+    /// (history shipping) may read. Stored by the worker when a commit completes.
+    public let committedSequence = Atomic<UInt64>(0)
 
     public init() {}
 

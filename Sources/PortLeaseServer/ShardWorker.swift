@@ -132,6 +132,7 @@ public final class ShardWorker: @unchecked Sendable {
     /// shard's log fails.
     @discardableResult
     public func run() -> FatalFault? {
+        statistics.committedSequence.store(log.lastCommitted, ordering: .releasing)
         ThreadPriority.lowerCurrentThread(to: Self.niceness)
         while !stopping.load(ordering: .sequentiallyConsistent) && fault == nil {
             if processBatch(now: SystemCalls.nowMilliseconds()) == 0 && fault == nil {
@@ -322,6 +323,7 @@ public final class ShardWorker: @unchecked Sendable {
     }
 
     private func releaseDurable() {
+        statistics.committedSequence.store(log.lastCommitted, ordering: .releasing)
         arena.release(through: log.lastCommitted) { bytes, origin in
             if !sink.enqueue(borrowing: bytes, to: origin) { counters.countDrop(.replyFailed) }
         }

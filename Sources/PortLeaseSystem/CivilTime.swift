@@ -33,6 +33,12 @@ public struct CivilTime: Sendable, Hashable {
             + "\(padded(Int64(hour), 2)):\(padded(Int64(minute), 2)):\(padded(Int64(second), 2))Z"
     }
 
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`: ``iso8601`` with milliseconds (exports for abuse desks).
+    public var iso8601Milliseconds: String {
+        let digits = String(millisecond)
+        return String(iso8601.dropLast()) + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+    }
+
     /// The calendar date of a day counted from 1970-01-01 (negative before it).
     public static func civil(fromDays days: Int64) -> (year: Int64, month: Int, day: Int) {
         let shifted = days + 719_468  // days from 0000-03-01, so that a leap day ends each year

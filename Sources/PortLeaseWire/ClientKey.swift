@@ -36,6 +36,22 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
         self = bytes.withUnsafeBytes { ClientKey(kind: kind, bytes: $0) }
     }
 
+    /// A key as the tools print it: `id:HEX` (option 61) or `hw:HEX` (htype and chaddr), the
+    /// bytes in hex, plain or joined by colons; nil for any other text.
+    public init?(text: String) {
+        let lowered = text.lowercased()
+        let kind: Kind
+        if lowered.hasPrefix("id:") {
+            kind = .clientIdentifier
+        } else if lowered.hasPrefix("hw:") {
+            kind = .hardwareAddress
+        } else {
+            return nil
+        }
+        guard let bytes = HexBytes.parse(lowered.dropFirst(3)), (1...255).contains(bytes.count) else { return nil }
+        self.init(kind: kind, bytes: bytes)
+    }
+
     /// The hardware-address key: `htype` then `address` (at most 16 bytes).
     public init(hardwareType: UInt8, address: UnsafeRawBufferPointer) {
         precondition(address.count <= 16, "a hardware address has at most 16 bytes")

@@ -59,3 +59,15 @@ public struct PortSet: RandomAccessCollection, Hashable, Sendable {
         return low...(low + (1 << m) - 1)
     }
 }
+
+extension PortSet {
+    /// The ports of (offset `a`, PSID length `k`, `psid`) written out as ranges (`"1024-1039"`, one
+    /// per block), or `["0-65535"]` when `k` is 0 (a whole address); empty for an invalid triple.
+    /// What operators and abuse desks read: with `a > 0` a port set is several runs, not one range.
+    public static func rangeTexts(offset: Int, length: Int, psid: Int) -> [String] {
+        guard length > 0 else { return ["0-65535"] }
+        guard let layout = try? PSIDLayout(offset: offset, length: length), let set = try? layout.portSet(psid: psid)
+        else { return [] }
+        return set.ranges.map { "\($0.lowerBound)-\($0.upperBound)" }
+    }
+}

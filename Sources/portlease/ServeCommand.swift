@@ -4,6 +4,7 @@ import LeaseEngine
 import Logging
 import PortLeaseConfiguration
 import PortLeaseControl
+import PortLeaseHistory
 import PortLeaseServer
 import PortLeaseSystem
 import ServiceLifecycle
@@ -47,6 +48,16 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var settings = Server.Settings(configuration)
         settings.injectedFault = try Self.injectedFault(logger: logger)
+        var history: HistoryServices?
+        if let section = configuration.history {
+            do {
+                history = try HistoryServices(section, workers: configuration.workers)
+            } catch {
+                logger.critical("portlease cannot start", metadata: ["reason": "\(error)"])
+                throw ExitCode(FatalFault.ExitStatus.startFailed.rawValue)
+            }
+            history?.apply(to: &settings)
+        }
         let server = Server(settings: settings, logger: logger)
         let reloader = Reloader(server: server, path: config, current: configuration, logger: logger)
         // Trapped before start-up, so that an early SIGHUP does not terminate the process.
@@ -72,6 +83,8 @@ struct ServeCommand: AsyncParsableCommand {
                 failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "server"),
             .init(service: hangup, serviceName: "reload on SIGHUP"),
         ]
+        services += history?.services(
+            server: server, leaseLogDirectory: configuration.leaseLog.directory, logger: logger) ?? []
         let socket = configuration.control.socketPath(leaseLogDirectory: configuration.leaseLog.directory)
         if socket != nil || configuration.controlTCP != nil {
             do {

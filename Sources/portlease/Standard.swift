@@ -7,6 +7,11 @@ enum Standard {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
+    /// Writes `text` to standard output as it is (no newline added).
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
     /// `body`'s result; its error, if any, on standard error, ending the command with status 1.
     static func orExit<Value, Failure: Error>(_ body: () throws(Failure) -> Value) throws -> Value {
         do throws(Failure) {

@@ -1,0 +1,130 @@
+import Foundation
+
+/// A real PostgreSQL server for the tests (Debian's `postgresql` package, which `.ci/run`
+/// installs): a cluster made with `initdb` in a temporary directory, run as the `postgres`
+/// user when the tests run as root, listening on 127.0.0.1 at a free port, with trust
+/// authentication for the role `portlease`. Stopped (immediately) when the test process exits.
+///
+/// ``shared`` is one server for a whole test process, each test in its own database
+/// (``createDatabase()``); a test that stops and starts its server makes its own (``init()``).
+public final class TestPostgres: @unchecked Sendable {
+    /// Why no server can run here (no binaries), or nil.
+    public static let unavailable: String? = binaries == nil ? "PostgreSQL's initdb/pg_ctl are not installed" : nil
+
+    /// One server for the whole test process (nil when ``unavailable``).
+    public static let shared: TestPostgres? = try? TestPostgres()
+
+    public let port: Int
+    public let directory: String
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var started: [String] = []
+
+    /// Makes and starts a new cluster.
+    public init() throws {
+        guard let bin = Self.binaries else { throw Failure(Self.unavailable ?? "no PostgreSQL") }
+        directory = NSTemporaryDirectory() + "portlease-pg-" + UUID().uuidString.prefix(8).lowercased()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if getuid() == 0 { try Self.run("/bin/chown", ["postgres:postgres", directory]) }
+        try Self.run(
+            bin + "/initdb", ["-D", directory + "/data", "-U", "portlease", "--auth=trust", "-E", "UTF8", "--no-sync"])
+        var chosen = 0
+        for _ in 0..<10 {
+            let candidate = Int.random(in: 20_000...40_000)
+            if (try? Self.startServer(bin: bin, directory: directory, port: candidate)) != nil {
+                chosen = candidate
+                break
+            }
+        }
+        guard chosen != 0 else { throw Failure("PostgreSQL did not start; see \(directory)/server.log") }
+        port = chosen
+        Self.lock.withLock {
+            if Self.started.isEmpty { atexit { TestPostgres.stopAll() } }
+            Self.started.append(directory)
+        }
+    }
+
+    /// A new, empty database; returns its name.
+    public func createDatabase() throws -> String {
+        let name = "t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        try psql("postgres", "CREATE DATABASE \(name)")
+        return name
+    }
+
+    /// The URL `portlease --database` takes.
+    public func url(_ database: String) -> String {
+        "postgresql://portlease@127.0.0.1:\(port)/\(database)?sslmode=disable"
+    }
+
+    /// Runs SQL with `psql` and returns its unaligned, tuples-only output.
+    @discardableResult
+    public func psql(_ database: String, _ sql: String) throws -> String {
+        try Self.run(
+            "/usr/bin/psql",
+            ["-h", "127.0.0.1", "-p", "\(port)", "-U", "portlease", "-d", database, "-X", "-A", "-t", "-v",
+             "ON_ERROR_STOP=1", "-c", sql], asPostgres: false)
+    }
+
+    /// Stops the server at once (as a crash would).
+    public func stop() throws {
+        try Self.run(Self.binaries! + "/pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
+    }
+
+    /// Starts it again on the same port.
+    public func start() throws {
+        try Self.startServer(bin: Self.binaries!, directory: directory, port: port)
+    }
+
+    private static func startServer(bin: String, directory: String, port: Int) throws {
+        try run(
+            bin + "/pg_ctl",
+            ["-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "30", "-o",
+             "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off", "start"])
+    }
+
+    private static func stopAll() {
+        guard let bin = binaries else { return }
+        for directory in lock.withLock({ started }) {
+            _ = try? run(bin + "/pg_ctl", ["-D", directory + "/data", "-m", "immediate", "stop"])
+        }
+    }
+
+    /// The directory with initdb and pg_ctl (the newest installed major version).
+    private static let binaries: String? = {
+        let root = "/usr/lib/postgresql"
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return versions.compactMap(Int.init).sorted().last.map { "\(root)/\($0)/bin" }
+            .flatMap { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") ? $0 : nil }
+    }()
+
+    @discardableResult
+    private static func run(_ tool: String, _ arguments: [String], asPostgres: Bool = true) throws -> String {
+        let process = Process()
+        if asPostgres && getuid() == 0 {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            process.arguments = ["-u", "postgres", "--", tool] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = arguments
+        }
+        process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(
+                "\(tool) \(arguments.joined(separator: " ")): exit \(process.terminationStatus): "
+                    + String(decoding: err, as: UTF8.self))
+        }
+        return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        init(_ description: String) { self.description = description }
+    }
+}
