@@ -20,77 +20,99 @@ public enum HistorySchema {
     /// The version this PortLease writes and reads.
     public static let version = 1
 
-    /// Migration `n` (1-based) takes the schema from version n-1 to n.
-    static let migrations: [String] = [
-        """
-        CREATE TABLE portlease_cursor (
-            instance text NOT NULL,
-            shard smallint NOT NULL,
-            sequence bigint NOT NULL,
-            updated_at timestamptz NOT NULL DEFAULT now(),
-            PRIMARY KEY (instance, shard)
-        );
-        CREATE TABLE portlease_holding (
-            instance text NOT NULL,
-            shard smallint NOT NULL,
-            client_kind smallint NOT NULL CHECK (client_kind IN (1, 2)),
-            client_id bytea NOT NULL,
-            address inet NOT NULL CHECK (family(address) = 4),
-            psid_offset smallint NOT NULL CHECK (psid_offset BETWEEN 0 AND 15),
-            psid_length smallint NOT NULL CHECK (psid_length BETWEEN 0 AND 16 AND psid_offset + psid_length <= 16),
-            psid integer NOT NULL CHECK (psid >= 0 AND psid < (1 << psid_length) OR psid_length = 16),
-            subscriber inet NOT NULL,
-            relay_link_address inet,
-            interface_id bytea,
-            remote_id bytea,
-            started_at timestamptz NOT NULL,
-            ended_at timestamptz,
-            end_reason text CHECK (end_reason IN ('release', 'expiry', 'decline', 'reassignment', 'forced-release')),
-            CHECK ((ended_at IS NULL) = (end_reason IS NULL))
-        ) PARTITION BY RANGE (ended_at);
-        CREATE TABLE portlease_holding_open PARTITION OF portlease_holding DEFAULT;
-        ALTER TABLE portlease_holding_open ADD CONSTRAINT portlease_holding_open_not_ended CHECK (ended_at IS NULL);
-        CREATE INDEX portlease_holding_address ON portlease_holding (address, started_at);
-        CREATE INDEX portlease_holding_client ON portlease_holding (client_kind, client_id, started_at);
-        CREATE INDEX portlease_holding_subscriber ON portlease_holding (subscriber, started_at);
-        CREATE INDEX portlease_holding_remote_id ON portlease_holding (remote_id, started_at)
-            WHERE remote_id IS NOT NULL;
-        CREATE FUNCTION portlease_port_in_set(port integer, psid_offset smallint, psid_length smallint, psid integer)
-        RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-            SELECT psid_length = 0 OR (
-                (psid_offset = 0 OR (port >> (16 - psid_offset)) <> 0)
-                AND ((port >> (16 - psid_offset - psid_length)) & ((1 << psid_length) - 1)) = psid)
-        $$;
-        CREATE FUNCTION portlease_ensure_day(day date) RETURNS void LANGUAGE plpgsql AS $$
-        DECLARE
-            name text := 'portlease_holding_' || to_char(day, 'YYYYMMDD');
-        BEGIN
-            IF to_regclass(name) IS NOT NULL THEN RETURN; END IF;
-            PERFORM pg_advisory_xact_lock(7341618);
-            IF to_regclass(name) IS NOT NULL THEN RETURN; END IF;
-            EXECUTE format('CREATE TABLE %I PARTITION OF portlease_holding FOR VALUES FROM (%L) TO (%L)',
-                name, day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC');
-        END
-        $$;
-        CREATE FUNCTION portlease_drop_days_before(cutoff date) RETURNS integer LANGUAGE plpgsql AS $$
-        DECLARE
-            part record;
-            dropped integer := 0;
-        BEGIN
-            PERFORM pg_advisory_xact_lock(7341618);
-            FOR part IN
-                SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-                WHERE i.inhparent = 'portlease_holding'::regclass
-                    AND c.relname ~ '^portlease_holding_[0-9]{8}$'
-                    AND to_date(right(c.relname, 8), 'YYYYMMDD') < cutoff
-            LOOP
-                EXECUTE format('DROP TABLE %I', part.relname);
-                dropped := dropped + 1;
-            END LOOP;
-            RETURN dropped;
-        END
-        $$;
-        """
+    /// Migration `n` (1-based) takes the schema from version n-1 to n: its statements, in order.
+    static let migrations: [[String]] = [
+        [
+            """
+            CREATE TABLE portlease_cursor (
+                instance text NOT NULL,
+                shard smallint NOT NULL,
+                sequence bigint NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (instance, shard)
+            )
+            """,
+            """
+            CREATE TABLE portlease_holding (
+                instance text NOT NULL,
+                shard smallint NOT NULL,
+                client_kind smallint NOT NULL CHECK (client_kind IN (1, 2)),
+                client_id bytea NOT NULL,
+                address inet NOT NULL CHECK (family(address) = 4),
+                psid_offset smallint NOT NULL CHECK (psid_offset BETWEEN 0 AND 15),
+                psid_length smallint NOT NULL CHECK (psid_length BETWEEN 0 AND 16 AND psid_offset + psid_length <= 16),
+                psid integer NOT NULL CHECK (psid >= 0 AND psid < (1 << psid_length) OR psid_length = 16),
+                subscriber inet NOT NULL,
+                relay_link_address inet,
+                interface_id bytea,
+                remote_id bytea,
+                started_at timestamptz NOT NULL,
+                ended_at timestamptz,
+                end_reason text CHECK (end_reason IN ('release', 'expiry', 'decline', 'reassignment', 'forced-release')),
+                CHECK ((ended_at IS NULL) = (end_reason IS NULL))
+            ) PARTITION BY RANGE (ended_at)
+            """,
+            """
+            CREATE TABLE portlease_holding_open PARTITION OF portlease_holding DEFAULT
+            """,
+            """
+            ALTER TABLE portlease_holding_open ADD CONSTRAINT portlease_holding_open_not_ended CHECK (ended_at IS NULL)
+            """,
+            """
+            CREATE INDEX portlease_holding_address ON portlease_holding (address, started_at)
+            """,
+            """
+            CREATE INDEX portlease_holding_client ON portlease_holding (client_kind, client_id, started_at)
+            """,
+            """
+            CREATE INDEX portlease_holding_subscriber ON portlease_holding (subscriber, started_at)
+            """,
+            """
+            CREATE INDEX portlease_holding_remote_id ON portlease_holding (remote_id, started_at)
+                WHERE remote_id IS NOT NULL
+            """,
+            """
+            CREATE FUNCTION portlease_port_in_set(port integer, psid_offset smallint, psid_length smallint, psid integer)
+            RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                SELECT psid_length = 0 OR (
+                    (psid_offset = 0 OR (port >> (16 - psid_offset)) <> 0)
+                    AND ((port >> (16 - psid_offset - psid_length)) & ((1 << psid_length) - 1)) = psid)
+            $$
+            """,
+            """
+            CREATE FUNCTION portlease_ensure_day(day date) RETURNS void LANGUAGE plpgsql AS $$
+            DECLARE
+                name text := 'portlease_holding_' || to_char(day, 'YYYYMMDD');
+            BEGIN
+                IF to_regclass(name) IS NOT NULL THEN RETURN; END IF;
+                PERFORM pg_advisory_xact_lock(7341618);
+                IF to_regclass(name) IS NOT NULL THEN RETURN; END IF;
+                EXECUTE format('CREATE TABLE %I PARTITION OF portlease_holding FOR VALUES FROM (%L) TO (%L)',
+                    name, day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC');
+            END
+            $$
+            """,
+            """
+            CREATE FUNCTION portlease_drop_days_before(cutoff date) RETURNS integer LANGUAGE plpgsql AS $$
+            DECLARE
+                part record;
+                dropped integer := 0;
+            BEGIN
+                PERFORM pg_advisory_xact_lock(7341618);
+                FOR part IN
+                    SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                    WHERE i.inhparent = 'portlease_holding'::regclass
+                        AND c.relname ~ '^portlease_holding_[0-9]{8}$'
+                        AND to_date(right(c.relname, 8), 'YYYYMMDD') < cutoff
+                LOOP
+                    EXECUTE format('DROP TABLE %I', part.relname);
+                    dropped := dropped + 1;
+                END LOOP;
+                RETURN dropped;
+            END
+            $$
+            """,
+        ]
     ]
 
     /// Applies the migrations the database lacks, in one transaction (with an advisory lock, so
@@ -108,7 +130,9 @@ public enum HistorySchema {
                 let found = try await currentVersion(connection, logger: logger)
                 if found > version { throw HistoryError.schemaTooNew(found: found, known: version) }
                 for next in (found + 1)...max(found + 1, version) where next <= version {
-                    _ = try await connection.simpleQuery(migrations[next - 1]).get()
+                    for statement in migrations[next - 1] {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
                     try await connection.query(
                         "INSERT INTO portlease_schema (version) VALUES (\(next))", logger: logger)
                 }

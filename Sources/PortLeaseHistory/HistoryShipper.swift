@@ -34,11 +34,15 @@ public final class HistoryShipper: Service, Sendable {
         public var lagAlarmSeconds: Int
         /// Day partitions that ended more than this many days ago are dropped; nil: never.
         public var retentionDays: Int?
+        /// How long one exchange with the database may take before it counts as failed and is
+        /// retried (postgres-nio waits for a connection for as long as the database is away).
+        public var timeoutMilliseconds: Int
 
         public init(
             instance: String, batchSize: Int = 1000, intervalMilliseconds: Int = 200, lagAlarmSeconds: Int = 300,
-            retentionDays: Int? = 180
+            retentionDays: Int? = 180, timeoutMilliseconds: Int = 10_000
         ) {
+            self.timeoutMilliseconds = timeoutMilliseconds
             self.instance = instance
             self.batchSize = batchSize
             self.intervalMilliseconds = intervalMilliseconds
@@ -157,10 +161,12 @@ public final class HistoryShipper: Service, Sendable {
         let shard = state.shard
         let instance = settings.instance
         let logger = logger
-        let cursor = try await client.withConnection { connection in
-            try await HistorySchema.check(connection, logger: logger)
-            return try await connection.withTransaction(logger: logger) { connection in
-                try await HoldingBatch.lockCursor(on: connection, instance: instance, shard: shard, logger: logger)
+        let cursor = try await withDeadline {
+            try await client.withConnection { connection in
+                try await HistorySchema.check(connection, logger: logger)
+                return try await connection.withTransaction(logger: logger) { connection in
+                    try await HoldingBatch.lockCursor(on: connection, instance: instance, shard: shard, logger: logger)
+                }
             }
         }
         let feed = try HoldingFeed(directory: directories[shard], after: cursor)
@@ -191,17 +197,21 @@ public final class HistoryShipper: Service, Sendable {
         async throws
     {
         let days = Array(batch.endDays).sorted()
-        try await HoldingBatch.ensureDays(days, client: client, logger: logger)
         let instance = settings.instance
         let logger = logger
-        try await client.withTransaction(logger: logger) { connection in
-            let found = try await HoldingBatch.lockCursor(on: connection, instance: instance, shard: shard, logger: logger)
-            guard found == start else {
-                throw HistoryError.cursorMoved(instance: instance, shard: shard, expected: start, found: found)
-            }
-            try await batch.write(on: connection, instance: instance, shard: shard, logger: logger)
-            if end != start {
-                try await HoldingBatch.storeCursor(end, on: connection, instance: instance, shard: shard, logger: logger)
+        try await withDeadline {
+            try await HoldingBatch.ensureDays(days, client: client, logger: logger)
+            try await client.withTransaction(logger: logger) { connection in
+                let found = try await HoldingBatch.lockCursor(
+                    on: connection, instance: instance, shard: shard, logger: logger)
+                guard found == start else {
+                    throw HistoryError.cursorMoved(instance: instance, shard: shard, expected: start, found: found)
+                }
+                try await batch.write(on: connection, instance: instance, shard: shard, logger: logger)
+                if end != start {
+                    try await HoldingBatch.storeCursor(
+                        end, on: connection, instance: instance, shard: shard, logger: logger)
+                }
             }
         }
         statistics.add(.holdingsOpened, shard: shard, batch.openedCount)
@@ -250,6 +260,25 @@ public final class HistoryShipper: Service, Sendable {
             } catch {
                 return
             }
+        }
+    }
+
+    /// `body`'s result, or a failure once ``Settings/timeoutMilliseconds`` have passed without one.
+    private func withDeadline<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) async throws
+        -> Value
+    {
+        let milliseconds = settings.timeoutMilliseconds
+        return try await withThrowingTaskGroup(of: Value?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(milliseconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard case .some(.some(let value)) = try await group.next() else {
+                throw HistoryError.database("no answer within \(milliseconds) ms")
+            }
+            return value
         }
     }
 

@@ -3,7 +3,8 @@ import Foundation
 /// A real PostgreSQL server for the tests (Debian's `postgresql` package, which `.ci/run`
 /// installs): a cluster made with `initdb` in a temporary directory, run as the `postgres`
 /// user when the tests run as root, listening on 127.0.0.1 at a free port, with trust
-/// authentication for the role `portlease`. Stopped (immediately) when the test process exits.
+/// authentication for the role `portlease`, and `fsync=off` (a stop is a crash of the process,
+/// which loses nothing without fsync; commits still wait for the WAL write). Stopped (immediately) when the test process exits.
 ///
 /// ``shared`` is one server for a whole test process, each test in its own database
 /// (``createDatabase()``); a test that stops and starts its server makes its own (``init()``).
@@ -23,8 +24,8 @@ public final class TestPostgres: @unchecked Sendable {
     public init() throws {
         guard let bin = Self.binaries else { throw Failure(Self.unavailable ?? "no PostgreSQL") }
         directory = NSTemporaryDirectory() + "portlease-pg-" + UUID().uuidString.prefix(8).lowercased()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if getuid() == 0 { try Self.run("/bin/chown", ["postgres:postgres", directory]) }
+        // Made by the user the server runs as (postgres, when the tests run as root).
+        try Self.run("/bin/mkdir", ["-p", directory])
         try Self.run(
             bin + "/initdb", ["-D", directory + "/data", "-U", "portlease", "--auth=trust", "-E", "UTF8", "--no-sync"])
         var chosen = 0
@@ -74,11 +75,16 @@ public final class TestPostgres: @unchecked Sendable {
         try Self.startServer(bin: Self.binaries!, directory: directory, port: port)
     }
 
+    /// `pg_ctl start` through `system(3)`: the server it leaves running keeps the descriptors it
+    /// was given, and Foundation's `Process` then never sees the start finish.
     private static func startServer(bin: String, directory: String, port: Int) throws {
-        try run(
-            bin + "/pg_ctl",
-            ["-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "30", "-o",
-             "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off", "start"])
+        let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off"
+        let command =
+            (getuid() == 0 ? "/usr/sbin/runuser -u postgres -- " : "")
+            + "\(bin)/pg_ctl -D \(directory)/data -l \(directory)/server.log -w -t 30 -o '\(options)' start"
+            + " </dev/null >/dev/null 2>&1"
+        let status = system(command)
+        guard status == 0 else { throw Failure("\(command): status \(status)") }
     }
 
     private static func stopAll() {
@@ -125,6 +131,6 @@ public final class TestPostgres: @unchecked Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
-        init(_ description: String) { self.description = description }
+        public init(_ description: String) { self.description = description }
     }
 }
