@@ -174,10 +174,12 @@ let package = Package(
                 "PortLeaseServer", "PortLeaseConfiguration", "LeaseEngine", "LeaseLog", "PortLeaseWire",
                 "PortLeaseSystem", "PortLeaseImport", "PortSetPool", "PortLeaseControl", "PortLeaseHistory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
-        .testTarget(name: "portleaseTests", dependencies: ["portlease", "PortLeasePerf", "PortLeaseWire"]),
+        .testTarget(
+            name: "portleaseTests", dependencies: ["portlease", "PortLeasePerf", "PortLeaseWire", "PortLeaseTestSupport"]),
 
         // The load generator's logic: simulated subscribers and their scenario state machines,
         // query building, reply checking, lease uniqueness, rate control, the io_uring driver,

@@ -133,8 +133,12 @@ public struct HistoryConnection: Sendable, Equatable, CustomStringConvertible {
 
     /// A client on the control plane's event loop (nice 10): shipping yields the CPU to the packet path.
     func makeClient(logger: Logger) -> PostgresClient {
-        PostgresClient(
-            configuration: clientConfiguration, eventLoopGroup: ControlPlane.eventLoops, backgroundLogger: logger)
+        // postgres-nio logs every failed connection attempt at info: while the database is away
+        // that is a line a second. The shipper reports the outage itself, once.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .warning)
+        return PostgresClient(
+            configuration: clientConfiguration, eventLoopGroup: ControlPlane.eventLoops, backgroundLogger: background)
     }
 
     private static func percentDecoded(_ text: Substring) -> String {

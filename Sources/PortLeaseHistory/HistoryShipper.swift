@@ -76,14 +76,14 @@ public final class HistoryShipper: Service, Sendable {
             let client = connection.makeClient(logger: logger)
             await withDiscardingTaskGroup { group in
                 group.addTask { await client.run() }
-                await withGracefulShutdownHandler {
+                // Graceful shutdown cancels the loops (their waits end at once), then the client.
+                try? await cancelWhenGracefulShutdown {
                     await withDiscardingTaskGroup { shards in
-                        for shard in directories.indices {
+                        for shard in self.directories.indices {
                             shards.addTask { await self.follow(shard: shard, client: client) }
                         }
                         shards.addTask { await self.retain(client: client) }
                     }
-                } onGracefulShutdown: {
                 }
                 group.cancelAll()
             }

@@ -47,21 +47,21 @@ public final class ShippingStatistics: Sendable {
     /// The metrics in Prometheus text format, one sample per shard.
     public func render() -> String {
         let families: [(Field, String, String, String)] = [
-            (.holdingsOpened, "portlease_history_holdings_opened_total", "counter", "Holding starts shipped to PostgreSQL."),
-            (.holdingsEnded, "portlease_history_holdings_ended_total", "counter", "Holding ends shipped to PostgreSQL."),
-            (.batches, "portlease_history_batches_total", "counter", "Transactions that shipped holdings."),
-            (.failures, "portlease_history_failures_total", "counter", "Shipping attempts that failed (retried)."),
-            (.lagRecords, "portlease_history_lag_records", "gauge", "Committed log records not yet shipped."),
-            (.lagSeconds, "portlease_history_lag_seconds", "gauge", "Age of the oldest record not yet shipped."),
+            (.holdingsOpened, "portlease_shipping_holdings_opened_total", "counter", "Holding starts shipped to PostgreSQL."),
+            (.holdingsEnded, "portlease_shipping_holdings_ended_total", "counter", "Holding ends shipped to PostgreSQL."),
+            (.batches, "portlease_shipping_batches_total", "counter", "Transactions that shipped holdings."),
+            (.failures, "portlease_shipping_failures_total", "counter", "Shipping attempts that failed (retried)."),
+            (.lagRecords, "portlease_shipping_lag_records", "gauge", "Committed log records not yet shipped."),
+            (.lagSeconds, "portlease_shipping_lag_seconds", "gauge", "Age of the oldest record not yet shipped."),
         ]
         var out = ""
         for (field, name, type, help) in families {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for shard in 0..<shards { out += "\(name){shard=\"\(shard)\"} \(value(field, shard: shard))\n" }
         }
-        out += "# HELP portlease_history_cursor The last log record shipped, per shard.\n"
-        out += "# TYPE portlease_history_cursor gauge\n"
-        for shard in 0..<shards { out += "portlease_history_cursor{shard=\"\(shard)\"} \(cursor(shard))\n" }
+        out += "# HELP portlease_shipping_cursor The last log record shipped, per shard.\n"
+        out += "# TYPE portlease_shipping_cursor gauge\n"
+        for shard in 0..<shards { out += "portlease_shipping_cursor{shard=\"\(shard)\"} \(cursor(shard))\n" }
         return out
     }
 }

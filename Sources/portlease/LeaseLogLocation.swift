@@ -14,18 +14,20 @@ struct LeaseLogLocation: ParsableArguments {
     var logDirectory: String?
 
     func validate() throws {
-        guard (config == nil) != (logDirectory == nil) else {
-            throw ValidationError("give either --config FILE or --log-dir DIRECTORY")
+        // Neither is checked where a directory is needed (`trace --database` needs none).
+        guard config == nil || logDirectory == nil else {
+            throw ValidationError("give either --config FILE or --log-dir DIRECTORY, not both")
         }
     }
 
     /// The lease-log directory.
     func directory() throws -> String {
         if let logDirectory { return logDirectory }
+        guard let config else { throw ValidationError("give either --config FILE or --log-dir DIRECTORY") }
         do throws(ConfigurationError) {
-            return try ServerConfiguration.load(contentsOf: config!).leaseLog.directory
+            return try ServerConfiguration.load(contentsOf: config).leaseLog.directory
         } catch {
-            ConfigurationReport.print(error, file: config!)
+            ConfigurationReport.print(error, file: config)
             throw ExitCode(1)
         }
     }
