@@ -37,7 +37,8 @@ struct DatabaseOptions: ParsableArguments {
     /// Runs `body` with a client connected to the database; errors go to standard error, exit 1.
     func withClient(_ body: (PostgresClient, Logger) async throws -> Void) async throws {
         let connection = try connection()
-        let logger = Logger(label: "portlease.history")
+        var logger = Logger(label: "portlease.history")
+        logger.logLevel = .error  // a one-shot command reports its own failure
         do {
             try await HistoryClient.run(connection, logger: logger) { client in try await body(client, logger) }
         } catch let error as ExitCode {
