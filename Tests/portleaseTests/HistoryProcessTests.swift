@@ -14,14 +14,14 @@ struct HistoryProcessTests {
     /// A server of instance `name` with pool `prefix`.0/24, shipping to `url`, metrics on `metricsPort`.
     static func configuration(
         name: String, port: UInt16, directory: String, prefix: String, database: (port: Int, name: String),
-        metricsPort: UInt16
+        metricsPort: UInt16, lagAlarm: Int = 300
     ) -> String {
         """
         { "server-id": "192.0.2.1", "listen": { "addresses": ["::1"], "port": \(port) },
           "dhcp4o6-server-addresses": ["::1"], "workers": 2,
           "lease-log": { "directory": "\(directory)/log", "compaction-interval": 1, "segment-size": 65536 },
           "metrics": { "listen": "127.0.0.1:\(metricsPort)" },
-          "history": { "instance": "\(name)", "interval-ms": 50,
+          "history": { "instance": "\(name)", "interval-ms": 50, "lag-alarm": \(lagAlarm),
                        "database": { "host": "127.0.0.1", "port": \(database.port), "name": "\(database.name)",
                                      "user": "portlease", "tls": "disable" } },
           "pools": [ { "name": "map", "addresses": ["\(prefix).0/24"], "shared": { "psid-length": 6 } } ] }
@@ -48,7 +48,7 @@ struct HistoryProcessTests {
     }
 
     static func start(
-        _ name: String, prefix: String, database: (port: Int, name: String), in root: String
+        _ name: String, prefix: String, database: (port: Int, name: String), in root: String, lagAlarm: Int = 300
     ) throws -> Instance {
         let directory = root + "/" + name
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -57,7 +57,8 @@ struct HistoryProcessTests {
         let port = FailurePolicyTests.port()
         let config = directory + "/server.json"
         try configuration(
-            name: name, port: port, directory: directory, prefix: prefix, database: database, metricsPort: metricsPort
+            name: name, port: port, directory: directory, prefix: prefix, database: database, metricsPort: metricsPort,
+            lagAlarm: lagAlarm
         ).write(toFile: config, atomically: true, encoding: .utf8)
         let server = try ServeProcess(config: config, logPath: directory + "/server.log")
         return Instance(
@@ -203,7 +204,8 @@ struct HistoryProcessTests {
         let root = try CommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         #expect(try CommandLineTests.run(["history", "migrate", "--database", postgres.url(database)]).status == 0)
-        let instance = try Self.start("pl-o", prefix: "198.51.100", database: (postgres.port, database), in: root)
+        let instance = try Self.start(
+            "pl-o", prefix: "198.51.100", database: (postgres.port, database), in: root, lagAlarm: 1)
         defer { instance.server.stop() }
         #expect(instance.server.waitFor("history shipping started"), "\(instance.server.log)")
         try postgres.stop()
@@ -216,6 +218,8 @@ struct HistoryProcessTests {
         let snapshot = [UInt8](FileManager.default.contents(atPath: shardLog + "/snapshot") ?? Data())
         let covered = snapshot.count >= 16 ? snapshot[8..<16].reversed().reduce(0) { $0 << 8 | Int($1) } : 0
         #expect(covered == 0, "compaction folded unshipped records")
+        // Past the 1 s bound (each exchange with the absent database gives up after 10 s): a warning.
+        #expect(instance.server.waitFor("history shipping lags behind the lease log", seconds: 30), "\(instance.server.log)")
         try postgres.start()
         #expect(Self.waitShipped(instance, seconds: 60), "\(instance.metrics)")
         #expect(try postgres.psql(database, "SELECT count(*) FROM portlease_holding") == "20")
