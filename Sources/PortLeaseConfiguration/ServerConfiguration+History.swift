@@ -95,7 +95,8 @@ extension ServerConfiguration {
         if let instance, !isInstanceName(instance) {
             reader.report(
                 object.path("instance"),
-                "\"\(instance)\" must be 1 to 63 letters, digits, '.', '_' or '-' (it names this server in the shared database)")
+                "\"\(instance)\" must be 1 to 63 letters, digits, '.', '_' or '-' (it names this server in the shared database)"
+            )
         }
         let database = object.object("database", keys: databaseKeys).flatMap(readDatabase)
         let syslog = object.object("syslog", keys: syslogKeys).flatMap(readSyslog)
@@ -115,7 +116,8 @@ extension ServerConfiguration {
     static func isInstanceName(_ text: String) -> Bool {
         (1...63).contains(text.utf8.count)
             && text.utf8.allSatisfy { byte in
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                     || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".")
                     || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
             }
@@ -126,7 +128,9 @@ extension ServerConfiguration {
         let host = object.required("host", "the PostgreSQL server's name or address, or its socket directory")
             .flatMap { reader.string($0, at: object.path("host")) }
         let name = object.required("name", "the database's name").flatMap { reader.string($0, at: object.path("name")) }
-        let user = object.required("user", "the role to log in as").flatMap { reader.string($0, at: object.path("user")) }
+        let user = object.required("user", "the role to log in as").flatMap {
+            reader.string($0, at: object.path("user"))
+        }
         let port = object.integer("port", in: 1...65535, default: 5432)
         let passwordFile = object.string("password-file")
         if let passwordFile, passwordFile.isEmpty || passwordFile.utf8.contains(0) {
@@ -134,7 +138,9 @@ extension ServerConfiguration {
         }
         let tls = object.choice("tls", among: ["disable", "prefer", "require"], default: "prefer")
         for (key, value) in [("host", host), ("name", name), ("user", user)] {
-            if let value, value.isEmpty || value.utf8.contains(0) { reader.report(object.path(key), "must not be empty") }
+            if let value, value.isEmpty || value.utf8.contains(0) {
+                reader.report(object.path(key), "must not be empty")
+            }
         }
         guard let host, let name, let user else { return nil }
         return Database(host: host, port: port, name: name, user: user, passwordFile: passwordFile, tls: tls)
@@ -148,8 +154,12 @@ extension ServerConfiguration {
             ?? .udp
         let facility = object.integer("facility", in: 0...23, default: 16)
         let hostname = object.string("hostname")
-        if let hostname, hostname.isEmpty || hostname.utf8.count > 255 || hostname.utf8.contains(where: { $0 <= 32 || $0 >= 127 }) {
-            reader.report(object.path("hostname"), "must be 1 to 255 printable ASCII characters without spaces (RFC 5424 HOSTNAME)")
+        if let hostname,
+            hostname.isEmpty || hostname.utf8.count > 255 || hostname.utf8.contains(where: { $0 <= 32 || $0 >= 127 })
+        {
+            reader.report(
+                object.path("hostname"),
+                "must be 1 to 255 printable ASCII characters without spaces (RFC 5424 HOSTNAME)")
         }
         if transport == .unix {
             if object["host"] != nil { reader.report(object.path("host"), "is not used with \"unix\"; give \"path\"") }
@@ -157,7 +167,9 @@ extension ServerConfiguration {
             return Syslog(transport: .unix, host: path, port: 0, hostname: hostname, facility: facility)
         }
         if object["path"] != nil { reader.report(object.path("path"), "is only used with \"transport\": \"unix\"") }
-        let host = object.required("host", "the collector's address").flatMap { reader.string($0, at: object.path("host")) }
+        let host = object.required("host", "the collector's address").flatMap {
+            reader.string($0, at: object.path("host"))
+        }
         let port = object.integer("port", in: 1...65535, default: 514)
         guard let host else { return nil }
         return Syslog(transport: transport, host: host, port: port, hostname: hostname, facility: facility)

@@ -123,7 +123,8 @@ public struct HistoryConnection: Sendable, Equatable, CustomStringConvertible {
             case .prefer: mode = .prefer(.makeClientConfiguration())
             case .require: mode = .require(.makeClientConfiguration())
             }
-            configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: mode)
+            configuration = .init(
+                host: host, port: port, username: user, password: password, database: database, tls: mode)
         }
         configuration.options.minimumConnections = 0
         configuration.options.maximumConnections = 4

@@ -77,9 +77,14 @@ public struct HistoryQuery: Sendable, Equatable {
     ) async throws {
         let rows = try await client.query(try statement(), logger: logger)
         for try await row in rows {
-            let (instance, shard, kind, id, address, offset, length, psid, subscriber, link, interfaceID, remoteID, start, end, reason) = try row.decode(
-                (String, Int16, Int16, String, String, Int16, Int16, Int32, String, String?, String?, String?, Int64,
-                 Int64?, String?).self)
+            let (
+                instance, shard, kind, id, address, offset, length, psid, subscriber, link, interfaceID, remoteID,
+                start, end, reason
+            ) = try row.decode(
+                (
+                    String, Int16, Int16, String, String, Int16, Int16, Int32, String, String?, String?, String?, Int64,
+                    Int64?, String?
+                ).self)
             try body(
                 HistoryRow(
                     instance: instance, shard: Int(shard), clientKind: kind == 1 ? "id" : "hw", clientID: id,

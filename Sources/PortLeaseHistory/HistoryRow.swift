@@ -40,9 +40,11 @@ public struct HistoryRow: Sendable, Hashable {
     /// ranges separated by spaces, absent values empty.
     public var csvFields: [String] {
         [
-            instance, String(shard), clientKind, clientID, address, String(psidOffset), String(psidLength), String(psid),
+            instance, String(shard), clientKind, clientID, address, String(psidOffset), String(psidLength),
+            String(psid),
             portRanges.joined(separator: " "), subscriber, relayLinkAddress ?? "", interfaceID ?? "", remoteID ?? "",
-            CivilTime(milliseconds: start).iso8601Milliseconds, end.map { CivilTime(milliseconds: $0).iso8601Milliseconds } ?? "",
+            CivilTime(milliseconds: start).iso8601Milliseconds,
+            end.map { CivilTime(milliseconds: $0).iso8601Milliseconds } ?? "",
             endReason ?? "",
         ]
     }

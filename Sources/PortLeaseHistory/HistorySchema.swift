@@ -147,9 +147,10 @@ public enum HistorySchema {
 
     /// Throws unless the database has exactly this version's schema.
     static func check(_ connection: PostgresConnection, logger: Logger) async throws {
-        let exists = try await connection.query(
-            "SELECT to_regclass('portlease_schema') IS NOT NULL", logger: logger
-        ).collect().first?.decode(Bool.self) ?? false
+        let exists =
+            try await connection.query(
+                "SELECT to_regclass('portlease_schema') IS NOT NULL", logger: logger
+            ).collect().first?.decode(Bool.self) ?? false
         let found = exists ? try await currentVersion(connection, logger: logger) : 0
         if found < version { throw HistoryError.schemaTooOld(found: found, needed: version) }
         if found > version { throw HistoryError.schemaTooNew(found: found, known: version) }

@@ -113,7 +113,8 @@ public final class HistoryShipper: Service, Sendable {
                     state.feed = nil
                 } else if state.failing == false {
                     logger.warning(
-                        "history shipping failed; retrying", metadata: ["shard": "\(shard)", "error": "\(Self.text(error))"])
+                        "history shipping failed; retrying",
+                        metadata: ["shard": "\(shard)", "error": "\(Self.text(error))"])
                 }
                 state.failing = true
                 updateLag(&state)
@@ -180,7 +181,9 @@ public final class HistoryShipper: Service, Sendable {
                 let end = min(start + settings.batchSize, feed.backfill.count)
                 var batch = HoldingBatch()
                 feed.backfill[start..<end].forEach { batch.add($0) }
-                try await send(batch, shard: shard, from: cursor, to: end == feed.backfill.count ? feed.position : cursor, client: client)
+                try await send(
+                    batch, shard: shard, from: cursor, to: end == feed.backfill.count ? feed.position : cursor,
+                    client: client)
                 start = end
             }
             statistics.setCursor(shard, feed.position)
@@ -250,7 +253,9 @@ public final class HistoryShipper: Service, Sendable {
                     logger: logger)
                 let dropped = try await rows.collect().first?.decode(Int32.self) ?? 0
                 if dropped > 0 {
-                    logger.info("history retention dropped day partitions", metadata: ["partitions": "\(dropped)", "days": "\(days)"])
+                    logger.info(
+                        "history retention dropped day partitions",
+                        metadata: ["partitions": "\(dropped)", "days": "\(days)"])
                 }
             } catch {
                 logger.debug("history retention not run", metadata: ["error": "\(Self.text(error))"])

@@ -47,8 +47,14 @@ public final class ShippingStatistics: Sendable {
     /// The metrics in Prometheus text format, one sample per shard.
     public func render() -> String {
         let families: [(Field, String, String, String)] = [
-            (.holdingsOpened, "portlease_shipping_holdings_opened_total", "counter", "Holding starts shipped to PostgreSQL."),
-            (.holdingsEnded, "portlease_shipping_holdings_ended_total", "counter", "Holding ends shipped to PostgreSQL."),
+            (
+                .holdingsOpened, "portlease_shipping_holdings_opened_total", "counter",
+                "Holding starts shipped to PostgreSQL."
+            ),
+            (
+                .holdingsEnded, "portlease_shipping_holdings_ended_total", "counter",
+                "Holding ends shipped to PostgreSQL."
+            ),
             (.batches, "portlease_shipping_batches_total", "counter", "Transactions that shipped holdings."),
             (.failures, "portlease_shipping_failures_total", "counter", "Shipping attempts that failed (retried)."),
             (.lagRecords, "portlease_shipping_lag_records", "gauge", "Committed log records not yet shipped."),

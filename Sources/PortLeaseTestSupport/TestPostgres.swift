@@ -61,8 +61,10 @@ public final class TestPostgres: @unchecked Sendable {
     public func psql(_ database: String, _ sql: String) throws -> String {
         try Self.run(
             "/usr/bin/psql",
-            ["-h", "127.0.0.1", "-p", "\(port)", "-U", "portlease", "-d", database, "-X", "-A", "-t", "-v",
-             "ON_ERROR_STOP=1", "-c", sql], asPostgres: false)
+            [
+                "-h", "127.0.0.1", "-p", "\(port)", "-U", "portlease", "-d", database, "-X", "-A", "-t", "-v",
+                "ON_ERROR_STOP=1", "-c", sql,
+            ], asPostgres: false)
     }
 
     /// Stops the server at once (as a crash would).

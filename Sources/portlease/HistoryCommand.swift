@@ -51,7 +51,8 @@ struct HistoryExportCommand: AsyncParsableCommand {
     @Option(help: "Start of the window (ISO 8601 or Unix seconds).") var from: String
     @Option(help: "End of the window (ISO 8601 or Unix seconds).") var to: String
     @Option(help: "Only holdings of this IPv4 address.") var address: String?
-    @Option(help: "Only holdings of subscribers in this IPv6 address or prefix (2001:db8::/48).") var subscriber: String?
+    @Option(help: "Only holdings of subscribers in this IPv6 address or prefix (2001:db8::/48).") var subscriber:
+        String?
     @Option(help: "Only this client: id:HEX (option 61) or hw:HEX.") var client: String?
     @Option(help: "csv or jsonl.") var format: String = "csv"
 

@@ -24,7 +24,10 @@ struct HistoryServices {
                     text = try String(contentsOfFile: file, encoding: .utf8)
                 } catch {
                     throw HistoryError.invalidConnection(
-                        file, reason: "cannot read the password file (history.database.password-file): \(error.localizedDescription)")
+                        file,
+                        reason:
+                            "cannot read the password file (history.database.password-file): \(error.localizedDescription)"
+                    )
                 }
                 password = text.trimmingCharacters(in: .newlines)
             }

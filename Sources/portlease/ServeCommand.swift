@@ -83,8 +83,9 @@ struct ServeCommand: AsyncParsableCommand {
                 failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "server"),
             .init(service: hangup, serviceName: "reload on SIGHUP"),
         ]
-        services += history?.services(
-            server: server, leaseLogDirectory: configuration.leaseLog.directory, logger: logger) ?? []
+        services +=
+            history?.services(
+                server: server, leaseLogDirectory: configuration.leaseLog.directory, logger: logger) ?? []
         let socket = configuration.control.socketPath(leaseLogDirectory: configuration.leaseLog.directory)
         if socket != nil || configuration.controlTCP != nil {
             do {

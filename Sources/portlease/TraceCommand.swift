@@ -104,7 +104,8 @@ struct TraceCommand: AsyncParsableCommand {
                 print(
                     "\(row.address)\(ports)  \(Formats.portSet(psid: UInt16(row.psid), length: UInt8(row.psidLength), offset: UInt8(row.psidOffset)))  "
                         + "\(row.clientKind):\(row.clientID)  \(row.subscriber)"
-                        + (row.relayLinkAddress.map { " via \($0)" } ?? "") + (row.remoteID.map { " remote-id \($0)" } ?? "")
+                        + (row.relayLinkAddress.map { " via \($0)" } ?? "")
+                        + (row.remoteID.map { " remote-id \($0)" } ?? "")
                         + "  from \(Formats.time(row.start)) "
                         + (row.end.map { "to \(Formats.time($0)) (\(row.endReason ?? ""))" } ?? "still held")
                         + "  [\(row.instance) shard \(row.shard)]")

@@ -42,11 +42,12 @@ import Testing
 
     /// Holdings compared on what the database keeps (start and end of open holdings aside).
     static func shipped(_ holdings: [TraceHolding]) -> [TraceHolding] {
-        sortedHoldings(holdings.map { holding in
-            var copy = holding
-            if copy.ended == .held { copy.end = 0 }
-            return copy
-        })
+        sortedHoldings(
+            holdings.map { holding in
+                var copy = holding
+                if copy.ended == .held { copy.end = 0 }
+                return copy
+            })
     }
 
     @Test func eventsGiveTheSameHoldingsAsTheFoldAndTraceQueries() throws {

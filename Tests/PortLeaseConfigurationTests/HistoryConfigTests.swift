@@ -15,7 +15,9 @@ import Testing
             ))
         let history = try #require(configuration.history)
         #expect(history.instance == "pl-east-1")
-        #expect(history.database == .init(host: "db.example.net", name: "portlease", user: "pl", passwordFile: nil, tls: "prefer"))
+        #expect(
+            history.database
+                == .init(host: "db.example.net", name: "portlease", user: "pl", passwordFile: nil, tls: "prefer"))
         #expect(history.batchSize == 1000 && history.intervalMilliseconds == 200)
         #expect(history.lagAlarmSeconds == 300 && history.retentionDays == 180)
         #expect(history.syslog == nil)
@@ -33,26 +35,37 @@ import Testing
 
     @Test func eachMistakeIsNamedAtItsKey() {
         #expect(
-            Samples.reasons(Samples.document(#""history": { "instance": "a b", "syslog": { "host": "x" } }"#), at: "history.instance")
-                .first?.contains("letters, digits") == true)
+            Samples.reasons(
+                Samples.document(#""history": { "instance": "a b", "syslog": { "host": "x" } }"#),
+                at: "history.instance"
+            )
+            .first?.contains("letters, digits") == true)
         #expect(
             Samples.reasons(Samples.document(#""history": { "instance": "a" }"#), at: "history")
                 .first?.contains("needs \"database\"") == true)
         #expect(
             !Samples.reasons(
-                Samples.document(#""history": { "instance": "a", "database": { "host": "h", "name": "n", "user": "u", "tls": "maybe" } }"#),
+                Samples.document(
+                    #""history": { "instance": "a", "database": { "host": "h", "name": "n", "user": "u", "tls": "maybe" } }"#
+                ),
                 at: "history.database.tls"
             ).isEmpty)
         #expect(
-            !Samples.reasons(Samples.document(#""history": { "instance": "a", "database": { "name": "n", "user": "u" } }"#), at: "history.database.host")
-                .isEmpty)
+            !Samples.reasons(
+                Samples.document(#""history": { "instance": "a", "database": { "name": "n", "user": "u" } }"#),
+                at: "history.database.host"
+            )
+            .isEmpty)
         #expect(
             !Samples.reasons(
                 Samples.document(#""history": { "instance": "a", "syslog": { "transport": "unix", "host": "h" } }"#),
                 at: "history.syslog.host"
             ).isEmpty)
         #expect(
-            !Samples.reasons(Samples.document(#""history": { "instance": "a", "syslog": { "host": "h" }, "batch-size": 0 }"#), at: "history.batch-size")
-                .isEmpty)
+            !Samples.reasons(
+                Samples.document(#""history": { "instance": "a", "syslog": { "host": "h" }, "batch-size": 0 }"#),
+                at: "history.batch-size"
+            )
+            .isEmpty)
     }
 }

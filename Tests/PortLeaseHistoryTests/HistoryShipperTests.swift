@@ -30,7 +30,8 @@ struct HistoryShipperTests {
         return LeaseRecord(
             event: events[round % events.count], time: base + Int64(n) * 60_000,
             clientKey: ClientKey(kind: .clientIdentifier, bytes: [0xFF, UInt8(instance), UInt8(client)]),
-            subscriber: IPv6Address(high: 0x2001_0DB8_0000_0000 | UInt64(instance) << 16, low: UInt64(client + round % 2)),
+            subscriber: IPv6Address(
+                high: 0x2001_0DB8_0000_0000 | UInt64(instance) << 16, low: UInt64(client + round % 2)),
             relay: RelayIdentity(
                 linkAddress: IPv6Address(high: 0x2001_0DB8_FFFF_0000, low: UInt64(instance)),
                 remoteID: [0, 0, 0, 9] + Array("line-\(client)".utf8)),
@@ -124,7 +125,9 @@ struct HistoryShipperTests {
         let statistics = try await Self.ship(directories, database: database, server: server, committed: committed) {
             (try? server.psql(database, "SELECT count(*) FROM portlease_cursor WHERE sequence = 500")) == "3"
         }
-        let expected = try (0..<3).flatMap { index in try Self.localHoldings(directories[index], instance: index).map { (index, $0) } }
+        let expected = try (0..<3).flatMap { index in
+            try Self.localHoldings(directories[index], instance: index).map { (index, $0) }
+        }
         #expect(try Self.rowKeys(server, database) == Self.expectedKeys(expected))
         #expect(statistics.allSatisfy { $0.cursor(0) == 500 })
         #expect(statistics[1].value(.holdingsOpened, shard: 0) > 0 && statistics[1].value(.holdingsEnded, shard: 0) > 0)
@@ -154,7 +157,8 @@ struct HistoryShipperTests {
         try Self.write(1...300, instance: 0, into: directory, base: base)
         // Ship the first 300, stopped as soon as the cursor passes 100 (a kill in the middle).
         _ = try await Self.ship([directory], database: database, server: server, committed: [300]) {
-            Int((try? server.psql(database, "SELECT coalesce(max(sequence), 0) FROM portlease_cursor")) ?? "0") ?? 0 > 100
+            Int((try? server.psql(database, "SELECT coalesce(max(sequence), 0) FROM portlease_cursor")) ?? "0") ?? 0
+                > 100
         }
         try Self.write(301...700, instance: 0, into: directory, base: base)
         _ = try await Self.ship([directory], database: database, server: server, committed: [700]) {
@@ -162,7 +166,8 @@ struct HistoryShipperTests {
         }
         let expected = Self.expectedKeys(try Self.localHoldings(directory, instance: 0).map { (0, $0) })
         let found = try Self.rowKeys(server, database)
-        #expect(found == expected, "missing \(Set(expected).subtracting(found)), extra \(Set(found).subtracting(expected))")
+        #expect(
+            found == expected, "missing \(Set(expected).subtracting(found)), extra \(Set(found).subtracting(expected))")
     }
 
     @Test func afterAnOutageShippingCatchesUpAndCompactionWaitsMeanwhile() async throws {
@@ -195,7 +200,9 @@ struct HistoryShipperTests {
         // Back up: it catches up alone (its back-off is at most 30 s; the first retries come sooner).
         try server.start()
         let deadline = ContinuousClock.now + .seconds(60)
-        while statistics.cursor(0) < 600 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        while statistics.cursor(0) < 600 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         task.cancel()
         _ = try? await task.value
         #expect(statistics.cursor(0) == 600)
@@ -208,7 +215,8 @@ struct HistoryShipperTests {
     @Test func retentionDropsWholeDayPartitions() async throws {
         let server = try #require(TestPostgres.shared)
         let database = try await Self.migrated(server)
-        try server.psql(database, "SELECT portlease_ensure_day(current_date - 200), portlease_ensure_day(current_date - 2)")
+        try server.psql(
+            database, "SELECT portlease_ensure_day(current_date - 200), portlease_ensure_day(current_date - 2)")
         try server.psql(
             database,
             """
@@ -221,7 +229,12 @@ struct HistoryShipperTests {
                    ('open', 0, 1, '\\x03', '198.51.100.1', 6, 4, 1, '2001:db8::3', now() - interval '300 days', NULL, NULL)
             """)
         #expect(try server.psql(database, "SELECT portlease_drop_days_before(current_date - 180)") == "1")
-        #expect(try server.psql(database, "SELECT string_agg(instance, ',' ORDER BY instance) FROM portlease_holding") == "new,open")
-        #expect(try server.psql(database, "SELECT to_regclass('portlease_holding_' || to_char(current_date - 200, 'YYYYMMDD')) IS NULL") == "t")
+        #expect(
+            try server.psql(database, "SELECT string_agg(instance, ',' ORDER BY instance) FROM portlease_holding")
+                == "new,open")
+        #expect(
+            try server.psql(
+                database, "SELECT to_regclass('portlease_holding_' || to_char(current_date - 200, 'YYYYMMDD')) IS NULL")
+                == "t")
     }
 }

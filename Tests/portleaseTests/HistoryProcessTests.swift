@@ -101,7 +101,9 @@ struct HistoryProcessTests {
             instances.append(try Self.start(name, prefix: prefix, database: (postgres.port, database), in: root))
         }
         defer { instances.forEach { $0.server.stop() } }
-        for instance in instances { #expect(instance.server.waitFor("history shipping started"), "\(instance.server.log)") }
+        for instance in instances {
+            #expect(instance.server.waitFor("history shipping started"), "\(instance.server.log)")
+        }
         var leases: [[String]] = []
         for (index, instance) in instances.enumerated() {
             leases.append(try Self.doras(instance, first: 100 * index + 1, count: 4))
@@ -109,7 +111,8 @@ struct HistoryProcessTests {
         for instance in instances { #expect(Self.waitShipped(instance), "\(instance.metrics)") }
         #expect(try postgres.psql(database, "SELECT count(*) FROM portlease_holding") == "12")
         #expect(
-            try postgres.psql(database, "SELECT string_agg(DISTINCT instance, ',' ORDER BY instance) FROM portlease_holding")
+            try postgres.psql(
+                database, "SELECT string_agg(DISTINCT instance, ',' ORDER BY instance) FROM portlease_holding")
                 == "pl-a,pl-b,pl-c")
 
         // "lease: 198.51.102.0 port set offset 6 psid-len 6 psid 0 for 3600 s": trace one port of it.
@@ -140,7 +143,10 @@ struct HistoryProcessTests {
         ])
         #expect(csv.status == 0, "\(csv.errors)")
         let lines = csv.output.split(separator: "\n").map(String.init)
-        #expect(lines.first == "instance,shard,client_kind,client_id,address,psid_offset,psid_length,psid,ports,subscriber,relay_link_address,interface_id,remote_id,start,end,end_reason")
+        #expect(
+            lines.first
+                == "instance,shard,client_kind,client_id,address,psid_offset,psid_length,psid,ports,subscriber,relay_link_address,interface_id,remote_id,start,end,end_reason"
+        )
         #expect(lines.count == 13)
         let row = try #require(lines.first { $0.hasPrefix("pl-c,") && $0.contains(",\(address),6,6,\(psid),") })
         let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -190,11 +196,14 @@ struct HistoryProcessTests {
         // 16 holdings, each once; the 6 released ones ended by release.
         let rows = try postgres.psql(
             database,
-            "SELECT encode(client_id, 'hex') || ' ' || started_at || ' ' || coalesce(end_reason, '-') FROM portlease_holding ORDER BY 1")
+            "SELECT encode(client_id, 'hex') || ' ' || started_at || ' ' || coalesce(end_reason, '-') FROM portlease_holding ORDER BY 1"
+        )
         #expect(try postgres.psql(database, "SELECT count(*) FROM portlease_holding") == "16", "\(rows)")
         #expect(
-            try postgres.psql(database, "SELECT count(DISTINCT (client_id, started_at)) FROM portlease_holding") == "16")
-        #expect(try postgres.psql(database, "SELECT count(*) FROM portlease_holding WHERE end_reason = 'release'") == "6")
+            try postgres.psql(database, "SELECT count(DISTINCT (client_id, started_at)) FROM portlease_holding") == "16"
+        )
+        #expect(
+            try postgres.psql(database, "SELECT count(*) FROM portlease_holding WHERE end_reason = 'release'") == "6")
     }
 
     @Test func withTheDatabaseStoppedClientsKeepGettingAcksAndShippingCatchesUpAfter() throws {
@@ -219,7 +228,9 @@ struct HistoryProcessTests {
         let covered = snapshot.count >= 16 ? snapshot[8..<16].reversed().reduce(0) { $0 << 8 | Int($1) } : 0
         #expect(covered == 0, "compaction folded unshipped records")
         // Past the 1 s bound (each exchange with the absent database gives up after 10 s): a warning.
-        #expect(instance.server.waitFor("history shipping lags behind the lease log", seconds: 30), "\(instance.server.log)")
+        #expect(
+            instance.server.waitFor("history shipping lags behind the lease log", seconds: 30), "\(instance.server.log)"
+        )
         try postgres.start()
         #expect(Self.waitShipped(instance, seconds: 60), "\(instance.metrics)")
         #expect(try postgres.psql(database, "SELECT count(*) FROM portlease_holding") == "20")
