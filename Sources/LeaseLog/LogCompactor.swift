@@ -201,24 +201,11 @@ public final class LogCompactor: @unchecked Sendable {
 
     /// The first sequence number in segment `number`, from its header; nil when it is gone.
     private func firstSequence(ofSegment number: UInt64) throws(LeaseLogError) -> UInt64? {
-        let path = layout.segment(number)
-        let descriptor: Int32
-        do {
-            descriptor = try fileSystem.open(path, mode: .readOnly)
-        } catch {
-            if case .system(let failure) = error, failure.errno == ENOENT { return nil }
-            throw error
+        guard let (descriptor, header) = try SegmentHeader.open(layout.segment(number), fileSystem: fileSystem) else {
+            return nil
         }
-        defer { fileSystem.close(descriptor) }
-        var header = [UInt8](repeating: 0, count: SegmentHeader.size)
-        let count = try header.withUnsafeMutableBytes { (raw) -> Result<Int, LeaseLogError> in
-            Result { () throws(LeaseLogError) -> Int in try fileSystem.read(descriptor, into: raw, at: 0, path: path) }
-        }.get()
-        let decoded = header.withUnsafeBytes { SegmentHeader.decode(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-        guard case .success(let parsed) = decoded else {
-            throw .corruptSegmentHeader(segment: path, reason: "cannot read the first sequence number")
-        }
-        return parsed.firstSequence
+        fileSystem.close(descriptor)
+        return header.firstSequence
     }
 
     private func size(of path: String) throws(LeaseLogError) -> Int? {

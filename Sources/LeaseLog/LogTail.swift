@@ -115,31 +115,8 @@ public final class LogTail {
     /// Opens segment `number` at its first record; nil when it does not exist (yet, or any more).
     private func open(_ number: UInt64) throws(LeaseLogError) -> OpenSegment? {
         let path = layout.segment(number)
-        let descriptor: Int32
-        do {
-            descriptor = try fileSystem.open(path, mode: .readOnly)
-        } catch {
-            if case .system(let failure) = error, failure.errno == ENOENT { return nil }
-            throw error
-        }
-        let size: Int
-        do throws(LeaseLogError) {
-            let header = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<SegmentHeader.size])
-            size = try fileSystem.read(descriptor, into: header, at: 0, path: path)
-        } catch {
-            fileSystem.close(descriptor)
-            throw error
-        }
-        let decoded = SegmentHeader.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<size]))
-        switch decoded {
-        case .success(let parsed):
-            return OpenSegment(
-                number: number, descriptor: descriptor, path: path, offset: SegmentHeader.size,
-                next: parsed.firstSequence)
-        case .failure(let failure):
-            fileSystem.close(descriptor)
-            if size < SegmentHeader.size { return nil }  // being created: its header is not written yet
-            throw .corruptSegmentHeader(segment: path, reason: failure.reason)
-        }
+        guard let (descriptor, header) = try SegmentHeader.open(path, fileSystem: fileSystem) else { return nil }
+        return OpenSegment(
+            number: number, descriptor: descriptor, path: path, offset: SegmentHeader.size, next: header.firstSequence)
     }
 }

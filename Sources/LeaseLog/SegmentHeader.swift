@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The 32-byte header at the start of every segment file.
 ///
 ///     0 "PLSG"  4 u16 format version  6 u16 header size  8 u64 segment number
@@ -48,5 +52,41 @@ struct SegmentHeader: Equatable {
 
     struct HeaderError: Error {
         var reason: String
+    }
+}
+
+extension SegmentHeader {
+    /// Opens the segment file at `path` and reads its header: the descriptor (the caller's to
+    /// close) and the header, or nil when the file does not exist (compacted away, or not yet
+    /// created) or is shorter than a header (being created). Throws on a damaged header.
+    static func open(_ path: String, fileSystem: any LogFileSystem) throws(LeaseLogError)
+        -> (descriptor: Int32, header: SegmentHeader)?
+    {
+        let descriptor: Int32
+        do {
+            descriptor = try fileSystem.open(path, mode: .readOnly)
+        } catch {
+            if case .system(let failure) = error, failure.errno == ENOENT { return nil }
+            throw error
+        }
+        var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        let decoded = withUnsafeMutableBytes(of: &bytes) {
+            raw -> Result<Result<SegmentHeader, HeaderError>, LeaseLogError> in
+            Result { () throws(LeaseLogError) in
+                let count = try fileSystem.read(descriptor, into: raw, at: 0, path: path)
+                return decode(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+            }
+        }
+        switch decoded {
+        case .success(.success(let header)):
+            return (descriptor, header)
+        case .success(.failure(let failure)):
+            fileSystem.close(descriptor)
+            if failure.reason == "file shorter than the header" { return nil }
+            throw .corruptSegmentHeader(segment: path, reason: failure.reason)
+        case .failure(let error):
+            fileSystem.close(descriptor)
+            throw error
+        }
     }
 }

@@ -77,7 +77,7 @@ public final class HistoryShipper: Service, Sendable {
             await withDiscardingTaskGroup { group in
                 group.addTask { await client.run() }
                 // Graceful shutdown cancels the loops (their waits end at once), then the client.
-                try? await cancelWhenGracefulShutdown {
+                await cancelWhenGracefulShutdown {
                     await withDiscardingTaskGroup { shards in
                         for shard in self.directories.indices {
                             shards.addTask { await self.follow(shard: shard, client: client) }
