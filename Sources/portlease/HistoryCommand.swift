@@ -54,12 +54,14 @@ struct HistoryExportCommand: AsyncParsableCommand {
     @Option(help: "Only holdings of subscribers in this IPv6 address or prefix (2001:db8::/48).") var subscriber:
         String?
     @Option(help: "Only this client: id:HEX (option 61) or hw:HEX.") var client: String?
+    @Option(help: "Only holdings behind this relay Remote-ID (option 37's contents in hex).") var remoteID: String?
     @Option(help: "csv or jsonl.") var format: String = "csv"
 
     func run() async throws {
         guard format == "csv" || format == "jsonl" else { throw ValidationError("--format: csv or jsonl") }
         var query = try HistoryFilters.window(from: from, to: to)
-        try HistoryFilters.narrow(&query, address: address, port: nil, client: client, subscriber: subscriber)
+        try HistoryFilters.narrow(
+            &query, address: address, port: nil, client: client, subscriber: subscriber, remoteID: remoteID)
         let csv = format == "csv"
         try await database.withClient { client, logger in
             var out = csv ? HistoryRow.columns.joined(separator: ",") + "\n" : ""
@@ -86,8 +88,16 @@ enum HistoryFilters {
     }
 
     static func narrow(
-        _ query: inout HistoryQuery, address: String?, port: UInt16?, client: String?, subscriber: String?
+        _ query: inout HistoryQuery, address: String?, port: UInt16?, client: String?, subscriber: String?,
+        remoteID: String? = nil
     ) throws {
+        if let remoteID {
+            guard let bytes = HexBytes.parse(remoteID), !bytes.isEmpty else {
+                throw ValidationError(
+                    "--remote-id: \"\(remoteID)\" must be the option's bytes in hex (enterprise number first)")
+            }
+            query.remoteID = bytes
+        }
         if let address {
             guard let parsed = IPv4Address(address) else { throw ValidationError("--address: not an IPv4 address") }
             query.address = parsed

@@ -38,6 +38,9 @@ struct TraceCommand: AsyncParsableCommand {
     @Option(help: "With --database: subscribers in this IPv6 address or prefix.")
     var subscriber: String?
 
+    @Option(help: "With --database: the relay's Remote-ID (option 37's contents in hex).")
+    var remoteID: String?
+
     @Option(help: "The time (ISO 8601, e.g. 2026-03-03T14:02:00Z, or Unix seconds).")
     var at: String
 
@@ -49,7 +52,9 @@ struct TraceCommand: AsyncParsableCommand {
         guard let text = self.address, let port else {
             throw ValidationError("--address and --port are needed (or --database with --client or --subscriber)")
         }
-        if client != nil || subscriber != nil { throw ValidationError("--client and --subscriber need --database") }
+        if client != nil || subscriber != nil || remoteID != nil {
+            throw ValidationError("--client, --subscriber and --remote-id need --database")
+        }
         guard let address = IPv4Address(text) else { throw ValidationError("--address: not an IPv4 address") }
         guard let start = Formats.parseTime(at) else { throw ValidationError("--at: not a time: \(at)") }
         let end = try until.map { text in
@@ -84,8 +89,8 @@ struct TraceCommand: AsyncParsableCommand {
 
     /// The same question asked of the history database, across every instance.
     private func traceDatabase() async throws {
-        guard address != nil || client != nil || subscriber != nil else {
-            throw ValidationError("--database needs --address (and --port), --client or --subscriber")
+        guard address != nil || client != nil || subscriber != nil || remoteID != nil else {
+            throw ValidationError("--database needs --address (and --port), --client, --subscriber or --remote-id")
         }
         guard let start = Formats.parseTime(at) else { throw ValidationError("--at: not a time: \(at)") }
         var end = start + 1
@@ -95,7 +100,8 @@ struct TraceCommand: AsyncParsableCommand {
         }
         guard start < end else { throw ValidationError("--until must be after --at") }
         var query = HistoryQuery(from: start, to: end)
-        try HistoryFilters.narrow(&query, address: address, port: port, client: client, subscriber: subscriber)
+        try HistoryFilters.narrow(
+            &query, address: address, port: port, client: client, subscriber: subscriber, remoteID: remoteID)
         try await database.withClient { client, logger in
             var found = 0
             try await query.forEach(on: client, logger: logger) { row in

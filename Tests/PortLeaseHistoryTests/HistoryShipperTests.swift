@@ -143,6 +143,16 @@ struct HistoryShipperTests {
             try await HistoryQuery(from: at, to: at + 1, address: IPv4Address(198, 51, 102, 1), port: 1088)
                 .forEach(on: client, logger: Self.logger) { rows.append($0) }
         }
+        // By the relay's Remote-ID ("line-5" behind enterprise 9): only client 5's holdings, of instance 2.
+        var byRemoteID: [HistoryRow] = []
+        try await HistoryClient.run(try HistoryConnection(url: server.url(database)), logger: Self.logger) { client in
+            try await HistoryQuery(
+                from: base, to: base + 1000 * 60_000, remoteID: [0, 0, 0, 9] + Array("line-5".utf8), instance: "pl-2"
+            )
+            .forEach(on: client, logger: Self.logger) { byRemoteID.append($0) }
+        }
+        #expect(!byRemoteID.isEmpty)
+        #expect(byRemoteID.allSatisfy { $0.clientID == "ff0205" && $0.remoteID == "00000009" + "6c696e652d35" })
         #expect(rows.map(\.start) == local.map(\.start))
         #expect(rows.allSatisfy { $0.instance == "pl-2" && $0.address == "198.51.102.1" })
         #expect(rows.map(\.clientID) == local.map { $0.clientKey.withUnsafeBytes { HexBytes.text($0, separator: "") } })

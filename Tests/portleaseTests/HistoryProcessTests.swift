@@ -157,6 +157,17 @@ struct HistoryProcessTests {
         #expect(fields[9] == "::1")
         #expect(fields[13].hasSuffix("Z") && fields[13].count == 24, "\(fields[13])")  // 2026-12-06T10:00:00.000Z
         #expect(fields[14].isEmpty && fields[15].isEmpty)
+        // By client, and by subscriber prefix (every client here is ::1), across the instances.
+        let byClient = try CommandLineTests.run([
+            "trace", "--database", url, "--client", "id:\(fields[3])", "--at", "\(now)",
+        ])
+        #expect(
+            byClient.output.split(separator: "\n").count == 1 && byClient.output.contains("[pl-c"), "\(byClient.output)"
+        )
+        let bySubscriber = try CommandLineTests.run([
+            "trace", "--database", url, "--subscriber", "::1/128", "--at", "\(now)",
+        ])
+        #expect(bySubscriber.output.split(separator: "\n").count == 12, "\(bySubscriber.output)")
         let jsonl = try CommandLineTests.run([
             "history", "export", "--database", url, "--from", "\(from)", "--to", "\(now + 3600)", "--format", "jsonl",
             "--address", address,
