@@ -92,8 +92,9 @@ extension LeaseEngine {
             if table.setCurrent(id, binding, .bound, expiry: expiry) {
                 expiries.push(expiry, id)
             }
-        case .release, .expire:
-            if holdsIt { detach(id, keepAsPrevious: true) } else { table.dropIfEmpty(id) }
+        case .release, .expire, .forcedRelease:
+            if holdsIt { detach(id, keepAsPrevious: record.event != .forcedRelease) }
+            table.dropIfEmpty(id)
         case .decline:
             if holdsIt {
                 detach(id, keepAsPrevious: false, keepSlots: true)

@@ -65,3 +65,20 @@ extension LeaseEngine {
         return .reply(.ack, afterCommit: false)
     }
 }
+
+extension LeaseEngine {
+    /// Ends `key`'s bound lease now, on an operator's word (abuse handling, a replaced CPE):
+    /// appends a `forcedRelease` record, returns the port set to its pool at once, and keeps
+    /// no claim for the client, so its next renewal is NAKed and it starts over with a
+    /// DISCOVER. Returns the binding it ended, or nil when the client holds no bound lease (an
+    /// offer promises nothing and is left to time out).
+    public func forceRelease(_ key: ClientKey, now: Int64, records: inout [LeaseRecord]) -> Binding? {
+        guard let id = table.find(key), table[id].state == .bound else { return nil }
+        let binding = table[id].current
+        records.append(record(.forcedRelease, id, binding, time: now, lifetime: 0, subscriber: .unspecified))
+        detach(id, keepAsPrevious: false)
+        table.dropIfEmpty(id)
+        counters.releases += 1
+        return binding
+    }
+}

@@ -59,11 +59,16 @@ struct HoldingFolder {
                 record: record)
             live[record.clientKey] = entry
             opened(entry)
-        case .release, .expire, .decline:
+        case .release, .expire, .decline, .forcedRelease:
             if var entry = live[record.clientKey], HoldingEntry.samePortSet(entry.record, record) {
                 live[record.clientKey] = nil
-                let reason: HoldingEnd =
-                    record.event == .release ? .release : record.event == .decline ? .decline : .expiry
+                let reason: HoldingEnd
+                switch record.event {
+                case .release: reason = .release
+                case .decline: reason = .decline
+                case .forcedRelease: reason = .forcedRelease
+                default: reason = .expiry
+                }
                 close(&entry, at: record.time, by: reason, sequence: sequence)
                 ended(entry)
             }

@@ -61,6 +61,10 @@ public struct LeaseRecord: Hashable, Sendable {
         case expire = 4
         /// The client declined the address (DHCPDECLINE); `lifetime` is how long it stays quarantined.
         case decline = 5
+        /// An operator ended the lease (the control API's force release: abuse handling, a
+        /// replaced CPE). The port set returns to the pool at once; the client keeps no claim
+        /// on it, so a renewal is NAKed.
+        case forcedRelease = 6
     }
 
     /// What happened to the lease.

@@ -13,6 +13,8 @@ public enum HoldingEnd: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// The client was bound to another port set, or renewed from another subscriber address or
     /// relay, without releasing this one: the old holding ends where the new one starts.
     case reassignment = 4
+    /// An operator ended it through the control API (`forcedRelease` record).
+    case forcedRelease = 5
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum HoldingEnd: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .expiry: "expiry"
         case .decline: "decline"
         case .reassignment: "reassignment"
+        case .forcedRelease: "forced-release"
         }
     }
 }

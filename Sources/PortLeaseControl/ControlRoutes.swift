@@ -9,7 +9,7 @@ import PortLeaseSystem
 enum ControlRoutes {
     /// The operations and their methods, for a 405 with `Allow` on the wrong method.
     static let operations: [String: String] = [
-        "/v1/status": "GET", "/v1/leases": "GET", "/v1/pools": "GET", "/v1/config/test": "POST",
+        "/v1/status": "GET", "/v1/leases": "GET, DELETE", "/v1/pools": "GET", "/v1/config/test": "POST",
     ]
 
     /// The largest configuration `POST /v1/config/test` takes (the file loader's limit is 16 MiB;
@@ -43,6 +43,14 @@ enum ControlRoutes {
             }
             let key = try LeaseLookup.clientKey(client)
             return try json(LeaseList(leases: try await LeaseLookup.byClient(key, in: server)))
+        }
+        router.delete("/v1/leases") { request, _ in
+            guard let client = request.uri.queryParameters.get("client") else {
+                throw APIError(
+                    .badRequest, field: "client", reason: "give client=id:HEX (option 61) or client=hw:HEX")
+            }
+            let key = try LeaseLookup.clientKey(client)
+            return try json(LeaseList(leases: [try await LeaseRelease.forceRelease(key, in: server)]))
         }
         return router
     }

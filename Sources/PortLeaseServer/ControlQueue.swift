@@ -1,4 +1,5 @@
 import LeaseEngine
+import LeaseLog
 import Synchronization
 
 /// Requests from the control plane to one shard worker: the only way the control API reaches
@@ -12,10 +13,33 @@ import Synchronization
 /// waits forever.
 public final class ControlQueue: Sendable {
     public typealias Job = @Sendable (LeaseEngine) -> Void
+    /// A job that changes the engine.
+    public struct Change: Sendable {
+        /// Runs on the worker: appends the records to log to `records` and returns what to call
+        /// once they are durable (`true`) or never will be (`false`: the commit failed); nil when
+        /// it changed nothing.
+        public var apply: @Sendable (LeaseEngine, inout [LeaseRecord]) -> (@Sendable (Bool) -> Void)?
+        /// Called instead of `apply` when the worker ends before it runs: nothing was changed.
+        public var refuse: @Sendable () -> Void
+
+        public init(
+            apply: @escaping @Sendable (LeaseEngine, inout [LeaseRecord]) -> (@Sendable (Bool) -> Void)?,
+            refuse: @escaping @Sendable () -> Void
+        ) {
+            self.apply = apply
+            self.refuse = refuse
+        }
+    }
+
+    /// A read or a change.
+    enum Queued {
+        case read(Job)
+        case change(Change)
+    }
 
     /// Jobs waiting at most.
     public let capacity: Int
-    private let jobs = Mutex<(waiting: [Job], closed: Bool)>(([], false))
+    private let jobs = Mutex<(waiting: [Queued], closed: Bool)>(([], false))
     private let waiting = Atomic<Int>(0)
 
     public init(capacity: Int = 64) {
@@ -24,6 +48,15 @@ public final class ControlQueue: Sendable {
 
     /// Queues `job`; false when the queue is full or the worker has ended.
     public func submit(_ job: @escaping Job) -> Bool {
+        enqueue(.read(job))
+    }
+
+    /// Queues a change; false when the queue is full or the worker has ended.
+    public func submitChange(_ change: Change) -> Bool {
+        enqueue(.change(change))
+    }
+
+    private func enqueue(_ job: Queued) -> Bool {
         jobs.withLock { state in
             guard !state.closed, state.waiting.count < capacity else { return false }
             state.waiting.append(job)
@@ -35,27 +68,41 @@ public final class ControlQueue: Sendable {
     /// Whether a job waits (one atomic load: the worker asks every batch).
     public var hasJobs: Bool { waiting.load(ordering: .acquiring) > 0 }
 
-    /// Worker side: runs up to `limit` waiting jobs with `engine`, oldest first.
-    func run(limit: Int, _ engine: LeaseEngine) {
+    /// Worker side: runs up to `limit` waiting jobs with `engine`, oldest first. A change's
+    /// records go to `records` (the batch's, written with it) and its completion to `changed`.
+    func run(
+        limit: Int, _ engine: LeaseEngine, records: inout [LeaseRecord], changed: inout [@Sendable (Bool) -> Void]
+    ) {
         guard hasJobs else { return }
-        let taken: [Job] = jobs.withLock { state in
+        let taken: [Queued] = jobs.withLock { state in
             let count = min(limit, state.waiting.count)
             let taken = Array(state.waiting.prefix(count))
             state.waiting.removeFirst(count)
             waiting.subtract(count, ordering: .releasing)
             return taken
         }
-        for job in taken { job(engine) }
+        for job in taken {
+            switch job {
+            case .read(let read): read(engine)
+            case .change(let change): if let completion = change.apply(engine, &records) { changed.append(completion) }
+            }
+        }
     }
 
-    /// Worker side, at its end: refuses new jobs and runs those still waiting.
+    /// Worker side, at its end: refuses new jobs and runs the reads still waiting; changes
+    /// still waiting are not made (their callers are told nothing was applied).
     func close(_ engine: LeaseEngine) {
-        let remaining: [Job] = jobs.withLock { state in
+        let remaining: [Queued] = jobs.withLock { state in
             state.closed = true
             defer { state.waiting.removeAll() }
             waiting.store(0, ordering: .releasing)
             return state.waiting
         }
-        for job in remaining { job(engine) }
+        for job in remaining {
+            switch job {
+            case .read(let read): read(engine)
+            case .change(let change): change.refuse()  // it would need a commit the worker will not make
+            }
+        }
     }
 }

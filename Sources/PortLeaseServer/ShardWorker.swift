@@ -42,6 +42,10 @@ public final class ShardWorker: @unchecked Sendable {
     public let statistics = ShardStatistics()
     /// The control API's requests, answered between batches (``submit(_:)``).
     public let control = ControlQueue()
+    /// Completions of control-plane changes run in the batch being handled.
+    private var changesInBatch: [@Sendable (Bool) -> Void] = []
+    /// Completions of changes whose records are written, with the sequence they wait for.
+    private var changesAwaitingCommit: [(through: UInt64, completion: @Sendable (Bool) -> Void)] = []
     /// Queries handled per batch at most (bounds the arena and the commit size).
     public let batchLimit: Int
 
@@ -112,6 +116,14 @@ public final class ShardWorker: @unchecked Sendable {
         signal.wake()
     }
 
+    /// Queues a control-plane change for this worker's engine and wakes the worker; false when
+    /// the queue is full or the worker has ended (``ControlQueue``).
+    public func submitChange(_ change: ControlQueue.Change) -> Bool {
+        guard control.submitChange(change) else { return false }
+        signal.notify()
+        return true
+    }
+
     /// Queues a control-plane `job` for this worker's engine and wakes the worker; false when
     /// the queue is full or the worker has ended (``ControlQueue``).
     public func submit(_ job: @escaping ControlQueue.Job) -> Bool {
@@ -150,6 +162,10 @@ public final class ShardWorker: @unchecked Sendable {
         while fault == nil && processBatch(now: SystemCalls.nowMilliseconds()) > 0 {}
         finishSyncs()
         control.close(engine)
+        // Changes whose records never became durable (a failed log): their callers hear so.
+        (changesInBatch + changesAwaitingCommit.map(\.completion)).forEach { $0(false) }
+        changesInBatch.removeAll()
+        changesAwaitingCommit.removeAll()
         return fault
     }
 
@@ -182,7 +198,7 @@ public final class ShardWorker: @unchecked Sendable {
                 logger.error("configuration not applied", metadata: ["shard": "\(shard)", "reason": "\(error)"])
             }
         }
-        control.run(limit: 8, engine)
+        control.run(limit: 8, engine, records: &records, changed: &changesInBatch)
         reapSync(wait: false)
         // The arena must have room for a whole batch of replies: send what was released, and
         // make what it holds durable (wait for the sync in flight, or start one) until it has.
@@ -205,6 +221,11 @@ public final class ShardWorker: @unchecked Sendable {
             handle(payload, parsed: parsed, origin: origin, now: now, received: received, lane: lane)
         }
         writeRecords()
+        if !changesInBatch.isEmpty {
+            // Their records are in this batch's write: they are durable when it is.
+            changesAwaitingCommit.append(contentsOf: changesInBatch.map { (log.lastAppended, $0) })
+            changesInBatch.removeAll()
+        }
         if slowBatches && handled > 0 {
             usleep(useconds_t(InjectedFault.slowBatchMilliseconds * 1000))
         }
@@ -324,6 +345,11 @@ public final class ShardWorker: @unchecked Sendable {
 
     private func releaseDurable() {
         statistics.committedSequence.store(log.lastCommitted, ordering: .releasing)
+        if !changesAwaitingCommit.isEmpty {
+            let committed = log.lastCommitted
+            changesAwaitingCommit.filter { $0.through <= committed }.forEach { $0.completion(true) }
+            changesAwaitingCommit.removeAll { $0.through <= committed }
+        }
         arena.release(through: log.lastCommitted) { bytes, origin in
             if !sink.enqueue(borrowing: bytes, to: origin) { counters.countDrop(.replyFailed) }
         }

@@ -48,7 +48,7 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
         } else {
             return nil
         }
-        guard let bytes = HexBytes.parse(lowered.dropFirst(3)), (1...255).contains(bytes.count) else { return nil }
+        guard let bytes = HexBytes.parse(lowered.dropFirst(3)), !bytes.isEmpty else { return nil }
         self.init(kind: kind, bytes: bytes)
     }
 

@@ -132,7 +132,7 @@ struct ImportKeaLeasesCommand: ParsableCommand {
                     target.heldAddresses.insert(record.address)
                     target.heldClients.insert(record.clientKey)
                 case .decline: target.heldAddresses.insert(record.address)
-                case .release, .expire: break
+                case .release, .expire, .forcedRelease: break
                 }
             }
         }

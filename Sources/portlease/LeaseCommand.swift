@@ -6,8 +6,8 @@ import PortLeaseControl
 struct LeaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lease",
-        abstract: "Look up a lease in the running server.",
-        subcommands: [LeaseShowCommand.self]
+        abstract: "Look up or end a lease in the running server.",
+        subcommands: [LeaseShowCommand.self, LeaseDeleteCommand.self]
     )
 }
 
@@ -33,10 +33,7 @@ struct LeaseShowCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let query =
-            client.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: ":")))
-            ?? client
-        let body = try endpoint.request("GET", "/v1/leases?client=\(query)")
+        let body = try endpoint.request("GET", "/v1/leases?client=\(Self.query(client))")
         let text = String(decoding: body, as: UTF8.self)
         let list = try JSONDecoder().decode(LeaseList.self, from: Data(body))
         if json { print(text) }
@@ -50,6 +47,46 @@ struct LeaseShowCommand: ParsableCommand {
                 lease.full ? "full address" : "psid \(lease.psid)/\(lease.psidLength) (offset \(lease.psidOffset))"
             print("\(lease.address)  \(set)  \(lease.client)  \(lease.state) until \(lease.expiry)  pool \(lease.pool)")
             if !lease.full { print("  ports: \(lease.ports.joined(separator: " "))") }
+        }
+    }
+}
+
+extension LeaseShowCommand {
+    /// A client key as a query parameter.
+    static func query(_ client: String) -> String {
+        client.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: ":"))) ?? client
+    }
+}
+
+/// `portlease lease delete --client KEY`: force release: the lease ends now, its port set goes
+/// back to the pool, the log records who ended it, and the client's next renewal is NAKed.
+struct LeaseDeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "End a client's lease now (DELETE /v1/leases): abuse handling, a replaced CPE.",
+        discussion: """
+            The server logs a forced-release record (portlease trace shows the holding ended by
+            forced-release) and answers once it is durable. Exit 1 when the client holds no lease.
+            Example:
+              portlease lease delete --config /etc/portlease/portlease.json --client id:ff:00:00:00:01:00:03:00:01:02:00:5e:10:20:30
+            """
+    )
+
+    @OptionGroup var endpoint: ControlEndpoint
+
+    @Option(help: "The client key as portlease leases prints it: id:HEX (option 61) or hw:HEX.")
+    var client: String
+
+    @Flag(help: "Print the API's JSON.")
+    var json = false
+
+    func run() throws {
+        let body = try endpoint.request("DELETE", "/v1/leases?client=\(LeaseShowCommand.query(client))")
+        if json { return print(String(decoding: body, as: UTF8.self)) }
+        for lease in try JSONDecoder().decode(LeaseList.self, from: Data(body)).leases {
+            let set =
+                lease.full ? "full address" : "psid \(lease.psid)/\(lease.psidLength) (offset \(lease.psidOffset))"
+            print("released \(lease.address)  \(set)  \(lease.client)  (was \(lease.state) until \(lease.expiry))")
         }
     }
 }

@@ -108,3 +108,51 @@ import Testing
         #expect(inform.records.isEmpty)
     }
 }
+
+/// Force release (the control API's `DELETE /v1/leases`): the operator ends a lease.
+@Suite struct LeaseEngineForceReleaseTests {
+    let harness: EngineHarness
+
+    init() throws {
+        harness = try EngineHarness(Fixtures.configuration([Fixtures.sharedPool()]))
+    }
+
+    @Test func theLeaseEndsAtOnceItsPortSetIsFreeAndARenewalIsNaked() throws {
+        let client = TestClient(21)
+        let ack = harness.dora(client)
+        let binding = try #require(harness.engine.lease(of: client.key)?.binding)
+        var records: [LeaseRecord] = []
+        #expect(harness.engine.forceRelease(client.key, now: harness.now, records: &records) == binding)
+        #expect(records.map(\.event) == [.forcedRelease])
+        #expect(records.first?.psid == ack.portParams?.psid && records.first?.address == ack.yiaddr)
+        #expect(harness.engine.lease(of: client.key) == nil)
+        #expect(harness.engine.previousBinding(of: client.key) == nil)
+        #expect(harness.engine.holder(of: binding) == nil)
+        // The client renews as if nothing happened: NAK (RFC 2131 4.3.2: an address it may not use).
+        let renew = harness.send(
+            client.message(.request, ciaddr: ack.yiaddr!, portParams: ack.portParams), from: client, unicast: true)
+        #expect(renew.replyType == .nak)
+        // The port set went back to the pool: a new client can be given exactly it.
+        let other = TestClient(22)
+        _ = harness.dora(other, hint: ack.portParams)
+        #expect(harness.engine.lease(of: other.key) != nil)
+    }
+
+    @Test func noBoundLeaseMeansNothingToRelease() throws {
+        var records: [LeaseRecord] = []
+        #expect(harness.engine.forceRelease(TestClient(23).key, now: harness.now, records: &records) == nil)
+        #expect(records.isEmpty)
+    }
+
+    @Test func replayingTheRecordLeavesTheClientWithoutTheLease() throws {
+        let client = TestClient(24)
+        _ = harness.dora(client)
+        var records: [LeaseRecord] = []
+        _ = harness.engine.forceRelease(client.key, now: harness.now, records: &records)
+        // A restarted engine replays the bind and the forced release: no lease, no claim, a free port set.
+        let restarted = try EngineHarness(Fixtures.configuration([Fixtures.sharedPool()]))
+        for record in harness.allRecords + records { restarted.engine.replay(record) }
+        #expect(restarted.engine.lease(of: client.key) == nil)
+        #expect(restarted.engine.previousBinding(of: client.key) == nil)
+    }
+}

@@ -13,7 +13,7 @@ struct LiveTable: Equatable {
     mutating func apply(_ record: LeaseRecord) {
         switch record.event {
         case .bind, .renew: leases[record.clientKey] = record
-        case .release, .expire, .decline:
+        case .release, .expire, .decline, .forcedRelease:
             if let live = leases[record.clientKey], HoldingEntry.samePortSet(live, record) {
                 leases[record.clientKey] = nil
             }

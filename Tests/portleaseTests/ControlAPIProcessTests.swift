@@ -219,6 +219,43 @@ import Testing
         }
     }
 
+    @Test func forceReleaseEndsTheLeaseDurablyAndTraceNamesIt() throws {
+        try withServer { _, config, directory in
+            let text = try String(contentsOfFile: config, encoding: .utf8)
+            let port = try #require(text.firstMatch(of: /"port": (\d+)/).flatMap { UInt16($0.output.1) })
+            #expect(try ServeProcess.dora(port: port, id: 31))
+            let listed = try CommandLineTests.run(["leases", "--config", config, "--json"])
+            let logged = try #require(
+                try JSONSerialization.jsonObject(with: Data(listed.output.split(separator: "\n")[0].utf8))
+                    as? [String: Any])
+            let client = try #require(logged["client"] as? String)
+            let address = try #require(logged["address"] as? String)
+            let psid = try #require(logged["psid"] as? Int)
+            let deleted = try CommandLineTests.run(["lease", "delete", "--config", config, "--client", client])
+            #expect(deleted.status == 0, "\(deleted.errors)")
+            #expect(deleted.output.hasPrefix("released \(address)  psid \(psid)/6"), "\(deleted.output)")
+            // Gone from the engine, and from the committed log: the answer waited for the record.
+            let shown = try CommandLineTests.run(["lease", "show", "--config", config, "--client", client])
+            #expect(shown.status == 1)
+            let after = try CommandLineTests.run(["leases", "--config", config, "--json"])
+            #expect(after.output.isEmpty, "\(after.output)")
+            let now = Int(Date().timeIntervalSince1970) - 1
+            let trace = try CommandLineTests.run([
+                "trace", "--config", config, "--address", address, "--port", "\(1024 + 16 * psid)", "--at", "\(now)",
+                "--until", "\(now + 5)",
+            ])
+            #expect(trace.output.contains("(forced-release)"), "\(trace.output) \(trace.errors)")
+            // A second release finds nothing: 404 naming the client.
+            let api = ControlClient(socketPath: directory + "/log/control/api.sock")
+            let again = try api.send("DELETE", "/v1/leases?client=\(client)")
+            #expect(again.status == 404)
+            let error = (try JSONSerialization.jsonObject(with: Data(again.body)) as? [String: Any])?["error"]
+            #expect(((error as? [String: Any])?["reason"] as? String)?.contains("holds no bound lease") == true)
+            let wrong = try api.send("PUT", "/v1/leases?client=\(client)")
+            #expect(wrong.status == 405)
+        }
+    }
+
     /// One HTTP request to the TCP listener: status, `Allow` and `WWW-Authenticate`, body.
     static func tcp(_ method: String, _ url: String, token: String?) async throws
         -> (status: Int, allow: String?, authenticate: String?, body: Data)
