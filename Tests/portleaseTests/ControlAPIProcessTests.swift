@@ -366,3 +366,69 @@ import Testing
         }
     }
 }
+
+/// Force release while clients keep binding (issue 14): no (address, PSID) is ever held twice,
+/// and each release is in the log.
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: "/usr/include/liburing.h"), "liburing is not installed"))
+struct ForceReleaseUnderLoadTests {
+    @Test func releasesBesideAStreamOfBindingsLeaveNoDuplicateAndAreLogged() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let port = ControlAPIProcessTests.port()
+        let config = directory + "/server.json"
+        // One /26 of 64 port sets per address (4,096 in all) for 3,000 subscribers: released
+        // port sets are soon handed out again.
+        try """
+        { "server-id": "192.0.2.1", "listen": { "addresses": ["::1"], "port": \(port) },
+          "dhcp4o6-server-addresses": ["::1"], "workers": 2, "limits": { "discover-rate": "off" },
+          "lease-log": { "directory": "\(directory)/log", "durability": "none" },
+          "pools": [ { "name": "map", "addresses": ["198.51.100.0/26"], "shared": { "psid-length": 6 } } ] }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try ServeProcess(config: config, logPath: directory + "/server.log")
+        defer { server.stop() }
+        #expect(server.waitFor("control API listening"), "\(server.log)")
+        let load = Process()
+        load.executableURL = URL(fileURLWithPath: DiscoverFloodProcessTests.perf)
+        load.arguments = [
+            "--port", "\(port)", "--quiet", "--scenario", "dora", "--subscribers", "3000", "--rate", "1500",
+            "--duration", "4",
+        ]
+        load.standardOutput = FileHandle.nullDevice
+        try load.run()
+        let api = ControlClient(socketPath: directory + "/log/control/api.sock")
+        var released: [(address: String, psid: Int)] = []
+        while load.isRunning && released.count < 40 {
+            let listed = try CommandLineTests.run(["leases", "--config", config, "--json"])
+            for line in listed.output.split(separator: "\n").prefix(5) {
+                guard let lease = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    let client = lease["client"] as? String, let address = lease["address"] as? String,
+                    let psid = lease["psid"] as? Int
+                else { continue }
+                let answer = try api.send("DELETE", "/v1/leases?client=\(client)")
+                #expect(answer.status == 200 || answer.status == 404, "\(answer.status)")
+                if answer.status == 200 { released.append((address, psid)) }
+            }
+        }
+        load.waitUntilExit()
+        #expect(released.count >= 10, "only \(released.count) releases while the load ran")
+        // The live leases, as the log has them: every (address, PSID) at most once.
+        let live = try CommandLineTests.run(["leases", "--config", config, "--json"])
+        let tuples = live.output.split(separator: "\n").compactMap { line -> String? in
+            guard let lease = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return nil
+            }
+            return "\(lease["address"] ?? "") \(lease["psid"] ?? "")"
+        }
+        #expect(tuples.count > 100)
+        #expect(Set(tuples).count == tuples.count, "a tuple is held twice")
+        // Each release is in the log: the trace of its port set over the run names it.
+        let now = Int(Date().timeIntervalSince1970)
+        for (address, psid) in released.prefix(5) {
+            let trace = try CommandLineTests.run([
+                "trace", "--config", config, "--address", address, "--port", "\(1024 + 16 * psid)",
+                "--at", "\(now - 60)", "--until", "\(now + 1)",
+            ])
+            #expect(trace.output.contains("(forced-release)"), "\(address) psid \(psid): \(trace.output)")
+        }
+    }
+}
