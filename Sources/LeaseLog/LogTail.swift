@@ -16,7 +16,7 @@ import PortLeaseSystem
 ///
 /// Compaction may delete the segments behind it; a caller that lets compaction delete
 /// segments it has not read (`LogCompactor.compact(through:)` prevents that) gets
-/// `.missingRecords`.
+/// `.missingRecords`, also when the segment it was reading was deleted under it.
 public final class LogTail {
     /// The shard's log directory.
     public let directory: String
@@ -85,9 +85,24 @@ public final class LogTail {
             if offset == 0 {
                 // The end of what this segment holds: the writer has moved on to the next one, or
                 // has not written the committed records' bytes where this read can see them yet.
-                guard let following = try open(current.number + 1), following.next == current.next else { break }
-                fileSystem.close(current.descriptor)
-                segment = following
+                if let following = try open(current.number + 1) {
+                    guard following.next == current.next else {
+                        fileSystem.close(following.descriptor)
+                        break
+                    }
+                    fileSystem.close(current.descriptor)
+                    segment = following
+                } else if try !exists(current.path) {
+                    // Compaction deleted this segment (it deletes sealed ones only) and the next
+                    // one while the tail still read it through its descriptor: the next records
+                    // may be gone. Locate them again, which throws `.missingRecords` if they are.
+                    fileSystem.close(current.descriptor)
+                    segment = nil
+                    guard let found = try locate() else { break }
+                    segment = found
+                } else {
+                    break
+                }
             }
         }
         return count
@@ -110,6 +125,17 @@ public final class LogTail {
             fileSystem.close(candidate.descriptor)
         }
         return found
+    }
+
+    /// Whether `path` still exists.
+    private func exists(_ path: String) throws(LeaseLogError) -> Bool {
+        do {
+            fileSystem.close(try fileSystem.open(path, mode: .readOnly))
+            return true
+        } catch {
+            if case .system(let failure) = error, failure.errno == ENOENT { return false }
+            throw error
+        }
     }
 
     /// Opens segment `number` at its first record; nil when it does not exist (yet, or any more).

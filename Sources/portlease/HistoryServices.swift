@@ -7,11 +7,13 @@ import PortLeaseServer
 import ServiceLifecycle
 
 /// `portlease serve`'s part of the `"history"` section: the shipping statistics (created before
-/// the server starts, so compaction holds back from its first pass) and the services that ship.
+/// the server starts, so compaction holds back from its first pass), the syslog feed's, and the
+/// services that ship and send. The two are independent: either, or both.
 struct HistoryServices {
     let configuration: ServerConfiguration.History
     let connection: HistoryConnection?
     let statistics: ShippingStatistics?
+    let syslogStatistics: SyslogStatistics?
 
     /// Reads the password file; throws with the reason when it cannot.
     init(_ configuration: ServerConfiguration.History, workers: Int) throws {
@@ -39,13 +41,15 @@ struct HistoryServices {
             connection = nil
             statistics = nil
         }
+        syslogStatistics = configuration.syslog == nil ? nil : SyslogStatistics()
     }
 
     /// The server's settings with compaction held back to the shipping cursors, and the metrics.
     func apply(to settings: inout Server.Settings) {
-        guard let statistics else { return }
-        settings.maintenance?.compactionLimit = { statistics.cursor($0) }
-        settings.metricsAppendix = { statistics.render() }
+        if let statistics { settings.maintenance?.compactionLimit = { statistics.cursor($0) } }
+        let (shipping, syslog) = (statistics, syslogStatistics)
+        guard shipping != nil || syslog != nil else { return }
+        settings.metricsAppendix = { (shipping?.render() ?? "") + (syslog?.render() ?? "") }
     }
 
     /// The services to run once the server has started.
@@ -69,6 +73,33 @@ struct HistoryServices {
                     service: shipper, successTerminationBehavior: .gracefullyShutdownGroup,
                     failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "history shipping"))
         }
+        if let syslog = configuration.syslog, let syslogStatistics {
+            let destination: SyslogDestination =
+                switch syslog.transport {
+                case .udp: .udp(host: syslog.host, port: syslog.port)
+                case .tcp: .tcp(host: syslog.host, port: syslog.port)
+                case .unix: .unix(path: syslog.host)
+                }
+            let feed = SyslogFeed(
+                origin: .init(
+                    facility: syslog.facility, hostname: syslog.hostname ?? Self.machineName(),
+                    processID: Int(ProcessInfo.processInfo.processIdentifier), instance: configuration.instance),
+                sender: SyslogSender(destination: destination, statistics: syslogStatistics, logger: logger),
+                statistics: syslogStatistics, directories: directories,
+                committed: { [server] in server.committedSequence(shard: $0) },
+                intervalMilliseconds: configuration.intervalMilliseconds, logger: logger)
+            services.append(
+                .init(
+                    service: feed, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "syslog feed"))
+        }
         return services
+    }
+
+    /// The machine's name as `gethostname(2)` gives it (no DNS lookup): RFC 5424's HOSTNAME.
+    static func machineName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "-" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

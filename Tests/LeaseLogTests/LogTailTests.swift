@@ -73,4 +73,32 @@ import Testing
             }
         }
     }
+
+    @Test func reportsRecordsCompactedAwayWhileItHeldTheirSegmentOpen() throws {
+        try TemporaryDirectory.with { directory in
+            let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 2048))
+            for n in 1...300 {
+                try log.append(LogCompactorTests.workload(n))
+                if n % 10 == 0 { try log.commit() }
+            }
+            // The tail has read into the first segment and keeps it open.
+            let tail = LogTail(directory: directory, after: 0)
+            try tail.read(through: 5, limit: .max) { _, _ in }
+            #expect(tail.position == 5)
+            // Compaction deletes that segment and the ones after it; the tail reads the rest of
+            // its open segment, then must say the next records are gone rather than wait for them.
+            try LogCompactor(directory: directory).compact()
+            #expect(segmentPaths(directory).count < 5)
+            var sequences: [UInt64] = []
+            let error = #expect(throws: LeaseLogError.self) {
+                try tail.read(through: 300, limit: .max) { _, sequence in sequences.append(sequence) }
+            }
+            guard case .missingRecords(_, let expected, let found) = error else {
+                Issue.record("expected missingRecords, got \(String(describing: error))")
+                return
+            }
+            #expect(expected == tail.position + 1 && found > expected)
+            #expect(sequences == Array(6..<tail.position + 1))
+        }
+    }
 }

@@ -38,6 +38,13 @@ final class UDPProbe {
         return count > 0 ? Array(buffer[0..<count]) : nil
     }
 
+    /// The next datagram that arrives, nil after the timeout.
+    func receive() -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        return count > 0 ? Array(buffer[0..<count]) : nil
+    }
+
     /// Calls `body` with `address`:`port` as a `sockaddr`.
     private static func withAddress<Result>(
         _ address: String, _ port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result
