@@ -143,7 +143,8 @@ public final class HistoryShipper: Service, Sendable {
         }
         updateLag(&state)
         guard state.batchEnd > state.shipped else { return false }
-        try await send(state.batch, shard: shard, from: state.shipped, to: state.batchEnd, client: client)
+        try await send(
+            state.batch, shard: shard, from: state.shipped, to: state.batchEnd, idempotent: false, client: client)
         if state.failing {
             logger.info("history shipping resumed", metadata: ["shard": "\(shard)", "cursor": "\(state.batchEnd)"])
             state.failing = false
@@ -183,7 +184,7 @@ public final class HistoryShipper: Service, Sendable {
                 feed.backfill[start..<end].forEach { batch.add($0) }
                 try await send(
                     batch, shard: shard, from: cursor, to: end == feed.backfill.count ? feed.position : cursor,
-                    client: client)
+                    idempotent: true, client: client)
                 start = end
             }
             statistics.setCursor(shard, feed.position)
@@ -196,9 +197,10 @@ public final class HistoryShipper: Service, Sendable {
     }
 
     /// One transaction: check and lock the cursor, write the rows, move the cursor to `end`.
-    private func send(_ batch: HoldingBatch, shard: Int, from start: UInt64, to end: UInt64, client: PostgresClient)
-        async throws
-    {
+    private func send(
+        _ batch: HoldingBatch, shard: Int, from start: UInt64, to end: UInt64, idempotent: Bool,
+        client: PostgresClient
+    ) async throws {
         let days = Array(batch.endDays).sorted()
         let instance = settings.instance
         let logger = logger
@@ -210,7 +212,8 @@ public final class HistoryShipper: Service, Sendable {
                 guard found == start else {
                     throw HistoryError.cursorMoved(instance: instance, shard: shard, expected: start, found: found)
                 }
-                try await batch.write(on: connection, instance: instance, shard: shard, logger: logger)
+                try await batch.write(
+                    on: connection, instance: instance, shard: shard, idempotent: idempotent, logger: logger)
                 if end != start {
                     try await HoldingBatch.storeCursor(
                         end, on: connection, instance: instance, shard: shard, logger: logger)

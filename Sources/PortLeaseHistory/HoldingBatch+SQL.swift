@@ -2,10 +2,20 @@ import Logging
 import PostgresNIO
 
 extension HoldingBatch {
-    /// Writes the batch on `connection` (inside the caller's transaction): the ends of open rows,
-    /// then the rows the database lacks.
-    func write(on connection: PostgresConnection, instance: String, shard: Int, logger: Logger) async throws {
+    /// Writes the batch on `connection` (inside the caller's transaction): the ends of open
+    /// rows, then the new rows. `idempotent` (a backfill, whose holdings may be in the database
+    /// already): an end whose row is missing is inserted ended, and no row is inserted twice.
+    ///
+    /// Joins are nested loops (`SET LOCAL`): each of a batch's rows is then one index probe
+    /// ((client_kind, client_id, started_at) of the open partition, or of the day partitions
+    /// from its start on), where a hash join would read a whole partition per batch, a cost
+    /// that grows with the history (measured: `Benchmarks/history-results.md`).
+    func write(
+        on connection: PostgresConnection, instance: String, shard: Int, idempotent: Bool, logger: Logger
+    ) async throws {
         let shard = Int16(shard)
+        try await connection.query("SET LOCAL enable_hashjoin = off", logger: logger)
+        try await connection.query("SET LOCAL enable_mergejoin = off", logger: logger)
         if ends.count > 0 {
             try await connection.query(
                 """
@@ -16,17 +26,32 @@ extension HoldingBatch {
                 WHERE h.ended_at IS NULL AND h.instance = \(instance) AND h.client_kind = u.kind AND h.client_id = u.id
                     AND h.started_at = 'epoch'::timestamptz + u.started_ms * interval '1 millisecond'
                 """, logger: logger)
-            try await Self.insertMissing(ends, on: connection, instance: instance, shard: shard, logger: logger)
+            if idempotent {
+                try await Self.insert(
+                    ends, onlyMissing: true, on: connection, instance: instance, shard: shard, logger: logger)
+            }
         }
         if rows.count > 0 {
-            try await Self.insertMissing(rows, on: connection, instance: instance, shard: shard, logger: logger)
+            try await Self.insert(
+                rows, onlyMissing: idempotent, on: connection, instance: instance, shard: shard, logger: logger)
         }
     }
 
-    /// Inserts each row unless the database has a holding of that client starting then.
-    private static func insertMissing(
-        _ columns: Columns, on connection: PostgresConnection, instance: String, shard: Int16, logger: Logger
+    /// Inserts the rows; with `onlyMissing`, each unless the database has a holding of that
+    /// client starting then.
+    private static func insert(
+        _ columns: Columns, onlyMissing: Bool, on connection: PostgresConnection, instance: String, shard: Int16,
+        logger: Logger
     ) async throws {
+        // `$1` is the instance: the statement's first bind (its select list's first column).
+        let missing =
+            onlyMissing
+            ? """
+            WHERE NOT EXISTS (
+                SELECT 1 FROM portlease_holding h
+                WHERE h.instance = $1 AND h.client_kind = u.kind AND h.client_id = u.id
+                    AND h.started_at = s.started_at AND (h.ended_at IS NULL OR h.ended_at >= s.started_at))
+            """ : ""
         try await connection.query(
             """
             INSERT INTO portlease_holding (instance, shard, client_kind, client_id, address, psid_offset, psid_length,
@@ -45,10 +70,7 @@ extension HoldingBatch {
                 AS u(kind, id, address, psid_offset, psid_length, psid, subscriber, link, interface_id, remote_id,
                     started_ms, ended_ms, reason)
             CROSS JOIN LATERAL (SELECT 'epoch'::timestamptz + u.started_ms * interval '1 millisecond' AS started_at) s
-            WHERE NOT EXISTS (
-                SELECT 1 FROM portlease_holding h
-                WHERE h.instance = \(instance) AND h.client_kind = u.kind AND h.client_id = u.id
-                    AND h.started_at = s.started_at AND (h.ended_at IS NULL OR h.ended_at >= s.started_at))
+            \(unescaped: missing)
             """, logger: logger)
     }
 
