@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PortLeaseTransport", targets: ["PortLeaseTransport"]),
         .library(name: "PortLeaseConfiguration", targets: ["PortLeaseConfiguration"]),
         .library(name: "PortLeaseServer", targets: ["PortLeaseServer"]),
+        .library(name: "PortLeaseHistory", targets: ["PortLeaseHistory"]),
         .executable(name: "portlease", targets: ["portlease"]),
         .library(name: "PortLeasePerfCore", targets: ["PortLeasePerfCore"]),
         .executable(name: "portlease-perf", targets: ["PortLeasePerf"]),

@@ -12,6 +12,10 @@ let package = Package(
     dependencies: [
         .package(name: "PortLease", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // The same versions the root package resolves; HistoryBench uses their types directly.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .executableTarget(
@@ -78,6 +82,22 @@ let package = Package(
                 .product(name: "PortLeaseWire", package: "PortLease"),
             ],
             path: "HistoryGenerator"
+        ),
+        // Not a benchmark: ships HistoryGenerator's shard logs into PostgreSQL through the real
+        // HistoryShipper and times HistoryQuery over them (issue 15). See history-trace.sh and
+        // history-results.md.
+        .executableTarget(
+            name: "HistoryBench",
+            dependencies: [
+                "GeneratorSupport",
+                .product(name: "PortLeaseHistory", package: "PortLease"),
+                .product(name: "LeaseLog", package: "PortLease"),
+                .product(name: "PortLeaseWire", package: "PortLease"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "HistoryBench"
         ),
     ],
     swiftLanguageModes: [.v6]
