@@ -185,6 +185,7 @@ public final class HistoryShipper: Service, Sendable {
                 try await send(
                     batch, shard: shard, from: cursor, to: end == feed.backfill.count ? feed.position : cursor,
                     idempotent: true, client: client)
+                statistics.add(.batches, shard: shard)
                 start = end
             }
             statistics.setCursor(shard, feed.position)

@@ -102,6 +102,27 @@ struct HoldingBatch {
             reason.append(ended.map(HoldingBatch.reasonText) ?? "")
         }
 
+        /// The rows whose reason passes `isIncluded` (empty: still held).
+        func filter(_ isIncluded: (String) -> Bool) -> Columns {
+            var kept = Columns()
+            for index in reason.indices where isIncluded(reason[index]) {
+                kept.clientKind.append(clientKind[index])
+                kept.clientID.append(clientID[index])
+                kept.address.append(address[index])
+                kept.psidOffset.append(psidOffset[index])
+                kept.psidLength.append(psidLength[index])
+                kept.psid.append(psid[index])
+                kept.subscriber.append(subscriber[index])
+                kept.linkAddress.append(linkAddress[index])
+                kept.interfaceID.append(interfaceID[index])
+                kept.remoteID.append(remoteID[index])
+                kept.startedAt.append(startedAt[index])
+                kept.endedAt.append(endedAt[index])
+                kept.reason.append(reason[index])
+            }
+            return kept
+        }
+
         mutating func end(at index: Int, time: Int64, reason: HoldingEnd) {
             endedAt[index] = time
             self.reason[index] = HoldingBatch.reasonText(reason)
