@@ -1,4 +1,5 @@
 import Foundation
+import PortLeaseTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -44,9 +45,9 @@ final class TestRsyslog: @unchecked Sendable {
     let tcpPort: Int
     var socketPath: String { directory + "/log" }
     private var output: String { directory + "/messages.jsonl" }
-    private var process: Process
+    private var process: UnmaskedProcess
 
-    private init(directory: String, udpPort: Int, tcpPort: Int, process: Process) {
+    private init(directory: String, udpPort: Int, tcpPort: Int, process: UnmaskedProcess) {
         self.directory = directory
         self.udpPort = udpPort
         self.tcpPort = tcpPort
@@ -81,22 +82,18 @@ final class TestRsyslog: @unchecked Sendable {
         return TestRsyslog(directory: directory, udpPort: udpPort, tcpPort: tcpPort, process: try launch(directory))
     }
 
-    private static func launch(_ directory: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-n", "-f", directory + "/rsyslog.conf", "-i", directory + "/rsyslogd.pid"]
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/rsyslogd.out"))
-        out.seekToEndOfFile()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        return process
+    /// Spawned with no signal blocked: rsyslogd wakes its input threads with signals, and a
+    /// child of a test thread (Foundation's `Process`) inherits a mask that blocks nearly all.
+    private static func launch(_ directory: String) throws -> UnmaskedProcess {
+        try UnmaskedProcess(
+            [executable, "-n", "-f", directory + "/rsyslog.conf", "-i", directory + "/rsyslogd.pid"],
+            outputPath: directory + "/rsyslogd.out")
     }
 
     /// Kills rsyslogd (SIGKILL, as a crash would), keeping its directory for ``relaunch()``.
     func kill() {
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.signal(SIGKILL)
+        _ = process.wait(seconds: 10)
     }
 
     /// Starts rsyslogd again after ``kill()``: the same ports and socket, appending to the same file.

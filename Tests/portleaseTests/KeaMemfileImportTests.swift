@@ -1,4 +1,5 @@
 import Foundation
+import PortLeaseTestSupport
 import PortLeaseWire
 import Testing
 

@@ -86,7 +86,7 @@ struct OverloadProcessTests {
         let result = try CommandLineTests.run(
             [
                 "run", "--port", "\(server.port)", "--scenario", "dora", "--relays", "1", "--subscribers", "20",
-                "--window", "20", "--exchanges", "200", "--timeout", "0.004", "--retransmissions", "20", "--json",
+                "--window", "20", "--exchanges", "200", "--timeout", "0.004", "--retransmissions", "100", "--json",
                 "--quiet",
             ], executable: DiscoverFloodProcessTests.perf)
         let parsed = try #require(

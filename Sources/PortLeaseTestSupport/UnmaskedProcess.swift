@@ -5,19 +5,20 @@ import Foundation
 /// Foundation's `Process` starts a child from the calling thread, and a test runs on a
 /// Dispatch worker thread, which blocks almost every signal: the child inherits that mask.
 /// `portlease serve` waits for its signals and does not mind, but kea-dhcp4 relies on
-/// handlers and then never sees SIGTERM. This spawns with an empty mask
+/// handlers and then never sees SIGTERM, and rsyslogd then receives nothing at all (seen when
+/// the whole suite ran in parallel). This spawns with an empty mask
 /// (`POSIX_SPAWN_SETSIGMASK`, `POSIX_SPAWN_SETSIGDEF`), standard output and error to a file.
-final class UnmaskedProcess {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public final class UnmaskedProcess {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    let pid: pid_t
+    public let pid: pid_t
     private var status: Int32?
 
     /// Starts `arguments[0]` (a path) with `arguments`, `environment` added to this process's,
     /// its output and errors appended to `outputPath`.
-    init(_ arguments: [String], environment: [String: String] = [:], outputPath: String) throws {
+    public init(_ arguments: [String], environment: [String: String] = [:], outputPath: String) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -51,15 +52,15 @@ final class UnmaskedProcess {
     }
 
     /// Sends `signal`, unless the process has been reaped.
-    func signal(_ signal: Int32) {
+    public func signal(_ signal: Int32) {
         if status == nil { kill(pid, signal) }
     }
 
     /// Whether it is still running (reaps it when it has ended).
-    var isRunning: Bool { wait(seconds: 0) == nil }
+    public var isRunning: Bool { wait(seconds: 0) == nil }
 
     /// The raw wait status once the process has ended, nil if it is still running after `seconds`.
-    func wait(seconds: Double) -> Int32? {
+    public func wait(seconds: Double) -> Int32? {
         if let status { return status }
         let deadline = Date().addingTimeInterval(seconds)
         repeat {
