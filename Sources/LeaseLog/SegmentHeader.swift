@@ -70,20 +70,22 @@ extension SegmentHeader {
             throw error
         }
         var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        let decoded = withUnsafeMutableBytes(of: &bytes) {
-            raw -> Result<Result<SegmentHeader, HeaderError>, LeaseLogError> in
-            Result { () throws(LeaseLogError) in
+        let read = withUnsafeMutableBytes(of: &bytes) { raw -> Result<SegmentHeader?, LeaseLogError> in
+            Result { () throws(LeaseLogError) -> SegmentHeader? in
                 let count = try fileSystem.read(descriptor, into: raw, at: 0, path: path)
-                return decode(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+                guard count == size else { return nil }  // being created: its header is not written yet
+                switch decode(UnsafeRawBufferPointer(raw)) {
+                case .success(let header): return header
+                case .failure(let failure): throw .corruptSegmentHeader(segment: path, reason: failure.reason)
+                }
             }
         }
-        switch decoded {
-        case .success(.success(let header)):
+        switch read {
+        case .success(let header?):
             return (descriptor, header)
-        case .success(.failure(let failure)):
+        case .success(nil):
             fileSystem.close(descriptor)
-            if failure.reason == "file shorter than the header" { return nil }
-            throw .corruptSegmentHeader(segment: path, reason: failure.reason)
+            return nil
         case .failure(let error):
             fileSystem.close(descriptor)
             throw error

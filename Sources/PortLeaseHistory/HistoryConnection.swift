@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PortLeaseControlPlane
 import PostgresNIO
@@ -142,24 +143,9 @@ public struct HistoryConnection: Sendable, Equatable, CustomStringConvertible {
             configuration: clientConfiguration, eventLoopGroup: ControlPlane.eventLoops, backgroundLogger: background)
     }
 
+    /// `%XX` escapes decoded (Foundation's); text with a malformed escape is taken as it is.
     private static func percentDecoded(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        var index = text.utf8.startIndex
-        let utf8 = text.utf8
-        while index < utf8.endIndex {
-            let byte = utf8[index]
-            if byte == UInt8(ascii: "%"), let high = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex),
-                let low = utf8.index(index, offsetBy: 2, limitedBy: utf8.endIndex), low < utf8.endIndex,
-                let value = UInt8(String(decoding: [utf8[high], utf8[low]], as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-                index = utf8.index(index, offsetBy: 3)
-            } else {
-                bytes.append(byte)
-                index = utf8.index(after: index)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        String(text).removingPercentEncoding ?? String(text)
     }
 }
 

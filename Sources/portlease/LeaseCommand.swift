@@ -24,16 +24,11 @@ struct LeaseShowCommand: ParsableCommand {
             """
     )
 
-    @OptionGroup var endpoint: ControlEndpoint
-
-    @Option(help: "The client key as portlease leases prints it: id:HEX (option 61) or hw:HEX.")
-    var client: String
-
-    @Flag(help: "Print the API's JSON.")
-    var json = false
+    @OptionGroup var options: ClientLeaseOptions
 
     func run() throws {
-        let body = try endpoint.request("GET", "/v1/leases?client=\(Self.query(client))")
+        let (client, json) = (options.client, options.json)
+        let body = try options.request("GET")
         let text = String(decoding: body, as: UTF8.self)
         let list = try JSONDecoder().decode(LeaseList.self, from: Data(body))
         if json { print(text) }
@@ -51,10 +46,22 @@ struct LeaseShowCommand: ParsableCommand {
     }
 }
 
-extension LeaseShowCommand {
-    /// A client key as a query parameter.
-    static func query(_ client: String) -> String {
-        client.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: ":"))) ?? client
+/// What `lease show` and `lease delete` take: the server's API, one client, and `--json`.
+struct ClientLeaseOptions: ParsableArguments {
+    @OptionGroup var endpoint: ControlEndpoint
+
+    @Option(help: "The client key as portlease leases prints it: id:HEX (option 61) or hw:HEX.")
+    var client: String
+
+    @Flag(help: "Print the API's JSON.")
+    var json = false
+
+    /// `method /v1/leases?client=...` through the API: the body of a 200.
+    func request(_ method: String) throws -> [UInt8] {
+        let query =
+            client.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: ":")))
+            ?? client
+        return try endpoint.request(method, "/v1/leases?client=\(query)")
     }
 }
 
@@ -72,17 +79,11 @@ struct LeaseDeleteCommand: ParsableCommand {
             """
     )
 
-    @OptionGroup var endpoint: ControlEndpoint
-
-    @Option(help: "The client key as portlease leases prints it: id:HEX (option 61) or hw:HEX.")
-    var client: String
-
-    @Flag(help: "Print the API's JSON.")
-    var json = false
+    @OptionGroup var options: ClientLeaseOptions
 
     func run() throws {
-        let body = try endpoint.request("DELETE", "/v1/leases?client=\(LeaseShowCommand.query(client))")
-        if json { return print(String(decoding: body, as: UTF8.self)) }
+        let body = try options.request("DELETE")
+        if options.json { return print(String(decoding: body, as: UTF8.self)) }
         for lease in try JSONDecoder().decode(LeaseList.self, from: Data(body)).leases {
             let set =
                 lease.full ? "full address" : "psid \(lease.psid)/\(lease.psidLength) (offset \(lease.psidOffset))"
