@@ -141,13 +141,18 @@ final class TestRsyslog: @unchecked Sendable {
         return messages
     }
 
-    /// Polls ``messages()`` until `done` holds for them, or fails after `seconds`.
+    /// Polls ``messages()`` until `done` holds for them, or fails after `seconds` and at least
+    /// `seconds` x 20 polls. The count matters on a busy machine: when the whole suite runs on
+    /// two cores, blocking tests can hold Swift's cooperative threads for longer than the
+    /// deadline, and a test that was not running meanwhile must still get its polls.
     func waitFor(seconds: Int = 30, _ done: ([Message]) -> Bool) async throws -> [Message] {
         let deadline = ContinuousClock.now + .seconds(seconds)
+        var polls = 0
         while true {
             let messages = try self.messages()
             if done(messages) { return messages }
-            guard ContinuousClock.now < deadline, process.isRunning else {
+            polls += 1
+            guard ContinuousClock.now < deadline || polls < seconds * 20, process.isRunning else {
                 throw Failure(
                     "rsyslog did not receive what was expected; it has \(messages.count) messages; \(diagnostics)")
             }
