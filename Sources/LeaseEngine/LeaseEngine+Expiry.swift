@@ -106,12 +106,18 @@ extension LeaseEngine {
         }
     }
 
-    /// The subscriber key of a logged lease, as far as the record tells it: the
-    /// client prefix and the Remote-ID are logged; a Subscriber-ID is not, so under
-    /// that policy replayed leases count against no subscriber until renewed.
+    /// The subscriber key of a logged lease, as far as the record tells it: the client
+    /// prefix, the Remote-ID and the Subscriber-ID are logged (the Subscriber-ID only by
+    /// releases that record it: a lease replayed from an older record counts against no
+    /// subscriber until renewed).
     func subscriber(of record: LeaseRecord) -> UInt64 {
         switch configuration.subscriberKey {
-        case .none, .subscriberID: return 0
+        case .none: return 0
+        case .subscriberID:
+            guard let subscriberID = record.relay.subscriberIDBytes else { return 0 }
+            return subscriberID.withUnsafeBytes {
+                subscriber(clientAddress: record.subscriber, remoteID: nil, subscriberID: $0)
+            }
         case .clientPrefix:
             return subscriber(clientAddress: record.subscriber, remoteID: nil, subscriberID: nil)
         case .remoteID:

@@ -388,10 +388,11 @@ public final class LeaseEngine {
 
     /// The relay identity of `query`, as the log records it.
     func relayIdentity(_ query: EngineQuery) -> RelayIdentity {
-        guard query.linkAddress != nil || query.interfaceID != nil || query.remoteID != nil else { return .none }
+        guard query.linkAddress != nil || query.interfaceID != nil || query.remoteID != nil || query.subscriberID != nil
+        else { return .none }
         return RelayIdentity(
             linkAddress: query.linkAddress, interfaceIDBytes: Self.recorded(query.interfaceID),
-            remoteIDBytes: Self.recorded(query.remoteID))
+            remoteIDBytes: Self.recorded(query.remoteID), subscriberIDBytes: Self.recorded(query.subscriberID))
     }
 
     /// A relay option's value as a record keeps it: its first 255 bytes.

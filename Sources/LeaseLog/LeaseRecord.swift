@@ -12,6 +12,10 @@ public struct RelayIdentity: Hashable, Sendable {
     public var interfaceIDBytes: InlineBytes?
     /// Remote-ID option contents (enterprise number + id), at most 255 bytes.
     public var remoteIDBytes: InlineBytes?
+    /// Subscriber-ID option contents (RFC 4580, option 38), at most 255 bytes. Logged so that
+    /// history and per-subscriber limits keyed on it survive a restart; absent from logs
+    /// written before it was recorded.
+    public var subscriberIDBytes: InlineBytes?
 
     /// Interface-ID option contents, as an array.
     public var interfaceID: [UInt8]? {
@@ -25,21 +29,35 @@ public struct RelayIdentity: Hashable, Sendable {
         set { remoteIDBytes = newValue.map { InlineBytes($0) } }
     }
 
+    /// Subscriber-ID option contents, as an array.
+    public var subscriberID: [UInt8]? {
+        get { subscriberIDBytes?.bytes }
+        set { subscriberIDBytes = newValue.map { InlineBytes($0) } }
+    }
+
     /// A query that reached the server without a relay.
     public static let none = RelayIdentity()
 
-    public init(linkAddress: IPv6Address? = nil, interfaceID: [UInt8]? = nil, remoteID: [UInt8]? = nil) {
+    public init(
+        linkAddress: IPv6Address? = nil, interfaceID: [UInt8]? = nil, remoteID: [UInt8]? = nil,
+        subscriberID: [UInt8]? = nil
+    ) {
         self.linkAddress = linkAddress
         interfaceIDBytes = interfaceID.map { InlineBytes($0) }
         remoteIDBytes = remoteID.map { InlineBytes($0) }
+        subscriberIDBytes = subscriberID.map { InlineBytes($0) }
     }
 
     /// The identity as a relay's options hold it: copies the bytes without
     /// allocating when each part fits inline (the server's per-ACK path).
-    public init(linkAddress: IPv6Address?, interfaceIDBytes: InlineBytes?, remoteIDBytes: InlineBytes?) {
+    public init(
+        linkAddress: IPv6Address?, interfaceIDBytes: InlineBytes?, remoteIDBytes: InlineBytes?,
+        subscriberIDBytes: InlineBytes? = nil
+    ) {
         self.linkAddress = linkAddress
         self.interfaceIDBytes = interfaceIDBytes
         self.remoteIDBytes = remoteIDBytes
+        self.subscriberIDBytes = subscriberIDBytes
     }
 }
 

@@ -37,7 +37,7 @@ public final class LogTail {
         var next: UInt64
     }
 
-    /// The largest read; a record is at most `RecordCodec.maximumSize` (829) bytes.
+    /// The largest read; a record is at most `RecordCodec.maximumSize` (1,085) bytes.
     public static let chunkSize = 1 << 20
 
     /// A tail whose first record will be `position + 1`.

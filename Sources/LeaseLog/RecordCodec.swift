@@ -10,13 +10,14 @@ import PortLeaseWire
 ///     8  i64 time (ms)       16 u32 IPv4 address  20 u16 PSID        22 u8 PSID length
 ///     23 u8 PSID offset      24 u32 lifetime (s)  28 16B subscriber  44 u8 client key kind
 ///     45 u8 key length n     46 n key bytes, then [16B link-address] [u8 len, Interface-ID] [u8 len, Remote-ID]
+///                                             [u8 len, Subscriber-ID]  (flag 8; logs before it never set it)
 enum RecordCodec {
     /// Bytes before the client key.
     static let fixedSize = 46
     /// The smallest record: a one-byte client key and no relay parts.
     static let minimumSize = fixedSize + 1
     /// The largest record: every variable part at 255 bytes.
-    static let maximumSize = fixedSize + 255 + 16 + 256 + 256
+    static let maximumSize = fixedSize + 255 + 16 + 256 + 256 + 256
 
     static let timeOffset = 8
     static let addressOffset = 16
@@ -24,6 +25,7 @@ enum RecordCodec {
     private static let hasLinkAddress: UInt8 = 1
     private static let hasInterfaceID: UInt8 = 2
     private static let hasRemoteID: UInt8 = 4
+    private static let hasSubscriberID: UInt8 = 8
 
     /// What decoding found at an offset.
     enum Outcome {
@@ -47,6 +49,9 @@ enum RecordCodec {
         if let id = record.relay.remoteIDBytes, id.count > 255 {
             throw .invalidRecord("Remote-ID has \(id.count) bytes, at most 255 are logged")
         }
+        if let id = record.relay.subscriberIDBytes, id.count > 255 {
+            throw .invalidRecord("Subscriber-ID has \(id.count) bytes, at most 255 are logged")
+        }
         guard record.psidOffset <= 15, Int(record.psidOffset) + Int(record.psidLength) <= 16 else {
             throw .invalidRecord("PSID offset \(record.psidOffset) + length \(record.psidLength) exceeds 16 bits")
         }
@@ -62,6 +67,7 @@ enum RecordCodec {
         if record.relay.linkAddress != nil { size += 16 }
         if let id = record.relay.interfaceIDBytes { size += 1 + id.count }
         if let id = record.relay.remoteIDBytes { size += 1 + id.count }
+        if let id = record.relay.subscriberIDBytes { size += 1 + id.count }
         return size
     }
 
@@ -74,6 +80,7 @@ enum RecordCodec {
         if record.relay.linkAddress != nil { flags |= hasLinkAddress }
         if record.relay.interfaceIDBytes != nil { flags |= hasInterfaceID }
         if record.relay.remoteIDBytes != nil { flags |= hasRemoteID }
+        if record.relay.subscriberIDBytes != nil { flags |= hasSubscriberID }
         out.storeBytes(of: UInt16(size).littleEndian, toByteOffset: 4, as: UInt16.self)
         out.storeBytes(of: record.event.rawValue, toByteOffset: 6, as: UInt8.self)
         out.storeBytes(of: flags, toByteOffset: 7, as: UInt8.self)
@@ -95,6 +102,9 @@ enum RecordCodec {
             id.withUnsafeBytes { storeBytes($0, at: out, position: &position) }
         }
         if let id = record.relay.remoteIDBytes { id.withUnsafeBytes { storeBytes($0, at: out, position: &position) } }
+        if let id = record.relay.subscriberIDBytes {
+            id.withUnsafeBytes { storeBytes($0, at: out, position: &position) }
+        }
         let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: out + 4, count: size - 4))
         out.storeBytes(of: crc.littleEndian, toByteOffset: 0, as: UInt32.self)
         buffer.commitGrowth(size)
@@ -143,7 +153,7 @@ enum RecordCodec {
     private static func decodeChecked(_ r: UnsafeRawBufferPointer) -> Outcome {
         guard let event = LeaseRecord.Event(rawValue: r[6]) else { return .corrupt("unknown event \(r[6])") }
         let flags = r[7]
-        guard flags & ~(hasLinkAddress | hasInterfaceID | hasRemoteID) == 0 else {
+        guard flags & ~(hasLinkAddress | hasInterfaceID | hasRemoteID | hasSubscriberID) == 0 else {
             return .corrupt("unknown flags \(flags)")
         }
         guard let kind = ClientKey.Kind(rawValue: r[44]) else { return .corrupt("unknown client key kind \(r[44])") }
@@ -158,6 +168,7 @@ enum RecordCodec {
         var linkAddress: IPv6Address?
         var interfaceID: InlineBytes?
         var remoteID: InlineBytes?
+        var subscriberID: InlineBytes?
         if flags & hasLinkAddress != 0 {
             guard position + 16 <= r.count else { return .corrupt("record ends inside link-address") }
             linkAddress = loadAddress(r, at: position)
@@ -171,7 +182,15 @@ enum RecordCodec {
             guard let id = loadSlice(r, position: &position) else { return .corrupt("record ends inside Remote-ID") }
             remoteID = InlineBytes(id)
         }
-        let relay = RelayIdentity(linkAddress: linkAddress, interfaceIDBytes: interfaceID, remoteIDBytes: remoteID)
+        if flags & hasSubscriberID != 0 {
+            guard let id = loadSlice(r, position: &position) else {
+                return .corrupt("record ends inside Subscriber-ID")
+            }
+            subscriberID = InlineBytes(id)
+        }
+        let relay = RelayIdentity(
+            linkAddress: linkAddress, interfaceIDBytes: interfaceID, remoteIDBytes: remoteID,
+            subscriberIDBytes: subscriberID)
         guard position == r.count else { return .corrupt("record length \(r.count) but fields end at \(position)") }
         let record = LeaseRecord(
             event: event,

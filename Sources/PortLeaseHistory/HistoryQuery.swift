@@ -4,7 +4,7 @@ import PortLeaseWire
 import PostgresNIO
 
 /// A question to the history database across every instance: the holdings that overlap a
-/// time window, narrowed by address (and port), client, subscriber prefix or Remote-ID.
+/// time window, narrowed by address (and port), client, subscriber prefix, Remote-ID or Subscriber-ID.
 ///
 /// "Who used 198.51.100.7 port 40123 at 14:02 on 3 March?" is `address` + `port` and a window
 /// of one millisecond. The address filter uses the (address, started_at) index of each day
@@ -22,12 +22,15 @@ public struct HistoryQuery: Sendable, Equatable {
     public var subscriber: String?
     /// The relay's Remote-ID option contents (enterprise number and id).
     public var remoteID: [UInt8]?
+    /// The relay's Subscriber-ID option contents (RFC 4580).
+    public var subscriberID: [UInt8]?
     /// Only this instance's holdings.
     public var instance: String?
 
     public init(
         from: Int64, to: Int64, address: IPv4Address? = nil, port: UInt16? = nil, client: ClientKey? = nil,
-        subscriber: String? = nil, remoteID: [UInt8]? = nil, instance: String? = nil
+        subscriber: String? = nil, remoteID: [UInt8]? = nil, subscriberID: [UInt8]? = nil,
+        instance: String? = nil
     ) {
         self.from = from
         self.to = to
@@ -36,6 +39,7 @@ public struct HistoryQuery: Sendable, Equatable {
         self.client = client
         self.subscriber = subscriber
         self.remoteID = remoteID
+        self.subscriberID = subscriberID
         self.instance = instance
     }
 
@@ -66,10 +70,12 @@ public struct HistoryQuery: Sendable, Equatable {
         }
         if let subscriber { bind(subscriber) { "subscriber <<= \($0)::inet" } }
         if let remoteID { bind(ByteBuffer(bytes: remoteID)) { "remote_id = \($0)::bytea" } }
+        if let subscriberID { bind(ByteBuffer(bytes: subscriberID)) { "subscriber_id = \($0)::bytea" } }
         if let instance { bind(instance) { "instance = \($0)" } }
         let sql = """
             SELECT instance, shard, client_kind, encode(client_id, 'hex'), host(address), psid_offset, psid_length, psid,
                 host(subscriber), host(relay_link_address), encode(interface_id, 'hex'), encode(remote_id, 'hex'),
+                encode(subscriber_id, 'hex'),
                 (extract(epoch FROM started_at) * 1000)::int8, (extract(epoch FROM ended_at) * 1000)::int8, end_reason
             FROM portlease_holding
             WHERE \(conditions.joined(separator: " AND "))
@@ -99,17 +105,19 @@ public struct HistoryQuery: Sendable, Equatable {
         for try await row in rows {
             let (
                 instance, shard, kind, id, address, offset, length, psid, subscriber, link, interfaceID, remoteID,
-                start, end, reason
+                subscriberID, start, end, reason
             ) = try row.decode(
                 (
-                    String, Int16, Int16, String, String, Int16, Int16, Int32, String, String?, String?, String?, Int64,
-                    Int64?, String?
+                    String, Int16, Int16, String, String, Int16, Int16, Int32, String, String?, String?, String?,
+                    String?,
+                    Int64, Int64?, String?
                 ).self)
             try body(
                 HistoryRow(
                     instance: instance, shard: Int(shard), clientKind: kind == 1 ? "id" : "hw", clientID: id,
                     address: address, psidOffset: Int(offset), psidLength: Int(length), psid: Int(psid),
                     subscriber: subscriber, relayLinkAddress: link, interfaceID: interfaceID, remoteID: remoteID,
+                    subscriberID: subscriberID,
                     start: start, end: end, endReason: reason))
         }
     }

@@ -15,9 +15,10 @@ public struct HistoryRow: Sendable, Hashable {
     public var psid: Int
     public var subscriber: String
     public var relayLinkAddress: String?
-    /// Interface-ID and Remote-ID option contents, in lower-case hex.
+    /// Interface-ID, Remote-ID and Subscriber-ID option contents, in lower-case hex.
     public var interfaceID: String?
     public var remoteID: String?
+    public var subscriberID: String?
     /// Milliseconds since the epoch, UTC.
     public var start: Int64
     /// Nil while the holding lasts.
@@ -33,7 +34,8 @@ public struct HistoryRow: Sendable, Hashable {
     /// The CSV columns, in order (documented in `Docs/History.md`).
     public static let columns = [
         "instance", "shard", "client_kind", "client_id", "address", "psid_offset", "psid_length", "psid", "ports",
-        "subscriber", "relay_link_address", "interface_id", "remote_id", "start", "end", "end_reason",
+        "subscriber", "relay_link_address", "interface_id", "remote_id", "subscriber_id",
+        "start", "end", "end_reason",
     ]
 
     /// The row as CSV fields, in ``columns`` order: times in UTC with milliseconds, the port
@@ -43,6 +45,7 @@ public struct HistoryRow: Sendable, Hashable {
             instance, String(shard), clientKind, clientID, address, String(psidOffset), String(psidLength),
             String(psid),
             portRanges.joined(separator: " "), subscriber, relayLinkAddress ?? "", interfaceID ?? "", remoteID ?? "",
+            subscriberID ?? "",
             CivilTime(milliseconds: start).iso8601Milliseconds,
             end.map { CivilTime(milliseconds: $0).iso8601Milliseconds } ?? "",
             endReason ?? "",
@@ -65,6 +68,7 @@ public struct HistoryRow: Sendable, Hashable {
             ("ports", "[" + portRanges.map(Self.jsonQuoted).joined(separator: ",") + "]"),
             ("subscriber", string(subscriber)), ("relay_link_address", string(relayLinkAddress)),
             ("interface_id", string(interfaceID)), ("remote_id", string(remoteID)),
+            ("subscriber_id", string(subscriberID)),
             ("start", string(CivilTime(milliseconds: start).iso8601Milliseconds)),
             ("end", string(end.map { CivilTime(milliseconds: $0).iso8601Milliseconds })),
             ("end_reason", string(endReason)),

@@ -11,14 +11,14 @@ import PostgresNIO
 /// day partition need not scan it). Ending a holding moves its row into its day's partition;
 /// retention (`portlease_drop_days_before`) drops whole day partitions. Every partition has the
 /// indexes of the parent: (address, started_at) for "who held A:P at T", the client, the
-/// subscriber's IPv6 address and the relay's Remote-ID. Times are `timestamptz` with
+/// subscriber's IPv6 address, the relay's Remote-ID and its Subscriber-ID. Times are `timestamptz` with
 /// millisecond values; the port test is `portlease_port_in_set` (RFC 7597 section 5.1).
 ///
 /// The shipping cursor of each (instance, shard) lives in `portlease_cursor`, written in the
 /// same transaction as the rows it covers.
 public enum HistorySchema {
     /// The version this PortLease writes and reads.
-    public static let version = 1
+    public static let version = 2
 
     /// Migration `n` (1-based) takes the schema from version n-1 to n: its statements, in order.
     static let migrations: [[String]] = [
@@ -112,13 +112,28 @@ public enum HistorySchema {
             END
             $$
             """,
-        ]
+        ],
+        // 2: the relay's Subscriber-ID (RFC 4580), once lease records carried it. Adding a
+        // nullable column rewrites nothing; the partial index holds only rows that have one.
+        [
+            "ALTER TABLE portlease_holding ADD COLUMN subscriber_id bytea",
+            """
+            CREATE INDEX portlease_holding_subscriber_id ON portlease_holding (subscriber_id, started_at)
+                WHERE subscriber_id IS NOT NULL
+            """,
+        ],
     ]
 
     /// Applies the migrations the database lacks, in one transaction (with an advisory lock, so
     /// that two hosts migrating at once do not both apply one). Returns the versions before and after.
     @discardableResult
     public static func migrate(_ client: PostgresClient, logger: Logger) async throws -> (from: Int, to: Int) {
+        try await migrate(client, upTo: version, logger: logger)
+    }
+
+    /// Applies the migrations up to version `target` (tests start from an older schema with it).
+    static func migrate(_ client: PostgresClient, upTo target: Int, logger: Logger) async throws -> (from: Int, to: Int)
+    {
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(7341617)", logger: logger)
@@ -129,17 +144,22 @@ public enum HistorySchema {
                     """, logger: logger)
                 let found = try await currentVersion(connection, logger: logger)
                 if found > version { throw HistoryError.schemaTooNew(found: found, known: version) }
-                for next in (found + 1)...max(found + 1, version) where next <= version {
+                for next in (found + 1)...max(found + 1, target) where next <= target {
                     for statement in migrations[next - 1] {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
                     try await connection.query(
                         "INSERT INTO portlease_schema (version) VALUES (\(next))", logger: logger)
                 }
-                return (found, version)
+                return (found, max(found, target))
             }
         } catch let error as HistoryError {
             throw error
+        } catch let error as PostgresTransactionError {
+            // A refusal from inside the transaction (a schema newer than this release) reaches the
+            // caller as itself, not wrapped in the rollback that followed it.
+            if let refusal = error.closureError as? HistoryError { throw refusal }
+            throw HistoryError.database(String(reflecting: error))
         } catch {
             throw HistoryError.database(String(reflecting: error))
         }

@@ -80,20 +80,21 @@ extension HoldingBatch {
         try await connection.query(
             """
             INSERT INTO portlease_holding (instance, shard, client_kind, client_id, address, psid_offset, psid_length,
-                psid, subscriber, relay_link_address, interface_id, remote_id, started_at, ended_at, end_reason)
+                psid, subscriber, relay_link_address, interface_id, remote_id, subscriber_id, started_at, ended_at,
+                end_reason)
             SELECT \(instance), \(shard), u.kind, u.id, u.address::inet, u.psid_offset, u.psid_length, u.psid,
                 u.subscriber::inet, NULLIF(u.link, '')::inet, NULLIF(u.interface_id, ''::bytea),
-                NULLIF(u.remote_id, ''::bytea), s.started_at,
+                NULLIF(u.remote_id, ''::bytea), NULLIF(u.subscriber_id, ''::bytea), s.started_at,
                 CASE WHEN u.reason = '' THEN NULL
                     ELSE 'epoch'::timestamptz + u.ended_ms * interval '1 millisecond' END,
                 NULLIF(u.reason, '')
             FROM unnest(\(columns.clientKind)::int2[], \(columns.clientID)::bytea[], \(columns.address)::text[],
                 \(columns.psidOffset)::int2[], \(columns.psidLength)::int2[], \(columns.psid)::int4[],
                 \(columns.subscriber)::text[], \(columns.linkAddress)::text[], \(columns.interfaceID)::bytea[],
-                \(columns.remoteID)::bytea[], \(columns.startedAt)::int8[], \(columns.endedAt)::int8[],
-                \(columns.reason)::text[])
+                \(columns.remoteID)::bytea[], \(columns.subscriberID)::bytea[], \(columns.startedAt)::int8[],
+                \(columns.endedAt)::int8[], \(columns.reason)::text[])
                 AS u(kind, id, address, psid_offset, psid_length, psid, subscriber, link, interface_id, remote_id,
-                    started_ms, ended_ms, reason)
+                    subscriber_id, started_ms, ended_ms, reason)
             CROSS JOIN LATERAL (SELECT 'epoch'::timestamptz + u.started_ms * interval '1 millisecond' AS started_at) s
             \(unescaped: missing)
             """, logger: logger)

@@ -80,6 +80,7 @@ struct HoldingBatch {
         var linkAddress: [String] = []
         var interfaceID: [ByteBuffer] = []
         var remoteID: [ByteBuffer] = []
+        var subscriberID: [ByteBuffer] = []
         var startedAt: [Int64] = []
         var endedAt: [Int64] = []
         var reason: [String] = []
@@ -97,6 +98,7 @@ struct HoldingBatch {
             linkAddress.append(holding.relay.linkAddress.map { "\($0)" } ?? "")
             interfaceID.append(ByteBuffer(bytes: holding.relay.interfaceID ?? []))
             remoteID.append(ByteBuffer(bytes: holding.relay.remoteID ?? []))
+            subscriberID.append(ByteBuffer(bytes: holding.relay.subscriberID ?? []))
             startedAt.append(holding.start)
             endedAt.append(ended == nil ? 0 : holding.end)
             reason.append(ended.map(HoldingBatch.reasonText) ?? "")
@@ -116,6 +118,7 @@ struct HoldingBatch {
                 kept.linkAddress.append(linkAddress[index])
                 kept.interfaceID.append(interfaceID[index])
                 kept.remoteID.append(remoteID[index])
+                kept.subscriberID.append(subscriberID[index])
                 kept.startedAt.append(startedAt[index])
                 kept.endedAt.append(endedAt[index])
                 kept.reason.append(reason[index])

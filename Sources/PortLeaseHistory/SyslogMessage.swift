@@ -111,6 +111,7 @@ package struct SyslogMessage: Sendable {
             ("subscriber", holding.subscriber.description),
             ("link-address", holding.relay.linkAddress?.description),
             ("interface-id", id(holding.relay.interfaceID)), ("remote-id", id(holding.relay.remoteID)),
+            ("subscriber-id", id(holding.relay.subscriberID)),
             ("start", CivilTime(milliseconds: holding.start).iso8601Milliseconds),
             ("end", event.kind == .ended ? CivilTime(milliseconds: holding.end).iso8601Milliseconds : nil),
             ("reason", event.kind == .ended ? holding.ended.description : nil),

@@ -51,7 +51,7 @@ enum Formats {
         out.append(UInt8(ascii: ")"))
     }
 
-    /// `link 2001:db8::1, interface-id "ge-0/0/1", remote-id 00:00:0d:e9:...`, or `direct`.
+    /// `link 2001:db8::1, interface-id "ge-0/0/1", remote-id 00:00:0d:e9:..., subscriber-id "cust-1"`, or `direct`.
     static func writeRelay(_ relay: RelayIdentity, to out: inout OutputBuffer) {
         var first = true
         func separate(_ out: inout OutputBuffer) {
@@ -71,6 +71,11 @@ enum Formats {
         if let id = relay.remoteIDBytes {
             separate(&out)
             out.append("remote-id ")
+            id.withUnsafeBytes { writePrintable($0, to: &out) }
+        }
+        if let id = relay.subscriberIDBytes {
+            separate(&out)
+            out.append("subscriber-id ")
             id.withUnsafeBytes { writePrintable($0, to: &out) }
         }
         if first { out.append("direct") }

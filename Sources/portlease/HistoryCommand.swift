@@ -55,13 +55,16 @@ struct HistoryExportCommand: AsyncParsableCommand {
         String?
     @Option(help: "Only this client: id:HEX (option 61) or hw:HEX.") var client: String?
     @Option(help: "Only holdings behind this relay Remote-ID (option 37's contents in hex).") var remoteID: String?
+    @Option(help: "Only holdings with this relay Subscriber-ID (option 38's contents in hex).") var subscriberID:
+        String?
     @Option(help: "csv or jsonl.") var format: String = "csv"
 
     func run() async throws {
         guard format == "csv" || format == "jsonl" else { throw ValidationError("--format: csv or jsonl") }
         var query = try HistoryFilters.window(from: from, to: to)
         try HistoryFilters.narrow(
-            &query, address: address, port: nil, client: client, subscriber: subscriber, remoteID: remoteID)
+            &query, address: address, port: nil, client: client, subscriber: subscriber, remoteID: remoteID,
+            subscriberID: subscriberID)
         let csv = format == "csv"
         try await database.withClient { client, logger in
             var out = csv ? HistoryRow.columns.joined(separator: ",") + "\n" : ""
@@ -89,7 +92,7 @@ enum HistoryFilters {
 
     static func narrow(
         _ query: inout HistoryQuery, address: String?, port: UInt16?, client: String?, subscriber: String?,
-        remoteID: String? = nil
+        remoteID: String? = nil, subscriberID: String? = nil
     ) throws {
         if let remoteID {
             guard let bytes = HexBytes.parse(remoteID), !bytes.isEmpty else {
@@ -97,6 +100,13 @@ enum HistoryFilters {
                     "--remote-id: \"\(remoteID)\" must be the option's bytes in hex (enterprise number first)")
             }
             query.remoteID = bytes
+        }
+        if let subscriberID {
+            guard let bytes = HexBytes.parse(subscriberID), !bytes.isEmpty else {
+                throw ValidationError(
+                    "--subscriber-id: \"\(subscriberID)\" must be the option's bytes in hex (printf ID | xxd -p)")
+            }
+            query.subscriberID = bytes
         }
         if let address {
             guard let parsed = IPv4Address(address) else { throw ValidationError("--address: not an IPv4 address") }

@@ -7,7 +7,7 @@ import PortLeaseWire
 /// {"address":"100.64.0.1","full":false,"psid":41,"psid-length":6,"psid-offset":6,
 ///  "client":"id:ff:...","subscriber":"2001:db8::1",
 ///  "relay":{"link-address":"2001:db8::1","interface-id":"ge-0/0/1","interface-id-hex":"67:65:...",
-///           "remote-id-hex":"00:00:0d:e9:..."},
+///           "remote-id-hex":"00:00:0d:e9:...","subscriber-id":"cust-1","subscriber-id-hex":"63:75:..."},
 ///  "since":"2026-03-03T14:02:00.000Z","since-ms":1772546520000,
 ///  "until":"2026-03-03T15:02:00.000Z","until-ms":1772550120000}
 /// ```
@@ -43,6 +43,9 @@ enum LeaseJSON {
         }
         if let id = record.relay.remoteIDBytes {
             id.withUnsafeBytes { writeOption("remote-id", $0, first: &first, to: &out) }
+        }
+        if let id = record.relay.subscriberIDBytes {
+            id.withUnsafeBytes { writeOption("subscriber-id", $0, first: &first, to: &out) }
         }
         out.append("},\"since\":\"")
         IsoTime.write(record.time, withMilliseconds: true, to: &out)

@@ -41,6 +41,9 @@ struct TraceCommand: AsyncParsableCommand {
     @Option(help: "With --database: the relay's Remote-ID (option 37's contents in hex).")
     var remoteID: String?
 
+    @Option(help: "With --database: the relay's Subscriber-ID (option 38's contents in hex).")
+    var subscriberID: String?
+
     @Option(help: "The time (ISO 8601, e.g. 2026-03-03T14:02:00Z, or Unix seconds).")
     var at: String
 
@@ -52,8 +55,8 @@ struct TraceCommand: AsyncParsableCommand {
         guard let text = self.address, let port else {
             throw ValidationError("--address and --port are needed (or --database with --client or --subscriber)")
         }
-        if client != nil || subscriber != nil || remoteID != nil {
-            throw ValidationError("--client, --subscriber and --remote-id need --database")
+        if client != nil || subscriber != nil || remoteID != nil || subscriberID != nil {
+            throw ValidationError("--client, --subscriber, --remote-id and --subscriber-id need --database")
         }
         guard let address = IPv4Address(text) else { throw ValidationError("--address: not an IPv4 address") }
         guard let start = Formats.parseTime(at) else { throw ValidationError("--at: not a time: \(at)") }
@@ -89,8 +92,9 @@ struct TraceCommand: AsyncParsableCommand {
 
     /// The same question asked of the history database, across every instance.
     private func traceDatabase() async throws {
-        guard address != nil || client != nil || subscriber != nil || remoteID != nil else {
-            throw ValidationError("--database needs --address (and --port), --client, --subscriber or --remote-id")
+        guard address != nil || client != nil || subscriber != nil || remoteID != nil || subscriberID != nil else {
+            throw ValidationError(
+                "--database needs --address (and --port), --client, --subscriber, --remote-id or --subscriber-id")
         }
         guard let start = Formats.parseTime(at) else { throw ValidationError("--at: not a time: \(at)") }
         var end = start + 1
@@ -101,7 +105,8 @@ struct TraceCommand: AsyncParsableCommand {
         guard start < end else { throw ValidationError("--until must be after --at") }
         var query = HistoryQuery(from: start, to: end)
         try HistoryFilters.narrow(
-            &query, address: address, port: port, client: client, subscriber: subscriber, remoteID: remoteID)
+            &query, address: address, port: port, client: client, subscriber: subscriber, remoteID: remoteID,
+            subscriberID: subscriberID)
         try await database.withClient { client, logger in
             var found = 0
             try await query.forEach(on: client, logger: logger) { row in
@@ -112,6 +117,7 @@ struct TraceCommand: AsyncParsableCommand {
                         + "\(row.clientKind):\(row.clientID)  \(row.subscriber)"
                         + (row.relayLinkAddress.map { " via \($0)" } ?? "")
                         + (row.remoteID.map { " remote-id \($0)" } ?? "")
+                        + (row.subscriberID.map { " subscriber-id \($0)" } ?? "")
                         + "  from \(Formats.time(row.start)) "
                         + (row.end.map { "to \(Formats.time($0)) (\(row.endReason ?? ""))" } ?? "still held")
                         + "  [\(row.instance) shard \(row.shard)]")

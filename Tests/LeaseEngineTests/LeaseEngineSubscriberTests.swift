@@ -113,16 +113,32 @@ import Testing
         #expect(harness.engine.currentBindings().count == 1)
     }
 
-    @Test func replayedLeasesCountOnceTheirClientsComeBack() throws {
-        // The Subscriber-ID is not in the log, so replayed leases count against no
-        // one until their client's next query shows it.
+    @Test func replayedLeasesCountAgainstTheSubscriberIDTheirRecordsCarry() throws {
+        let configuration = Fixtures.configuration([Fixtures.sharedPool()], limit: 1, subscriberKey: .subscriberID)
+        let first = try EngineHarness(configuration)
+        let relay = TestRelay(subscriberID: Array("line-42".utf8))
+        #expect(first.dora(TestClient(1), relay: relay).replyType == .ack)
+        #expect(first.allRecords.map(\.relay.subscriberID) == [Array("line-42".utf8)])
+        let restarted = try EngineHarness(configuration)
+        for record in first.allRecords { restarted.engine.replay(record) }
+        #expect(restarted.engine.subscribers.subscriberCount == 1)
+        // The limit holds from the restart on: another client of line-42 is refused at once.
+        #expect(restarted.dora(TestClient(2), relay: relay).outcome == .dropped(.subscriberLimit))
+    }
+
+    @Test func leasesReplayedFromRecordsWithoutASubscriberIDCountOnceTheirClientsComeBack() throws {
+        // A log written before records carried the Subscriber-ID: its leases count against
+        // no one until their client's next query shows it.
         let configuration = Fixtures.configuration([Fixtures.sharedPool()], limit: 1, subscriberKey: .subscriberID)
         let first = try EngineHarness(configuration)
         let relay = TestRelay(subscriberID: Array("line-42".utf8))
         let ack = first.dora(TestClient(1), relay: relay)
         #expect(ack.replyType == .ack)
         let restarted = try EngineHarness(configuration)
-        for record in first.allRecords { restarted.engine.replay(record) }
+        for var record in first.allRecords {
+            record.relay.subscriberID = nil
+            restarted.engine.replay(record)
+        }
         #expect(restarted.engine.subscribers.subscriberCount == 0)
         let renewal = restarted.send(
             TestClient(1).message(.request, ciaddr: ack.yiaddr!, portParams: ack.portParams), from: TestClient(1),

@@ -27,6 +27,20 @@ import Testing
                 subscriber: .unspecified,
                 relay: RelayIdentity(linkAddress: nil, interfaceID: [], remoteID: Array(repeating: 9, count: 255)),
                 address: IPv4Address(UInt32.max), psid: 0xFFFF, psidLength: 16, psidOffset: 0, lifetime: .max),
+            // Every relay part at its largest: the longest record the format holds.
+            LeaseRecord(
+                event: .forcedRelease, time: 1,
+                clientKey: ClientKey(kind: .clientIdentifier, bytes: Array(repeating: 7, count: 255)),
+                subscriber: IPv6Address("2001:db8::9")!,
+                relay: RelayIdentity(
+                    linkAddress: IPv6Address("2001:db8::1"), interfaceID: Array(repeating: 1, count: 255),
+                    remoteID: Array(repeating: 2, count: 255), subscriberID: Array(repeating: 3, count: 255)),
+                address: IPv4Address(192, 0, 2, 1), lifetime: 0),
+            // A Subscriber-ID alone (a relay that sends only option 38).
+            LeaseRecord(
+                event: .bind, time: 2, clientKey: ClientKey(kind: .hardwareAddress, bytes: [1, 2, 3, 4, 5, 6]),
+                subscriber: IPv6Address("2001:db8::9")!, relay: RelayIdentity(subscriberID: Array("cust-1".utf8)),
+                address: IPv4Address(192, 0, 2, 1), lifetime: 60),
         ]
         for record in records {
             try RecordCodec.validate(record)
@@ -39,6 +53,7 @@ import Testing
             #expect(decoded == record)
             #expect(length == bytes.count)
         }
+        #expect(encode(records[4]).count == RecordCodec.maximumSize)
     }
 
     @Test func typicalDUIDRecordIsUnder96Bytes() {
@@ -73,11 +88,13 @@ import Testing
         empty.clientKey = ClientKey(kind: .clientIdentifier, bytes: [])
         var long = Sample.record(5)
         long.relay.interfaceID = Array(repeating: 0, count: 256)
+        var longSubscriberID = Sample.record(5)
+        longSubscriberID.relay.subscriberID = Array(repeating: 0, count: 256)
         var psid = Sample.record(5)
         psid.psid = 64
         var offset = Sample.record(5)
         offset.psidOffset = 12
-        for record in [empty, long, psid, offset] {
+        for record in [empty, long, longSubscriberID, psid, offset] {
             #expect(throws: LeaseLogError.self) { try RecordCodec.validate(record) }
         }
     }

@@ -34,7 +34,8 @@ struct HistoryShipperTests {
                 high: 0x2001_0DB8_0000_0000 | UInt64(instance) << 16, low: UInt64(client + round % 2)),
             relay: RelayIdentity(
                 linkAddress: IPv6Address(high: 0x2001_0DB8_FFFF_0000, low: UInt64(instance)),
-                remoteID: [0, 0, 0, 9] + Array("line-\(client)".utf8)),
+                remoteID: [0, 0, 0, 9] + Array("line-\(client)".utf8),
+                subscriberID: client % 2 == 1 ? Array("cust-\(client)".utf8) : nil),
             address: IPv4Address(198, 51, UInt8(100 + instance), UInt8(client % 4)), psid: UInt16(client % 16),
             psidLength: 4, psidOffset: 6, lifetime: 3600)
     }
@@ -152,6 +153,17 @@ struct HistoryShipperTests {
             .forEach(on: client, logger: Self.logger) { byRemoteID.append($0) }
         }
         #expect(!byRemoteID.isEmpty)
+        #expect(byRemoteID.allSatisfy { $0.subscriberID == HexBytes.text(Array("cust-5".utf8), separator: "") })
+        // By Subscriber-ID, over every instance: client 7's holdings on each of the three.
+        var bySubscriberID: [HistoryRow] = []
+        try await HistoryClient.run(try HistoryConnection(url: server.url(database)), logger: Self.logger) { client in
+            try await HistoryQuery(from: base, to: base + 1000 * 60_000, subscriberID: Array("cust-7".utf8))
+                .forEach(on: client, logger: Self.logger) { bySubscriberID.append($0) }
+        }
+        #expect(Set(bySubscriberID.map(\.instance)) == ["pl-0", "pl-1", "pl-2"])
+        #expect(bySubscriberID.allSatisfy { $0.clientID.hasSuffix("07") })
+        let withoutID = try server.psql(database, "SELECT count(*) FROM portlease_holding WHERE subscriber_id IS NULL")
+        #expect(withoutID != "0")
         #expect(byRemoteID.allSatisfy { $0.clientID == "ff0205" && $0.remoteID == "00000009" + "6c696e652d35" })
         #expect(rows.map(\.start) == local.map(\.start))
         #expect(rows.allSatisfy { $0.instance == "pl-2" && $0.address == "198.51.102.1" })

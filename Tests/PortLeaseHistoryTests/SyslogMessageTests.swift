@@ -15,7 +15,7 @@ import Testing
     static func holding(
         relay: RelayIdentity = RelayIdentity(
             linkAddress: IPv6Address(high: 0x2001_0DB8_FFFF_0000, low: 1), interfaceID: [0x65, 0x74, 0x68, 0x30],
-            remoteID: [0, 0, 0x0D, 0xE9, 0x5D, 0x22]),
+            remoteID: [0, 0, 0x0D, 0xE9, 0x5D, 0x22], subscriberID: Array("cust-1".utf8)),
         psid: UInt16 = 5, psidLength: UInt8 = 4, psidOffset: UInt8 = 6, ended: HoldingEnd = .held
     ) -> TraceHolding {
         TraceHolding(
@@ -35,7 +35,7 @@ import Testing
                 + "[holding@32473 instance=\"edge-1\" client=\"id:01:02:00:5e:10:20:30\" address=\"198.51.100.7\" "
                 + "psid-offset=\"6\" psid-length=\"4\" psid=\"5\" ports=\"\(ports)\" subscriber=\"2001:db8:1::10\" "
                 + "link-address=\"2001:db8:ffff::1\" interface-id=\"65746830\" remote-id=\"00000de95d22\" "
-                + "start=\"2025-03-04T05:06:07.089Z\"] "
+                + "subscriber-id=\"637573742d31\" start=\"2025-03-04T05:06:07.089Z\"] "
                 + "198.51.100.7 PSID 5/4 offset 6 now held by id:01:02:00:5e:10:20:30 at 2001:db8:1::10")
         #expect(ports.hasPrefix("1344-1407 2368-2431 ") && ports.hasSuffix(" 64832-64895"))
     }
@@ -107,7 +107,8 @@ import Testing
         let key = ClientKey(kind: .hardwareAddress, bytes: (0..<255).map { UInt8($0) })
         let relay = RelayIdentity(
             linkAddress: IPv6Address(high: 0x2001_0DB8_FFFF_FFFF, low: 0xFFFF_FFFF_FFFF_FFFF),
-            interfaceID: [UInt8](repeating: 0xAB, count: 255), remoteID: [UInt8](repeating: 0xCD, count: 255))
+            interfaceID: [UInt8](repeating: 0xAB, count: 255), remoteID: [UInt8](repeating: 0xCD, count: 255),
+            subscriberID: [UInt8](repeating: 0xEF, count: 255))
         var holding = Self.holding(relay: relay, psid: 1, psidLength: 1, psidOffset: 15, ended: .expiry)
         holding.clientKey = key
         var origin = Self.origin
@@ -119,6 +120,7 @@ import Testing
             #expect(text.contains(" client=\"\(key)\" "))
             #expect(text.contains(" interface-id=\"\(String(repeating: "ab", count: 32))...\" "))
             #expect(text.contains(" remote-id=\"\(String(repeating: "cd", count: 32))...\" "))
+            #expect(text.contains(" subscriber-id=\"\(String(repeating: "ef", count: 32))...\" "))
             #expect(text.contains(" ports=\"3-3 5-5 7-7 "))
             #expect(text.contains(" ...\" subscriber="))
             #expect(text.contains(" psid-offset=\"15\" psid-length=\"1\" psid=\"1\" "))

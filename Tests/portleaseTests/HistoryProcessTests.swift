@@ -108,8 +108,11 @@ struct HistoryProcessTests {
         for (index, instance) in instances.enumerated() {
             leases.append(try Self.doras(instance, first: 100 * index + 1, count: 4))
         }
+        // One more client of pl-b behind a relay that sends a Remote-ID and a Subscriber-ID.
+        let relayed = RelayedClient(id: 999, peer: "2001:db8:5::9", remoteID: "line-9", subscriberID: "cust-9")
+        #expect(try relayed.lease(port: instances[1].port) != nil)
         for instance in instances { #expect(Self.waitShipped(instance), "\(instance.metrics)") }
-        #expect(try postgres.psql(database, "SELECT count(*) FROM portlease_holding") == "12")
+        #expect(try postgres.psql(database, "SELECT count(*) FROM portlease_holding") == "13")
         #expect(
             try postgres.psql(
                 database, "SELECT string_agg(DISTINCT instance, ',' ORDER BY instance) FROM portlease_holding")
@@ -145,18 +148,31 @@ struct HistoryProcessTests {
         let lines = csv.output.split(separator: "\n").map(String.init)
         #expect(
             lines.first
-                == "instance,shard,client_kind,client_id,address,psid_offset,psid_length,psid,ports,subscriber,relay_link_address,interface_id,remote_id,start,end,end_reason"
+                == "instance,shard,client_kind,client_id,address,psid_offset,psid_length,psid,ports,subscriber,relay_link_address,interface_id,remote_id,subscriber_id,start,end,end_reason"
         )
-        #expect(lines.count == 13)
+        #expect(lines.count == 14)
         let row = try #require(lines.first { $0.hasPrefix("pl-c,") && $0.contains(",\(address),6,6,\(psid),") })
         let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        #expect(fields.count == 16)
+        #expect(fields.count == 17)
         #expect(fields[2] == "id" && fields[3].count >= 2)
         #expect(fields[8].hasPrefix("\(1024 + psid * 16)-\(1024 + psid * 16 + 15) "), "\(fields[8])")
         #expect(fields[8].split(separator: " ").count == 63)  // a PSID set at offset 6: 63 runs of ports
         #expect(fields[9] == "::1")
-        #expect(fields[13].hasSuffix("Z") && fields[13].count == 24, "\(fields[13])")  // 2026-12-06T10:00:00.000Z
-        #expect(fields[14].isEmpty && fields[15].isEmpty)
+        #expect(fields[10].isEmpty && fields[12].isEmpty && fields[13].isEmpty)  // not relayed
+        #expect(fields[14].hasSuffix("Z") && fields[14].count == 24, "\(fields[14])")  // 2026-12-06T10:00:00.000Z
+        #expect(fields[15].isEmpty && fields[16].isEmpty)
+        // The relayed client's row: its relay, Remote-ID (enterprise 0) and Subscriber-ID, in hex.
+        let relayedRow = try #require(lines.first { $0.contains(",2001:db8:5::9,") })
+        let relayedFields = relayedRow.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        #expect(relayedFields[0] == "pl-b" && relayedFields[10] == "2001:db8:ffff::1", "\(relayedRow)")
+        #expect(
+            relayedFields[12] == "00000000" + "6c696e652d39" && relayedFields[13] == "637573742d39", "\(relayedRow)")
+        let bySubscriberID = try CommandLineTests.run([
+            "trace", "--database", url, "--subscriber-id", "637573742d39", "--at", "\(now)",
+        ])
+        #expect(
+            bySubscriberID.output.split(separator: "\n").count == 1 && bySubscriberID.output.contains("[pl-b")
+                && bySubscriberID.output.contains("subscriber-id 637573742d39"), "\(bySubscriberID.output)")
         // By client, and by subscriber prefix (every client here is ::1), across the instances.
         let byClient = try CommandLineTests.run([
             "trace", "--database", url, "--client", "id:\(fields[3])", "--at", "\(now)",
