@@ -28,10 +28,14 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// At most this many active leases (offers included) per subscriber; nil: no limit.
     public var leasesPerSubscriber: Int?
     public var subscriberKey: SubscriberKey
+    /// Fixed bindings, each for one client (``Reservation``); checked when the engine is
+    /// built: each must be a port set its pool offers, one per client, none overlapping.
+    public var reservations: [Reservation]
 
     public init(
         serverIdentifier: IPv4Address, pools: [PoolPolicy], offerLifetime: UInt32 = 60,
-        declineQuarantine: UInt32 = 86_400, leasesPerSubscriber: Int? = nil, subscriberKey: SubscriberKey = .none
+        declineQuarantine: UInt32 = 86_400, leasesPerSubscriber: Int? = nil, subscriberKey: SubscriberKey = .none,
+        reservations: [Reservation] = []
     ) {
         self.serverIdentifier = serverIdentifier
         self.pools = pools
@@ -39,5 +43,6 @@ public struct EngineConfiguration: Sendable, Equatable {
         self.declineQuarantine = declineQuarantine
         self.leasesPerSubscriber = leasesPerSubscriber
         self.subscriberKey = subscriberKey
+        self.reservations = reservations
     }
 }

@@ -14,4 +14,9 @@ public enum EngineError: Error, Hashable, Sendable {
     case invalidShard(Int)
     /// A reconfiguration would change the pools' structure (needs a restart).
     case poolStructureChanged(String)
+    /// A reservation the pools cannot hold: `reason` says why (outside every pool, a port
+    /// set the pool does not offer or keeps reserved, a second one for a client, an overlap).
+    case invalidReservation(Reservation, reason: String)
+    /// A reconfiguration would change the reservations (needs a restart).
+    case reservationsChanged
 }

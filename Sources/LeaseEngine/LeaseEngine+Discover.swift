@@ -8,10 +8,12 @@ extension LeaseEngine {
     ) -> EngineOutcome {
         let subscriber = subscriber(of: context.query)
         let existing = table.find(context.key)
+        // 0. The client's reservation, when it may use that pool: it replaces any other binding.
+        let reserved = reservation(for: context.key).flatMap { isEligible(Int($0.pool), context) ? $0 : nil }
         if let id = existing, table[id].state != .idle {
             let current = table[id].current
             // 1. The client's current binding, counted against the subscriber it now shows.
-            if isEligible(Int(current.pool), context) {
+            if isEligible(Int(current.pool), context) && (reserved == nil || reserved == current) {
                 guard follow(id, to: subscriber) else {
                     end(id, context, records: &records)
                     counters.subscriberMovesRefused += 1
@@ -32,6 +34,8 @@ extension LeaseEngine {
         // The place is taken before the slots, so two shards cannot both give a
         // subscriber its last one; every way out below either attaches or gives it back.
         guard admit(subscriber) else { return drop(.subscriberLimit) }
+        // Its slots are the reservation's, taken when the pools were built.
+        if let reserved { return offerNew(reserved, context, subscriber: subscriber, reply: &reply) }
         if let outcome = offerNew(existing, context, subscriber: subscriber, reply: &reply) { return outcome }
         countSubscriber(subscriber, -1)
         return drop(poolsRefused(context))
@@ -46,12 +50,12 @@ extension LeaseEngine {
         // client is still unknown: no second look-up.)
         if existing != nil, let id = table.find(context.key), table[id].hasPrevious {
             let previous = table[id].previous
-            if isEligible(Int(previous.pool), context) && claim(previous) {
+            if isEligible(Int(previous.pool), context) && claim(previous, for: context.key) {
                 return offerNew(previous, context, subscriber: subscriber, reply: &reply)
             }
         }
         // 3. The requested address (50) with the port set of the client's option 159.
-        if let requested = requestedBinding(context), claim(requested) {
+        if let requested = requestedBinding(context), claim(requested, for: context.key) {
             return offerNew(requested, context, subscriber: subscriber, reply: &reply)
         }
         // 4. A new binding from the first of the client's pools with room.

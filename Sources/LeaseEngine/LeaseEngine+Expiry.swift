@@ -80,7 +80,10 @@ extension LeaseEngine {
             let expiry = record.time + Int64(record.lifetime) * 1000
             if !holdsIt {
                 if table[id].state != .idle { detach(id, keepAsPrevious: true) }
-                guard claim(binding) else {
+                // A binding reserved for another client is taken all along: a lease on it from
+                // before the reservation is replayed as it was, and ended at start-up
+                // (`yieldReservations`), so that history shows it.
+                guard claim(binding, for: record.clientKey) || reservedBindings.contains(binding) else {
                     counters.replayConflicts += 1
                     table.dropIfEmpty(id)
                     return
@@ -100,7 +103,7 @@ extension LeaseEngine {
                 detach(id, keepAsPrevious: false, keepSlots: true)
             } else {
                 table.dropIfEmpty(id)
-                guard claim(binding) else { return }
+                guard claim(binding, for: record.clientKey) || reservedBindings.contains(binding) else { return }
             }
             quarantine.push(record.time + Int64(record.lifetime) * 1000, binding)
         }

@@ -70,10 +70,12 @@ extension LeaseEngine {
                 }
                 return keep(id, context, reply: &reply, records: &records)
             }
-            if entry.hasPrevious, fits(entry.previous, address, params), isEligible(Int(entry.previous.pool), context) {
+            if entry.hasPrevious, fits(entry.previous, address, params), isEligible(Int(entry.previous.pool), context),
+                !movesToReservation(from: entry.previous, context)
+            {
                 let subscriber = subscriber(of: context.query)
                 guard admit(subscriber) else { return drop(.subscriberLimit) }
-                guard claim(entry.previous) else {
+                guard claim(entry.previous, for: context.key) else {
                     countSubscriber(subscriber, -1)
                     return writeNak(context, reply: &reply)
                 }
@@ -104,6 +106,11 @@ extension LeaseEngine {
     func keep(
         _ id: UInt32, _ context: RequestContext, reply: inout ByteWriter, records: inout [LeaseRecord]
     ) -> EngineOutcome {
+        // A client with a reservation elsewhere gives this binding up and, NAKed, DISCOVERs it.
+        if movesToReservation(from: table[id].current, context) {
+            end(id, context, records: &records)
+            return writeNak(context, reply: &reply)
+        }
         let subscriber = subscriber(of: context.query)
         guard follow(id, to: subscriber) else {
             end(id, context, records: &records)

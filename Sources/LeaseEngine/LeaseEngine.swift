@@ -33,6 +33,11 @@ public final class LeaseEngine {
     private(set) var hasMatchedPools: Bool
     /// Address ranges of every pool, for finding the pool of an address.
     let ranges: [(range: ClosedRange<UInt32>, pool: Int)]
+    /// Each reservation's binding, by its client; empty in most deployments, so the
+    /// packet path tests `isEmpty` before it hashes anything.
+    let reserved: [ClientKey: Binding]
+    /// The reserved bindings: slots that never go back to the pool.
+    let reservedBindings: Set<Binding>
 
     // Swift's run-time exclusivity checks stay on for this state: measured at about a
     // tenth of an exchange's instructions (2.6k of 18.4k per DORA), a price worth
@@ -65,6 +70,7 @@ public final class LeaseEngine {
             }
             pools.append(try makePool(policy, partitions: shards))
         }
+        try claimReservations(configuration, pools: pools)
         return pools
     }
 
@@ -113,6 +119,8 @@ public final class LeaseEngine {
         ranges = configuration.pools.enumerated().flatMap { index, policy in
             policy.addressRanges.map { (range: $0.lowerBound.value...$0.upperBound.value, pool: index) }
         }
+        reserved = try Self.reservedBindings(configuration.reservations, pools: pools, ranges: ranges)
+        reservedBindings = Set(reserved.values)
     }
 
     /// Applies `new` in place: options, lifetimes, timers, matching, limits and the
@@ -127,6 +135,7 @@ public final class LeaseEngine {
         for (old, candidate) in zip(configuration.pools, new.pools) where !old.hasSameStructure(as: candidate) {
             throw .poolStructureChanged("pool \(old.name) changes its name, kind, PSID parameters or address ranges")
         }
+        guard Set(new.reservations) == Set(configuration.reservations) else { throw .reservationsChanged }
         configuration = new
         replyOptions = new.pools.map(ReplyOptions.init)
         replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: new.serverIdentifier)
@@ -357,6 +366,8 @@ public final class LeaseEngine {
     }
 
     func releaseSlots(_ binding: Binding) {
+        // A reserved binding's slots stay taken for its owner.
+        if !reservedBindings.isEmpty && reservedBindings.contains(binding) { return }
         do throws(PoolError) {
             try pools[Int(binding.pool)].release(binding.portSet)
         } catch {
@@ -364,6 +375,13 @@ public final class LeaseEngine {
             // this is counted rather than trapped on.
             counters.replayConflicts += 1
         }
+    }
+
+    /// Takes exactly `binding`'s slots for `client` if they are free, or if they are
+    /// `client`'s reservation (held for it all along).
+    func claim(_ binding: Binding, for client: ClientKey) -> Bool {
+        if !reserved.isEmpty, let own = reserved[client] { return own == binding || claim(binding) }
+        return claim(binding)
     }
 
     /// Takes exactly `binding`'s slots if they are free.

@@ -281,6 +281,10 @@ extension ConfigurationReader {
             return ConfigurationProblem(keyPath: path(poolPath(name), problem.keyPath), reason: problem.reason)
         case .poolMismatch, .invalidShard, .poolStructureChanged:
             return ConfigurationProblem(keyPath: "pools", reason: "cannot build the pools: \(error)")
+        case .invalidReservation(let reservation, let reason):
+            return ConfigurationProblem(keyPath: "reservations", reason: "\(reservation): \(reason)")
+        case .reservationsChanged:
+            return ConfigurationProblem(keyPath: "reservations", reason: "changed; restart to apply")
         }
     }
 

@@ -8,7 +8,7 @@ extension ServerConfiguration {
     static let keys = [
         "server-id", "server-duid", "listen", "dhcp4o6-server-addresses", "workers", "queue-depth",
         "queue-delay-budget", "lease-log", "limits", "offer-lifetime", "decline-quarantine", "metrics", "log-level",
-        "control", "history", "pools",
+        "control", "history", "pools", "reservations",
     ]
     static let listenKeys = ["addresses", "port", "interfaces"]
     static let leaseLogKeys = ["directory", "durability", "history-days", "segment-size", "compaction-interval"]
@@ -47,12 +47,17 @@ extension ServerConfiguration {
         // With an invalid worker count, pools are checked for one worker: no partition
         // problem is reported that fixing "workers" might make go away.
         let pools = reader.pools(root, workers: workers ?? 1, serverIdentifier: serverID)
+        let reservations = reader.reservations(root)
 
-        guard reader.problems.isEmpty, let serverID, let leaseLog, let pools, let workers else { return nil }
+        guard reader.problems.isEmpty, let serverID, let leaseLog, let pools, let workers, let reservations else {
+            return nil
+        }
         let engine = EngineConfiguration(
             serverIdentifier: serverID, pools: pools, offerLifetime: UInt32(offerLifetime),
             declineQuarantine: UInt32(declineQuarantine), leasesPerSubscriber: leasesPerSubscriber,
-            subscriberKey: subscriberKey)
+            subscriberKey: subscriberKey, reservations: reservations)
+        reader.checkReservations(reservations, in: engine, workers: workers)
+        guard reader.problems.isEmpty else { return nil }
         return ServerConfiguration(
             engine: engine, leaseLog: leaseLog, serverDUID: duid, listen: listen, dhcp4o6ServerAddresses: dhcp4o6,
             workers: workers, queueDepth: queueDepth, metrics: metrics, logLevel: logLevel, discoverRate: discoverRate,

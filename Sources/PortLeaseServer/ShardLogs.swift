@@ -60,16 +60,23 @@ public enum ShardLogs {
             }
             var expired: [LeaseRecord] = []
             engine.expire(now: now, records: &expired)
+            let expiredCount = expired.count
+            // Leases from before a reservation, on its binding, end now (forced releases).
+            for (holder, binding) in engine.yieldReservations(now: now, records: &expired) {
+                logger.warning(
+                    "lease ended at start-up: its binding is now reserved for another client",
+                    metadata: ["shard": "\(index)", "holder": "\(holder)", "binding": "\(binding)"])
+            }
             do throws(LeaseLogError) {
                 for record in expired { _ = try log.append(record) }
                 if !expired.isEmpty { _ = try log.commit() }
             } catch {
-                throw .leaseLog("\(path): recording expiries found at start-up: \(error)")
+                throw .leaseLog("\(path): recording expiries and reservations found at start-up: \(error)")
             }
             logger.info(
                 "lease log recovered",
                 metadata: [
-                    "shard": "\(index)", "records": "\(replayed)", "expired-while-down": "\(expired.count)",
+                    "shard": "\(index)", "records": "\(replayed)", "expired-while-down": "\(expiredCount)",
                     "active": "\(engine.currentBindings().count)", "conflicts": "\(engine.counters.replayConflicts)",
                 ])
             logs.append(log)

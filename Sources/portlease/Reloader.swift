@@ -55,6 +55,10 @@ final class Reloader: @unchecked Sendable {
             )
             return
         }
+        guard Set(current.engine.reservations) == Set(new.engine.reservations) else {
+            logger.error("reload refused: reservations added, removed or changed; restart to apply")
+            return
+        }
         guard current.engine.pools.count == new.engine.pools.count else {
             logger.error("reload refused: pools added or removed; restart to apply")
             return

@@ -1,0 +1,111 @@
+import LeaseLog
+import PortLeaseWire
+import PortSetPool
+
+/// Reservations: a fixed binding per client (``Reservation``).
+///
+/// Their slots are taken out of the pool when the pools are built (``makePools(for:shards:)``)
+/// and never go back (``releaseSlots(_:)`` skips them), so the allocator cannot hand them to
+/// anyone, however full the pool. The owner's DISCOVER is offered its reservation; a lease the
+/// owner holds on another binding is ended (DISCOVER) or NAKed (REQUEST), so that it moves onto
+/// its reservation. A lease another client held on a reserved binding before the reservation
+/// existed is replayed from the log as it was, and ended with a `forcedRelease` record at start
+/// (``yieldReservations(now:records:)``), so that history shows who held it until when.
+extension LeaseEngine {
+    /// The binding reserved for `client`, if any (a hash only when there are reservations).
+    @inline(__always)
+    func reservation(for client: ClientKey) -> Binding? {
+        reserved.isEmpty ? nil : reserved[client]
+    }
+
+    /// True when the client has a reservation other than `binding` in a pool it may use.
+    @inline(__always)
+    func movesToReservation(from binding: Binding, _ context: RequestContext) -> Bool {
+        guard let own = reservation(for: context.key) else { return false }
+        return own != binding && isEligible(Int(own.pool), context)
+    }
+
+    /// Checks `reservations` against the pools and returns each one's binding by client.
+    static func reservedBindings(
+        _ reservations: [Reservation], pools: [PortSetPool], ranges: [(range: ClosedRange<UInt32>, pool: Int)]
+    ) throws(EngineError) -> [ClientKey: Binding] {
+        var bindings: [ClientKey: Binding] = [:]
+        for (index, reservation) in reservations.enumerated() {
+            guard let entry = ranges.first(where: { $0.range.contains(reservation.address.value) }) else {
+                throw .invalidReservation(reservation, reason: "\(reservation.address) is in no pool")
+            }
+            let pool = pools[entry.pool]
+            let lengths = pool.offeredLengths
+            guard lengths.contains(Int(reservation.psidLength)) else {
+                let offered = lengths.map(String.init).joined(separator: ", ")
+                throw .invalidReservation(
+                    reservation,
+                    reason: reservation.psidLength == 0
+                        ? "\(reservation.address) is in a shared pool (PSID lengths \(offered)): give psid and psid-length"
+                        : "its pool offers PSID lengths \(offered), not \(reservation.psidLength)")
+            }
+            guard reservation.psidLength == 16 || Int(reservation.psid) < 1 << Int(reservation.psidLength) else {
+                throw .invalidReservation(
+                    reservation, reason: "PSID \(reservation.psid) does not fit in \(reservation.psidLength) bits")
+            }
+            guard bindings[reservation.client] == nil else {
+                throw .invalidReservation(reservation, reason: "\(reservation.client) has another reservation")
+            }
+            if let other = reservations[..<index].first(where: { $0.overlaps(reservation) }) {
+                throw .invalidReservation(reservation, reason: "it overlaps the reservation \(other)")
+            }
+            bindings[reservation.client] = Binding(
+                address: reservation.address, psid: reservation.psid, psidLength: reservation.psidLength,
+                pool: UInt8(entry.pool))
+        }
+        return bindings
+    }
+
+    /// Takes every reservation's slots out of `pools` (just built: all free). A port set
+    /// that touches the pool's reserved ports is refused.
+    static func claimReservations(_ configuration: EngineConfiguration, pools: [PortSetPool]) throws(EngineError) {
+        guard !configuration.reservations.isEmpty else { return }
+        let ranges = configuration.pools.enumerated().flatMap { index, policy in
+            policy.addressRanges.map { (range: $0.lowerBound.value...$0.upperBound.value, pool: index) }
+        }
+        let bindings = try reservedBindings(configuration.reservations, pools: pools, ranges: ranges)
+        for reservation in configuration.reservations {
+            let binding = bindings[reservation.client]!
+            let claimed: Bool
+            do throws(PoolError) {
+                claimed = try pools[Int(binding.pool)].claim(binding.portSet)
+            } catch {
+                if case .reservedPortSet = error {
+                    throw .invalidReservation(reservation, reason: "its port set includes the pool's reserved ports")
+                }
+                throw .invalidReservation(reservation, reason: "\(error)")
+            }
+            guard claimed else {
+                throw .invalidReservation(reservation, reason: "its port set was not free when the pools were built")
+            }
+        }
+    }
+
+    /// Ends, with a `forcedRelease` record each, the leases this shard's clients hold on
+    /// bindings reserved for someone else (leases from before the reservation, replayed
+    /// from the log). Returns the (holder, binding) pairs ended, for the start-up log.
+    public func yieldReservations(now: Int64, records: inout [LeaseRecord]) -> [(ClientKey, Binding)] {
+        guard !reserved.isEmpty else { return [] }
+        var ended: [(ClientKey, Binding)] = []
+        for id in table.activeIDs where reservedBindings.contains(table[id].current) {
+            let key = table.key(of: id)
+            guard reserved[key] != table[id].current else { continue }
+            let binding = table[id].current
+            if table[id].state == .bound {
+                records.append(record(.forcedRelease, id, binding, time: now, lifetime: 0, subscriber: .unspecified))
+            }
+            detach(id, keepAsPrevious: false)
+            table.dropIfEmpty(id)
+            ended.append((key, binding))
+        }
+        return ended
+    }
+
+    /// The reservations, each with its pool's index, as the engine holds them.
+    public var reservedBindingsByClient: [ClientKey: Binding] { reserved }
+}
