@@ -27,7 +27,7 @@ public struct Binding: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The pool's view of the same slots.
-    var portSet: AllocatedPortSet {
+    package var portSet: AllocatedPortSet {
         AllocatedPortSet(address: address.value, psid: Int(psid), psidLength: Int(psidLength))
     }
 

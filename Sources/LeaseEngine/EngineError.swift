@@ -17,6 +17,4 @@ public enum EngineError: Error, Hashable, Sendable {
     /// A reservation the pools cannot hold: `reason` says why (outside every pool, a port
     /// set the pool does not offer or keeps reserved, a second one for a client, an overlap).
     case invalidReservation(Reservation, reason: String)
-    /// A reconfiguration would change the reservations (needs a restart).
-    case reservationsChanged
 }

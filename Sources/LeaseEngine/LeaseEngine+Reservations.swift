@@ -108,4 +108,39 @@ extension LeaseEngine {
 
     /// The reservations, each with its pool's index, as the engine holds them.
     public var reservedBindingsByClient: [ClientKey: Binding] { reserved }
+
+    /// Checks `reservations` against `pools` (built for `configuration`): each one's binding.
+    public static func validate(
+        _ reservations: [Reservation], configuration: EngineConfiguration, pools: [PortSetPool]
+    ) throws(EngineError) -> [ClientKey: Binding] {
+        let ranges = configuration.pools.enumerated().flatMap { index, policy in
+            policy.addressRanges.map { (range: $0.lowerBound.value...$0.upperBound.value, pool: index) }
+        }
+        return try reservedBindings(reservations, pools: pools, ranges: ranges)
+    }
+
+    /// Adds `reservation` (checked by the caller with ``validate(_:configuration:pools:)``) to
+    /// this shard's maps. Its slots are the caller's to take, once, in the shared pool.
+    public func addReservation(_ reservation: Reservation, binding: Binding) {
+        reserved[reservation.client] = binding
+        reservedBindings.insert(binding)
+    }
+
+    /// Removes `client`'s reservation from this shard's maps; its binding, if it had one. The
+    /// slots stay taken: see ``releaseIfUnheld(_:by:)``.
+    @discardableResult
+    public func removeReservation(of client: ClientKey) -> Binding? {
+        guard let binding = reserved.removeValue(forKey: client) else { return nil }
+        reservedBindings.remove(binding)
+        return binding
+    }
+
+    /// On the owner's shard, after ``removeReservation(of:)`` on every shard: gives the slots of
+    /// a former reservation back to the pool, unless `client` holds them now (then they go back
+    /// when its lease ends, like any other). Returns whether they were given back.
+    public func releaseIfUnheld(_ binding: Binding, by client: ClientKey) -> Bool {
+        if let id = table.find(client), table[id].state != .idle, table[id].current == binding { return false }
+        releaseSlots(binding)
+        return true
+    }
 }

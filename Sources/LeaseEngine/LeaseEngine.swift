@@ -35,9 +35,9 @@ public final class LeaseEngine {
     let ranges: [(range: ClosedRange<UInt32>, pool: Int)]
     /// Each reservation's binding, by its client; empty in most deployments, so the
     /// packet path tests `isEmpty` before it hashes anything.
-    let reserved: [ClientKey: Binding]
+    internal(set) var reserved: [ClientKey: Binding]
     /// The reserved bindings: slots that never go back to the pool.
-    let reservedBindings: Set<Binding>
+    internal(set) var reservedBindings: Set<Binding>
 
     // Swift's run-time exclusivity checks stay on for this state: measured at about a
     // tenth of an exchange's instructions (2.6k of 18.4k per DORA), a price worth
@@ -135,7 +135,8 @@ public final class LeaseEngine {
         for (old, candidate) in zip(configuration.pools, new.pools) where !old.hasSameStructure(as: candidate) {
             throw .poolStructureChanged("pool \(old.name) changes its name, kind, PSID parameters or address ranges")
         }
-        guard Set(new.reservations) == Set(configuration.reservations) else { throw .reservationsChanged }
+        // Reservations are not reconfigured: they change through `addReservation` and
+        // `removeReservation` only, whatever `new.reservations` says.
         configuration = new
         replyOptions = new.pools.map(ReplyOptions.init)
         replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: new.serverIdentifier)

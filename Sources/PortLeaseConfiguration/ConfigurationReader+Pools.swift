@@ -283,8 +283,6 @@ extension ConfigurationReader {
             return ConfigurationProblem(keyPath: "pools", reason: "cannot build the pools: \(error)")
         case .invalidReservation(let reservation, let reason):
             return ConfigurationProblem(keyPath: "reservations", reason: "\(reservation): \(reason)")
-        case .reservationsChanged:
-            return ConfigurationProblem(keyPath: "reservations", reason: "changed; restart to apply")
         }
     }
 

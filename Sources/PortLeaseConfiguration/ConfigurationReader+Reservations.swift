@@ -11,8 +11,9 @@ extension ConfigurationReader {
             ?? (root["reservations"] == nil ? [] : nil)
     }
 
-    private func reservation(_ value: JSONValue, at path: String) -> Reservation? {
-        guard let object = object(value, at: path, keys: Self.reservationKeys) else { return nil }
+    /// One reservation object; `extraKeys` are allowed besides its own (a request's `force`).
+    func reservation(_ value: JSONValue, at path: String, extraKeys: [String] = []) -> Reservation? {
+        guard let object = object(value, at: path, keys: Self.reservationKeys + extraKeys) else { return nil }
         let before = problems.count
         let client = object.required("client", "the client: id:HEX (option 61) or hw:HEX (htype, then chaddr)")
             .flatMap { string($0, at: object.path("client")) }

@@ -10,6 +10,7 @@ enum ControlRoutes {
     /// The operations and their methods, for a 405 with `Allow` on the wrong method.
     static let operations: [String: String] = [
         "/v1/status": "GET", "/v1/leases": "GET, DELETE", "/v1/pools": "GET", "/v1/config/test": "POST",
+        "/v1/reservations": "GET, POST, DELETE",
     ]
 
     /// The largest configuration `POST /v1/config/test` takes (the file loader's limit is 16 MiB;
@@ -17,7 +18,9 @@ enum ControlRoutes {
     static let largestConfiguration = 1 << 20
 
     /// The routes; with `token`, every request must carry it (`Authorization: Bearer`).
-    static func router(server: Server, started: UInt64, token: [UInt8]? = nil) -> Router<BasicRequestContext> {
+    static func router(
+        server: Server, started: UInt64, token: [UInt8]? = nil, reservations: ReservationBook? = nil
+    ) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: JSONErrors())
         if let token { router.add(middleware: BearerToken(token: token)) }
@@ -52,6 +55,7 @@ enum ControlRoutes {
             let key = try LeaseLookup.clientKey(client)
             return try json(LeaseList(leases: [try await LeaseRelease.forceRelease(key, in: server)]))
         }
+        ReservationRoutes.add(to: router, book: reservations)
         return router
     }
 

@@ -36,7 +36,11 @@ public struct ControlService: Service {
 
     /// Prepares the socket's directory and refuses a socket another process answers on (a
     /// second server given the same path would otherwise take it over). Throws with the reason.
-    public init(server: Server, socketPath: String?, tcp: TCPListener? = nil, logger: Logger) throws(ControlError) {
+    /// `reservations` changes the server's reservations (nil: `/v1/reservations` answers 503).
+    public init(
+        server: Server, socketPath: String?, tcp: TCPListener? = nil, reservations: ReservationBook? = nil,
+        logger: Logger
+    ) throws(ControlError) {
         if let socketPath { try Self.prepare(socketPath) }
         self.socketPath = socketPath
         let started = SystemClock.monotonicNanoseconds()
@@ -44,7 +48,7 @@ public struct ControlService: Service {
         if let socketPath {
             applications.append(
                 Application(
-                    router: ControlRoutes.router(server: server, started: started),
+                    router: ControlRoutes.router(server: server, started: started, reservations: reservations),
                     configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "portlease"),
                     onServerRunning: { _ in
                         do throws(SystemCallError) {
@@ -59,7 +63,8 @@ public struct ControlService: Service {
         if let tcp {
             applications.append(
                 Application(
-                    router: ControlRoutes.router(server: server, started: started, token: tcp.token),
+                    router: ControlRoutes.router(
+                        server: server, started: started, token: tcp.token, reservations: reservations),
                     configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: "portlease"),
                     onServerRunning: { channel in
                         logger.info(

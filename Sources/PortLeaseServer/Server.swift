@@ -131,6 +131,11 @@ public final class Server: Service, @unchecked Sendable {
         do throws(EngineError) {
             engines = try LeaseEngine.makeShards(settings.engine, count: settings.workers)
         } catch {
+            if case .invalidReservation(let reservation, let reason) = error {
+                throw .configuration(
+                    "reservation \(reservation): \(reason) (it is in the configuration's \"reservations\" or in "
+                        + "reservations.json in the lease-log directory)")
+            }
             throw .configuration("\(error)")
         }
         let logs = try ShardLogs.open(

@@ -32,14 +32,19 @@ struct ControlEndpoint: ParsableArguments {
         return ControlClient(socketPath: path)
     }
 
-    /// Sends a request and returns the body of its 200 response; anything else (no server, a
+    /// `text` as a query parameter's value: a client key's colons kept, the rest percent-encoded.
+    static func queryValue(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: ":"))) ?? text
+    }
+
+    /// Sends a request and returns the body of its 2xx response; anything else (no server, a
     /// refusal) is printed on standard error and ends the command with status 1.
     func request(_ method: String, _ path: String, body: [UInt8] = [], headers: [String] = []) throws -> [UInt8] {
         let api = try client()
         let response = try Standard.orExit { () throws(ControlClient.Failure) in
             try api.send(method, path, body: body, headers: headers)
         }
-        guard response.status == 200 else {
+        guard (200..<300).contains(response.status) else {
             Standard.error(
                 "the control API refused (\(response.status)): \(String(decoding: response.body, as: UTF8.self))")
             throw ExitCode(1)

@@ -58,10 +58,7 @@ struct ClientLeaseOptions: ParsableArguments {
 
     /// `method /v1/leases?client=...` through the API: the body of a 200.
     func request(_ method: String) throws -> [UInt8] {
-        let query =
-            client.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: ":")))
-            ?? client
-        return try endpoint.request(method, "/v1/leases?client=\(query)")
+        try endpoint.request(method, "/v1/leases?client=\(ControlEndpoint.queryValue(client))")
     }
 }
 

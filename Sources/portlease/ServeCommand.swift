@@ -48,6 +48,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var settings = Server.Settings(configuration)
         settings.injectedFault = try Self.injectedFault(logger: logger)
+        // Reservations made through the API, kept beside the lease log, join the file's.
+        let stored: [Reservation]
+        do throws(ConfigurationError) {
+            stored = try ReservationFile.load(directory: configuration.leaseLog.directory)
+        } catch {
+            logger.critical("portlease cannot start", metadata: ["reason": "\(error)"])
+            throw ExitCode(FatalFault.ExitStatus.startFailed.rawValue)
+        }
+        settings.engine.reservations += stored
         var history: HistoryServices?
         if let section = configuration.history {
             do {
@@ -94,6 +103,9 @@ struct ServeCommand: AsyncParsableCommand {
                     .init(
                         service: try ControlService(
                             server: server, socketPath: socket, tcp: try Self.controlListener(configuration),
+                            reservations: ReservationBook(
+                                server: server, configured: configuration.engine.reservations, stored: stored,
+                                directory: configuration.leaseLog.directory),
                             logger: logger),
                         successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control API"))

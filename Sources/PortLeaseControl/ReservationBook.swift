@@ -1,0 +1,244 @@
+import LeaseEngine
+import LeaseLog
+import PortLeaseConfiguration
+import PortLeaseServer
+import PortLeaseSystem
+import PortLeaseWire
+import PortSetPool
+
+/// The reservations of a running server, and the one place that changes them (the control
+/// API's `POST` and `DELETE /v1/reservations`), one change at a time.
+///
+/// A reservation lives in three places: its slots are taken in the shared pool (once), every
+/// shard's engine knows it (so its owner is offered it, and its slots never go back to the
+/// pool), and `reservations.json` keeps the ones made here across restarts. A change is
+/// ordered so that a failure part way leaves nothing half-applied:
+///
+/// - **add:** check it (pool, lengths, reserved ports, overlaps, one per client); take its
+///   slots (if another client holds them: refused with the holder named, unless `force`);
+///   store the file; tell every shard. With `force`, the shards are told first, so the
+///   holder's slots stay reserved when its lease is ended (a `forcedRelease` record, durable
+///   before the answer).
+/// - **remove:** store the file; tell every shard; give the slots back unless the owner holds
+///   them now (then its lease ends as any other).
+public actor ReservationBook {
+    /// Where a reservation was made.
+    public enum Source: String, Sendable {
+        case configuration, api
+    }
+
+    private let server: Server
+    /// The configuration file's reservations: read-only here.
+    private let configured: [Reservation]
+    /// The ones made through the API, as `reservations.json` holds them.
+    private var stored: [Reservation]
+    /// The lease-log directory, which holds `reservations.json`.
+    private let directory: String
+
+    public init(server: Server, configured: [Reservation], stored: [Reservation], directory: String) {
+        self.server = server
+        self.configured = configured
+        self.stored = stored
+        self.directory = directory
+    }
+
+    /// Every reservation, by address.
+    public func list() throws(APIError) -> ReservationList {
+        let (pools, bindings) = try current()
+        let all = configured.map { ($0, Source.configuration) } + stored.map { ($0, Source.api) }
+        return ReservationList(
+            reservations: all.sorted { ($0.0.address.value, $0.0.psid) < ($1.0.address.value, $1.0.psid) }.map {
+                ReservationDocument($0.0, pool: pools[Int(bindings[$0.0.client]!.pool)], source: $0.1)
+            })
+    }
+
+    /// Reserves `reservation`; with `force`, ends another client's lease on its port set.
+    public func add(_ reservation: Reservation, force: Bool) async throws(APIError) -> ReservationChange {
+        let (policies, _) = try current()
+        guard let pools = server.poolWatch?.pools else { throw Self.notStarted }
+        if let existing = (configured + stored).first(where: { $0.client == reservation.client }) {
+            throw APIError(
+                .conflict, field: "client", reason: "\(reservation.client) already has a reservation: \(existing)")
+        }
+        let binding = try Self.check(configured + stored + [reservation], reservation, server: server, pools: pools)
+        let pool = pools[Int(binding.pool)]
+        var claimed = try Self.claim(binding, in: pool)
+        var released: [String] = []
+        if !claimed && !force {
+            // Who holds it? Only its owner may (the reservation then takes over its lease).
+            let holder = try await holder(of: binding)
+            if holder == nil { claimed = try Self.claim(binding, in: pool) }
+            if let holder, holder != reservation.client {
+                throw APIError(
+                    .conflict, field: "address",
+                    reason: "\(Self.describe(binding)) is held by \(holder); add with \"force\": true to end that lease"
+                )
+            }
+            if holder == nil && !claimed {
+                throw APIError(
+                    .conflict, field: "address",
+                    reason: "\(Self.describe(binding)) is in use (declined and in quarantine, or changing hands); "
+                        + "try again, or add with \"force\": true")
+            }
+        }
+        try store(stored + [reservation], undo: { if claimed { try? pool.release(binding.portSet) } })
+        do throws(APIError) {
+            try await everyShard { engine in engine.addReservation(reservation, binding: binding) }
+        } catch {
+            try? store(stored, undo: {})
+            _ = try? await everyShard { engine in engine.removeReservation(of: reservation.client) }
+            if claimed { try? pool.release(binding.portSet) }
+            throw error
+        }
+        stored.append(reservation)
+        // Not taken before the shards knew it: take it now if it came free meanwhile, else
+        // end the lease on it (its slots now stay reserved when that lease ends).
+        if !claimed && !((try? Self.claim(binding, in: pool)) ?? false) { released = try await yieldEverywhere() }
+        return ReservationChange(
+            reservation: ReservationDocument(reservation, pool: policies[Int(binding.pool)], source: .api),
+            released: released)
+    }
+
+    /// Removes the reservation of `client` made through the API.
+    public func remove(_ client: ClientKey) async throws(APIError) -> ReservationChange {
+        let (policies, bindings) = try current()
+        guard let reservation = stored.first(where: { $0.client == client }), let binding = bindings[client] else {
+            if let configured = configured.first(where: { $0.client == client }) {
+                throw APIError(
+                    .conflict, field: "client",
+                    reason: "\(configured) is in the configuration file: remove it there and restart")
+            }
+            throw APIError(.notFound, field: "client", reason: "\(client) has no reservation")
+        }
+        let remaining = stored.filter { $0.client != client }
+        try store(remaining, undo: {})
+        stored = remaining
+        try await everyShard { engine in engine.removeReservation(of: client) }
+        let workers = server.workers
+        let owner = workers[ShardChoice.shard(of: client, shardCount: workers.count)]
+        _ = try await LeaseLookup.ask(owner) { engine in engine.releaseIfUnheld(binding, by: client) }
+        return ReservationChange(
+            reservation: ReservationDocument(reservation, pool: policies[Int(binding.pool)], source: .api),
+            released: [])
+    }
+
+    // MARK: - Steps
+
+    /// The pools' policies and every reservation's binding.
+    private func current() throws(APIError) -> ([PoolPolicy], [ClientKey: Binding]) {
+        guard let pools = server.poolWatch?.pools else { throw Self.notStarted }
+        do throws(EngineError) {
+            let bindings = try LeaseEngine.validate(
+                configured + stored, configuration: server.settings.engine, pools: pools)
+            return (server.settings.engine.pools, bindings)
+        } catch {
+            throw APIError(.internalServerError, reason: "the reservations in force do not check: \(error)")
+        }
+    }
+
+    /// The binding of `reservation`, checked with every other reservation against the pools.
+    private static func check(
+        _ all: [Reservation], _ reservation: Reservation, server: Server, pools: [PortSetPool]
+    ) throws(APIError) -> Binding {
+        do throws(EngineError) {
+            return try LeaseEngine.validate(all, configuration: server.settings.engine, pools: pools)[
+                reservation.client]!
+        } catch {
+            guard case .invalidReservation(_, let reason) = error else {
+                throw APIError(.badRequest, reason: "\(error)")
+            }
+            let conflict = reason.contains("overlaps")
+            throw APIError(
+                conflict ? .conflict : .badRequest, field: reason.contains("PSID") ? "psid-length" : "address",
+                reason: "\(reservation): \(reason)")
+        }
+    }
+
+    /// Takes `binding`'s slots in `pool`; false when they are taken. A port set on the pool's
+    /// reserved ports is refused.
+    private static func claim(_ binding: Binding, in pool: PortSetPool) throws(APIError) -> Bool {
+        do throws(PoolError) {
+            return try pool.claim(binding.portSet)
+        } catch {
+            if case .reservedPortSet = error {
+                throw APIError(
+                    .badRequest, field: "psid", reason: "\(describe(binding)) includes the pool's reserved ports")
+            }
+            throw APIError(.badRequest, field: "address", reason: "\(describe(binding)): \(error)")
+        }
+    }
+
+    /// Writes `list` to `reservations.json`; on failure runs `undo` and refuses with 500.
+    private func store(_ list: [Reservation], undo: () -> Void) throws(APIError) {
+        do throws(LeaseLogError) {
+            try ReservationFile.store(list, directory: directory)
+        } catch {
+            undo()
+            throw APIError(
+                .internalServerError,
+                reason: "cannot store \(ReservationFile.fileName) in \(directory): \(error); nothing was changed")
+        }
+    }
+
+    /// The client holding `binding` now, on whatever shard (a scan of each shard's table).
+    private func holder(of binding: Binding) async throws(APIError) -> ClientKey? {
+        for worker in server.workers {
+            if let key = try await LeaseLookup.ask(worker, { engine in engine.holder(of: binding) }) { return key }
+        }
+        return nil
+    }
+
+    /// Runs `job` on every shard's worker, retrying a full queue for up to two seconds.
+    private func everyShard(_ job: @escaping @Sendable (LeaseEngine) -> Void) async throws(APIError) {
+        for worker in server.workers {
+            var attempts = 0
+            while true {
+                do throws(APIError) {
+                    try await LeaseLookup.ask(worker, job)
+                    break
+                } catch {
+                    attempts += 1
+                    if attempts >= 20 { throw error }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        }
+    }
+
+    /// Ends, on every shard, the leases on reserved port sets that are not their owners'; the
+    /// clients whose leases ended, once their records are durable.
+    private func yieldEverywhere() async throws(APIError) -> [String] {
+        var released: [String] = []
+        for worker in server.workers {
+            let ended: [String]? = await withCheckedContinuation { continuation in
+                let change = ControlQueue.Change(
+                    apply: { engine, records in
+                        let ended = engine.yieldReservations(
+                            now: SystemClock.wallClockMilliseconds(), records: &records)
+                        let names = ended.map { "\($0.0)" }
+                        guard !records.isEmpty else {
+                            continuation.resume(returning: names)
+                            return nil
+                        }
+                        return { durable in continuation.resume(returning: durable ? names : nil) }
+                    },
+                    refuse: { continuation.resume(returning: nil) })
+                if !worker.submitChange(change) { continuation.resume(returning: nil) }
+            }
+            guard let ended else {
+                throw APIError(
+                    .serviceUnavailable,
+                    reason: "the reservation is made, but shard \(worker.shard) could not end the lease on it yet; "
+                        + "its holder's next renewal is NAKed")
+            }
+            released += ended
+        }
+        return released
+    }
+
+    private static func describe(_ binding: Binding) -> String {
+        binding.psidLength == 0 ? "\(binding.address)" : "\(binding.address) psid \(binding.psid)/\(binding.psidLength)"
+    }
+
+    private static let notStarted = APIError(.serviceUnavailable, reason: "the server is starting; try again")
+}

@@ -1,0 +1,53 @@
+import Hummingbird
+import LeaseEngine
+import PortLeaseConfiguration
+
+/// `GET`, `POST` and `DELETE /v1/reservations` (`Docs/openapi.json`), over a ``ReservationBook``.
+enum ReservationRoutes {
+    /// The largest request body: one reservation.
+    static let largestBody = 4096
+
+    static func add(to router: Router<BasicRequestContext>, book: ReservationBook?) {
+        router.get("/v1/reservations") { _, _ in
+            try ControlRoutes.json(try await available(book).list())
+        }
+        router.post("/v1/reservations") { request, _ in
+            guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+                throw APIError(
+                    .unsupportedMediaType, field: "Content-Type", reason: "post the reservation as application/json")
+            }
+            let body = try await request.body.collect(upTo: largestBody)
+            let (reservation, force) = try parse(Array(buffer: body))
+            let change = try await available(book).add(reservation, force: force)
+            return try ControlRoutes.json(change, status: .created)
+        }
+        router.delete("/v1/reservations") { request, _ in
+            guard let client = request.uri.queryParameters.get("client") else {
+                throw APIError(
+                    .badRequest, field: "client", reason: "give client=id:HEX (option 61) or client=hw:HEX")
+            }
+            let key = try LeaseLookup.clientKey(client)
+            return try ControlRoutes.json(try await available(book).remove(key))
+        }
+    }
+
+    private static func available(_ book: ReservationBook?) throws(APIError) -> ReservationBook {
+        guard let book else {
+            throw APIError(.serviceUnavailable, reason: "reservations cannot be changed on this listener")
+        }
+        return book
+    }
+
+    /// The request body as a reservation, or a 400 naming the first field at fault.
+    private static func parse(_ bytes: [UInt8]) throws(APIError) -> (Reservation, force: Bool) {
+        do throws(ConfigurationError) {
+            return try ReservationFile.parseRequest(bytes)
+        } catch {
+            if let problem = error.problems.first {
+                throw APIError(
+                    .badRequest, field: problem.keyPath.isEmpty ? nil : problem.keyPath, reason: problem.reason)
+            }
+            throw APIError(.badRequest, reason: "\(error)")
+        }
+    }
+}
