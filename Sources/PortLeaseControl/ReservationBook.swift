@@ -147,9 +147,9 @@ public actor ReservationBook {
             guard case .invalidReservation(_, let reason) = error else {
                 throw APIError(.badRequest, reason: "\(error)")
             }
-            let conflict = reason.contains("overlaps")
+            // A well-formed request the server's pools or reservations cannot take: 409.
             throw APIError(
-                conflict ? .conflict : .badRequest, field: reason.contains("PSID") ? "psid-length" : "address",
+                .conflict, field: reason.contains("PSID") ? "psid-length" : "address",
                 reason: "\(reservation): \(reason)")
         }
     }
@@ -162,9 +162,9 @@ public actor ReservationBook {
         } catch {
             if case .reservedPortSet = error {
                 throw APIError(
-                    .badRequest, field: "psid", reason: "\(describe(binding)) includes the pool's reserved ports")
+                    .conflict, field: "psid", reason: "\(describe(binding)) includes the pool's reserved ports")
             }
-            throw APIError(.badRequest, field: "address", reason: "\(describe(binding)): \(error)")
+            throw APIError(.conflict, field: "address", reason: "\(describe(binding)): \(error)")
         }
     }
 

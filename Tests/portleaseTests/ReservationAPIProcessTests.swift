@@ -44,6 +44,23 @@ struct ReservationAPIProcessTests {
         #expect(lines.first?.contains(key(9)) == true && lines.first?.hasSuffix("[api]") == true, "\(listed.output)")
         #expect(lines.last?.contains(key(7)) == true && lines.last?.hasSuffix("[configuration]") == true)
 
+        // The bodies are as Docs/openapi.json describes them.
+        let listBody = try JSONSerialization.jsonObject(with: Data(try api.send("GET", "/v1/reservations").body))
+        #expect(try ControlAPIProcessTests.mismatches(listBody, schema: "ReservationList").isEmpty)
+        let addedBody = try JSONSerialization.jsonObject(
+            with: Data(
+                try CommandLineTests.run([
+                    "reservation", "add", "--config", config, "--client", key(10), "--address", Self.address,
+                    "--psid", "1", "--psid-length", "2", "--json",
+                ]).output.utf8))
+        #expect(try ControlAPIProcessTests.mismatches(addedBody, schema: "ReservationChange").isEmpty)
+        let removedBody = try api.send("DELETE", "/v1/reservations?client=\(key(10))")
+        #expect(removedBody.status == 200)
+        #expect(
+            try ControlAPIProcessTests.mismatches(
+                try JSONSerialization.jsonObject(with: Data(removedBody.body)), schema: "ReservationChange"
+            ).isEmpty)
+
         // Four other clients share the two port sets left.
         var holders: [Int: Int] = [:]
         for id in 1...4 {
@@ -68,11 +85,11 @@ struct ReservationAPIProcessTests {
                 "already has"
             ),
             (
-                #""client": "\#(key(8))", "address": "198.51.100.8", "psid": 0, "psid-length": 2"#, 400, "address",
+                #""client": "\#(key(8))", "address": "198.51.100.8", "psid": 0, "psid-length": 2"#, 409, "address",
                 "in no pool"
             ),
             (
-                #""client": "\#(key(8))", "address": "\#(Self.address)", "psid": 0, "psid-length": 3"#, 400,
+                #""client": "\#(key(8))", "address": "\#(Self.address)", "psid": 0, "psid-length": 3"#, 409,
                 "psid-length", "offers PSID lengths 2"
             ),
             (#""client": "\#(key(8))", "address": "\#(Self.address)", "psid": 0"#, 400, nil, "give both"),
