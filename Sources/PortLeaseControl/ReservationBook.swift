@@ -71,14 +71,14 @@ public actor ReservationBook {
             if let holder, holder != reservation.client {
                 throw APIError(
                     .conflict, field: "address",
-                    reason: "\(Self.describe(binding)) is held by \(holder); add with \"force\": true to end that lease"
+                    reason: "\(Self.describe(binding)) is held by \(holder); add with force (--force, \"force\": true) to end that lease"
                 )
             }
             if holder == nil && !claimed {
                 throw APIError(
                     .conflict, field: "address",
                     reason: "\(Self.describe(binding)) is in use (declined and in quarantine, or changing hands); "
-                        + "try again, or add with \"force\": true")
+                        + "try again, or add with force (--force, \"force\": true)")
             }
         }
         try store(stored + [reservation], undo: { if claimed { try? pool.release(binding.portSet) } })
