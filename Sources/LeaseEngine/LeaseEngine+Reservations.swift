@@ -106,6 +106,32 @@ extension LeaseEngine {
         return ended
     }
 
+    /// One step of a search for the client holding `binding`: the slots `start ..< start +
+    /// count` of this shard's table. Returns the holder if found there, and where the next
+    /// step starts (nil: the table is done). The control API searches in steps of 65,536
+    /// slots (about 3 MB, a millisecond), so no step holds the worker back for long.
+    public func holder(of binding: Binding, scanningFrom start: Int, count: Int) -> (ClientKey?, next: Int?) {
+        let end = start + count
+        let found = table.holder(of: binding, in: start..<end).map { table.key(of: $0) }
+        return (found, end < table.slotCount ? end : nil)
+    }
+
+    /// Ends `key`'s lease (or offer) if it is on `binding`, now reserved for someone else: a
+    /// `forcedRelease` record for a bound lease. The slots stay reserved. True when it ended one.
+    public func yieldReservation(
+        _ binding: Binding, heldBy key: ClientKey, now: Int64, records: inout [LeaseRecord]
+    ) -> Bool {
+        guard let id = table.find(key), table[id].state != .idle, table[id].current == binding,
+            reserved[key] != binding
+        else { return false }
+        if table[id].state == .bound {
+            records.append(record(.forcedRelease, id, binding, time: now, lifetime: 0, subscriber: .unspecified))
+        }
+        detach(id, keepAsPrevious: false)
+        table.dropIfEmpty(id)
+        return true
+    }
+
     /// The reservations, each with its pool's index, as the engine holds them.
     public var reservedBindingsByClient: [ClientKey: Binding] { reserved }
 

@@ -110,8 +110,20 @@ struct LeaseTable {
     /// The client whose current binding is exactly `binding`'s slots: a scan, for
     /// introspection only.
     func holder(of binding: Binding) -> UInt32? {
-        activeIDs.first { slots[Int($0)].entry.current == binding }
+        holder(of: binding, in: 0..<slots.count)
     }
+
+    /// The same, among the slots `range` only (clamped to the table): a search in steps.
+    func holder(of binding: Binding, in range: Range<Int>) -> UInt32? {
+        for index in range.clamped(to: 0..<slots.count) {
+            let entry = slots[index].entry
+            if entry.state != .idle && entry.current == binding { return UInt32(index) }
+        }
+        return nil
+    }
+
+    /// Slots in the table (in use or free): where a search in steps ends.
+    var slotCount: Int { slots.count }
 
     private func previousPosition(_ slot: UInt64) -> Int? {
         byPreviousSlot.find(Self.hash(slot: slot, seed: seed)) { slots[Int($0)].entry.previous.slotKey == slot }

@@ -71,7 +71,8 @@ public actor ReservationBook {
             if let holder, holder != reservation.client {
                 throw APIError(
                     .conflict, field: "address",
-                    reason: "\(Self.describe(binding)) is held by \(holder); add with force (--force, \"force\": true) to end that lease"
+                    reason:
+                        "\(Self.describe(binding)) is held by \(holder); add with force (--force, \"force\": true) to end that lease"
                 )
             }
             if holder == nil && !claimed {
@@ -93,7 +94,9 @@ public actor ReservationBook {
         stored.append(reservation)
         // Not taken before the shards knew it: take it now if it came free meanwhile, else
         // end the lease on it (its slots now stay reserved when that lease ends).
-        if !claimed && !((try? Self.claim(binding, in: pool)) ?? false) { released = try await yieldEverywhere() }
+        if !claimed && !((try? Self.claim(binding, in: pool)) ?? false) {
+            released = try await endLease(on: binding, except: reservation.client)
+        }
         return ReservationChange(
             reservation: ReservationDocument(reservation, pool: policies[Int(binding.pool)], source: .api),
             released: released)
@@ -180,10 +183,21 @@ public actor ReservationBook {
         }
     }
 
-    /// The client holding `binding` now, on whatever shard (a scan of each shard's table).
+    /// Slots of a shard's table searched per step of a holder search.
+    static let searchStep = 65_536
+
+    /// The client holding `binding` now, on whatever shard: each shard's table searched in
+    /// steps, one job each, so that the workers serve their queries in between.
     private func holder(of binding: Binding) async throws(APIError) -> ClientKey? {
         for worker in server.workers {
-            if let key = try await LeaseLookup.ask(worker, { engine in engine.holder(of: binding) }) { return key }
+            var start: Int? = 0
+            while let from = start {
+                let (found, next) = try await LeaseLookup.ask(worker) { engine in
+                    engine.holder(of: binding, scanningFrom: from, count: Self.searchStep)
+                }
+                if let found { return found }
+                start = next
+            }
         }
         return nil
     }
@@ -205,22 +219,25 @@ public actor ReservationBook {
         }
     }
 
-    /// Ends, on every shard, the leases on reserved port sets that are not their owners'; the
-    /// clients whose leases ended, once their records are durable.
-    private func yieldEverywhere() async throws(APIError) -> [String] {
+    /// Ends the lease another client holds on `binding`, now reserved for `owner`: found by a
+    /// holder search, ended by its shard with a `forcedRelease` record; the holders, once their
+    /// records are durable. A holder that moved on meanwhile is looked for again.
+    private func endLease(on binding: Binding, except owner: ClientKey) async throws(APIError) -> [String] {
         var released: [String] = []
-        for worker in server.workers {
-            let ended: [String]? = await withCheckedContinuation { continuation in
+        for _ in 0..<3 {
+            guard let holder = try await holder(of: binding), holder != owner else { return released }
+            let workers = server.workers
+            let worker = workers[ShardChoice.shard(of: holder, shardCount: workers.count)]
+            let ended: Bool? = await withCheckedContinuation { continuation in
                 let change = ControlQueue.Change(
                     apply: { engine, records in
-                        let ended = engine.yieldReservations(
-                            now: SystemClock.wallClockMilliseconds(), records: &records)
-                        let names = ended.map { "\($0.0)" }
+                        let ended = engine.yieldReservation(
+                            binding, heldBy: holder, now: SystemClock.wallClockMilliseconds(), records: &records)
                         guard !records.isEmpty else {
-                            continuation.resume(returning: names)
+                            continuation.resume(returning: ended)
                             return nil
                         }
-                        return { durable in continuation.resume(returning: durable ? names : nil) }
+                        return { durable in continuation.resume(returning: durable ? ended : nil) }
                     },
                     refuse: { continuation.resume(returning: nil) })
                 if !worker.submitChange(change) { continuation.resume(returning: nil) }
@@ -228,10 +245,10 @@ public actor ReservationBook {
             guard let ended else {
                 throw APIError(
                     .serviceUnavailable,
-                    reason: "the reservation is made, but shard \(worker.shard) could not end the lease on it yet; "
-                        + "its holder's next renewal is NAKed")
+                    reason: "the reservation is made, but shard \(worker.shard) could not end the lease of \(holder) "
+                        + "on it yet; that client's next renewal is NAKed")
             }
-            released += ended
+            if ended { released.append("\(holder)") }
         }
         return released
     }

@@ -110,6 +110,42 @@ import Testing
         #expect(again.engine.lease(of: Self.owner.key)?.binding.psid == granted.psid)
     }
 
+    @Test func aHolderIsFoundInStepsAndItsLeaseEndedForAReservationMadeLater() throws {
+        let harness = try EngineHarness(Self.configuration([]))
+        for number in 1...40 { harness.dora(TestClient(number)) }
+        let target = try #require(harness.engine.lease(of: TestClient(33).key)?.binding)
+        // Steps of 7 slots: the holder turns up in one of them, and the search ends after the table.
+        var start: Int? = 0
+        var found: ClientKey?
+        var steps = 0
+        while let from = start, found == nil {
+            (found, start) = harness.engine.holder(of: target, scanningFrom: from, count: 7)
+            steps += 1
+        }
+        #expect(found == TestClient(33).key && steps > 1)
+        #expect(
+            harness.engine.holder(of: Binding(address: IPv4Address(198, 51, 100, 2), psid: 1, psidLength: 6, pool: 0))
+                == nil)
+        // Reserved for the owner now: the holder's lease ends with a forced release, and the
+        // slots stay out of the pool (nobody else gets them, the owner does).
+        harness.engine.addReservation(
+            Reservation(
+                client: Self.owner.key, address: target.address, psid: target.psid, psidLength: target.psidLength),
+            binding: target)
+        var records: [LeaseRecord] = []
+        #expect(
+            harness.engine.yieldReservation(target, heldBy: TestClient(33).key, now: harness.now, records: &records))
+        #expect(records.map(\.event) == [.forcedRelease])
+        #expect(
+            !harness.engine.yieldReservation(target, heldBy: TestClient(33).key, now: harness.now, records: &records))
+        for number in 41...70 { #expect(harness.dora(TestClient(number)).granted?.psid != target.psid) }
+        #expect(harness.dora(Self.owner).granted?.psid == target.psid)
+        // Removed again while the owner holds it: the owner keeps its lease, and its release
+        // gives the slots back to the pool.
+        #expect(harness.engine.removeReservation(of: Self.owner.key) == target)
+        #expect(!harness.engine.releaseIfUnheld(target, by: Self.owner.key))
+    }
+
     @Test func aFullAddressIsReservedInAFullPool() throws {
         var configuration = Fixtures.configuration([Fixtures.fullPool()])
         let client = TestClient(3, wantsPortParams: false)
