@@ -11,6 +11,8 @@ public enum KeaImportError: Error, Hashable, Sendable, CustomStringConvertible {
     case missingColumns([String])
     /// The header names a column twice.
     case duplicateColumn(String)
+    /// A Kea configuration that cannot be read for its reservations: why, with the key path.
+    case invalidConfiguration(String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum KeaImportError: Error, Hashable, Sendable, CustomStringConvertible {
             "the header lacks the column\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")) "
                 + "(is this a Kea DHCPv4 memfile, kea-leases4.csv?)"
         case .duplicateColumn(let name): "the header names the column \(name) twice"
+        case .invalidConfiguration(let reason): "not a usable Kea DHCPv4 configuration: \(reason)"
         }
     }
 }

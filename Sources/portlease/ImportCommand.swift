@@ -4,12 +4,12 @@ import ArgumentParser
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import leases from another DHCP server into the lease log (the server must be stopped).",
+        abstract: "Import leases or reservations from another DHCP server (the server must be stopped).",
         discussion: """
             Example:
               portlease import kea-leases /var/lib/kea/kea-leases4.csv --config /etc/portlease/portlease.json
-            Kea host reservations (kea-reservations) are not imported: PortLease has no reservations yet.
+              portlease import kea-reservations /etc/kea/kea-dhcp4.conf --config /etc/portlease/portlease.json
             """,
-        subcommands: [ImportKeaLeasesCommand.self]
+        subcommands: [ImportKeaLeasesCommand.self, ImportKeaReservationsCommand.self]
     )
 }
