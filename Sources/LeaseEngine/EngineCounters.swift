@@ -24,6 +24,9 @@ public struct EngineCounters: Sendable, Hashable {
     /// pool was one the client could have had and it was full. A refusal with two
     /// such pools counts once in each.
     public var poolsExhausted: [Int] = []
+    /// Per pool (configuration order): offers made and not yet taken up, declined or timed
+    /// out, now (a gauge: each holds its port set for the offer lifetime).
+    public var offersOutstanding: [Int] = []
     /// Drops, indexed by ``DropReason/rawValue``.
     public var drops = [Int](repeating: 0, count: DropReason.allCases.count)
 

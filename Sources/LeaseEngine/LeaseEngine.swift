@@ -116,6 +116,7 @@ public final class LeaseEngine {
         selectionOrder = Self.selectionOrder(configuration.pools)
         hasMatchedPools = configuration.pools.contains { !$0.match.isDefault }
         counters.poolsExhausted = Array(repeating: 0, count: configuration.pools.count)
+        counters.offersOutstanding = Array(repeating: 0, count: configuration.pools.count)
         ranges = configuration.pools.enumerated().flatMap { index, policy in
             policy.addressRanges.map { (range: $0.lowerBound.value...$0.upperBound.value, pool: index) }
         }
@@ -350,6 +351,8 @@ public final class LeaseEngine {
         if !wasIdle && table[id].current != binding {
             releaseSlots(table[id].current)
         }
+        if table[id].state == .offered { counters.offersOutstanding[Int(table[id].current.pool)] -= 1 }
+        if state == .offered { counters.offersOutstanding[Int(binding.pool)] += 1 }
         if table.setCurrent(id, binding, state, expiry: expiry) {
             expiries.push(expiry, id)
         }
@@ -361,6 +364,7 @@ public final class LeaseEngine {
     func detach(_ id: UInt32, keepAsPrevious: Bool, keepSlots: Bool = false) {
         let entry = table[id]
         guard entry.state != .idle else { return }
+        if entry.state == .offered { counters.offersOutstanding[Int(entry.current.pool)] -= 1 }
         if !keepSlots { releaseSlots(entry.current) }
         countSubscriber(entry.subscriber, -1)
         table.clearCurrent(id, keepAsPrevious: keepAsPrevious)

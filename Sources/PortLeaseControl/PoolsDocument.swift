@@ -26,6 +26,8 @@ public struct PoolsDocument: Codable, Sendable, Equatable {
         public var alarmed: Bool
         /// New bindings refused while this pool, one the client could use, was full.
         public var exhausted: Int
+        /// Offers made and not yet taken up, declined or timed out (each holds a port set).
+        public var offersOutstanding: Int
         public var portSets: [PortSets]
     }
 
@@ -47,6 +49,7 @@ public struct PoolsDocument: Codable, Sendable, Equatable {
                 utilisation: Double(watch.utilisationPerMille(index)) / 1000,
                 alarmThreshold: Double(watch.threshold(index)) / 100, alarmed: watch.isAlarmed(index),
                 exhausted: server.workers.reduce(0) { $0 + $1.statistics.poolExhausted(index) },
+                offersOutstanding: server.workers.reduce(0) { $0 + $1.statistics.offersOutstanding(index) },
                 portSets: pool.offeredLengths.map { length in
                     PortSets(
                         psidLength: length, free: (try? pool.freePortSets(psidLength: length)) ?? 0,

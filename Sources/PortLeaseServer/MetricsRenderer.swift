@@ -131,6 +131,15 @@ public struct MetricsRenderer: Sendable {
                 "portlease_pool_exhausted_total", [("pool", name)], shards.reduce(0) { $0 + $1.poolExhausted(index) })
         }
 
+        family(
+            "portlease_pool_offers_outstanding", "gauge",
+            "Offers made from this pool and not yet taken up, declined or timed out (each holds its port set).")
+        for (index, name) in pools.names.enumerated() {
+            sample(
+                "portlease_pool_offers_outstanding", [("pool", name)],
+                shards.reduce(0) { $0 + $1.offersOutstanding(index) })
+        }
+
         family("portlease_queue_depth", "gauge", "Datagrams waiting in each shard's queue.")
         for (index, queue) in queues.enumerated() {
             sample("portlease_queue_depth", [("shard", "\(index)")], queue.depth)

@@ -22,6 +22,8 @@ public final class ShardStatistics: Sendable {
     let engineDrops = AtomicCounters(count: DropReason.allCases.count)
     /// Per pool (at most 255): new bindings refused while the pool was full.
     let poolsExhausted = AtomicCounters(count: 256)
+    /// Per pool: offers outstanding now.
+    let offersOutstanding = AtomicCounters(count: 256)
     /// Cumulative bucket counts (Prometheus style): `commitBuckets.count` + the +Inf bucket.
     let commitHistogram = AtomicCounters(count: ShardStatistics.commitBuckets.count + 1)
     /// Queueing delay (arrival to worker): per bucket (not cumulative: one add per query), the
@@ -47,7 +49,13 @@ public final class ShardStatistics: Sendable {
         fields.store(Field.replayConflicts.rawValue, counters.replayConflicts)
         for reason in DropReason.allCases { engineDrops.store(Int(reason.rawValue), counters.dropped(reason)) }
         for index in counters.poolsExhausted.indices { poolsExhausted.store(index, counters.poolsExhausted[index]) }
+        for index in counters.offersOutstanding.indices {
+            offersOutstanding.store(index, counters.offersOutstanding[index])
+        }
     }
+
+    /// Offers of pool `index` outstanding on this shard, as of its last batch.
+    public func offersOutstanding(_ index: Int) -> Int { offersOutstanding[index] }
 
     /// New bindings refused while pool `index` (configuration order) was full.
     public func poolExhausted(_ index: Int) -> Int { poolsExhausted[index] }

@@ -38,6 +38,9 @@ struct ClientCommand: ParsableCommand {
     @Flag(help: "Release the lease after obtaining it.")
     var release = false
 
+    @Flag(help: "Stop after the OFFER (it then holds its port set for the offer lifetime).")
+    var offerOnly = false
+
     @Option(
         help: ArgumentHelp(
             "Act as a relay agent for a client at this IPv6 address: wrap each query in a Relay-forward with this peer-address.",
@@ -86,6 +89,7 @@ struct ClientCommand: ParsableCommand {
         }
         let offer = try exchange(socket, message(.discover, hint: hint()))
         print("offer: \(offer.header.yiaddr) \(portSet(offer))")
+        if offerOnly { return }
         let ack = try exchange(
             socket,
             message(

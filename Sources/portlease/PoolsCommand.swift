@@ -29,7 +29,7 @@ struct PoolsCommand: ParsableCommand {
         for pool in try JSONDecoder().decode(PoolsDocument.self, from: Data(body)).pools {
             let percent = { (share: Double) in String(format: "%.1f%%", share * 100) }
             print(
-                "\(pool.name) (\(pool.kind)): \(percent(pool.utilisation)) used, alarm at \(percent(pool.alarmThreshold))\(pool.alarmed ? "  ALARM" : ""), refused \(pool.exhausted)"
+                "\(pool.name) (\(pool.kind)): \(percent(pool.utilisation)) used, alarm at \(percent(pool.alarmThreshold))\(pool.alarmed ? "  ALARM" : ""), refused \(pool.exhausted), offers outstanding \(pool.offersOutstanding)"
             )
             for sets in pool.portSets {
                 let size = sets.psidLength == 0 ? "full addresses" : "psid-length \(sets.psidLength)"

@@ -11,6 +11,30 @@ import Testing
         harness = try EngineHarness(Fixtures.configuration([Fixtures.sharedPool(), Fixtures.fullPool()]))
     }
 
+    @Test func offersOutstandingCountEachOfferUntilTakenUpOrTimedOut() throws {
+        let harness = try EngineHarness(Fixtures.configuration([Fixtures.sharedPool(), Fixtures.fullPool()]))
+        for number in 1...3 { harness.send(TestClient(number).message(.discover), from: TestClient(number)) }
+        #expect(harness.engine.counters.offersOutstanding == [3, 0])
+        // A second DISCOVER re-offers the same set: still one.
+        harness.send(TestClient(1).message(.discover), from: TestClient(1))
+        #expect(harness.engine.counters.offersOutstanding == [3, 0])
+        // Taken up: bound, no longer an offer.
+        #expect(harness.dora(TestClient(2)).replyType == .ack)
+        #expect(harness.engine.counters.offersOutstanding == [2, 0])
+        // Another server chosen: the offer is let go.
+        harness.send(
+            TestClient(3).message(
+                .request, requested: IPv4Address(198, 51, 100, 1), serverIdentifier: IPv4Address(192, 0, 2, 99)),
+            from: TestClient(3))
+        #expect(harness.engine.counters.offersOutstanding == [1, 0])
+        // The offer lifetime (30 s) runs out.
+        harness.advance(seconds: 31)
+        #expect(harness.engine.counters.offersOutstanding == [0, 0])
+        harness.send(
+            TestClient(9, wantsPortParams: false).message(.discover), from: TestClient(9, wantsPortParams: false))
+        #expect(harness.engine.counters.offersOutstanding == [0, 1])
+    }
+
     @Test func rfc7618Section8_offerCarriesAddressAndPortSetTogether() throws {
         let offer = harness.send(TestClient(1).message(.discover), from: TestClient(1))
         #expect(offer.outcome == .reply(.offer, afterCommit: false))

@@ -326,6 +326,19 @@ import Testing
             #expect(printed.status == 0, "\(printed.errors)")
             #expect(printed.output.contains("map (shared): "), "\(printed.output)")
             #expect(printed.output.contains("psid-length 6: 2 used, 16382 free"), "\(printed.output)")
+            #expect(pool["offersOutstanding"] as? Int == 0)
+            // A DISCOVER with no REQUEST: one offer outstanding, holding its port set.
+            let offered = try CommandLineTests.run([
+                "client", "--server", "::1", "--port", "\(port)", "--id", "23", "--offer-only",
+            ])
+            #expect(offered.output.contains("offer: "), "\(offered.output) \(offered.errors)")
+            #expect(
+                ServeProcess.poll(seconds: 5) {
+                    let pools = try? JSONSerialization.jsonObject(with: Data(api.send("GET", "/v1/pools").body))
+                    let first = ((pools as? [String: Any])?["pools"] as? [[String: Any]])?.first
+                    return first?["offersOutstanding"] as? Int == 1
+                })
+            #expect(try CommandLineTests.run(["pools", "--config", config]).output.contains("offers outstanding 1"))
         }
     }
 
