@@ -10,6 +10,7 @@ enum ControlRoutes {
     /// The operations and their methods, for a 405 with `Allow` on the wrong method.
     static let operations: [String: String] = [
         "/v1/status": "GET", "/v1/leases": "GET, DELETE", "/v1/pools": "GET", "/v1/config/test": "POST",
+        "/v1/config/reload": "POST",
         "/v1/reservations": "GET, POST, DELETE",
     ]
 
@@ -19,7 +20,8 @@ enum ControlRoutes {
 
     /// The routes; with `token`, every request must carry it (`Authorization: Bearer`).
     static func router(
-        server: Server, started: UInt64, token: [UInt8]? = nil, reservations: ReservationBook? = nil
+        server: Server, started: UInt64, token: [UInt8]? = nil, reservations: ReservationBook? = nil,
+        reload: (@Sendable () -> ReloadOutcome)? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: JSONErrors())
@@ -38,6 +40,12 @@ enum ControlRoutes {
             }
             let body = try await request.body.collect(upTo: largestConfiguration)
             return try json(ConfigTestDocument(testing: Array(buffer: body)))
+        }
+        router.post("/v1/config/reload") { _, _ in
+            guard let reload else {
+                throw APIError(.serviceUnavailable, reason: "this server cannot reload its configuration")
+            }
+            return try json(reload())
         }
         router.get("/v1/leases") { request, _ in
             guard let client = request.uri.queryParameters.get("client") else {

@@ -36,10 +36,11 @@ public struct ControlService: Service {
 
     /// Prepares the socket's directory and refuses a socket another process answers on (a
     /// second server given the same path would otherwise take it over). Throws with the reason.
-    /// `reservations` changes the server's reservations (nil: `/v1/reservations` answers 503).
+    /// `reservations` changes the server's reservations and `reload` re-reads its configuration
+    /// file (nil: `/v1/reservations` and `/v1/config/reload` answer 503).
     public init(
         server: Server, socketPath: String?, tcp: TCPListener? = nil, reservations: ReservationBook? = nil,
-        logger: Logger
+        reload: (@Sendable () -> ReloadOutcome)? = nil, logger: Logger
     ) throws(ControlError) {
         if let socketPath { try Self.prepare(socketPath) }
         self.socketPath = socketPath
@@ -48,7 +49,8 @@ public struct ControlService: Service {
         if let socketPath {
             applications.append(
                 Application(
-                    router: ControlRoutes.router(server: server, started: started, reservations: reservations),
+                    router: ControlRoutes.router(
+                        server: server, started: started, reservations: reservations, reload: reload),
                     configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "portlease"),
                     onServerRunning: { _ in
                         do throws(SystemCallError) {
@@ -64,7 +66,7 @@ public struct ControlService: Service {
             applications.append(
                 Application(
                     router: ControlRoutes.router(
-                        server: server, started: started, token: tcp.token, reservations: reservations),
+                        server: server, started: started, token: tcp.token, reservations: reservations, reload: reload),
                     configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: "portlease"),
                     onServerRunning: { channel in
                         logger.info(

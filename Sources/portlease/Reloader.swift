@@ -2,6 +2,7 @@ import Foundation
 import LeaseEngine
 import Logging
 import PortLeaseConfiguration
+import PortLeaseControl
 import PortLeaseServer
 
 /// SIGHUP: re-read the configuration file and apply what a running server can.
@@ -14,9 +15,10 @@ import PortLeaseServer
 /// (options, lifetimes, matching, limits, timers) is applied by every shard
 /// before its next batch.
 ///
-/// Driven by ``HangupService`` in the serve command's service group, which calls
-/// ``reload()`` for one SIGHUP at a time: that serialises every use of `current`.
+/// Driven by ``HangupService`` in the serve command's service group (SIGHUP) and by the
+/// control API (`POST /v1/config/reload`); a lock serialises every use of `current`.
 final class Reloader: @unchecked Sendable {
+    private let lock = NSLock()
     private let server: Server
     private let path: String
     private var current: ServerConfiguration
@@ -29,7 +31,14 @@ final class Reloader: @unchecked Sendable {
         self.logger = logger
     }
 
-    func reload() {
+    /// Reads the file and applies what it may; what happened, also logged. One reload at a
+    /// time (SIGHUP and the control API may ask together).
+    @discardableResult
+    func reload() -> ReloadOutcome {
+        lock.withLock { reloadLocked() }
+    }
+
+    private func reloadLocked() -> ReloadOutcome {
         let new: ServerConfiguration
         do throws(ConfigurationError) {
             new = try ServerConfiguration.load(contentsOf: path)
@@ -38,51 +47,61 @@ final class Reloader: @unchecked Sendable {
             logger.error(
                 "reload refused: the configuration has problems; the old one stays",
                 metadata: ["file": "\(path)", "problems": "\(problems.isEmpty ? ["\(error)"] : problems)"])
-            return
+            return refused(problems.isEmpty ? ["\(error)"] : problems)
         }
         let orphaned = removedAddressRanges(from: current, to: new).filter {
             server.hasBindings(pool: $0.pool, in: $0.range)
         }
         guard orphaned.isEmpty else {
+            let ranges = orphaned.map { "\($0.pool) \($0.range.lowerBound)-\($0.range.upperBound)" }
             logger.error(
                 "reload refused: it would orphan active leases; the old configuration stays",
-                metadata: ["ranges": "\(orphaned.map { "\($0.pool) \($0.range.lowerBound)-\($0.range.upperBound)" })"])
-            return
+                metadata: ["ranges": "\(ranges)"])
+            return refused(ranges.map { "it would orphan active leases in \($0)" })
         }
         for (old, candidate) in zip(current.engine.pools, new.engine.pools) where !old.hasSameStructure(as: candidate) {
-            logger.error(
-                "reload refused: pool \(old.name) changes its structure (name, kind, PSID parameters or ranges); restart to apply"
-            )
-            return
+            let reason =
+                "pool \(old.name) changes its structure (name, kind, PSID parameters or ranges); restart to apply"
+            logger.error("reload refused: \(reason)")
+            return refused([reason])
         }
         guard Set(current.engine.reservations) == Set(new.engine.reservations) else {
-            logger.error("reload refused: reservations added, removed or changed; restart to apply")
-            return
+            let reason = "reservations added, removed or changed; restart to apply"
+            logger.error("reload refused: \(reason)")
+            return refused([reason])
         }
         guard current.engine.pools.count == new.engine.pools.count else {
-            logger.error("reload refused: pools added or removed; restart to apply")
-            return
+            let reason = "pools added or removed; restart to apply"
+            logger.error("reload refused: \(reason)")
+            return refused([reason])
         }
-        var restartOnly: [String] = []
-        if new.listen != current.listen { restartOnly.append("listen") }
-        if new.workers != current.workers { restartOnly.append("workers") }
-        if new.leaseLog != current.leaseLog { restartOnly.append("lease-log") }
-        if new.metrics != current.metrics { restartOnly.append("metrics") }
-        if new.control != current.control || new.controlTCP != current.controlTCP { restartOnly.append("control") }
-        if new.logLevel != current.logLevel { restartOnly.append("log-level") }
-        if new.queueDepth != current.queueDepth { restartOnly.append("queue-depth") }
-        if new.discoverRate != current.discoverRate { restartOnly.append("limits.discover-rate") }
-        if new.queueDelayBudgetMilliseconds != current.queueDelayBudgetMilliseconds {
-            restartOnly.append("queue-delay-budget")
-        }
-        if new.dhcp4o6ServerAddresses != current.dhcp4o6ServerAddresses {
-            restartOnly.append("dhcp4o6-server-addresses")
-        }
+        let restartOnly = Self.restartOnlyChanges(from: current, to: new)
         if !restartOnly.isEmpty {
             logger.warning("these settings take effect at the next restart", metadata: ["keys": "\(restartOnly)"])
         }
         server.reconfigure(new.engine)
         current = new
         logger.info("configuration reloaded", metadata: ["file": "\(path)"])
+        return ReloadOutcome(applied: true, file: path, restartNeeded: restartOnly)
+    }
+
+    private func refused(_ problems: [String]) -> ReloadOutcome {
+        ReloadOutcome(applied: false, file: path, problems: problems)
+    }
+
+    /// The keys read only at start-up that differ between `old` and `new`.
+    static func restartOnlyChanges(from old: ServerConfiguration, to new: ServerConfiguration) -> [String] {
+        var keys: [String] = []
+        if new.listen != old.listen { keys.append("listen") }
+        if new.workers != old.workers { keys.append("workers") }
+        if new.leaseLog != old.leaseLog { keys.append("lease-log") }
+        if new.metrics != old.metrics { keys.append("metrics") }
+        if new.control != old.control || new.controlTCP != old.controlTCP { keys.append("control") }
+        if new.logLevel != old.logLevel { keys.append("log-level") }
+        if new.queueDepth != old.queueDepth { keys.append("queue-depth") }
+        if new.discoverRate != old.discoverRate { keys.append("limits.discover-rate") }
+        if new.queueDelayBudgetMilliseconds != old.queueDelayBudgetMilliseconds { keys.append("queue-delay-budget") }
+        if new.dhcp4o6ServerAddresses != old.dhcp4o6ServerAddresses { keys.append("dhcp4o6-server-addresses") }
+        return keys
     }
 }

@@ -106,7 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
                             reservations: ReservationBook(
                                 server: server, configured: configuration.engine.reservations, stored: stored,
                                 directory: configuration.leaseLog.directory),
-                            logger: logger),
+                            reload: { reloader.reload() }, logger: logger),
                         successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control API"))
             } catch {

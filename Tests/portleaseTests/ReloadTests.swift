@@ -69,5 +69,23 @@ struct ReloadTests {
         try "{ \"server-id\": 5 }".write(toFile: path, atomically: true, encoding: .utf8)
         kill(server.processIdentifier, SIGHUP)
         #expect(Self.waitFor("the configuration has problems", in: logPath))
+
+        // The same through the control API: refused with the reason (exit 1), then applied,
+        // with the keys that wait for a restart named.
+        let refused = try CommandLineTests.run(["config", "reload", "--socket", directory + "/log/control/api.sock"])
+        #expect(refused.status == 1)
+        #expect(refused.output.contains("refused") && refused.output.contains("server-id"), "\(refused.output)")
+        try Self.configuration(
+            port: port, directory: directory, pools: Self.shared + ", " + Self.full.replacing("3600", with: "900")
+        ).replacing("\"workers\": 1", with: "\"workers\": 2").write(toFile: path, atomically: true, encoding: .utf8)
+        let applied = try CommandLineTests.run(["config", "reload", "--config", path, "--json"])
+        #expect(applied.status == 0, "\(applied.output) \(applied.errors)")
+        let outcome = try #require(
+            try JSONSerialization.jsonObject(with: Data(applied.output.utf8)) as? [String: Any])
+        #expect(outcome["applied"] as? Bool == true && outcome["restartNeeded"] as? [String] == ["workers"])
+        let shorter = try CommandLineTests.run([
+            "client", "--server", "::1", "--port", "\(port)", "--full", "--id", "4",
+        ])
+        #expect(shorter.output.contains("for 900 s"), "\(shorter.output)")
     }
 }
