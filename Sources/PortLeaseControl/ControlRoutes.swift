@@ -11,7 +11,7 @@ enum ControlRoutes {
     static let operations: [String: String] = [
         "/v1/status": "GET", "/v1/leases": "GET, DELETE", "/v1/pools": "GET", "/v1/config/test": "POST",
         "/v1/config/reload": "POST",
-        "/v1/reservations": "GET, POST, DELETE",
+        "/v1/reservations": "GET, POST, DELETE", "/v1/trace": "GET",
     ]
 
     /// The largest configuration `POST /v1/config/test` takes (the file loader's limit is 16 MiB;
@@ -64,6 +64,7 @@ enum ControlRoutes {
             return try json(LeaseList(leases: [try await LeaseRelease.forceRelease(key, in: server)]))
         }
         ReservationRoutes.add(to: router, book: reservations)
+        TraceRoute.add(to: router, server: server)
         return router
     }
 

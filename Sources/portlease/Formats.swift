@@ -1,5 +1,6 @@
 import Foundation
 import LeaseLog
+import PortLeaseControl
 import PortLeaseWire
 
 /// Text forms the tools print and parse.
@@ -16,11 +17,7 @@ enum Formats {
     /// An ISO 8601 time (`2026-03-03T14:02:00Z`) or Unix seconds, as milliseconds.
     /// (Parsed once per command, so Foundation's parser is fine here.)
     static func parseTime(_ text: String) -> Int64? {
-        if let seconds = Double(text) { return Int64(seconds * 1000) }
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }
-        formatter.formatOptions.insert(.withFractionalSeconds)
-        return formatter.date(from: text).map { Int64($0.timeIntervalSince1970 * 1000) }
+        TimeText.milliseconds(text)
     }
 
     static func portSet(psid: UInt16, length: UInt8, offset: UInt8) -> String {

@@ -245,8 +245,19 @@ import Testing
                 "--until", "\(now + 5)",
             ])
             #expect(trace.output.contains("(forced-release)"), "\(trace.output) \(trace.errors)")
-            // A second release finds nothing: 404 naming the client.
+            // The same question through the API.
             let api = ControlClient(socketPath: directory + "/log/control/api.sock")
+            let traced = try api.send(
+                "GET", "/v1/trace?address=\(address)&port=\(1024 + 16 * psid)&at=\(now)&until=\(now + 5)")
+            #expect(traced.status == 200)
+            let traceBody = try JSONSerialization.jsonObject(with: Data(traced.body))
+            #expect(try Self.mismatches(traceBody, schema: "Trace").isEmpty)
+            let holding = try #require(((traceBody as? [String: Any])?["holdings"] as? [[String: Any]])?.first)
+            #expect(holding["ended"] as? String == "forced-release" && holding["client"] as? String == client)
+            for bad in ["address=x&port=1&at=1", "address=\(address)&at=1", "address=\(address)&port=1&at=never"] {
+                #expect(Self.refusalField(try api.send("GET", "/v1/trace?\(bad)")) != nil, "\(bad)")
+            }
+            // A second release finds nothing: 404 naming the client.
             let again = try api.send("DELETE", "/v1/leases?client=\(client)")
             #expect(again.status == 404)
             let error = (try JSONSerialization.jsonObject(with: Data(again.body)) as? [String: Any])?["error"]
@@ -254,6 +265,13 @@ import Testing
             let wrong = try api.send("PUT", "/v1/leases?client=\(client)")
             #expect(wrong.status == 405)
         }
+    }
+
+    /// The `field` of a 400's JSON error, nil for any other answer.
+    static func refusalField(_ response: ControlClient.Response) -> String? {
+        guard response.status == 400 else { return nil }
+        let error = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["error"]
+        return (error as? [String: Any])?["field"] as? String
     }
 
     /// One HTTP request to the TCP listener: status, `Allow` and `WWW-Authenticate`, body.
