@@ -48,9 +48,12 @@ enum ControlRoutes {
             return try json(reload())
         }
         router.get("/v1/leases") { request, _ in
-            guard let client = request.uri.queryParameters.get("client") else {
-                throw APIError(
-                    .badRequest, field: "client", reason: "give client=id:HEX (option 61) or client=hw:HEX")
+            let parameters = request.uri.queryParameters
+            guard let client = parameters.get("client") else {
+                return try json(try await LeaseSearch.run(parameters, server: server))
+            }
+            if let other = LeaseSearch.parameters.first(where: { parameters.get($0) != nil }) {
+                throw APIError(.badRequest, field: other, reason: "client= is looked up alone")
             }
             let key = try LeaseLookup.clientKey(client)
             return try json(LeaseList(leases: try await LeaseLookup.byClient(key, in: server)))

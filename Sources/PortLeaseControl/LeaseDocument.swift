@@ -1,4 +1,5 @@
 import LeaseEngine
+import LeaseLog
 import PortLeaseSystem
 import PortLeaseWire
 import PortSetPool
@@ -22,6 +23,13 @@ public struct LeaseDocument: Codable, Sendable, Equatable {
     /// When the lease or offer ends: RFC 3339 UTC, and milliseconds since the Unix epoch.
     public var expiry: String
     public var expiryMilliseconds: Int64
+    /// From the lease log, for a bound lease found by client or address: the subscriber's IPv6
+    /// address, its relay, and when the holding began (absent in pages of a listing, and for
+    /// an offer, which is not logged).
+    public var subscriber: String?
+    public var relay: RelayDocument?
+    public var start: String?
+    public var startMilliseconds: Int64?
 
     /// The document for `key`'s lease `lease`, from a pool of `pool`.
     init(key: ClientKey, lease: LeaseEngine.LeaseState, pool: PoolPolicy) {
@@ -39,9 +47,24 @@ public struct LeaseDocument: Codable, Sendable, Equatable {
         expiryMilliseconds = lease.expiry
         expiry = CivilTime(milliseconds: lease.expiry).iso8601
     }
+
+    /// Adds what the log knows of the holding: subscriber, relay, start.
+    mutating func add(_ holding: TraceHolding) {
+        subscriber = "\(holding.subscriber)"
+        relay = RelayDocument(holding.relay)
+        start = CivilTime(milliseconds: holding.start).iso8601Milliseconds
+        startMilliseconds = holding.start
+    }
 }
 
-/// The body of a lease lookup: the leases found (none, or one per client).
+/// The body of a lease lookup: the leases found, and for a listing the cursor of the next page
+/// (`after=`), nil on the last.
 public struct LeaseList: Codable, Sendable, Equatable {
     public var leases: [LeaseDocument]
+    public var next: String?
+
+    public init(leases: [LeaseDocument], next: String? = nil) {
+        self.leases = leases
+        self.next = next
+    }
 }

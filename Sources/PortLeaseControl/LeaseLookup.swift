@@ -32,7 +32,13 @@ enum LeaseLookup {
         let found = try await ask(worker) { engine in
             engine.lease(of: key).map { lease in (lease, engine.configuration.pools[Int(lease.binding.pool)]) }
         }
-        return found.map { [LeaseDocument(key: key, lease: $0.0, pool: $0.1)] } ?? []
+        guard let (lease, pool) = found else { return [] }
+        var document = LeaseDocument(key: key, lease: lease, pool: pool)
+        // Subscriber, relay and start: from the lease log, read here, off the worker.
+        var completed = LeaseSearch.Found(key: key, state: lease)
+        LeaseSearch.complete(&completed, base: server.settings.leaseLogDirectory, server: server)
+        if let holding = completed.holding { document.add(holding) }
+        return [document]
     }
 
     /// Runs `question` on `worker`'s thread with its engine and returns the answer; 503 when
