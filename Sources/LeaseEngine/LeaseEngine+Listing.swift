@@ -19,22 +19,31 @@ extension LeaseEngine {
         include: (ListedBinding) -> Bool
     ) -> (leases: [(key: ClientKey, state: LeaseState)], next: Int?) {
         let end = min(start + count, table.slotCount)
-        var found: [(id: UInt32, order: Binding.Order)] = []
+        // The `limit` smallest, kept sorted: a match enters only when it beats the largest kept,
+        // so a step costs a comparison per binding, not a sort of every match.
+        var best: [(id: UInt32, order: Binding.Order)] = []
+        best.reserveCapacity(min(limit, 1024) + 1)
         var id = UInt32(clamping: start)
         while Int(id) < end {
             let entry = table[id]
             if entry.state != .idle {
                 let order = entry.current.order
-                if after.map({ order > $0 }) ?? true
-                    && include(ListedBinding(binding: entry.current, subscriber: entry.subscriber))
+                if after.map({ order > $0 }) ?? true, best.count < limit || order < best[best.count - 1].order,
+                    include(ListedBinding(binding: entry.current, subscriber: entry.subscriber))
                 {
-                    found.append((id, order))
+                    var low = 0
+                    var high = best.count
+                    while low < high {
+                        let middle = (low + high) / 2
+                        if best[middle].order < order { low = middle + 1 } else { high = middle }
+                    }
+                    best.insert((id, order), at: low)
+                    if best.count > limit { best.removeLast() }
                 }
             }
             id += 1
         }
-        found.sort { $0.order < $1.order }
-        let leases = found.prefix(limit).map { item in
+        let leases = best.map { item in
             let key = table.key(of: item.id)
             return (key: key, state: lease(of: key)!)
         }

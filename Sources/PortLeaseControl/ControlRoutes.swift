@@ -56,7 +56,8 @@ enum ControlRoutes {
                 throw APIError(.badRequest, field: other, reason: "client= is looked up alone")
             }
             let key = try LeaseLookup.clientKey(client)
-            return try json(LeaseList(leases: try await LeaseLookup.byClient(key, in: server)))
+            let detail = try LeaseSearch.wantsDetail(parameters)
+            return try json(LeaseList(leases: try await LeaseLookup.byClient(key, in: server, detail: detail)))
         }
         router.delete("/v1/leases") { request, _ in
             guard let client = request.uri.queryParameters.get("client") else {

@@ -24,7 +24,7 @@ enum LeaseLookup {
     }
 
     /// The current lease or offer of `key`, if any.
-    static func byClient(_ key: ClientKey, in server: Server) async throws(APIError) -> [LeaseDocument] {
+    static func byClient(_ key: ClientKey, in server: Server, detail: Bool) async throws(APIError) -> [LeaseDocument] {
         // No client has a longer key: option 61's length is one byte.
         guard key.count <= 255 else { return [] }
         let workers = server.workers
@@ -34,6 +34,7 @@ enum LeaseLookup {
         }
         guard let (lease, pool) = found else { return [] }
         var document = LeaseDocument(key: key, lease: lease, pool: pool)
+        guard detail else { return [document] }
         // Subscriber, relay and start: from the lease log, read here, off the worker.
         var completed = LeaseSearch.Found(key: key, state: lease)
         LeaseSearch.complete(&completed, base: server.settings.leaseLogDirectory, server: server)

@@ -21,7 +21,9 @@ enum LeaseSearch {
     static let step = 65_536
     static let defaultLimit = 100
     static let maximumLimit = 1000
-    /// Up to this many leases found are completed from the lease log (subscriber, relay, start).
+    /// With `detail=true`, up to this many leases found are completed from the lease log
+    /// (subscriber, relay, start): a read of the shard's log that takes about 170 ms at 10M
+    /// leases (Benchmarks/RESULTS.md), so it is asked for, not done by default.
     static let completedFromLog = 16
 
     /// Which bindings a search keeps.
@@ -61,6 +63,15 @@ enum LeaseSearch {
         "address", "port", "psid", "psid-length", "pool", "remote-id", "subscriber-id", "subscriber", "after", "limit",
     ]
 
+    /// `detail=true`: complete the leases found (up to ``completedFromLog``) from the lease log.
+    static func wantsDetail(_ parameters: Parameters) throws(APIError) -> Bool {
+        switch parameters.get("detail") {
+        case nil, "false": return false
+        case "true": return true
+        case let other?: throw APIError(.badRequest, field: "detail", reason: "\"\(other)\": true or false")
+        }
+    }
+
     /// The search the query parameters ask for, and its answer.
     static func run(_ parameters: Parameters, server: PortLeaseServer.Server) async throws(APIError) -> LeaseList {
         let engine = server.settings.engine
@@ -95,7 +106,7 @@ enum LeaseSearch {
         let limit = try Self.limit(parameters.get("limit"))
         let after = try parameters.get("after").map(cursor)
         var found = try await search(filter, after: after, limit: limit, server: server)
-        if found.count <= completedFromLog {
+        if try wantsDetail(parameters), found.count <= completedFromLog {
             for index in found.indices {
                 complete(&found[index], base: server.settings.leaseLogDirectory, server: server)
             }

@@ -28,7 +28,7 @@ struct LeaseShowCommand: ParsableCommand {
 
     func run() throws {
         let (client, json) = (options.client, options.json)
-        let body = try options.request("GET")
+        let body = try options.request("GET", detail: true)
         let text = String(decoding: body, as: UTF8.self)
         let list = try JSONDecoder().decode(LeaseList.self, from: Data(body))
         if json { print(text) }
@@ -41,6 +41,15 @@ struct LeaseShowCommand: ParsableCommand {
             let set =
                 lease.full ? "full address" : "psid \(lease.psid)/\(lease.psidLength) (offset \(lease.psidOffset))"
             print("\(lease.address)  \(set)  \(lease.client)  \(lease.state) until \(lease.expiry)  pool \(lease.pool)")
+            if let subscriber = lease.subscriber {
+                let relay = lease.relay.map { relay in
+                    [
+                        relay.linkAddress.map { "link \($0)" }, relay.interfaceID.map { "interface-id \($0)" },
+                        relay.remoteID.map { "remote-id \($0)" }, relay.subscriberID.map { "subscriber-id \($0)" },
+                    ].compactMap { $0 }.joined(separator: ", ")
+                }
+                print("  subscriber \(subscriber)  \(relay ?? "direct")  since \(lease.start ?? "?")")
+            }
             if !lease.full { print("  ports: \(lease.ports.joined(separator: " "))") }
         }
     }
@@ -56,9 +65,11 @@ struct ClientLeaseOptions: ParsableArguments {
     @Flag(help: "Print the API's JSON.")
     var json = false
 
-    /// `method /v1/leases?client=...` through the API: the body of a 200.
-    func request(_ method: String) throws -> [UInt8] {
-        try endpoint.request(method, "/v1/leases?client=\(ControlEndpoint.queryValue(client))")
+    /// `method /v1/leases?client=...` through the API (with `detail`: completed from the lease
+    /// log): the body of a 200.
+    func request(_ method: String, detail: Bool = false) throws -> [UInt8] {
+        try endpoint.request(
+            method, "/v1/leases?client=\(ControlEndpoint.queryValue(client))" + (detail ? "&detail=true" : ""))
     }
 }
 

@@ -32,7 +32,7 @@ struct LeaseSearchProcessTests {
         let key = { (id: Int) in ReservationProcessTests.clientKey(id: UInt32(id)) }
 
         // By client: completed from the log with the subscriber, its relay and the start.
-        let (byClient, _) = try Self.leases(try api.send("GET", "/v1/leases?client=\(key(1))"))
+        let (byClient, _) = try Self.leases(try api.send("GET", "/v1/leases?client=\(key(1))&detail=true"))
         let one = try #require(byClient.first)
         #expect(one["subscriber"] as? String == "2001:db8:1::1", "\(one)")
         #expect((one["relay"] as? [String: Any])?["remoteID"] as? String == Self.hex("line-1"), "\(one)")
@@ -45,11 +45,14 @@ struct LeaseSearchProcessTests {
         let address = String(parts[1])
         let psid = try #require(Int(parts[parts.firstIndex(of: "psid")! + 1]))
         let port = (1 << 10) | (psid << 4) | 3  // offset 6, length 6: the first block's ports of PSID p
-        let byPort = try api.send("GET", "/v1/leases?address=\(address)&port=\(port)")
+        let byPort = try api.send("GET", "/v1/leases?address=\(address)&port=\(port)&detail=true")
         #expect(byPort.status == 200)
         let (found, _) = try Self.leases(byPort)
         #expect(found.map { $0["client"] as? String } == [key(2)], "\(found)")
         #expect(found.first?["subscriber"] as? String == "2001:db8:2::1")
+        // Without detail=true, no read of the log: the engine's fields only.
+        let plain = try Self.leases(try api.send("GET", "/v1/leases?client=\(key(1))")).leases
+        #expect(plain.count == 1 && plain.first?["subscriber"] == nil)
         let byPSID = try Self.leases(try api.send("GET", "/v1/leases?address=\(address)&psid=\(psid)&psid-length=6"))
         #expect(byPSID.leases.count == 1)
         let onAddress = try Self.leases(try api.send("GET", "/v1/leases?address=\(address)")).leases
@@ -87,6 +90,7 @@ struct LeaseSearchProcessTests {
             ("subscriber-id=0102", 400, "subscriber-id"),
             ("address=nope", 400, "address"), ("pool=map&after=x", 400, "after"), ("pool=map&limit=0", 400, "limit"),
             ("address=\(address)&psid=1", 400, "psid"), ("pool=nope", 404, "pool"),
+            ("pool=map&detail=yes", 400, "detail"),
         ] as [(String, Int, String?)] {
             let response = try api.send("GET", "/v1/leases?\(query)")
             let error = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["error"]
