@@ -19,6 +19,8 @@ enum LeaseSearch {
     typealias Parameters = FlatDictionary<Substring, Substring>
 
     static let step = 65_536
+    /// After each step, a pause this many times the step's duration (a duty cycle of 1/10).
+    static let pauseFactor = 9
     static let defaultLimit = 100
     static let maximumLimit = 1000
     /// With `detail=true`, up to this many leases found are completed from the lease log
@@ -136,12 +138,17 @@ enum LeaseSearch {
         _ filter: Filter, after: Binding.Order?, limit: Int, server: PortLeaseServer.Server
     ) async throws(APIError) -> [Found] {
         var best: [Found] = []
+        let clock = ContinuousClock()
         for worker in server.workers {
             var start: Int? = 0
             while let from = start {
+                let began = clock.now
                 let (leases, next) = try await LeaseLookup.ask(worker) { engine in
                     engine.leases(scanningFrom: from, count: step, after: after, limit: limit) { filter.includes($0) }
                 }
+                // At most a tenth of a worker's time: after each step, a pause nine times as
+                // long as the step took, so that searches back to back leave packets room.
+                if next != nil { try? await Task.sleep(for: (clock.now - began) * pauseFactor) }
                 best += leases.map { Found(key: $0.key, state: $0.state) }
                 best.sort { $0.state.binding.order < $1.state.binding.order }
                 if best.count > limit { best.removeLast(best.count - limit) }
