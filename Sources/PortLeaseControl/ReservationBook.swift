@@ -34,6 +34,10 @@ public actor ReservationBook {
     private var stored: [Reservation]
     /// The lease-log directory, which holds `reservations.json`.
     private let directory: String
+    /// A change under way, and the requests waiting for it: the actor lets another request in
+    /// at each `await` (a shard's answer), so changes take turns explicitly.
+    private var changing = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
     public init(server: Server, configured: [Reservation], stored: [Reservation], directory: String) {
         self.server = server
@@ -54,6 +58,8 @@ public actor ReservationBook {
 
     /// Reserves `reservation`; with `force`, ends another client's lease on its port set.
     public func add(_ reservation: Reservation, force: Bool) async throws(APIError) -> ReservationChange {
+        await beginChange()
+        defer { endChange() }
         let (policies, _) = try current()
         guard let pools = server.poolWatch?.pools else { throw Self.notStarted }
         if let existing = (configured + stored).first(where: { $0.client == reservation.client }) {
@@ -104,6 +110,8 @@ public actor ReservationBook {
 
     /// Removes the reservation of `client` made through the API.
     public func remove(_ client: ClientKey) async throws(APIError) -> ReservationChange {
+        await beginChange()
+        defer { endChange() }
         let (policies, bindings) = try current()
         guard let reservation = stored.first(where: { $0.client == client }), let binding = bindings[client] else {
             if let configured = configured.first(where: { $0.client == client }) {
@@ -126,6 +134,20 @@ public actor ReservationBook {
     }
 
     // MARK: - Steps
+
+    /// Waits until no other change is under way, then starts one.
+    private func beginChange() async {
+        guard changing else {
+            changing = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Ends a change: the next waiting one starts (the flag stays set for it).
+    private func endChange() {
+        if waiting.isEmpty { changing = false } else { waiting.removeFirst().resume() }
+    }
 
     /// The pools' policies and every reservation's binding.
     private func current() throws(APIError) -> ([PoolPolicy], [ClientKey: Binding]) {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import portlease
@@ -141,5 +142,31 @@ struct ReservationAPIProcessTests {
         #expect(try CommandLineTests.run(["lease", "show", "--config", config, "--client", key(9)]).status == 0)
         #expect(
             try String(contentsOfFile: server.directory + "/log/reservations.json", encoding: .utf8).contains(key(8)))
+    }
+}
+
+/// Changes to the reservations take turns, even when requests arrive together.
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: "/usr/include/liburing.h"), "liburing is not installed"))
+struct ReservationConcurrencyTests {
+    @Test func requestsTogetherForOneClientMakeOneReservation() throws {
+        let server = try RelayedServer(
+            workers: 2, pools: #"{ "name": "map", "addresses": ["198.51.100.0/30"], "shared": { "psid-length": 6 } }"#)
+        defer { server.stop() }
+        #expect(server.started, "\(server.process.log)")
+        let socket = server.directory + "/log/control/api.sock"
+        let client = ReservationProcessTests.clientKey(id: 11)
+        let statuses = Mutex<[Int]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { index in
+            let body =
+                #"{ "client": "\#(client)", "address": "198.51.100.1", "psid": \#(index + 1), "psid-length": 6 }"#
+            let response = try? ControlClient(socketPath: socket).send(
+                "POST", "/v1/reservations", body: Array(body.utf8), headers: ["Content-Type: application/json"])
+            statuses.withLock { $0.append(response?.status ?? 0) }
+        }
+        let all = statuses.withLock { $0 }
+        #expect(all.filter { $0 == 201 }.count == 1, "\(all)")
+        #expect(all.filter { $0 == 409 }.count == 7, "\(all)")
+        let stored = try String(contentsOfFile: server.directory + "/log/reservations.json", encoding: .utf8)
+        #expect(stored.components(separatedBy: client).count == 2, "\(stored)")
     }
 }
