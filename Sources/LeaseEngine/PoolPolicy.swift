@@ -119,6 +119,12 @@ public struct PoolPolicy: Sendable, Equatable {
         return false
     }
 
+    /// The PSID offset `a` of the pool's port sets; 0 for a full-address pool.
+    public var psidOffset: Int {
+        if case .shared(let shared) = kind { return shared.psidOffset }
+        return 0
+    }
+
     /// True when `other` describes the same bitmap: name, kind (with its PSID
     /// parameters and reserved ports) and address ranges. Everything else (lifetimes,
     /// options, matching, search order) can change on a running engine.

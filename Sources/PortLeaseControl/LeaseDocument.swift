@@ -38,7 +38,7 @@ public struct LeaseDocument: Codable, Sendable, Equatable {
         full = binding.psidLength == 0
         psid = Int(binding.psid)
         psidLength = Int(binding.psidLength)
-        if case .shared(let shared) = pool.kind { psidOffset = shared.psidOffset } else { psidOffset = 0 }
+        psidOffset = pool.psidOffset
         let ranges = PortSet.rangeTexts(offset: psidOffset, length: full ? 0 : psidLength, psid: psid)
         ports = ranges.isEmpty ? ["0-65535"] : ranges
         self.pool = pool.name

@@ -86,10 +86,7 @@ enum LeaseSearch {
                 reason: "give one of client=, address=, pool=, remote-id=, subscriber-id= or subscriber=")
         }
         var filter = Filter(
-            offsets: engine.pools.map { policy in
-                if case .shared(let shared) = policy.kind { return UInt8(shared.psidOffset) }
-                return 0
-            })
+            offsets: engine.pools.map { UInt8($0.psidOffset) })
         if selectors[0] != "address",
             let stray = ["port", "psid", "psid-length"].first(where: { parameters.get($0) != nil })
         {
@@ -164,9 +161,7 @@ enum LeaseSearch {
         let binding = found.state.binding
         let shard = ShardChoice.shard(of: found.key, shardCount: server.workers.count)
         let policy = server.settings.engine.pools[Int(binding.pool)]
-        var offset: UInt8 = 0
-        if case .shared(let shared) = policy.kind { offset = UInt8(shared.psidOffset) }
-        let port = firstPort(of: binding, offset: offset)
+        let port = firstPort(of: binding, offset: UInt8(policy.psidOffset))
         let history = LeaseHistory(directory: ShardLogs.directory(base, shard: shard))
         let now = SystemClock.wallClockMilliseconds()
         found.holding = (try? history.holders(of: binding.address, port: port, at: now))?.last {

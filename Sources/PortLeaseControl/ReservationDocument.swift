@@ -25,7 +25,7 @@ public struct ReservationDocument: Codable, Sendable, Equatable {
         full = reservation.psidLength == 0
         psid = Int(reservation.psid)
         psidLength = Int(reservation.psidLength)
-        if case .shared(let shared) = pool.kind { psidOffset = shared.psidOffset } else { psidOffset = 0 }
+        psidOffset = pool.psidOffset
         ports = PortSet.rangeTexts(offset: psidOffset, length: psidLength, psid: psid)
         self.pool = pool.name
         self.source = source.rawValue
