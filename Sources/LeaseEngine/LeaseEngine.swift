@@ -35,9 +35,9 @@ public final class LeaseEngine {
     let ranges: [(range: ClosedRange<UInt32>, pool: Int)]
     /// Each reservation's binding, by its client; empty in most deployments, so the
     /// packet path tests `isEmpty` before it hashes anything.
-    internal(set) var reserved: [ClientKey: Binding]
+    var reserved: [ClientKey: Binding]
     /// The reserved bindings: slots that never go back to the pool.
-    internal(set) var reservedBindings: Set<Binding>
+    var reservedBindings: Set<Binding>
 
     // Swift's run-time exclusivity checks stay on for this state: measured at about a
     // tenth of an exchange's instructions (2.6k of 18.4k per DORA), a price worth
