@@ -15,7 +15,8 @@ extension ServerConfiguration {
     static let limitsKeys = ["leases-per-subscriber", "subscriber-key", "discover-rate"]
     static let discoverRateKeys = ["per-second", "burst", "prefix-length"]
     static let metricsKeys = ["listen"]
-    static let controlKeys = ["socket", "listen", "token-file"]
+    static let controlKeys = ["socket", "listen", "token-file", "tls"]
+    static let controlTLSKeys = ["certificate-file", "key-file", "client-ca-file"]
 
     /// The whole configuration, or nil with the problems in `reader`. Every section is
     /// read even after a problem, so all problems are reported.
@@ -72,21 +73,42 @@ extension ServerConfiguration {
         if let tokenFile, tokenFile.isEmpty || tokenFile.utf8.contains(0) {
             reader.report(object.path("token-file"), "must be the path of a file holding the bearer token")
         }
+        let tls = object.object("tls", keys: controlTLSKeys).flatMap(readControlTLS)
         guard object["listen"] != nil else {
             if tokenFile != nil {
                 reader.report(object.path("token-file"), "is only used with \"listen\" (the UNIX socket has no token)")
+            }
+            if object["tls"] != nil {
+                reader.report(object.path("tls"), "is only used with \"listen\" (the UNIX socket is not TLS)")
             }
             return nil
         }
         guard let endpoint = readEndpoint(object, key: "listen", example: "127.0.0.1:9548") else { return nil }
         let loopback = endpoint.host == "::1" || endpoint.host.hasPrefix("127.")
-        if !loopback && tokenFile == nil {
+        if !loopback && tokenFile == nil && object["tls"] == nil {
             reader.report(
                 object.path("listen"),
-                "\"\(endpoint)\" is not a loopback address: give \"token-file\" (a bearer token) so that only operators can use the API"
+                "\"\(endpoint)\" is not a loopback address: give \"token-file\" (a bearer token) or \"tls\" "
+                    + "(client certificates) so that only operators can use the API"
             )
         }
-        return ControlTCP(host: endpoint.host, port: endpoint.port, tokenFile: tokenFile)
+        return ControlTCP(host: endpoint.host, port: endpoint.port, tokenFile: tokenFile, tls: tls)
+    }
+
+    /// `"tls": {"certificate-file", "key-file", "client-ca-file"}`: every one a path.
+    private static func readControlTLS(_ object: JSONObject) -> ControlTLS? {
+        let reader = object.reader
+        let paths = controlTLSKeys.map { key -> String? in
+            guard let value = object.required(key, "the path of a PEM file") else { return nil }
+            guard let path = reader.string(value, at: object.path(key)) else { return nil }
+            if path.isEmpty || path.utf8.contains(0) {
+                reader.report(object.path(key), "must be the path of a PEM file")
+                return nil
+            }
+            return path
+        }
+        guard let certificate = paths[0], let key = paths[1], let clientCA = paths[2] else { return nil }
+        return ControlTLS(certificateFile: certificate, keyFile: key, clientCAFile: clientCA)
     }
 
     /// `"control": {"socket": PATH}`, or `"socket": "off"` for no control API.

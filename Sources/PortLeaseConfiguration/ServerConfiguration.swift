@@ -90,13 +90,30 @@ public struct ServerConfiguration: Sendable, Equatable {
     public struct ControlTCP: Sendable, Equatable {
         public var host: String
         public var port: UInt16
-        /// The file holding the bearer token (read at start-up); nil: no token (loopback only).
+        /// The file holding the bearer token (read at start-up); nil: no token.
         public var tokenFile: String?
+        /// TLS with client certificates (mutual TLS); nil: plain HTTP.
+        public var tls: ControlTLS?
 
-        public init(host: String, port: UInt16, tokenFile: String?) {
+        public init(host: String, port: UInt16, tokenFile: String?, tls: ControlTLS? = nil) {
             self.host = host
             self.port = port
             self.tokenFile = tokenFile
+            self.tls = tls
+        }
+    }
+
+    /// `"control": {"tls": {...}}`: the TCP listener speaks TLS and admits only clients whose
+    /// certificate a CA in `clientCAFile` signed. PEM files, read at start-up.
+    public struct ControlTLS: Sendable, Equatable {
+        public var certificateFile: String
+        public var keyFile: String
+        public var clientCAFile: String
+
+        public init(certificateFile: String, keyFile: String, clientCAFile: String) {
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.clientCAFile = clientCAFile
         }
     }
 

@@ -1,7 +1,10 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOPosix
+import PortLeaseConfiguration
 import PortLeaseControlPlane
 import PortLeaseServer
 import PortLeaseSystem
@@ -21,13 +24,18 @@ public struct ControlService: Service {
     public struct TCPListener: Sendable {
         public var host: String
         public var port: Int
-        /// The bearer token every request must carry; nil: none (loopback only, `check-config` says).
+        /// The bearer token every request must carry; nil: none.
         public var token: [UInt8]?
+        /// TLS with client certificates; nil: plain HTTP (loopback only, unless a token: `check-config` says).
+        public var tls: PortLeaseConfiguration.ServerConfiguration.ControlTLS?
 
-        public init(host: String, port: Int, token: [UInt8]?) {
+        public init(
+            host: String, port: Int, token: [UInt8]?, tls: PortLeaseConfiguration.ServerConfiguration.ControlTLS? = nil
+        ) {
             self.host = host
             self.port = port
             self.token = token
+            self.tls = tls
         }
     }
 
@@ -39,7 +47,8 @@ public struct ControlService: Service {
     /// `reservations` changes the server's reservations and `reload` re-reads its configuration
     /// file (nil: `/v1/reservations` and `/v1/config/reload` answer 503).
     public init(
-        server: Server, socketPath: String?, tcp: TCPListener? = nil, reservations: ReservationBook? = nil,
+        server: PortLeaseServer.Server, socketPath: String?, tcp: TCPListener? = nil,
+        reservations: ReservationBook? = nil,
         reload: (@Sendable () -> ReloadOutcome)? = nil, logger: Logger
     ) throws(ControlError) {
         if let socketPath { try Self.prepare(socketPath) }
@@ -63,10 +72,20 @@ public struct ControlService: Service {
                     eventLoopGroupProvider: .shared(Self.eventLoops), logger: logger))
         }
         if let tcp {
+            var builder = HTTPServerBuilder.http1()
+            if let files = tcp.tls {
+                let tls = try ControlTLSContext.configuration(files)
+                do {
+                    builder = try .tls(.http1(), tlsConfiguration: tls)
+                } catch {
+                    throw .cannotPrepare(files.certificateFile, reason: "TLS: \(error)")
+                }
+            }
             applications.append(
                 Application(
                     router: ControlRoutes.router(
                         server: server, started: started, token: tcp.token, reservations: reservations, reload: reload),
+                    server: builder,
                     configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: "portlease"),
                     onServerRunning: { channel in
                         logger.info(
@@ -74,6 +93,7 @@ public struct ControlService: Service {
                             metadata: [
                                 "tcp": "\(tcp.host):\(channel.localAddress?.port ?? tcp.port)",
                                 "token": "\(tcp.token == nil ? "none" : "required")",
+                                "tls": "\(tcp.tls == nil ? "off" : "client certificates required")",
                             ])
                     },
                     eventLoopGroupProvider: .shared(Self.eventLoops), logger: logger))

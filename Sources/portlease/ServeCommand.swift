@@ -143,7 +143,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard !text.isEmpty else { throw ControlError.cannotPrepare(file, reason: "the token file is empty") }
             token = Array(text.utf8)
         }
-        return ControlService.TCPListener(host: tcp.host, port: Int(tcp.port), token: token)
+        return ControlService.TCPListener(host: tcp.host, port: Int(tcp.port), token: token, tls: tcp.tls)
     }
 
     /// The fault named by `PORTLEASE_INJECT_FAULT` (failure-policy tests only), read once.

@@ -51,6 +51,20 @@ import Testing
         #expect(guarded.controlTCP == .init(host: "2001:db8::1", port: 9548, tokenFile: "/etc/portlease/token"))
     }
 
+    @Test func clientCertificatesGuardAnyAddressAndEachFileIsNamed() throws {
+        let tls = #""tls": { "certificate-file": "/c.pem", "key-file": "/k.pem", "client-ca-file": "/ca.pem" }"#
+        let guarded = try ServerConfiguration.parse(
+            Samples.document(#""control": { "listen": "192.0.2.7:9548", \#(tls) }"#))
+        #expect(guarded.controlTCP?.tls == .init(certificateFile: "/c.pem", keyFile: "/k.pem", clientCAFile: "/ca.pem"))
+        #expect(guarded.controlTCP?.tokenFile == nil)
+        let missing = Samples.reasons(
+            Samples.document(#""control": { "listen": "127.0.0.1:0", "tls": { "certificate-file": "/c.pem" } }"#),
+            at: "control.tls.key-file")
+        #expect(missing.first?.contains("required") == true, "\(missing)")
+        let unused = Samples.reasons(Samples.document(#""control": { \#(tls) }"#), at: "control.tls")
+        #expect(unused.first?.contains("only used with") == true, "\(unused)")
+    }
+
     @Test func aTokenWithoutAListenerAndBadAddressesAreNamed() {
         #expect(
             !Samples.reasons(Samples.document(#""control": { "token-file": "/t" }"#), at: "control.token-file").isEmpty)
