@@ -17,6 +17,7 @@ SERVER=
 trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
 (cd "$ROOT" && swift build -c release --product portlease >&2 && swift build -c release --product portlease-perf >&2)
 BIN="$ROOT/.build/release"
+. "$ROOT/Benchmarks/serve-10m.sh"
 if [ ! -d "$LOG/shard-0" ]; then
     swift run -c release --package-path "$ROOT/Benchmarks" LeaseLogGenerator --leases "$LEASES" --out "$LOG" >&2
 fi
@@ -24,22 +25,8 @@ fi
 # (The listing is cut short by head: its SIGPIPE is expected.)
 { "$BIN/portlease" leases --log-dir "$LOG" --json 2>/dev/null || true; } | head -2000 \
     | python3 -c 'import json,sys; [print(json.loads(l)["client"]) for l in sys.stdin]' > "$WORK/keys"
-cat > "$WORK/config.json" <<JSON
-{ "server-id": "192.0.2.1", "listen": { "addresses": ["::1"], "port": 20547 },
-  "dhcp4o6-server-addresses": ["::1"], "workers": 2, "log-level": "info",
-  "limits": { "discover-rate": "off" },
-  "lease-log": { "directory": "$LOG" },
-  "pools": [
-    { "name": "shared", "addresses": ["100.64.0.0/14"], "shared": { "psid-offset": 6, "psid-length": 6 } },
-    { "name": "full", "addresses": ["198.18.0.0-198.25.255.255"] } ] }
-JSON
 started=$(date +%s.%N)
-"$BIN/portlease" serve --config "$WORK/config.json" 2> "$WORK/serve.log" &
-SERVER=$!
-until grep -q "control API listening" "$WORK/serve.log"; do
-    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/serve.log" >&2; exit 1; }
-    sleep 0.2
-done
+serve_10m "$LOG" "$WORK" "$BIN"
 echo "server up with $(wc -l < "$WORK/keys") known clients in $(python3 -c "print(f'{$(date +%s.%N) - $started:.1f}')") s; RSS $(awk '/VmRSS/ {print $2 / 1024 " MiB"}' /proc/$SERVER/status)"
 SOCKET="$LOG/control/api.sock"
 cat > "$WORK/loop.py" <<'PY'

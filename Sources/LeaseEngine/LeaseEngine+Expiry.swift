@@ -80,10 +80,7 @@ extension LeaseEngine {
             let expiry = record.time + Int64(record.lifetime) * 1000
             if !holdsIt {
                 if table[id].state != .idle { detach(id, keepAsPrevious: true) }
-                // A binding reserved for another client is taken all along: a lease on it from
-                // before the reservation is replayed as it was, and ended at start-up
-                // (`yieldReservations`), so that history shows it.
-                guard claim(binding, for: record.clientKey) || reservedBindings.contains(binding) else {
+                guard claimForReplay(binding, of: record) else {
                     counters.replayConflicts += 1
                     table.dropIfEmpty(id)
                     return
@@ -103,10 +100,17 @@ extension LeaseEngine {
                 detach(id, keepAsPrevious: false, keepSlots: true)
             } else {
                 table.dropIfEmpty(id)
-                guard claim(binding, for: record.clientKey) || reservedBindings.contains(binding) else { return }
+                guard claimForReplay(binding, of: record) else { return }
             }
             quarantine.push(record.time + Int64(record.lifetime) * 1000, binding)
         }
+    }
+
+    /// Takes `binding`'s slots for the client of a replayed `record`. A binding reserved for
+    /// another client is taken all along: a lease on it from before the reservation is replayed
+    /// as it was, and ended at start-up (`yieldReservations`), so that history shows it.
+    private func claimForReplay(_ binding: Binding, of record: LeaseRecord) -> Bool {
+        claim(binding, for: record.clientKey) || reservedBindings.contains(binding)
     }
 
     /// The subscriber key of a logged lease, as far as the record tells it: the client

@@ -75,10 +75,19 @@ extension LeaseEngine {
     public func forceRelease(_ key: ClientKey, now: Int64, records: inout [LeaseRecord]) -> Binding? {
         guard let id = table.find(key), table[id].state == .bound else { return nil }
         let binding = table[id].current
-        records.append(record(.forcedRelease, id, binding, time: now, lifetime: 0, subscriber: .unspecified))
-        detach(id, keepAsPrevious: false)
-        table.dropIfEmpty(id)
+        endForcibly(id, now: now, records: &records)
         counters.releases += 1
         return binding
+    }
+
+    /// Ends entry `id`'s binding with no claim kept: a `forcedRelease` record when it is bound
+    /// (an offer is not logged), then the slots go back (unless reserved) and the entry goes.
+    func endForcibly(_ id: UInt32, now: Int64, records: inout [LeaseRecord]) {
+        if table[id].state == .bound {
+            records.append(
+                record(.forcedRelease, id, table[id].current, time: now, lifetime: 0, subscriber: .unspecified))
+        }
+        detach(id, keepAsPrevious: false)
+        table.dropIfEmpty(id)
     }
 }

@@ -25,6 +25,13 @@ extension LeaseEngine {
         return own != binding && isEligible(Int(own.pool), context)
     }
 
+    /// The address ranges of `pools`, each with its pool's index: how an address finds its pool.
+    static func ranges(of pools: [PoolPolicy]) -> [(range: ClosedRange<UInt32>, pool: Int)] {
+        pools.enumerated().flatMap { index, policy in
+            policy.addressRanges.map { (range: $0.lowerBound.value...$0.upperBound.value, pool: index) }
+        }
+    }
+
     /// Checks `reservations` against the pools and returns each one's binding by client.
     static func reservedBindings(
         _ reservations: [Reservation], pools: [PortSetPool], ranges: [(range: ClosedRange<UInt32>, pool: Int)]
@@ -65,10 +72,7 @@ extension LeaseEngine {
     /// that touches the pool's reserved ports is refused.
     static func claimReservations(_ configuration: EngineConfiguration, pools: [PortSetPool]) throws(EngineError) {
         guard !configuration.reservations.isEmpty else { return }
-        let ranges = configuration.pools.enumerated().flatMap { index, policy in
-            policy.addressRanges.map { (range: $0.lowerBound.value...$0.upperBound.value, pool: index) }
-        }
-        let bindings = try reservedBindings(configuration.reservations, pools: pools, ranges: ranges)
+        let bindings = try validate(configuration.reservations, configuration: configuration, pools: pools)
         for reservation in configuration.reservations {
             let binding = bindings[reservation.client]!
             let claimed: Bool
@@ -94,13 +98,9 @@ extension LeaseEngine {
         var ended: [(ClientKey, Binding)] = []
         for id in table.activeIDs where reservedBindings.contains(table[id].current) {
             let key = table.key(of: id)
-            guard reserved[key] != table[id].current else { continue }
             let binding = table[id].current
-            if table[id].state == .bound {
-                records.append(record(.forcedRelease, id, binding, time: now, lifetime: 0, subscriber: .unspecified))
-            }
-            detach(id, keepAsPrevious: false)
-            table.dropIfEmpty(id)
+            guard reserved[key] != binding else { continue }
+            endForcibly(id, now: now, records: &records)
             ended.append((key, binding))
         }
         return ended
@@ -124,25 +124,15 @@ extension LeaseEngine {
         guard let id = table.find(key), table[id].state != .idle, table[id].current == binding,
             reserved[key] != binding
         else { return false }
-        if table[id].state == .bound {
-            records.append(record(.forcedRelease, id, binding, time: now, lifetime: 0, subscriber: .unspecified))
-        }
-        detach(id, keepAsPrevious: false)
-        table.dropIfEmpty(id)
+        endForcibly(id, now: now, records: &records)
         return true
     }
-
-    /// The reservations, each with its pool's index, as the engine holds them.
-    public var reservedBindingsByClient: [ClientKey: Binding] { reserved }
 
     /// Checks `reservations` against `pools` (built for `configuration`): each one's binding.
     public static func validate(
         _ reservations: [Reservation], configuration: EngineConfiguration, pools: [PortSetPool]
     ) throws(EngineError) -> [ClientKey: Binding] {
-        let ranges = configuration.pools.enumerated().flatMap { index, policy in
-            policy.addressRanges.map { (range: $0.lowerBound.value...$0.upperBound.value, pool: index) }
-        }
-        return try reservedBindings(reservations, pools: pools, ranges: ranges)
+        try reservedBindings(reservations, pools: pools, ranges: ranges(of: configuration.pools))
     }
 
     /// Adds `reservation` (checked by the caller with ``validate(_:configuration:pools:)``) to

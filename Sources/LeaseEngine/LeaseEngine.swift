@@ -117,9 +117,7 @@ public final class LeaseEngine {
         hasMatchedPools = configuration.pools.contains { !$0.match.isDefault }
         counters.poolsExhausted = Array(repeating: 0, count: configuration.pools.count)
         counters.offersOutstanding = Array(repeating: 0, count: configuration.pools.count)
-        ranges = configuration.pools.enumerated().flatMap { index, policy in
-            policy.addressRanges.map { (range: $0.lowerBound.value...$0.upperBound.value, pool: index) }
-        }
+        ranges = Self.ranges(of: configuration.pools)
         reserved = try Self.reservedBindings(configuration.reservations, pools: pools, ranges: ranges)
         reservedBindings = Set(reserved.values)
     }

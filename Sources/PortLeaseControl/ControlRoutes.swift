@@ -60,11 +60,7 @@ enum ControlRoutes {
             return try json(LeaseList(leases: try await LeaseLookup.byClient(key, in: server, detail: detail)))
         }
         router.delete("/v1/leases") { request, _ in
-            guard let client = request.uri.queryParameters.get("client") else {
-                throw APIError(
-                    .badRequest, field: "client", reason: "give client=id:HEX (option 61) or client=hw:HEX")
-            }
-            let key = try LeaseLookup.clientKey(client)
+            let key = try LeaseLookup.requiredClient(request.uri.queryParameters.get("client"))
             return try json(LeaseList(leases: [try await LeaseRelease.forceRelease(key, in: server)]))
         }
         ReservationRoutes.add(to: router, book: reservations)

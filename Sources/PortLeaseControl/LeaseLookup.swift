@@ -23,6 +23,14 @@ enum LeaseLookup {
         return key
     }
 
+    /// The `client=` parameter an operation needs, as a key; 400 naming it when absent or malformed.
+    static func requiredClient(_ text: String?) throws(APIError) -> ClientKey {
+        guard let text else {
+            throw APIError(.badRequest, field: "client", reason: "give client=id:HEX (option 61) or client=hw:HEX")
+        }
+        return try clientKey(text)
+    }
+
     /// The current lease or offer of `key`, if any.
     static func byClient(_ key: ClientKey, in server: Server, detail: Bool) async throws(APIError) -> [LeaseDocument] {
         // No client has a longer key: option 61's length is one byte.
@@ -34,11 +42,8 @@ enum LeaseLookup {
         }
         guard let (lease, pool) = found else { return [] }
         var document = LeaseDocument(key: key, lease: lease, pool: pool)
-        guard detail else { return [document] }
         // Subscriber, relay and start: from the lease log, read here, off the worker.
-        var completed = LeaseSearch.Found(key: key, state: lease)
-        LeaseSearch.complete(&completed, base: server.settings.leaseLogDirectory, server: server)
-        if let holding = completed.holding { document.add(holding) }
+        if detail, let holding = LeaseSearch.holding(of: key, lease, server: server) { document.add(holding) }
         return [document]
     }
 

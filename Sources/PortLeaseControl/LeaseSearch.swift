@@ -5,6 +5,7 @@ import LeaseLog
 import PortLeaseServer
 import PortLeaseSystem
 import PortLeaseWire
+import PortSetPool
 
 /// Lease lookups other than by client (`GET /v1/leases?address=`, `?pool=`, `?remote-id=`,
 /// `?subscriber-id=`, `?subscriber=`), answered by the engines themselves.
@@ -48,15 +49,11 @@ enum LeaseSearch {
             return true
         }
 
-        /// Whether the port set of `binding` holds `port` (RFC 7597 section 5.1; a whole
-        /// address holds every port; with offset a > 0 the ports whose first a bits are 0 are
-        /// in no set).
+        /// Whether the port set of `binding` holds `port` (a whole address holds every port).
         static func set(of binding: Binding, offset: UInt8, holds port: UInt16) -> Bool {
-            let length = Int(binding.psidLength)
-            guard length > 0 else { return true }
-            let a = Int(offset)
-            if a > 0 && Int(port) >> (16 - a) == 0 { return false }
-            return (Int(port) >> (16 - a - length)) & ((1 << length) - 1) == Int(binding.psid)
+            guard binding.psidLength > 0 else { return true }
+            let layout = try? PSIDLayout(offset: Int(offset), length: Int(binding.psidLength))
+            return layout?.psid(containing: port) == Int(binding.psid)
         }
     }
 
@@ -104,30 +101,24 @@ enum LeaseSearch {
         }
         let limit = try Self.limit(parameters.get("limit"))
         let after = try parameters.get("after").map(cursor)
-        var found = try await search(filter, after: after, limit: limit, server: server)
-        if try wantsDetail(parameters), found.count <= completedFromLog {
-            for index in found.indices {
-                complete(&found[index], base: server.settings.leaseLogDirectory, server: server)
-            }
-        }
+        let wantsDetail = try wantsDetail(parameters)
+        let found = try await search(filter, after: after, limit: limit, server: server)
+        let detail = wantsDetail && found.count <= completedFromLog
         let next = found.count == limit ? found.last.map { text(of: $0.state.binding.order) } : nil
         return LeaseList(
-            leases: found.map {
-                LeaseDocument(key: $0.key, lease: $0.state, pool: engine.pools[Int($0.state.binding.pool)])
-            }
-            .enumerated().map { index, document in
-                var document = document
-                if let holding = found[index].holding { document.add(holding) }
+            leases: found.map { item in
+                var document = LeaseDocument(
+                    key: item.key, lease: item.state, pool: engine.pools[Int(item.state.binding.pool)])
+                if detail, let holding = holding(of: item.key, item.state, server: server) { document.add(holding) }
                 return document
             },
             next: next)
     }
 
-    /// A lease found, with its holding from the log when looked up.
+    /// A lease found: its client and its state in the engine.
     struct Found {
         var key: ClientKey
         var state: LeaseEngine.LeaseState
-        var holding: TraceHolding?
     }
 
     /// Every shard searched step by step; the `limit` smallest after `after`.
@@ -156,26 +147,25 @@ enum LeaseSearch {
     }
 
     /// The holding behind a bound lease, from its shard's log: subscriber, relay, start.
-    static func complete(_ found: inout Found, base: String, server: PortLeaseServer.Server) {
-        guard found.state.kind == .bound else { return }
-        let binding = found.state.binding
-        let shard = ShardChoice.shard(of: found.key, shardCount: server.workers.count)
-        let policy = server.settings.engine.pools[Int(binding.pool)]
-        let port = firstPort(of: binding, offset: UInt8(policy.psidOffset))
-        let history = LeaseHistory(directory: ShardLogs.directory(base, shard: shard))
+    static func holding(
+        of key: ClientKey, _ state: LeaseEngine.LeaseState, server: PortLeaseServer.Server
+    ) -> TraceHolding? {
+        guard state.kind == .bound else { return nil }
+        let binding = state.binding
+        let shard = ShardChoice.shard(of: key, shardCount: server.workers.count)
+        let port = firstPort(of: binding, offset: UInt8(server.settings.engine.pools[Int(binding.pool)].psidOffset))
+        let history = LeaseHistory(directory: ShardLogs.directory(server.settings.leaseLogDirectory, shard: shard))
         let now = SystemClock.wallClockMilliseconds()
-        found.holding = (try? history.holders(of: binding.address, port: port, at: now))?.last {
-            $0.clientKey == found.key
-        }
+        return (try? history.holders(of: binding.address, port: port, at: now))?.last { $0.clientKey == key }
     }
 
-    /// A port of `binding`'s set: the first of its first block.
+    /// A port of `binding`'s set: its first (any port for a whole address).
     static func firstPort(of binding: Binding, offset: UInt8) -> UInt16 {
-        let length = Int(binding.psidLength)
-        guard length > 0 else { return 1024 }
-        let a = Int(offset)
-        let block = a > 0 ? 1 << (16 - a) : 0
-        return UInt16(block | Int(binding.psid) << (16 - a - length))
+        guard binding.psidLength > 0,
+            let layout = try? PSIDLayout(offset: Int(offset), length: Int(binding.psidLength)),
+            let first = (try? layout.portSet(psid: Int(binding.psid)))?.first
+        else { return 1024 }
+        return first
     }
 
     private static func address(_ parameters: Parameters, into filter: inout Filter) throws(APIError) {

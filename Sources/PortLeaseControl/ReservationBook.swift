@@ -60,8 +60,8 @@ public actor ReservationBook {
     public func add(_ reservation: Reservation, force: Bool) async throws(APIError) -> ReservationChange {
         await beginChange()
         defer { endChange() }
-        let (policies, _) = try current()
         guard let pools = server.poolWatch?.pools else { throw Self.notStarted }
+        let policies = server.settings.engine.pools
         if let existing = (configured + stored).first(where: { $0.client == reservation.client }) {
             throw APIError(
                 .conflict, field: "client", reason: "\(reservation.client) already has a reservation: \(existing)")

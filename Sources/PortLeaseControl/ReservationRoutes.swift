@@ -22,11 +22,7 @@ enum ReservationRoutes {
             return try ControlRoutes.json(change, status: .created)
         }
         router.delete("/v1/reservations") { request, _ in
-            guard let client = request.uri.queryParameters.get("client") else {
-                throw APIError(
-                    .badRequest, field: "client", reason: "give client=id:HEX (option 61) or client=hw:HEX")
-            }
-            let key = try LeaseLookup.clientKey(client)
+            let key = try LeaseLookup.requiredClient(request.uri.queryParameters.get("client"))
             return try ControlRoutes.json(try await available(book).remove(key))
         }
     }

@@ -46,11 +46,7 @@ enum TraceRoute {
         for shard in ShardLogs.existingShards(base) {
             let history = LeaseHistory(directory: ShardLogs.directory(base, shard: shard))
             do throws(LeaseLogError) {
-                if let until {
-                    holdings += try history.holders(of: address, port: port, from: at, to: until)
-                } else {
-                    holdings += try history.holders(of: address, port: port, at: at)
-                }
+                holdings += try history.holders(of: address, port: port, from: at, to: until ?? at + 1)
             } catch {
                 throw APIError(.internalServerError, reason: "shard \(shard)'s lease log: \(error)")
             }
