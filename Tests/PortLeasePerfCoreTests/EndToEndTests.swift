@@ -70,8 +70,11 @@ struct EndToEndTests {
             let renew = try Self.run(.renew, port: server.port, subscribers: 100, exchanges: 300, relays: 2)
             #expect(renew.completed == 300)
             #expect(renew.errorTotal == 0, "\(renew.text)")
+            // One subscriber per exchange: at a fixed rate the generator skips a start when every
+            // subscriber is still busy, which a loaded machine (CI runs suites side by side) made
+            // happen with 50 subscribers for 100 exchanges (27 skipped, counted as errors).
             let full = try Self.run(
-                .doraRelease, port: server.port, subscribers: 50, exchanges: 100, full: true, rate: 2000)
+                .doraRelease, port: server.port, subscribers: 100, exchanges: 100, full: true, rate: 2000)
             #expect(full.completed == 100)
             #expect(full.errorTotal == 0, "\(full.text)")
             let information = try Self.run(.infoRequest, port: server.port, subscribers: 10, exchanges: 50)
