@@ -31,6 +31,9 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case declineNotFound
     /// The reply did not fit the caller's buffer.
     case replyTooLarge
+    /// A DISCOVER for a subscriber's reservation that another of the subscriber's clients holds
+    /// on another shard: that shard is asked to end it, and the retransmission is answered.
+    case reservationHandover
 
     public var description: String {
         switch self {
@@ -48,6 +51,7 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .releaseNotFound: "release-not-found"
         case .declineNotFound: "decline-not-found"
         case .replyTooLarge: "reply-too-large"
+        case .reservationHandover: "reservation-handover"
         }
     }
 }

@@ -7,9 +7,13 @@ extension LeaseEngine {
         _ context: RequestContext, reply: inout ByteWriter, records: inout [LeaseRecord]
     ) -> EngineOutcome {
         let subscriber = subscriber(of: context.query)
-        let existing = table.find(context.key)
         // 0. The client's reservation, when it may use that pool: it replaces any other binding.
-        let reserved = reservation(for: context.key).flatMap { isEligible(Int($0.pool), context) ? $0 : nil }
+        // A subscriber's is taken from the subscriber's client holding it, if any.
+        let reserved = reservation(for: context).flatMap { isEligible(Int($0.pool), context) ? $0 : nil }
+        if let reserved, isSubscriberReserved(reserved), !hold(reserved, context, records: &records) {
+            return drop(.reservationHandover)
+        }
+        let existing = table.find(context.key)
         if let id = existing, table[id].state != .idle {
             let current = table[id].current
             // 1. The client's current binding, counted against the subscriber it now shows.
@@ -33,7 +37,10 @@ extension LeaseEngine {
         }
         // The place is taken before the slots, so two shards cannot both give a
         // subscriber its last one; every way out below either attaches or gives it back.
-        guard admit(subscriber) else { return drop(.subscriberLimit) }
+        guard admit(subscriber) else {
+            unhold(reserved, context)
+            return drop(.subscriberLimit)
+        }
         // Its slots are the reservation's, taken when the pools were built.
         if let reserved { return offerNew(reserved, context, subscriber: subscriber, reply: &reply) }
         if let outcome = offerNew(existing, context, subscriber: subscriber, reply: &reply) { return outcome }

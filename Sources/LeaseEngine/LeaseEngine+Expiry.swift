@@ -109,8 +109,11 @@ extension LeaseEngine {
     /// Takes `binding`'s slots for the client of a replayed `record`. A binding reserved for
     /// another client is taken all along: a lease on it from before the reservation is replayed
     /// as it was, and ended at start-up (`yieldReservations`), so that history shows it.
+    /// A subscriber's reservation is taken by whichever client the log shows on it: that client
+    /// is its holder (``ReservationHolders``) until a client of the subscriber takes it over.
     private func claimForReplay(_ binding: Binding, of record: LeaseRecord) -> Bool {
-        claim(binding, for: record.clientKey) || reservedBindings.contains(binding)
+        if isSubscriberReserved(binding) { return holders.replayed(binding, by: record.clientKey) }
+        return claim(binding, for: record.clientKey) || reservedBindings.contains(binding)
     }
 
     /// The subscriber key of a logged lease, as far as the record tells it: the client

@@ -12,17 +12,24 @@ import PortSetPool
 /// existed is replayed from the log as it was, and ended with a `forcedRelease` record at start
 /// (``yieldReservations(now:records:)``), so that history shows who held it until when.
 extension LeaseEngine {
-    /// The binding reserved for `client`, if any (a hash only when there are reservations).
+    /// The binding reserved for the querying client, by its client key or by a subscriber key
+    /// its query shows (a hash only when there are reservations).
     @inline(__always)
-    func reservation(for client: ClientKey) -> Binding? {
-        reserved.isEmpty ? nil : reserved[client]
+    func reservation(for context: RequestContext) -> Binding? {
+        if !reserved.isEmpty, let own = reserved[context.key] { return own }
+        return reservedByKey.isEmpty ? nil : subscriberReservation(of: context.query)
     }
 
-    /// True when the client has a reservation other than `binding` in a pool it may use.
+    /// True when the client has a reservation other than `binding` in a pool it may use (and,
+    /// for a subscriber's, one no other client of the subscriber holds: two devices behind one
+    /// key do not take it from each other at every renewal).
     @inline(__always)
     func movesToReservation(from binding: Binding, _ context: RequestContext) -> Bool {
-        guard let own = reservation(for: context.key) else { return false }
-        return own != binding && isEligible(Int(own.pool), context)
+        guard let own = reservation(for: context), own != binding, isEligible(Int(own.pool), context) else {
+            return false
+        }
+        guard isSubscriberReserved(own), let holder = holders.holder(of: own) else { return true }
+        return holder == context.key
     }
 
     /// The address ranges of `pools`, each with its pool's index: how an address finds its pool.
@@ -32,11 +39,12 @@ extension LeaseEngine {
         }
     }
 
-    /// Checks `reservations` against the pools and returns each one's binding by client.
+    /// Checks `reservations` against the pools and returns each one's binding by owner.
     static func reservedBindings(
         _ reservations: [Reservation], pools: [PortSetPool], ranges: [(range: ClosedRange<UInt32>, pool: Int)]
-    ) throws(EngineError) -> [ClientKey: Binding] {
-        var bindings: [ClientKey: Binding] = [:]
+    ) throws(EngineError) -> [Reservation.Owner: Binding] {
+        var bindings: [Reservation.Owner: Binding] = [:]
+        var hashes: [UInt64: Reservation.Owner] = [:]
         for (index, reservation) in reservations.enumerated() {
             guard let entry = ranges.first(where: { $0.range.contains(reservation.address.value) }) else {
                 throw .invalidReservation(reservation, reason: "\(reservation.address) is in no pool")
@@ -55,13 +63,20 @@ extension LeaseEngine {
                 throw .invalidReservation(
                     reservation, reason: "PSID \(reservation.psid) does not fit in \(reservation.psidLength) bits")
             }
-            guard bindings[reservation.client] == nil else {
-                throw .invalidReservation(reservation, reason: "\(reservation.client) has another reservation")
+            guard bindings[reservation.owner] == nil else {
+                throw .invalidReservation(reservation, reason: "\(reservation.owner) has another reservation")
+            }
+            if let hash = ownerHash(reservation.owner) {
+                if let other = hashes[hash] {
+                    throw .invalidReservation(
+                        reservation, reason: "its key hashes as \(other)'s does (one in 2^64): reserve by client")
+                }
+                hashes[hash] = reservation.owner
             }
             if let other = reservations[..<index].first(where: { $0.overlaps(reservation) }) {
                 throw .invalidReservation(reservation, reason: "it overlaps the reservation \(other)")
             }
-            bindings[reservation.client] = Binding(
+            bindings[reservation.owner] = Binding(
                 address: reservation.address, psid: reservation.psid, psidLength: reservation.psidLength,
                 pool: UInt8(entry.pool))
         }
@@ -74,7 +89,7 @@ extension LeaseEngine {
         guard !configuration.reservations.isEmpty else { return }
         let bindings = try validate(configuration.reservations, configuration: configuration, pools: pools)
         for reservation in configuration.reservations {
-            let binding = bindings[reservation.client]!
+            let binding = bindings[reservation.owner]!
             let claimed: Bool
             do throws(PoolError) {
                 claimed = try pools[Int(binding.pool)].claim(binding.portSet)
@@ -99,7 +114,9 @@ extension LeaseEngine {
         for id in table.activeIDs where reservedBindings.contains(table[id].current) {
             let key = table.key(of: id)
             let binding = table[id].current
-            guard reserved[key] != binding else { continue }
+            // A subscriber's reservation stays with its holder until a client of the
+            // subscriber asks for it: the table does not tell whose client the holder is.
+            guard reserved[key] != binding, !subscriberBindings.contains(binding) else { continue }
             endForcibly(id, now: now, records: &records)
             ended.append((key, binding))
         }
@@ -123,7 +140,10 @@ extension LeaseEngine {
     ) -> Bool {
         guard let id = table.find(key), table[id].state != .idle, table[id].current == binding,
             reserved[key] != binding
-        else { return false }
+        else {
+            if isSubscriberReserved(binding) { holders.release(binding, ifHeldBy: key) }
+            return false
+        }
         endForcibly(id, now: now, records: &records)
         return true
     }
@@ -131,31 +151,61 @@ extension LeaseEngine {
     /// Checks `reservations` against `pools` (built for `configuration`): each one's binding.
     public static func validate(
         _ reservations: [Reservation], configuration: EngineConfiguration, pools: [PortSetPool]
-    ) throws(EngineError) -> [ClientKey: Binding] {
+    ) throws(EngineError) -> [Reservation.Owner: Binding] {
         try reservedBindings(reservations, pools: pools, ranges: ranges(of: configuration.pools))
     }
 
     /// Adds `reservation` (checked by the caller with ``validate(_:configuration:pools:)``) to
     /// this shard's maps. Its slots are the caller's to take, once, in the shared pool.
     public func addReservation(_ reservation: Reservation, binding: Binding) {
-        reserved[reservation.client] = binding
         reservedBindings.insert(binding)
+        guard let hash = Self.ownerHash(reservation.owner) else {
+            reserved[reservation.client!] = binding
+            return
+        }
+        reservedByKey[hash] = (reservation.owner, binding)
+        subscriberBindings.insert(binding)
+        if case .clientPrefix(let prefix) = reservation.owner, !reservedPrefixLengths.contains(prefix.length) {
+            reservedPrefixLengths.append(prefix.length)
+            reservedPrefixLengths.sort(by: >)
+        }
     }
 
-    /// Removes `client`'s reservation from this shard's maps; its binding, if it had one. The
+    /// Removes `owner`'s reservation from this shard's maps; its binding, if it had one. The
     /// slots stay taken: see ``releaseIfUnheld(_:by:)``.
     @discardableResult
-    public func removeReservation(of client: ClientKey) -> Binding? {
-        guard let binding = reserved.removeValue(forKey: client) else { return nil }
+    public func removeReservation(of owner: Reservation.Owner) -> Binding? {
+        let binding: Binding
+        if let hash = Self.ownerHash(owner) {
+            guard let removed = reservedByKey.removeValue(forKey: hash) else { return nil }
+            binding = removed.binding
+            subscriberBindings.remove(binding)
+            reservedPrefixLengths = Array(
+                Set(
+                    reservedByKey.values.compactMap { entry -> Int? in
+                        if case .clientPrefix(let prefix) = entry.owner { return prefix.length }
+                        return nil
+                    })
+            ).sorted(by: >)
+        } else {
+            guard let removed = reserved.removeValue(forKey: owner.client!) else { return nil }
+            binding = removed
+        }
         reservedBindings.remove(binding)
         return binding
     }
 
-    /// On the owner's shard, after ``removeReservation(of:)`` on every shard: gives the slots of
-    /// a former reservation back to the pool, unless `client` holds them now (then they go back
-    /// when its lease ends, like any other). Returns whether they were given back.
-    public func releaseIfUnheld(_ binding: Binding, by client: ClientKey) -> Bool {
-        if let id = table.find(client), table[id].state != .idle, table[id].current == binding { return false }
+    /// After ``removeReservation(of:)`` on every shard: gives the slots of a former
+    /// reservation back to the pool, unless its owner holds them now (then they go back when
+    /// that lease ends, like any other). A client's reservation is asked on the client's
+    /// shard; a subscriber's on any (its holder is in ``holders``). True when given back.
+    public func releaseIfUnheld(_ binding: Binding, by owner: Reservation.Owner) -> Bool {
+        if let client = owner.client {
+            if let id = table.find(client), table[id].state != .idle, table[id].current == binding { return false }
+        } else {
+            defer { holders.release(binding) }
+            if holders.holder(of: binding) != nil { return false }
+        }
         releaseSlots(binding)
         return true
     }

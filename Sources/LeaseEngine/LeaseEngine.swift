@@ -33,11 +33,21 @@ public final class LeaseEngine {
     private(set) var hasMatchedPools: Bool
     /// Address ranges of every pool, for finding the pool of an address.
     let ranges: [(range: ClosedRange<UInt32>, pool: Int)]
-    /// Each reservation's binding, by its client; empty in most deployments, so the
+    /// Each client reservation's binding, by its client; empty in most deployments, so the
     /// packet path tests `isEmpty` before it hashes anything.
-    var reserved: [ClientKey: Binding]
+    var reserved: [ClientKey: Binding] = [:]
+    /// Each subscriber reservation, by the hash of its owner's key (``ownerHash(_:)``).
+    var reservedByKey: [UInt64: (owner: Reservation.Owner, binding: Binding)] = [:]
+    /// The lengths of the reserved client prefixes, longest first.
+    var reservedPrefixLengths: [Int] = []
     /// The reserved bindings: slots that never go back to the pool.
-    var reservedBindings: Set<Binding>
+    var reservedBindings: Set<Binding> = []
+    /// The subscriber reservations' bindings, whose holder ``holders`` records.
+    var subscriberBindings: Set<Binding> = []
+    /// Who holds each subscriber reservation, shared with the other shards.
+    public let holders: ReservationHolders
+    /// Handovers asked of other shards in this batch (``takeHandovers()``).
+    var handovers: [(binding: Binding, holder: ClientKey)] = []
 
     // Swift's run-time exclusivity checks stay on for this state: measured at about a
     // tenth of an exchange's instructions (2.6k of 18.4k per DORA), a price worth
@@ -93,11 +103,12 @@ public final class LeaseEngine {
     }
 
     /// An engine for shard `shard` over `pools` (from ``makePools(for:shards:)``),
-    /// counting subscribers in `subscribers`: the shards of one server share one
-    /// ledger, as they share the pools.
+    /// counting subscribers in `subscribers` and recording who holds a subscriber's
+    /// reservation in `holders`: the shards of one server share one of each, as they
+    /// share the pools.
     public init(
         configuration: EngineConfiguration, pools: [PortSetPool], shard: Int,
-        subscribers: SubscriberLedger = SubscriberLedger()
+        subscribers: SubscriberLedger = SubscriberLedger(), holders: ReservationHolders = ReservationHolders()
     ) throws(EngineError) {
         guard pools.count == configuration.pools.count else {
             throw .poolMismatch(expected: configuration.pools.count, got: pools.count)
@@ -107,6 +118,7 @@ public final class LeaseEngine {
         self.shard = shard
         self.pools = pools
         self.subscribers = subscribers
+        self.holders = holders
         replyOptions = configuration.pools.map(ReplyOptions.init)
         replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: configuration.serverIdentifier)
         queryFacts = (configuration.serverIdentifier, Int64(configuration.offerLifetime))
@@ -118,8 +130,10 @@ public final class LeaseEngine {
         counters.poolsExhausted = Array(repeating: 0, count: configuration.pools.count)
         counters.offersOutstanding = Array(repeating: 0, count: configuration.pools.count)
         ranges = Self.ranges(of: configuration.pools)
-        reserved = try Self.reservedBindings(configuration.reservations, pools: pools, ranges: ranges)
-        reservedBindings = Set(reserved.values)
+        let bindings = try Self.reservedBindings(configuration.reservations, pools: pools, ranges: ranges)
+        for reservation in configuration.reservations {
+            addReservation(reservation, binding: bindings[reservation.owner]!)
+        }
     }
 
     /// Applies `new` in place: options, lifetimes, timers, matching, limits and the
@@ -164,12 +178,14 @@ public final class LeaseEngine {
     {
         let pools = try makePools(for: configuration, shards: count)
         let subscribers = SubscriberLedger()
+        let holders = ReservationHolders()
         let capacity = configuration.pools.reduce(0) { $0 + $1.capacityAtDefaultLength }
         let perShard = min(capacity / max(count, 1) + 1, startupReservationLimit)
         var engines: [LeaseEngine] = []
         for shard in 0..<count {
             let engine = try LeaseEngine(
-                configuration: configuration, pools: pools, shard: shard, subscribers: subscribers)
+                configuration: configuration, pools: pools, shard: shard, subscribers: subscribers,
+                holders: holders)
             engine.reserveCapacity(perShard)
             engines.append(engine)
         }
@@ -347,6 +363,7 @@ public final class LeaseEngine {
     func attach(_ id: UInt32, _ binding: Binding, _ state: LeaseEntry.State, expiry: Int64, subscriber: UInt64) {
         let wasIdle = table[id].state == .idle
         if !wasIdle && table[id].current != binding {
+            letGo(id)
             releaseSlots(table[id].current)
         }
         if table[id].state == .offered { counters.offersOutstanding[Int(table[id].current.pool)] -= 1 }
@@ -363,9 +380,18 @@ public final class LeaseEngine {
         let entry = table[id]
         guard entry.state != .idle else { return }
         if entry.state == .offered { counters.offersOutstanding[Int(entry.current.pool)] -= 1 }
+        letGo(id)
         if !keepSlots { releaseSlots(entry.current) }
         countSubscriber(entry.subscriber, -1)
         table.clearCurrent(id, keepAsPrevious: keepAsPrevious)
+    }
+
+    /// Entry `id` is leaving its current binding: if that is a subscriber's reservation, it is
+    /// free for the subscriber's next client.
+    @inline(__always)
+    private func letGo(_ id: UInt32) {
+        let binding = table[id].current
+        if isSubscriberReserved(binding) { holders.release(binding, ifHeldBy: table.key(of: id)) }
     }
 
     func releaseSlots(_ binding: Binding) {

@@ -7,10 +7,17 @@ import PortLeaseWire
 /// directory so that they survive restarts (the ones in the configuration file stay there).
 ///
 /// The file is `{"reservations": [...]}` with the entries of the configuration's own
-/// `reservations` (`client`, `address`, and `psid` with `psid-length` for a port set), read by
+/// `reservations` (`client` or `subscriber`, `address`, and `psid` with `psid-length` for a
+/// port set), read by
 /// the same checks; the server rewrites it whole, atomically and synced, after each change.
 public enum ReservationFile {
     public static let fileName = "reservations.json"
+
+    /// Why `text` is not a subscriber key (the `subscriber` of a reservation).
+    public static func subscriberSyntax(_ text: String) -> String {
+        "\"\(text)\" is not remote-id:HEX (1 to 255 bytes), subscriber-id:HEX (1 to 255 bytes) or "
+            + "prefix:ADDRESS/LENGTH (the client's IPv6 source address)"
+    }
 
     /// The stored reservations; none when the file does not exist.
     public static func load(directory: String) throws(ConfigurationError) -> [Reservation] {
@@ -65,7 +72,8 @@ public enum ReservationFile {
 
     /// One reservation as a JSON object on one line, the configuration's keys.
     public static func entry(_ reservation: Reservation) -> String {
-        var text = "{ \"client\": \"\(reservation.client)\", \"address\": \"\(reservation.address)\""
+        let owner = reservation.client == nil ? "subscriber" : "client"
+        var text = "{ \"\(owner)\": \"\(reservation.owner)\", \"address\": \"\(reservation.address)\""
         if reservation.psidLength != 0 {
             text += ", \"psid\": \(reservation.psid), \"psid-length\": \(reservation.psidLength)"
         }

@@ -52,7 +52,7 @@ public actor ReservationBook {
         let all = configured.map { ($0, Source.configuration) } + stored.map { ($0, Source.api) }
         return ReservationList(
             reservations: all.sorted { ($0.0.address.value, $0.0.psid) < ($1.0.address.value, $1.0.psid) }.map {
-                ReservationDocument($0.0, pool: pools[Int(bindings[$0.0.client]!.pool)], source: $0.1)
+                ReservationDocument($0.0, pool: pools[Int(bindings[$0.0.owner]!.pool)], source: $0.1)
             })
     }
 
@@ -62,16 +62,18 @@ public actor ReservationBook {
         defer { endChange() }
         guard let pools = server.poolWatch?.pools else { throw Self.notStarted }
         let policies = server.settings.engine.pools
-        if let existing = (configured + stored).first(where: { $0.client == reservation.client }) {
+        if let existing = (configured + stored).first(where: { $0.owner == reservation.owner }) {
             throw APIError(
-                .conflict, field: "client", reason: "\(reservation.client) already has a reservation: \(existing)")
+                .conflict, field: Self.field(reservation.owner),
+                reason: "\(reservation.owner) already has a reservation: \(existing)")
         }
         let binding = try Self.check(configured + stored + [reservation], reservation, server: server, pools: pools)
         let pool = pools[Int(binding.pool)]
         var claimed = try Self.claim(binding, in: pool)
         var released: [String] = []
         if !claimed && !force {
-            // Who holds it? Only its owner may (the reservation then takes over its lease).
+            // Who holds it? Only its owner may (the reservation then takes over its lease). The
+            // holder of a subscriber's reservation cannot be told to be the subscriber's own.
             let holder = try await holder(of: binding)
             if holder == nil { claimed = try Self.claim(binding, in: pool) }
             if let holder, holder != reservation.client {
@@ -93,7 +95,7 @@ public actor ReservationBook {
             try await everyShard { engine in engine.addReservation(reservation, binding: binding) }
         } catch {
             try? store(stored, undo: {})
-            _ = try? await everyShard { engine in engine.removeReservation(of: reservation.client) }
+            _ = try? await everyShard { engine in engine.removeReservation(of: reservation.owner) }
             if claimed { try? pool.release(binding.portSet) }
             throw error
         }
@@ -108,26 +110,27 @@ public actor ReservationBook {
             released: released)
     }
 
-    /// Removes the reservation of `client` made through the API.
-    public func remove(_ client: ClientKey) async throws(APIError) -> ReservationChange {
+    /// Removes the reservation of `owner` made through the API.
+    public func remove(_ owner: Reservation.Owner) async throws(APIError) -> ReservationChange {
         await beginChange()
         defer { endChange() }
         let (policies, bindings) = try current()
-        guard let reservation = stored.first(where: { $0.client == client }), let binding = bindings[client] else {
-            if let configured = configured.first(where: { $0.client == client }) {
+        guard let reservation = stored.first(where: { $0.owner == owner }), let binding = bindings[owner] else {
+            if let configured = configured.first(where: { $0.owner == owner }) {
                 throw APIError(
-                    .conflict, field: "client",
+                    .conflict, field: Self.field(owner),
                     reason: "\(configured) is in the configuration file: remove it there and restart")
             }
-            throw APIError(.notFound, field: "client", reason: "\(client) has no reservation")
+            throw APIError(.notFound, field: Self.field(owner), reason: "\(owner) has no reservation")
         }
-        let remaining = stored.filter { $0.client != client }
+        let remaining = stored.filter { $0.owner != owner }
         try store(remaining, undo: {})
         stored = remaining
-        try await everyShard { engine in engine.removeReservation(of: client) }
+        try await everyShard { engine in engine.removeReservation(of: owner) }
+        // A client's lease is on its own shard; a subscriber's holder is recorded for all.
         let workers = server.workers
-        let owner = workers[ShardChoice.shard(of: client, shardCount: workers.count)]
-        _ = try await LeaseLookup.ask(owner) { engine in engine.releaseIfUnheld(binding, by: client) }
+        let shard = owner.client.map { ShardChoice.shard(of: $0, shardCount: workers.count) } ?? 0
+        _ = try await LeaseLookup.ask(workers[shard]) { engine in engine.releaseIfUnheld(binding, by: owner) }
         return ReservationChange(
             reservation: ReservationDocument(reservation, pool: policies[Int(binding.pool)], source: .api),
             released: [])
@@ -150,7 +153,7 @@ public actor ReservationBook {
     }
 
     /// The pools' policies and every reservation's binding.
-    private func current() throws(APIError) -> ([PoolPolicy], [ClientKey: Binding]) {
+    private func current() throws(APIError) -> ([PoolPolicy], [Reservation.Owner: Binding]) {
         guard let pools = server.poolWatch?.pools else { throw Self.notStarted }
         do throws(EngineError) {
             let bindings = try LeaseEngine.validate(
@@ -167,7 +170,7 @@ public actor ReservationBook {
     ) throws(APIError) -> Binding {
         do throws(EngineError) {
             return try LeaseEngine.validate(all, configuration: server.settings.engine, pools: pools)[
-                reservation.client]!
+                reservation.owner]!
         } catch {
             guard case .invalidReservation(_, let reason) = error else {
                 throw APIError(.badRequest, reason: "\(error)")
@@ -244,7 +247,7 @@ public actor ReservationBook {
     /// Ends the lease another client holds on `binding`, now reserved for `owner`: found by a
     /// holder search, ended by its shard with a `forcedRelease` record; the holders, once their
     /// records are durable. A holder that moved on meanwhile is looked for again.
-    private func endLease(on binding: Binding, except owner: ClientKey) async throws(APIError) -> [String] {
+    private func endLease(on binding: Binding, except owner: ClientKey?) async throws(APIError) -> [String] {
         var released: [String] = []
         for _ in 0..<3 {
             guard let holder = try await holder(of: binding), holder != owner else { return released }
@@ -273,6 +276,11 @@ public actor ReservationBook {
             if ended { released.append("\(holder)") }
         }
         return released
+    }
+
+    /// The request field that names `owner`.
+    static func field(_ owner: Reservation.Owner) -> String {
+        owner.client == nil ? "subscriber" : "client"
     }
 
     private static func describe(_ binding: Binding) -> String {

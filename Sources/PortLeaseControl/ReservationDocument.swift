@@ -4,8 +4,12 @@ import PortSetPool
 
 /// One reservation as the control API shows it (`Docs/openapi.json`, schema `Reservation`).
 public struct ReservationDocument: Codable, Sendable, Equatable {
-    /// The client key as the tools print it (`id:..` option 61, `hw:..` htype and chaddr).
-    public var client: String
+    /// The owning client key as the tools print it (`id:..` option 61, `hw:..` htype and
+    /// chaddr); nil for a subscriber's reservation.
+    public var client: String?
+    /// The owning subscriber key (`remote-id:..`, `subscriber-id:..`, `prefix:..`); nil for a
+    /// client's reservation.
+    public var subscriber: String?
     public var address: String
     /// True for a whole address (no port set).
     public var full: Bool
@@ -20,7 +24,11 @@ public struct ReservationDocument: Codable, Sendable, Equatable {
     public var source: String
 
     init(_ reservation: Reservation, pool: PoolPolicy, source: ReservationBook.Source) {
-        client = "\(reservation.client)"
+        if reservation.client == nil {
+            subscriber = "\(reservation.owner)"
+        } else {
+            client = "\(reservation.owner)"
+        }
         address = "\(reservation.address)"
         full = reservation.psidLength == 0
         psid = Int(reservation.psid)

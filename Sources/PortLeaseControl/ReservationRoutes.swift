@@ -22,9 +22,23 @@ enum ReservationRoutes {
             return try ControlRoutes.json(change, status: .created)
         }
         router.delete("/v1/reservations") { request, _ in
-            let key = try LeaseLookup.requiredClient(request.uri.queryParameters.get("client"))
-            return try ControlRoutes.json(try await available(book).remove(key))
+            let parameters = request.uri.queryParameters
+            let owner: Reservation.Owner
+            if let subscriber = parameters.get("subscriber"), parameters.get("client") == nil {
+                owner = try subscriberOwner(subscriber)
+            } else {
+                owner = .client(try LeaseLookup.requiredClient(parameters.get("client")))
+            }
+            return try ControlRoutes.json(try await available(book).remove(owner))
         }
+    }
+
+    /// A `subscriber=` parameter: `remote-id:HEX`, `subscriber-id:HEX` or `prefix:ADDRESS/LENGTH`.
+    static func subscriberOwner(_ text: String) throws(APIError) -> Reservation.Owner {
+        guard let owner = Reservation.Owner(text: text), owner.client == nil else {
+            throw APIError(.badRequest, field: "subscriber", reason: ReservationFile.subscriberSyntax(text))
+        }
+        return owner
     }
 
     private static func available(_ book: ReservationBook?) throws(APIError) -> ReservationBook {

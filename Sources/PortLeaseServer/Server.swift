@@ -171,6 +171,7 @@ public final class Server: Service, @unchecked Sendable {
                 counters: counters, logger: logger, syncs: syncRings[index],
                 queueDelayBudget: settings.queueDelayBudget, slowBatches: settings.injectedFault == .slowWorker)
         }
+        ShardWorker.connect(workers)
         let maintenance = settings.maintenance.map { maintenanceSettings in
             LogMaintenance(
                 directories: engines.indices.map { ShardLogs.directory(settings.leaseLogDirectory, shard: $0) },

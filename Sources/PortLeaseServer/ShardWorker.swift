@@ -42,6 +42,8 @@ public final class ShardWorker: @unchecked Sendable {
     public let statistics = ShardStatistics()
     /// The control API's requests, answered between batches (``submit(_:)``).
     public let control = ControlQueue()
+    /// Every worker of the server, this one included (``connect(_:)``): where handovers go.
+    var peers: [Peer] = []
     /// Completions of control-plane changes run in the batch being handled.
     private var changesInBatch: [@Sendable (Bool) -> Void] = []
     /// Completions of changes whose records are written, with the sequence they wait for.
@@ -221,6 +223,7 @@ public final class ShardWorker: @unchecked Sendable {
             handle(payload, parsed: parsed, origin: origin, now: now, received: received, lane: lane)
         }
         writeRecords()
+        sendHandovers()
         if !changesInBatch.isEmpty {
             // Their records are in this batch's write: they are durable when it is.
             changesAwaitingCommit.append(contentsOf: changesInBatch.map { (log.lastAppended, $0) })

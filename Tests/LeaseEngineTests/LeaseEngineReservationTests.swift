@@ -142,8 +142,8 @@ import Testing
         #expect(harness.dora(Self.owner).granted?.psid == target.psid)
         // Removed again while the owner holds it: the owner keeps its lease, and its release
         // gives the slots back to the pool.
-        #expect(harness.engine.removeReservation(of: Self.owner.key) == target)
-        #expect(!harness.engine.releaseIfUnheld(target, by: Self.owner.key))
+        #expect(harness.engine.removeReservation(of: .client(Self.owner.key)) == target)
+        #expect(!harness.engine.releaseIfUnheld(target, by: .client(Self.owner.key)))
     }
 
     @Test func aFullAddressIsReservedInAFullPool() throws {

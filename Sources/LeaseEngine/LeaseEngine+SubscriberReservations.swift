@@ -1,0 +1,116 @@
+import LeaseLog
+import PortLeaseWire
+
+/// Reservations owned by a subscriber key (``Reservation/Owner``: Remote-ID, Subscriber-ID,
+/// client prefix): which one a query's relay options or source address name, and taking it
+/// over from the subscriber's previous client (``ReservationHolders``).
+///
+/// They are matched on the key the reservation names, whatever `subscriber-key` the limits
+/// use: a Remote-ID first, then a Subscriber-ID, then the longest reserved prefix holding the
+/// client's address. The map is by a 64-bit hash of the key, checked against the key itself,
+/// so the packet path hashes the relay's bytes in place and allocates nothing.
+extension LeaseEngine {
+    /// A subscriber reservation's place in the map: the hash of its owner's key.
+    static func ownerHash(_ owner: Reservation.Owner) -> UInt64? {
+        switch owner {
+        case .client: return nil
+        case .remoteID(let bytes): return bytes.withUnsafeBytes { ownerHash(kind: 1, $0) }
+        case .subscriberID(let bytes): return bytes.withUnsafeBytes { ownerHash(kind: 2, $0) }
+        case .clientPrefix(let prefix): return prefixHash(prefix.address, prefix.length)
+        }
+    }
+
+    private static func ownerHash(kind: UInt8, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = (0xCBF2_9CE4_8422_2325 ^ UInt64(kind)) &* 0x100_0000_01B3
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return hash
+    }
+
+    private static func prefixHash(_ address: IPv6Address, _ length: Int) -> UInt64 {
+        var hash: UInt64 = (0xCBF2_9CE4_8422_2325 ^ 3) &* 0x100_0000_01B3
+        for word in [address.high, address.low, UInt64(length)] {
+            hash = (hash ^ word) &* 0x100_0000_01B3
+            hash ^= hash >> 29
+        }
+        return hash
+    }
+
+    /// The subscriber reservation `query` names, if any.
+    func subscriberReservation(of query: EngineQuery) -> Binding? {
+        if let remoteID = query.remoteID, let found = reservedByKey[Self.ownerHash(kind: 1, remoteID)],
+            case .remoteID(let bytes) = found.owner, bytes.elementsEqual(remoteID)
+        {
+            return found.binding
+        }
+        if let subscriberID = query.subscriberID,
+            let found = reservedByKey[Self.ownerHash(kind: 2, subscriberID)],
+            case .subscriberID(let bytes) = found.owner, bytes.elementsEqual(subscriberID)
+        {
+            return found.binding
+        }
+        for length in reservedPrefixLengths {
+            let prefix = IPv6Prefix.mask(query.clientAddress, length)
+            if let found = reservedByKey[Self.prefixHash(prefix, length)],
+                case .clientPrefix(let reserved) = found.owner, reserved.address == prefix, reserved.length == length
+            {
+                return found.binding
+            }
+        }
+        return nil
+    }
+
+    /// True when `binding` is a subscriber's reservation (held through ``holders``).
+    @inline(__always)
+    func isSubscriberReserved(_ binding: Binding) -> Bool {
+        !subscriberBindings.isEmpty && subscriberBindings.contains(binding)
+    }
+
+    /// Makes the querying client the holder of the subscriber reservation `binding`. A holder
+    /// on this shard is ended at once (a `forcedRelease` record); one on another shard is
+    /// asked to end through ``takeHandovers()``, and false is returned: the client is not
+    /// answered, and its retransmission finds the binding free.
+    func hold(_ binding: Binding, _ context: RequestContext, records: inout [LeaseRecord]) -> Bool {
+        guard case .heldBy(let holder, let ask) = holders.claim(binding, for: context.key, now: context.now) else {
+            return true
+        }
+        if let id = table.find(holder) {
+            if table[id].state != .idle && table[id].current == binding {
+                endForcibly(id, now: context.now, records: &records)
+            } else {
+                holders.release(binding, ifHeldBy: holder)
+            }
+            return holders.claim(binding, for: context.key, now: context.now) == .claimed
+        }
+        if ask { handovers.append((binding, holder)) }
+        return false
+    }
+
+    /// Gives up a claim on a subscriber reservation the client did not take after all.
+    func unhold(_ binding: Binding?, _ context: RequestContext) {
+        guard let binding, isSubscriberReserved(binding) else { return }
+        if let id = table.find(context.key), table[id].state != .idle, table[id].current == binding { return }
+        holders.release(binding, ifHeldBy: context.key)
+    }
+
+    /// The handovers this shard's queries asked for since the last call: (the reserved binding,
+    /// its holder on another shard). The worker sends each to the holder's shard, which ends
+    /// it with ``handOver(_:from:now:records:)``.
+    public func takeHandovers() -> [(binding: Binding, holder: ClientKey)] {
+        defer { handovers.removeAll(keepingCapacity: true) }
+        return handovers
+    }
+
+    /// On the holder's shard: ends `holder`'s lease on the subscriber reservation `binding`
+    /// so that another client of the subscriber can take it (a `forcedRelease` record). A
+    /// holder that no longer has it is forgotten. True when a lease or offer was ended.
+    public func handOver(_ binding: Binding, from holder: ClientKey, now: Int64, records: inout [LeaseRecord])
+        -> Bool
+    {
+        guard let id = table.find(holder), table[id].state != .idle, table[id].current == binding else {
+            holders.release(binding, ifHeldBy: holder)
+            return false
+        }
+        endForcibly(id, now: now, records: &records)
+        return true
+    }
+}
