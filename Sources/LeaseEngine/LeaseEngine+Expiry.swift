@@ -100,7 +100,9 @@ extension LeaseEngine {
                 detach(id, keepAsPrevious: false, keepSlots: true)
             } else {
                 table.dropIfEmpty(id)
-                guard claimForReplay(binding, of: record) else { return }
+                // A subscriber's reserved binding declined by a client not holding it (a
+                // declined offer): its slots are reserved all along, and it has no holder.
+                guard isSubscriberReserved(binding) || claimForReplay(binding, of: record) else { return }
             }
             quarantine.push(record.time + Int64(record.lifetime) * 1000, binding)
         }

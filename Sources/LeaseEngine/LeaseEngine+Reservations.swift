@@ -21,8 +21,8 @@ extension LeaseEngine {
     }
 
     /// True when the client has a reservation other than `binding` in a pool it may use (and,
-    /// for a subscriber's, one no other client of the subscriber holds: two devices behind one
-    /// key do not take it from each other at every renewal).
+    /// for a subscriber's, one no other client of the subscriber holds: a renewal does not take
+    /// it over; only a DISCOVER does).
     @inline(__always)
     func movesToReservation(from binding: Binding, _ context: RequestContext) -> Bool {
         guard let own = reservation(for: context), own != binding, isEligible(Int(own.pool), context) else {
@@ -155,6 +155,16 @@ extension LeaseEngine {
         try reservedBindings(reservations, pools: pools, ranges: ranges(of: configuration.pools))
     }
 
+    /// The first step of adding a reservation at run time, on every shard before the second
+    /// (``addReservation(_:binding:)``): `binding`'s slots stay out of the pool when a lease on
+    /// it ends here (and, for a subscriber's, its holder is tracked), but nobody is offered it
+    /// yet. So once every shard has taken this step, whoever holds the binding keeps it until
+    /// ended, and no one else can come to hold it.
+    public func reserveBinding(_ binding: Binding, forSubscriber: Bool) {
+        reservedBindings.insert(binding)
+        if forSubscriber { subscriberBindings.insert(binding) }
+    }
+
     /// Adds `reservation` (checked by the caller with ``validate(_:configuration:pools:)``) to
     /// this shard's maps. Its slots are the caller's to take, once, in the shared pool.
     public func addReservation(_ reservation: Reservation, binding: Binding) {
@@ -165,40 +175,52 @@ extension LeaseEngine {
         }
         reservedByKey[hash] = (reservation.owner, binding)
         subscriberBindings.insert(binding)
-        if case .clientPrefix(let prefix) = reservation.owner, !reservedPrefixLengths.contains(prefix.length) {
+        switch reservation.owner {
+        case .remoteID: reservesRemoteIDs = true
+        case .subscriberID: reservesSubscriberIDs = true
+        case .clientPrefix(let prefix) where !reservedPrefixLengths.contains(prefix.length):
             reservedPrefixLengths.append(prefix.length)
             reservedPrefixLengths.sort(by: >)
+        default: break
         }
     }
 
-    /// Removes `owner`'s reservation from this shard's maps; its binding, if it had one. The
-    /// slots stay taken: see ``releaseIfUnheld(_:by:)``.
+    /// The first step of removing `owner`'s reservation, on every shard before the second: this
+    /// shard offers it no more. Its binding stays reserved (its slots out of the pool, its holder
+    /// tracked) until ``removeReservation(of:)``: a shard that had already forgotten the binding
+    /// while another still offered it could free its slots under a new holder. Returns the binding.
     @discardableResult
-    public func removeReservation(of owner: Reservation.Owner) -> Binding? {
-        let binding: Binding
-        if let hash = Self.ownerHash(owner) {
-            guard let removed = reservedByKey.removeValue(forKey: hash) else { return nil }
-            binding = removed.binding
-            subscriberBindings.remove(binding)
-            reservedPrefixLengths = Array(
-                Set(
-                    reservedByKey.values.compactMap { entry -> Int? in
-                        if case .clientPrefix(let prefix) = entry.owner { return prefix.length }
-                        return nil
-                    })
-            ).sorted(by: >)
-        } else {
-            guard let removed = reserved.removeValue(forKey: owner.client!) else { return nil }
-            binding = removed
-        }
+    public func stopOffering(_ owner: Reservation.Owner) -> Binding? {
+        guard let hash = Self.ownerHash(owner) else { return reserved.removeValue(forKey: owner.client!) }
+        guard let removed = reservedByKey.removeValue(forKey: hash) else { return nil }
+        indexReservedKeys()
+        return removed.binding
+    }
+
+    /// Removes `owner`'s reservation from this shard's maps (``stopOffering(_:)`` if not done
+    /// yet, then the binding itself); its binding, if it had one. The slots stay taken: see
+    /// ``releaseIfUnheld(_:by:)``.
+    @discardableResult
+    public func removeReservation(of owner: Reservation.Owner, binding known: Binding? = nil) -> Binding? {
+        guard let binding = stopOffering(owner) ?? known else { return nil }
         reservedBindings.remove(binding)
+        subscriberBindings.remove(binding)
         return binding
     }
 
-    /// After ``removeReservation(of:)`` on every shard: gives the slots of a former
-    /// reservation back to the pool, unless its owner holds them now (then they go back when
-    /// that lease ends, like any other). A client's reservation is asked on the client's
-    /// shard; a subscriber's on any (its holder is in ``holders``). True when given back.
+    /// Whether `binding` waits out a decline quarantine on this shard: its slots go back to the
+    /// pool when that ends, so a removed reservation's must not go back before (a scan of the
+    /// quarantine, for the control plane).
+    public func isQuarantined(_ binding: Binding) -> Bool {
+        quarantine.entries.contains { $0.payload == binding }
+    }
+
+    /// After ``removeReservation(of:)`` on every shard, and when no shard has the binding in
+    /// quarantine (``isQuarantined(_:)``): gives the slots of a former reservation back to the
+    /// pool, unless its owner holds them now (then they go back when that lease ends, like any
+    /// other). A client's reservation is asked on the client's shard; a subscriber's on any (its
+    /// holder is in ``holders``; with the reservation gone from every shard, no one can take the
+    /// binding, so a holder found absent stays absent). True when given back.
     public func releaseIfUnheld(_ binding: Binding, by owner: Reservation.Owner) -> Bool {
         if let client = owner.client {
             if let id = table.find(client), table[id].state != .idle, table[id].current == binding { return false }

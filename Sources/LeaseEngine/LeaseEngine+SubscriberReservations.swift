@@ -27,22 +27,23 @@ extension LeaseEngine {
     }
 
     private static func prefixHash(_ address: IPv6Address, _ length: Int) -> UInt64 {
-        var hash: UInt64 = (0xCBF2_9CE4_8422_2325 ^ 3) &* 0x100_0000_01B3
-        for word in [address.high, address.low, UInt64(length)] {
-            hash = (hash ^ word) &* 0x100_0000_01B3
-            hash ^= hash >> 29
+        @inline(__always) func mix(_ hash: UInt64, _ word: UInt64) -> UInt64 {
+            let mixed = (hash ^ word) &* 0x100_0000_01B3
+            return mixed ^ mixed >> 29
         }
-        return hash
+        let seed: UInt64 = (0xCBF2_9CE4_8422_2325 ^ 3) &* 0x100_0000_01B3
+        return mix(mix(mix(seed, address.high), address.low), UInt64(length))
     }
 
     /// The subscriber reservation `query` names, if any.
     func subscriberReservation(of query: EngineQuery) -> Binding? {
-        if let remoteID = query.remoteID, let found = reservedByKey[Self.ownerHash(kind: 1, remoteID)],
+        if reservesRemoteIDs, let remoteID = query.remoteID,
+            let found = reservedByKey[Self.ownerHash(kind: 1, remoteID)],
             case .remoteID(let bytes) = found.owner, bytes.elementsEqual(remoteID)
         {
             return found.binding
         }
-        if let subscriberID = query.subscriberID,
+        if reservesSubscriberIDs, let subscriberID = query.subscriberID,
             let found = reservedByKey[Self.ownerHash(kind: 2, subscriberID)],
             case .subscriberID(let bytes) = found.owner, bytes.elementsEqual(subscriberID)
         {
@@ -57,6 +58,23 @@ extension LeaseEngine {
             }
         }
         return nil
+    }
+
+    /// Recomputes which kinds of key are reserved, and the prefix lengths, after a removal (a
+    /// scan of the subscriber reservations; an addition updates them in place).
+    func indexReservedKeys() {
+        var lengths: Set<Int> = []
+        reservesRemoteIDs = false
+        reservesSubscriberIDs = false
+        for entry in reservedByKey.values {
+            switch entry.owner {
+            case .remoteID: reservesRemoteIDs = true
+            case .subscriberID: reservesSubscriberIDs = true
+            case .clientPrefix(let prefix): lengths.insert(prefix.length)
+            case .client: break
+            }
+        }
+        reservedPrefixLengths = lengths.sorted(by: >)
     }
 
     /// True when `binding` is a subscriber's reservation (held through ``holders``).
@@ -96,7 +114,9 @@ extension LeaseEngine {
     /// its holder on another shard). The worker sends each to the holder's shard, which ends
     /// it with ``handOver(_:from:now:records:)``.
     public func takeHandovers() -> [(binding: Binding, holder: ClientKey)] {
-        defer { handovers.removeAll(keepingCapacity: true) }
+        // Nothing asked (every batch but a handover's): no copy of the buffer, no allocation.
+        guard !handovers.isEmpty else { return [] }
+        defer { handovers.removeAll() }
         return handovers
     }
 

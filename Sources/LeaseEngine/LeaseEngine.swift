@@ -40,6 +40,10 @@ public final class LeaseEngine {
     var reservedByKey: [UInt64: (owner: Reservation.Owner, binding: Binding)] = [:]
     /// The lengths of the reserved client prefixes, longest first.
     var reservedPrefixLengths: [Int] = []
+    /// Whether some subscriber reservation is by Remote-ID, and by Subscriber-ID: a query's
+    /// relay options are hashed only for a kind that is reserved.
+    var reservesRemoteIDs = false
+    var reservesSubscriberIDs = false
     /// The reserved bindings: slots that never go back to the pool.
     var reservedBindings: Set<Binding> = []
     /// The subscriber reservations' bindings, whose holder ``holders`` records.

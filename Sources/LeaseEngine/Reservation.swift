@@ -25,19 +25,23 @@ public struct Reservation: Hashable, Sendable, CustomStringConvertible {
         /// Any client whose IPv6 source address lies in the prefix.
         case clientPrefix(IPv6Prefix)
 
-        /// Parses the text the tools print: `id:HEX`, `hw:HEX`, `remote-id:HEX`,
-        /// `subscriber-id:HEX` or `prefix:ADDRESS/LENGTH`; nil for anything else.
+        /// Parses the text the tools print: `id:HEX`, `hw:HEX`, `remote-id:HEX` (5 to 255
+        /// bytes: the enterprise number, then the ID), `subscriber-id:HEX` (1 to 255 bytes) or
+        /// `prefix:ADDRESS/LENGTH` (length 1 to 128: /0 would name every client); nil otherwise.
         public init?(text: String) {
             let lowered = text.lowercased()
             if let key = ClientKey(text: text) {
                 self = .client(key)
             } else if lowered.hasPrefix("remote-id:") {
-                guard let bytes = Self.relayBytes(lowered.dropFirst(10)) else { return nil }
+                // RFC 4649: a 4-byte enterprise number, then at least one byte of ID.
+                guard let bytes = Self.relayBytes(lowered.dropFirst(10)), bytes.count >= 5 else { return nil }
                 self = .remoteID(bytes)
             } else if lowered.hasPrefix("subscriber-id:") {
                 guard let bytes = Self.relayBytes(lowered.dropFirst(14)) else { return nil }
                 self = .subscriberID(bytes)
-            } else if lowered.hasPrefix("prefix:"), let prefix = IPv6Prefix(String(lowered.dropFirst(7))) {
+            } else if lowered.hasPrefix("prefix:"), let prefix = IPv6Prefix(String(lowered.dropFirst(7))),
+                prefix.length > 0
+            {
                 self = .clientPrefix(prefix)
             } else {
                 return nil

@@ -47,7 +47,8 @@ public final class ReservationHolders: Sendable {
                 holdings[binding] = Holding(holder: client, askedAt: 0)
                 return .claimed
             }
-            let ask = now - holding.askedAt >= Self.askInterval
+            // A clock stepped back since the last ask asks again rather than wait for it.
+            let ask = now - holding.askedAt >= Self.askInterval || now < holding.askedAt
             if ask {
                 holding.askedAt = now
                 holdings[binding] = holding
@@ -65,6 +66,13 @@ public final class ReservationHolders: Sendable {
             holdings[binding] = Holding(holder: client, askedAt: 0)
             return true
         }
+    }
+
+    /// Records `client`, found holding `binding` by the control plane, as its holder when a
+    /// subscriber's reservation is made on it: a client of the subscriber then takes it over
+    /// rather than being offered it beside the holder. False when another is recorded.
+    public func adopt(_ binding: Binding, by client: ClientKey) -> Bool {
+        replayed(binding, by: client)
     }
 
     /// `binding` is no one's now (it is no longer reserved).

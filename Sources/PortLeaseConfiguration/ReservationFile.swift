@@ -15,8 +15,9 @@ public enum ReservationFile {
 
     /// Why `text` is not a subscriber key (the `subscriber` of a reservation).
     public static func subscriberSyntax(_ text: String) -> String {
-        "\"\(text)\" is not remote-id:HEX (1 to 255 bytes), subscriber-id:HEX (1 to 255 bytes) or "
-            + "prefix:ADDRESS/LENGTH (the client's IPv6 source address)"
+        "\"\(text)\" is not remote-id:HEX (5 to 255 bytes: the enterprise number, then the ID), "
+            + "subscriber-id:HEX (1 to 255 bytes) or prefix:ADDRESS/LENGTH (length 1 to 128; the client's IPv6 "
+            + "source address)"
     }
 
     /// The stored reservations; none when the file does not exist.

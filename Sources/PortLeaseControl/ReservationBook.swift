@@ -14,13 +14,16 @@ import PortSetPool
 /// pool), and `reservations.json` keeps the ones made here across restarts. A change is
 /// ordered so that a failure part way leaves nothing half-applied:
 ///
-/// - **add:** check it (pool, lengths, reserved ports, overlaps, one per client); take its
+/// - **add:** check it (pool, lengths, reserved ports, overlaps, one per owner); take its
 ///   slots (if another client holds them: refused with the holder named, unless `force`);
-///   store the file; tell every shard. With `force`, the shards are told first, so the
-///   holder's slots stay reserved when its lease is ended (a `forcedRelease` record, durable
-///   before the answer).
-/// - **remove:** store the file; tell every shard; give the slots back unless the owner holds
-///   them now (then its lease ends as any other).
+///   store the file; tell every shard in two steps: first to keep the slots reserved (so the
+///   holder, if any, keeps them until ended, and no one else can come to hold them), then to
+///   offer them. With `force`, the holder's lease is then ended (a `forcedRelease` record,
+///   durable before the answer); a subscriber's holder is recorded as such before any shard
+///   offers it, so that a client of the subscriber asking meanwhile takes it over.
+/// - **remove:** store the file; tell every shard in two steps (offer it no more, then keep it
+///   reserved no more); give the slots back unless a client holds them now (then its lease
+///   ends as any other) or a shard holds them in decline quarantine.
 public actor ReservationBook {
     /// Where a reservation was made.
     public enum Source: String, Sendable {
@@ -70,7 +73,6 @@ public actor ReservationBook {
         let binding = try Self.check(configured + stored + [reservation], reservation, server: server, pools: pools)
         let pool = pools[Int(binding.pool)]
         var claimed = try Self.claim(binding, in: pool)
-        var released: [String] = []
         if !claimed && !force {
             // Who holds it? Only its owner may (the reservation then takes over its lease). The
             // holder of a subscriber's reservation cannot be told to be the subscriber's own.
@@ -91,19 +93,28 @@ public actor ReservationBook {
             }
         }
         try store(stored + [reservation], undo: { if claimed { try? pool.release(binding.portSet) } })
+        let subscriber = reservation.client == nil
+        var holder: ClientKey?
         do throws(APIError) {
+            // Every shard keeps the slots reserved before any offers them: from then on the
+            // holder (if the slots were not free) keeps them until it is ended, and no one else
+            // can come to hold them.
+            try await everyShard { engine in engine.reserveBinding(binding, forSubscriber: subscriber) }
+            if !claimed { claimed = try Self.claim(binding, in: pool) }
+            if !claimed { holder = try await self.holder(of: binding) }
+            if subscriber, let holder, let holders = server.workers.first?.engine.holders {
+                _ = holders.adopt(binding, by: holder)
+            }
             try await everyShard { engine in engine.addReservation(reservation, binding: binding) }
         } catch {
             try? store(stored, undo: {})
-            _ = try? await everyShard { engine in engine.removeReservation(of: reservation.owner) }
-            if claimed { try? pool.release(binding.portSet) }
+            try? await retire(reservation.owner, binding, release: claimed)
             throw error
         }
         stored.append(reservation)
-        // Not taken before the shards knew it: take it now if it came free meanwhile, else
-        // end the lease on it (its slots now stay reserved when that lease ends).
-        if !claimed && !((try? Self.claim(binding, in: pool)) ?? false) {
-            released = try await endLease(on: binding, except: reservation.client)
+        var released: [String] = []
+        if let holder, holder != reservation.client, try await end(holder, on: binding) {
+            released.append("\(holder)")
         }
         return ReservationChange(
             reservation: ReservationDocument(reservation, pool: policies[Int(binding.pool)], source: .api),
@@ -126,14 +137,26 @@ public actor ReservationBook {
         let remaining = stored.filter { $0.owner != owner }
         try store(remaining, undo: {})
         stored = remaining
-        try await everyShard { engine in engine.removeReservation(of: owner) }
-        // A client's lease is on its own shard; a subscriber's holder is recorded for all.
-        let workers = server.workers
-        let shard = owner.client.map { ShardChoice.shard(of: $0, shardCount: workers.count) } ?? 0
-        _ = try await LeaseLookup.ask(workers[shard]) { engine in engine.releaseIfUnheld(binding, by: owner) }
+        try await retire(owner, binding, release: true)
         return ReservationChange(
             reservation: ReservationDocument(reservation, pool: policies[Int(binding.pool)], source: .api),
             released: [])
+    }
+
+    /// Takes `owner`'s reservation of `binding` out of every shard: first no shard offers it, then
+    /// no shard keeps it reserved (a shard that forgot it while another still offered it could
+    /// free its slots under a new holder). With `release`, its slots then go back to the pool
+    /// unless a client holds them (they go back when that lease ends) or a shard holds them in
+    /// decline quarantine (they go back when that ends).
+    private func retire(_ owner: Reservation.Owner, _ binding: Binding, release: Bool) async throws(APIError) {
+        try await everyShard { engine in engine.stopOffering(owner) }
+        try await everyShard { engine in engine.removeReservation(of: owner, binding: binding) }
+        guard release else { return }
+        let workers = server.workers
+        for worker in workers where try await LeaseLookup.ask(worker, { $0.isQuarantined(binding) }) { return }
+        // A client's lease is on its own shard; a subscriber's holder is recorded for all.
+        let shard = owner.client.map { ShardChoice.shard(of: $0, shardCount: workers.count) } ?? 0
+        _ = try await LeaseLookup.ask(workers[shard]) { engine in engine.releaseIfUnheld(binding, by: owner) }
     }
 
     // MARK: - Steps
@@ -244,38 +267,33 @@ public actor ReservationBook {
         }
     }
 
-    /// Ends the lease another client holds on `binding`, now reserved for `owner`: found by a
-    /// holder search, ended by its shard with a `forcedRelease` record; the holders, once their
-    /// records are durable. A holder that moved on meanwhile is looked for again.
-    private func endLease(on binding: Binding, except owner: ClientKey?) async throws(APIError) -> [String] {
-        var released: [String] = []
-        for _ in 0..<3 {
-            guard let holder = try await holder(of: binding), holder != owner else { return released }
-            let workers = server.workers
-            let worker = workers[ShardChoice.shard(of: holder, shardCount: workers.count)]
-            let ended: Bool? = await withCheckedContinuation { continuation in
-                let change = ControlQueue.Change(
-                    apply: { engine, records in
-                        let ended = engine.yieldReservation(
-                            binding, heldBy: holder, now: SystemClock.wallClockMilliseconds(), records: &records)
-                        guard !records.isEmpty else {
-                            continuation.resume(returning: ended)
-                            return nil
-                        }
-                        return { durable in continuation.resume(returning: durable ? ended : nil) }
-                    },
-                    refuse: { continuation.resume(returning: nil) })
-                if !worker.submitChange(change) { continuation.resume(returning: nil) }
-            }
-            guard let ended else {
-                throw APIError(
-                    .serviceUnavailable,
-                    reason: "the reservation is made, but shard \(worker.shard) could not end the lease of \(holder) "
-                        + "on it yet; that client's next renewal is NAKed")
-            }
-            if ended { released.append("\(holder)") }
+    /// Ends `holder`'s lease on `binding`, now reserved for someone else (the slots stay
+    /// reserved): its shard writes a `forcedRelease` record. True once that is durable; false
+    /// when the holder no longer held it.
+    private func end(_ holder: ClientKey, on binding: Binding) async throws(APIError) -> Bool {
+        let workers = server.workers
+        let worker = workers[ShardChoice.shard(of: holder, shardCount: workers.count)]
+        let ended: Bool? = await withCheckedContinuation { continuation in
+            let change = ControlQueue.Change(
+                apply: { engine, records in
+                    let ended = engine.yieldReservation(
+                        binding, heldBy: holder, now: SystemClock.wallClockMilliseconds(), records: &records)
+                    guard !records.isEmpty else {
+                        continuation.resume(returning: ended)
+                        return nil
+                    }
+                    return { durable in continuation.resume(returning: durable ? ended : nil) }
+                },
+                refuse: { continuation.resume(returning: nil) })
+            if !worker.submitChange(change) { continuation.resume(returning: nil) }
         }
-        return released
+        guard let ended else {
+            throw APIError(
+                .serviceUnavailable,
+                reason: "the reservation is made, but shard \(worker.shard) could not end the lease of \(holder) "
+                    + "on it yet; that client's next renewal is NAKed")
+        }
+        return ended
     }
 
     /// The request field that names `owner`.

@@ -24,10 +24,16 @@ enum ReservationRoutes {
         router.delete("/v1/reservations") { request, _ in
             let parameters = request.uri.queryParameters
             let owner: Reservation.Owner
-            if let subscriber = parameters.get("subscriber"), parameters.get("client") == nil {
-                owner = try subscriberOwner(subscriber)
-            } else {
-                owner = .client(try LeaseLookup.requiredClient(parameters.get("client")))
+            switch (parameters.get("client"), parameters.get("subscriber")) {
+            case (let client?, nil): owner = .client(try LeaseLookup.clientKey(client))
+            case (nil, let subscriber?): owner = try subscriberOwner(subscriber)
+            case (_?, _?):
+                throw APIError(.badRequest, field: "subscriber", reason: "give client= or subscriber=, not both")
+            case (nil, nil):
+                throw APIError(
+                    .badRequest, field: "client",
+                    reason: "give client=id:HEX or hw:HEX, or subscriber=remote-id:HEX, subscriber-id:HEX or "
+                        + "prefix:ADDRESS/LENGTH")
             }
             return try ControlRoutes.json(try await available(book).remove(owner))
         }

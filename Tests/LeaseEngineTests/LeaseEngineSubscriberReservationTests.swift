@@ -171,6 +171,48 @@ import Testing
         #expect(leased == 64)
     }
 
+    @Test func aDeclinedOfferReplayedMakesNoHolderAndTheLeaseAfterItReplays() throws {
+        let before = try EngineHarness(Self.configuration(.remoteID(Self.line)))
+        let decliner = TestClient(1)
+        let offer = before.send(decliner.message(.discover), from: decliner, relay: Self.relay)
+        #expect(Self.isReserved(offer))
+        let decline = before.send(
+            decliner.message(.decline, requested: Self.address, portParams: offer.portParams), from: decliner,
+            relay: Self.relay)
+        #expect(decline.records.map(\.event) == [.decline])
+        before.advance(seconds: 86_400 + 1)
+        let holder = TestClient(2)
+        #expect(Self.isReserved(before.dora(holder, relay: Self.relay)))
+        let after = try EngineHarness(Self.configuration(.remoteID(Self.line)))
+        for record in before.allRecords { after.engine.replay(record) }
+        #expect(after.engine.counters.replayConflicts == 0)
+        let binding = try #require(after.engine.lease(of: holder.key)).binding
+        #expect(after.engine.holders.holder(of: binding) == holder.key)
+    }
+
+    @Test func removalInTwoStepsNeverOffersWhatAShardNoLongerKeepsReserved() throws {
+        let owner = Reservation.Owner.remoteID(Self.line)
+        let shards = try Self.shards(owner, count: 2)
+        let holder = Self.client(onShard: 0, from: 1)
+        let ack = shards[0].dora(holder, relay: Self.relay)
+        let binding = try #require(shards[0].engine.lease(of: holder.key)).binding
+        // Step one on both: no shard offers it; the holder keeps it, and its release keeps the
+        // slots out of the pool (the binding is still reserved).
+        #expect(shards.map { $0.engine.stopOffering(owner) } == [binding, binding])
+        let asker = Self.client(onShard: 1, from: 100)
+        #expect(!Self.isReserved(shards[1].dora(asker, relay: Self.relay)))
+        shards[0].send(holder.message(.release, ciaddr: Self.address, portParams: ack.portParams), from: holder)
+        #expect(shards[0].engine.holders.holder(of: binding) == nil)
+        var leased = 0
+        for number in 200...300 where shards[1].dora(TestClient(number)).replyType == .ack { leased += 1 }
+        #expect(leased == 62, "the asker holds one set, the reserved one stays out: \(leased)")
+        // Step two, then the slots go back: the next client gets them.
+        for shard in shards { shard.engine.removeReservation(of: owner, binding: binding) }
+        #expect(!shards.contains { $0.engine.isQuarantined(binding) })
+        #expect(shards[0].engine.releaseIfUnheld(binding, by: owner))
+        #expect(shards[1].dora(TestClient(400)).granted?.psid == binding.psid)
+    }
+
     @Test func configurationsThatCannotWorkAreRefused() throws {
         var configuration = Self.configuration(.remoteID(Self.line))
         configuration.reservations.append(
@@ -180,6 +222,8 @@ import Testing
         #expect(Reservation.Owner(text: "prefix:2001:db8::/56") == .clientPrefix(IPv6Prefix("2001:db8::/56")!))
         #expect(Reservation.Owner(text: "subscriber-id:") == nil)
         #expect(Reservation.Owner(text: "remote-id:zz") == nil)
+        #expect(Reservation.Owner(text: "remote-id:00:00:0d:e9") == nil, "an enterprise number and no ID")
+        #expect(Reservation.Owner(text: "prefix:::/0") == nil, "every client")
         #expect(Reservation.Owner(text: "line-7") == nil)
     }
 }

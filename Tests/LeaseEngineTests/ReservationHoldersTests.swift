@@ -18,6 +18,8 @@ import Testing
         #expect(
             holders.claim(Self.binding, for: b, now: 10_002 + ReservationHolders.askInterval) == .heldBy(a, ask: true))
         #expect(holders.holder(of: Self.binding) == a)
+        // A wall clock stepped back asks again at once rather than in an hour.
+        #expect(holders.claim(Self.binding, for: b, now: 5_000) == .heldBy(a, ask: true))
         let other = Binding(address: IPv4Address(198, 51, 100, 1), psid: 4, psidLength: 6, pool: 0)
         #expect(holders.claim(other, for: b, now: 10_003) == .claimed, "another binding is another holder's")
     }

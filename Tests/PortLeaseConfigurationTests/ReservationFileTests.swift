@@ -19,7 +19,8 @@ import Testing
         let reservations = try ReservationFile.parse(Array(Self.text.utf8))
         #expect(
             reservations.map(\.owner) == [
-                .client(ClientKey(text: "hw:01:02:00:5e:10:20:31")!), .remoteID([0, 0, 0x0D, 0xE9, 0x6C, 0x69, 0x6E, 0x65]),
+                .client(ClientKey(text: "hw:01:02:00:5e:10:20:31")!),
+                .remoteID([0, 0, 0x0D, 0xE9, 0x6C, 0x69, 0x6E, 0x65]),
                 .subscriberID(Array("cust".utf8)), .clientPrefix(IPv6Prefix("2001:db8:0:700::/56")!),
             ])
         #expect(reservations[1].psid == 6 && reservations[1].psidLength == 6)

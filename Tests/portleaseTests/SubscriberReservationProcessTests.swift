@@ -93,4 +93,57 @@ struct SubscriberReservationProcessTests {
         ])
         #expect(removed.status == 0, "\(removed.output) \(removed.errors)")
     }
+
+    @Test func forcedOverAnotherLinesLeaseAndRemovedAgainWithRefusalsNamingTheField() throws {
+        let server = try RelayedServer(workers: 2, pools: ReservationProcessTests.pool)
+        defer { server.stop() }
+        #expect(server.started, "\(server.process.log)")
+        let config = server.directory + "/server.json"
+        let api = ControlClient(socketPath: server.directory + "/log/control/api.sock")
+        // Another line's CPE holds PSID 0 (the first set handed out).
+        let stranger = try #require(
+            try RelayedClient(id: 50, peer: "2001:db8:4::1", remoteID: "line-50").lease(port: server.port))
+        #expect(ReservationProcessTests.psid(stranger) == 0, "\(stranger)")
+        let arguments = [
+            "reservation", "add", "--config", config, "--subscriber", Self.line, "--address", Self.address, "--psid",
+            "0", "--psid-length", "2",
+        ]
+        let refused = try CommandLineTests.run(arguments)
+        #expect(refused.status != 0 && refused.errors.contains("is held by"), "\(refused.output) \(refused.errors)")
+        let forced = try CommandLineTests.run(arguments + ["--force"])
+        let strangerKey = ReservationProcessTests.clientKey(id: 50)
+        #expect(forced.status == 0 && forced.output.contains("ended the lease of \(strangerKey)"), "\(forced.output)")
+        #expect(try CommandLineTests.run(["lease", "show", "--config", config, "--client", strangerKey]).status == 1)
+        let line = try #require(
+            try RelayedClient(id: 51, peer: "2001:db8:4::2", remoteID: "line-1").lease(port: server.port))
+        #expect(ReservationProcessTests.psid(line) == 0, "\(line)")
+
+        // Refusals name the field; nothing changes.
+        let json = ["Content-Type: application/json"]
+        let cases: [(String, String, String)] = [
+            ("DELETE", "/v1/reservations?client=id:01&subscriber=\(Self.line)", "subscriber"),
+            ("DELETE", "/v1/reservations", "client"),
+            ("DELETE", "/v1/reservations?subscriber=remote-id:00:00:0d:e9", "subscriber"),
+            ("POST", #"{ "subscriber": "prefix:::/0", "address": "\#(Self.address)" }"#, "subscriber"),
+        ]
+        for (method, target, field) in cases {
+            let response =
+                method == "POST"
+                ? try api.send("POST", "/v1/reservations", body: Array(target.utf8), headers: json)
+                : try api.send(method, target)
+            let (status, gotField, reason) = ReservationAPIProcessTests.refusal(response)
+            #expect(status == 400 && gotField == field, "\(target): \(status) \(gotField ?? "-") \(reason)")
+        }
+        // Removed while the line's client holds it: it keeps its lease, and others still get the rest.
+        let removed = try api.send(
+            "DELETE", "/v1/reservations?subscriber=\(Self.line.replacingOccurrences(of: ":", with: "%3A"))")
+        #expect(removed.status == 200, "\(String(decoding: removed.body, as: UTF8.self))")
+        let kept = try CommandLineTests.run([
+            "lease", "show", "--config", config, "--client", ReservationProcessTests.clientKey(id: 51),
+        ])
+        #expect(kept.status == 0, "\(kept.output)")
+        #expect(
+            try String(contentsOfFile: server.directory + "/log/reservations.json", encoding: .utf8).contains(
+                "remote-id") == false)
+    }
 }
