@@ -49,6 +49,36 @@ public struct RecordView {
     /// `ClientKey.fingerprint` of the record's client key, computed in place.
     package var clientKeyFingerprint: UInt64 { ClientKey.fingerprint(of: clientKeyBytes) }
 
+    /// The relay's Remote-ID as recorded (its first 255 bytes), in place; nil when none.
+    package var remoteIDBytes: UnsafeRawBufferPointer? { relayOption(flag: 4) }
+
+    /// The relay's Subscriber-ID as recorded (its first 255 bytes), in place; nil when none.
+    package var subscriberIDBytes: UnsafeRawBufferPointer? { relayOption(flag: 8) }
+
+    /// The length-prefixed relay part whose flag is `flag` (4: Remote-ID, 8: Subscriber-ID),
+    /// walking the parts before it (link-address, Interface-ID, ...) in the codec's order.
+    private func relayOption(flag: UInt8) -> UnsafeRawBufferPointer? {
+        let flags = bytes[7]
+        guard flags & flag != 0 else { return nil }
+        let end = min(bytes.count, Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt16.self))))
+        var position = RecordCodec.fixedSize + Int(bytes[RecordCodec.fixedSize - 1])
+        if flags & 1 != 0 { position += 16 }
+        var part: UInt8 = 2
+        while part <= flag {
+            if flags & part != 0 {
+                guard position < end else { return nil }
+                let count = Int(bytes[position])
+                guard position + 1 + count <= end else { return nil }
+                if part == flag {
+                    return UnsafeRawBufferPointer(rebasing: bytes[(position + 1)..<(position + 1 + count)])
+                }
+                position += 1 + count
+            }
+            part <<= 1
+        }
+        return nil
+    }
+
     /// Whether the record is of `key` (kind and bytes), compared in place.
     public func hasClientKey(_ key: ClientKey) -> Bool {
         guard key.kind.rawValue == clientKeyKind else { return false }

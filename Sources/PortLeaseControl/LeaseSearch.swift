@@ -89,6 +89,10 @@ enum LeaseSearch {
         {
             throw APIError(.badRequest, field: stray, reason: "only with address=")
         }
+        let limit = try Self.limit(parameters.get("limit"))
+        let after = try parameters.get("after").map(cursor)
+        let wantsDetail = try wantsDetail(parameters)
+        var inLog: LogSubscriberSearch.Key?
         switch selectors[0] {
         case "address": try address(parameters, into: &filter)
         case "pool":
@@ -97,12 +101,18 @@ enum LeaseSearch {
                 throw APIError(.notFound, field: "pool", reason: "no pool is named \"\(name)\"")
             }
             filter.pool = index
-        default: filter.subscriber = try await subscriberKey(parameters, selector: selectors[0], server: server)
+        default:
+            switch try await subscriberKey(parameters, selector: selectors[0], server: server) {
+            case .engine(let hash): filter.subscriber = hash
+            case .log(let key): inLog = key
+            }
         }
-        let limit = try Self.limit(parameters.get("limit"))
-        let after = try parameters.get("after").map(cursor)
-        let wantsDetail = try wantsDetail(parameters)
-        let found = try await search(filter, after: after, limit: limit, server: server)
+        let found: [Found]
+        if let inLog {
+            found = try await LogSubscriberSearch.run(inLog, after: after, limit: limit, server: server)
+        } else {
+            found = try await search(filter, after: after, limit: limit, server: server)
+        }
         let detail = wantsDetail && found.count <= completedFromLog
         let next = found.count == limit ? found.last.map { text(of: $0.state.binding.order) } : nil
         return LeaseList(
@@ -194,11 +204,18 @@ enum LeaseSearch {
         }
     }
 
-    /// The subscriber key to compare, as the configured `subscriber-key` forms it; 400 when
-    /// the server does not tell subscribers apart by what was asked.
+    /// Where a subscriber lookup is answered from: the engines, by the hash of the configured
+    /// `subscriber-key`, or the lease logs, for a key the engines do not keep.
+    enum SubscriberLookup {
+        case engine(UInt64)
+        case log(LogSubscriberSearch.Key)
+    }
+
+    /// The subscriber key to compare: as the configured `subscriber-key` forms it when the
+    /// lookup is by that key, else the key to look for in the logs.
     private static func subscriberKey(
         _ parameters: Parameters, selector: String, server: PortLeaseServer.Server
-    ) async throws(APIError) -> UInt64 {
+    ) async throws(APIError) -> SubscriberLookup {
         let policy = server.settings.engine.subscriberKey
         let value = parameters.get(selector)!
         var address = IPv6Address.unspecified
@@ -217,25 +234,20 @@ enum LeaseSearch {
                     reason: "give an IPv6 address, or a prefix of length \(length) (limits.subscriber-key)")
             }
             address = parsed
+        case ("remote-id", _): return .log(.remoteID(try hex(value, field: selector)))
+        case ("subscriber-id", _): return .log(.subscriberID(try hex(value, field: selector)))
         default:
-            throw APIError(
-                .badRequest, field: selector,
-                reason: "this server tells subscribers apart by \(describe(policy)) (limits.subscriber-key); "
-                    + "look up by that, or ask the history database (portlease trace --database)")
+            guard let prefix = IPv6Prefix(value.contains("/") ? value : value + "/128"), prefix.length > 0 else {
+                throw APIError(
+                    .badRequest, field: selector, reason: "\"\(value)\": an IPv6 address, or a prefix (ADDRESS/LENGTH)")
+            }
+            return .log(.prefix(prefix))
         }
         let (clientAddress, remote, subscriber) = (address, remoteID, subscriberID)
-        return try await LeaseLookup.ask(server.workers[0]) { engine in
-            engine.subscriberKey(clientAddress: clientAddress, remoteID: remote, subscriberID: subscriber)
-        }
-    }
-
-    private static func describe(_ policy: EngineConfiguration.SubscriberKey) -> String {
-        switch policy {
-        case .none: "nothing (no subscriber limit)"
-        case .remoteID: "Remote-ID (remote-id=)"
-        case .subscriberID: "Subscriber-ID (subscriber-id=)"
-        case .clientPrefix(let length): "client prefix /\(length) (subscriber=)"
-        }
+        return .engine(
+            try await LeaseLookup.ask(server.workers[0]) { engine in
+                engine.subscriberKey(clientAddress: clientAddress, remoteID: remote, subscriberID: subscriber)
+            })
     }
 
     private static func hex(_ text: String, field: String) throws(APIError) -> [UInt8] {

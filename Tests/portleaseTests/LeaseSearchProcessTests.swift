@@ -25,7 +25,9 @@ struct LeaseSearchProcessTests {
         #expect(server.started, "\(server.process.log)")
         var granted: [Int: String] = [:]
         for id in 1...7 {
-            let client = RelayedClient(id: id, peer: "2001:db8:\(id)::1", remoteID: id <= 3 ? "line-1" : "line-2")
+            let client = RelayedClient(
+                id: id, peer: "2001:db8:\(id)::1", remoteID: id <= 3 ? "line-1" : "line-2",
+                subscriberID: id <= 3 ? "cust-a" : "cust-b")
             granted[id] = try #require(try client.lease(port: server.port))
         }
         let api = ControlClient(socketPath: server.directory + "/log/control/api.sock")
@@ -81,13 +83,35 @@ struct LeaseSearchProcessTests {
         // By subscriber (the Remote-ID, as the server tells subscribers apart).
         let line2 = try Self.leases(try api.send("GET", "/v1/leases?remote-id=\(Self.hex("line-2"))")).leases
         #expect(Set(line2.compactMap { $0["client"] as? String }) == Set((4...7).map(key)))
+        // By keys the engines do not keep (subscriber-key is remote-id): from the lease logs.
+        let ids = { (query: String) throws -> Set<String> in
+            Set(
+                try Self.leases(try api.send("GET", "/v1/leases?\(query)")).leases.compactMap {
+                    $0["client"] as? String
+                })
+        }
+        let custA = "subscriber-id=" + Array("cust-a".utf8).map { String(format: "%02x", $0) }.joined()
+        let custB = "subscriber-id=" + Array("cust-b".utf8).map { String(format: "%02x", $0) }.joined()
+        #expect(try ids(custA) == Set((1...3).map(key)))
+        #expect(try ids("subscriber=2001:db8:5::/48") == [key(5)])
+        #expect(try ids("subscriber=2001:db8:6::1") == [key(6)])
+        #expect(try ids("subscriber=2001:db8::/32").count == 7)
+        // Client 2's CPE now shows cust-b: its latest record decides, not an older one.
+        let moved = RelayedClient(id: 2, peer: "2001:db8:2::1", remoteID: "line-1", subscriberID: "cust-b")
+        #expect(try moved.lease(port: server.port) == granted[2])
+        #expect(try ids(custA) == [key(1), key(3)])
+        #expect(try ids(custB) == Set([2, 4, 5, 6, 7].map(key)))
+        let limited = try Self.leases(try api.send("GET", "/v1/leases?\(custB)&limit=2"))
+        #expect(limited.leases.count == 2 && limited.next != nil)
+        let rest = try ids("\(custB)&after=\(limited.next ?? "")")
+        #expect(rest.count == 3 && rest.isDisjoint(with: limited.leases.compactMap { $0["client"] as? String }))
         let body = try JSONSerialization.jsonObject(with: Data(try api.send("GET", "/v1/leases?pool=map").body))
         #expect(try ControlAPIProcessTests.mismatches(body, schema: "LeaseList").isEmpty)
 
         // Refusals name the parameter.
         for (query, status, field) in [
             ("", 400, "client"), ("address=\(address)&pool=map", 400, "address"),
-            ("subscriber-id=0102", 400, "subscriber-id"),
+            ("subscriber-id=zz", 400, "subscriber-id"), ("subscriber=nope", 400, "subscriber"),
             ("address=nope", 400, "address"), ("pool=map&after=x", 400, "after"), ("pool=map&limit=0", 400, "limit"),
             ("address=\(address)&psid=1", 400, "psid"), ("pool=nope", 404, "pool"),
             ("pool=map&detail=yes", 400, "detail"),
