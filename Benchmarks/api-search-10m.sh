@@ -2,7 +2,9 @@
 # Control-API lease searches at ISP scale (issue 14): a release server on the 10M-lease log of
 # api-lookup-10m.sh, then, on one keep-alive connection, back to back: COUNT lookups by client
 # (each completed from the lease log: subscriber, relay, start), by address and port, and pages
-# of a pool (100 leases each); each kind on an idle server, then the address searches again
+# of a pool (100 leases each), then LOG_COUNT (5) lookups by IPv6 address and by Remote-ID, which
+# this configuration (no limits.subscriber-key) answers from the lease logs; each kind on an idle
+# server, then the address searches again
 # beside closed-loop DORAs, whose rate is compared with a run of the same length without them.
 #
 # Usage: Benchmarks/api-search-10m.sh [LOG-DIR]   (default /tmp/ll10m; COUNT=50 DURATION=10)
@@ -42,6 +44,8 @@ for n in range(count):
     lease = leases[(n * 37) % len(leases)]
     if kind == "client": target = "/v1/leases?client=" + lease["client"]
     elif kind == "address": target = "/v1/leases?address=%s&port=%d" % (lease["address"], port(lease))
+    elif kind == "subscriber": target = "/v1/leases?subscriber=" + lease["subscriber"]
+    elif kind == "remote-id": target = "/v1/leases?remote-id=" + lease["relay"]["remote-id-hex"].replace(":", "")
     else: target = "/v1/leases?pool=shared&limit=100" + ("&after=" + after if after else "")
     t = time.monotonic(); body = get(target); lat.append((time.monotonic() - t) * 1e3)
     found += len(body.get("leases", [])) > 0; after = body.get("next")
@@ -50,6 +54,8 @@ q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
 print(f"{kind:8} {count} requests, {found} found something, p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {lat[-1]:.1f} ms")
 PY
 for kind in client address pool; do python3 "$WORK/search.py" "$SOCKET" "$kind" "$COUNT" "$WORK/leases.jsonl"; done
+# By keys the engines do not keep (no limits.subscriber-key): a read of each shard's log per request.
+for kind in subscriber remote-id; do python3 "$WORK/search.py" "$SOCKET" "$kind" "${LOG_COUNT:-5}" "$WORK/leases.jsonl"; done
 perf() { "$BIN/portlease-perf" run --port 20547 --scenario dora --subscribers 50000 --window 64 --duration "$DURATION" --quiet --json; }
 rate() { python3 -c 'import json,sys; print("%.0f" % json.load(sys.stdin)["exchanges_per_second"])'; }
 echo "DORA/s without searches: $(perf | rate)"
