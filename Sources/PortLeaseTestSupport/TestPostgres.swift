@@ -106,29 +106,14 @@ public final class TestPostgres: @unchecked Sendable {
 
     @discardableResult
     private static func run(_ tool: String, _ arguments: [String], asPostgres: Bool = true) throws -> String {
-        let process = Process()
-        if asPostgres && getuid() == 0 {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", tool] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = arguments
+        let result =
+            asPostgres && getuid() == 0
+            ? try CapturedRun.run("/usr/sbin/runuser", ["-u", "postgres", "--", tool] + arguments, in: "/tmp")
+            : try CapturedRun.run(tool, arguments, in: "/tmp")
+        guard result.status == 0 else {
+            throw Failure("\(tool) \(arguments.joined(separator: " ")): exit \(result.status): \(result.errors)")
         }
-        process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(
-                "\(tool) \(arguments.joined(separator: " ")): exit \(process.terminationStatus): "
-                    + String(decoding: err, as: UTF8.self))
-        }
-        return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     public struct Failure: Error, CustomStringConvertible {

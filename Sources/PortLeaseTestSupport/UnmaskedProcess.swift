@@ -7,7 +7,8 @@ import Foundation
 /// `portlease serve` waits for its signals and does not mind, but kea-dhcp4 relies on
 /// handlers and then never sees SIGTERM, and rsyslogd then receives nothing at all (seen when
 /// the whole suite ran in parallel). This spawns with an empty mask
-/// (`POSIX_SPAWN_SETSIGMASK`, `POSIX_SPAWN_SETSIGDEF`), standard output and error to a file.
+/// (`POSIX_SPAWN_SETSIGMASK`, `POSIX_SPAWN_SETSIGDEF`), standard output and error to a file,
+/// and no other descriptor of the test process.
 public final class UnmaskedProcess {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -24,6 +25,13 @@ public final class UnmaskedProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of the test process: a pipe another test reads to its end must not stay
+        // open in a daemon that outlives that test. (glibc ignores a close of a descriptor that
+        // was closed meanwhile; `addclosefrom_np` is not visible to Swift here.)
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap(Int32.init) where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

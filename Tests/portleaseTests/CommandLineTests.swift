@@ -1,4 +1,5 @@
 import Foundation
+import PortLeaseTestSupport
 import Testing
 
 /// The `portlease` binary as an operator runs it, as a child process.
@@ -25,21 +26,8 @@ import Testing
 
     @discardableResult
     static func run(_ arguments: [String], in directory: String? = nil, executable: String = binary) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-            errors: String(decoding: err, as: UTF8.self))
+        let result = try CapturedRun.run(executable, arguments, in: directory)
+        return Result(status: result.status, output: result.output, errors: result.errors)
     }
 
     static func temporaryDirectory() throws -> String {
