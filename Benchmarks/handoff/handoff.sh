@@ -3,14 +3,17 @@
 #
 # Builds a scratch copy of this commit with inline-experiment.patch applied (never merged): with
 # PORTLEASE_EXPERIMENT_INLINE set, no worker thread starts and the receive thread runs each touched
-# shard's batch itself at the end of every receive batch (syncs in line, no SyncRing); with
+# shard's batch itself at the end of every receive batch. Mode `inline` (=1): syncs in line (a
+# blocking fdatasync, no SyncRing). Mode `async` (=async): syncs through each shard's SyncRing,
+# whose completions signal the receive loop's wake-up eventfd (IORING_REGISTER_EVENTFD), so the
+# receive thread never blocks on the disk and reaps each sync when it is done. With
 # PORTLEASE_EXPERIMENT_HOLD_US it overrides ShardWorker.longestHold. Then runs closed-loop DORAs
 # (window 64, 50,000 subscribers, 10 s) against each configuration in turn, ROUNDS times, and
 # prints DORA/s, server CPU per DORA (utime+stime of every thread from /proc), context switches
 # per DORA (voluntary + involuntary, every thread) and p99.
 #
 # Usage: Benchmarks/handoff/handoff.sh [ROUNDS]          (default 3)
-#        CONFIGS="1 none handoff;1 none inline" Benchmarks/handoff/handoff.sh 1
+#        CONFIGS="2 fsync handoff;2 fsync async;2 none handoff;2 none async" Benchmarks/handoff/handoff.sh 3
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ROUNDS=${1:-3}
@@ -32,6 +35,7 @@ run() { # WORKERS DURABILITY MODE
         "$ROOT/Benchmarks/portlease/shared.json" > "$dir/config.json"
     local env=()
     [ "$3" = inline ] && env=(PORTLEASE_EXPERIMENT_INLINE=1)
+    [ "$3" = async ] && env=(PORTLEASE_EXPERIMENT_INLINE=async)
     (cd "$dir" && exec env "${env[@]}" "$SERVER" serve --config config.json > serve.log 2>&1) &
     local pid=$!
     for _ in $(seq 100); do ss -uln | grep -q ":20547 " && break; sleep 0.1; done
