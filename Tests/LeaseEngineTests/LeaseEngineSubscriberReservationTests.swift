@@ -54,6 +54,18 @@ import Testing
                 == TestClient(90).key)
     }
 
+    @Test func aUnicastRenewalWithoutTheRelaysOptionsKeepsIt() throws {
+        let harness = try EngineHarness(Self.configuration(.remoteID(Self.line)))
+        let client = TestClient(1)
+        let ack = harness.dora(client, relay: Self.relay)
+        #expect(Self.isReserved(ack))
+        let renewal = harness.send(
+            client.message(.request, ciaddr: Self.address, portParams: ack.portParams), from: client, unicast: true,
+            relay: nil)
+        #expect(renewal.replyType == .ack && Self.isReserved(renewal))
+        #expect(renewal.records.map(\.event) == [.renew])
+    }
+
     @Test func aReplacedCPEOnTheSameShardTakesItOverAndTheOldOneIsNAKed() throws {
         let harness = try EngineHarness(Self.configuration(.remoteID(Self.line)))
         let old = TestClient(1)
