@@ -18,11 +18,24 @@ import PortLeaseWire
 /// leases), on a thread of its own at the control plane's priority, so neither the packet path
 /// nor the control plane's event loop waits for it.
 enum LogSubscriberSearch {
+    /// The most clients a search keeps a record of, per shard: a key that matches more (a
+    /// short prefix) is refused rather than held in memory (about 200 bytes a client).
+    static let maximumClients = 200_000
+
     /// What is looked for.
     enum Key: Sendable {
         case remoteID([UInt8])
         case subscriberID([UInt8])
         case prefix(IPv6Prefix)
+
+        /// The query parameter that gave it.
+        var field: String {
+            switch self {
+            case .remoteID: "remote-id"
+            case .subscriberID: "subscriber-id"
+            case .prefix: "subscriber"
+            }
+        }
 
         func matches(_ view: RecordView) -> Bool {
             switch self {
@@ -79,7 +92,16 @@ enum LogSubscriberSearch {
                 var shards: [[LeaseRecord]] = []
                 for (shard, directory) in directories.enumerated() {
                     do throws(LeaseLogError) {
-                        shards.append(try latest(in: directory, key: key, now: now))
+                        guard let found = try latest(in: directory, key: key, now: now) else {
+                            continuation.resume(
+                                returning: .failure(
+                                    APIError(
+                                        .badRequest, field: key.field,
+                                        reason: "more than \(maximumClients) clients of shard \(shard) have shown it; "
+                                            + "narrow it (a longer prefix)")))
+                            return
+                        }
+                        shards.append(found)
                     } catch {
                         continuation.resume(
                             returning: .failure(
@@ -99,12 +121,15 @@ enum LogSubscriberSearch {
     }
 
     /// The live leases in the log at `directory` whose client's latest record (before `now`)
-    /// shows `key`. A compaction replacing files under the read is met by reading again.
-    static func latest(in directory: String, key: Key, now: Int64) throws(LeaseLogError) -> [LeaseRecord] {
+    /// shows `key`; nil when more than `limit` clients have shown it. A compaction replacing
+    /// files under the read is met by reading again.
+    static func latest(in directory: String, key: Key, now: Int64, limit: Int = maximumClients) throws(LeaseLogError)
+        -> [LeaseRecord]?
+    {
         var attempt = 0
         while true {
             do throws(LeaseLogError) {
-                return try attemptLatest(in: directory, key: key, now: now)
+                return try attemptLatest(in: directory, key: key, now: now, limit: limit)
             } catch {
                 attempt += 1
                 if attempt >= 3 { throw error }
@@ -112,24 +137,27 @@ enum LogSubscriberSearch {
         }
     }
 
-    private static func attemptLatest(in directory: String, key: Key, now: Int64) throws(LeaseLogError)
-        -> [LeaseRecord]
+    private static func attemptLatest(in directory: String, key: Key, now: Int64, limit: Int) throws(LeaseLogError)
+        -> [LeaseRecord]?
     {
         var latest: [ClientKey: LeaseRecord] = [:]
         var known = ClientKeyFilter()
+        var tooMany = false
         // A record is decoded if it shows the key, or may be of a client that showed it (a later
-        // record without the key means the client moved on).
+        // record without the key means the client moved on); nothing more once there are too many.
         let filter = RecordFilter { view in
-            view.time <= now && (key.matches(view) || (!latest.isEmpty && known.mayContain(view)))
+            !tooMany && view.time <= now && (key.matches(view) || (!latest.isEmpty && known.mayContain(view)))
         }
         _ = try LeaseLog.recover(directory: directory, filter: filter) { item in
             let record = item.record
             if key.matches(record) {
                 if latest.updateValue(record, forKey: record.clientKey) == nil { known.insert(record.clientKey) }
+                tooMany = latest.count > limit
             } else if latest[record.clientKey] != nil {
                 latest[record.clientKey] = record
             }
         }
+        if tooMany { return nil }
         return latest.values.filter { record in
             (record.event == .bind || record.event == .renew) && key.matches(record)
                 && record.time + Int64(record.lifetime) * 1000 > now
