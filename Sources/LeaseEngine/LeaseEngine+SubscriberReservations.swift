@@ -10,41 +10,31 @@ import PortLeaseWire
 /// client's address. The map is by a 64-bit hash of the key, checked against the key itself,
 /// so the packet path hashes the relay's bytes in place and allocates nothing.
 extension LeaseEngine {
-    /// A subscriber reservation's place in the map: the hash of its owner's key.
+    /// A subscriber reservation's place in the map: the hash of its owner's key (the same
+    /// FNV-1a as the subscriber limits' key, with the prefix length mixed in).
     static func ownerHash(_ owner: Reservation.Owner) -> UInt64? {
         switch owner {
         case .client: return nil
-        case .remoteID(let bytes): return bytes.withUnsafeBytes { ownerHash(kind: 1, $0) }
-        case .subscriberID(let bytes): return bytes.withUnsafeBytes { ownerHash(kind: 2, $0) }
+        case .remoteID(let bytes): return bytes.withUnsafeBytes { hash(kind: 1, $0) }
+        case .subscriberID(let bytes): return bytes.withUnsafeBytes { hash(kind: 2, $0) }
         case .clientPrefix(let prefix): return prefixHash(prefix.address, prefix.length)
         }
     }
 
-    private static func ownerHash(kind: UInt8, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = (0xCBF2_9CE4_8422_2325 ^ UInt64(kind)) &* 0x100_0000_01B3
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return hash
-    }
-
     private static func prefixHash(_ address: IPv6Address, _ length: Int) -> UInt64 {
-        @inline(__always) func mix(_ hash: UInt64, _ word: UInt64) -> UInt64 {
-            let mixed = (hash ^ word) &* 0x100_0000_01B3
-            return mixed ^ mixed >> 29
-        }
-        let seed: UInt64 = (0xCBF2_9CE4_8422_2325 ^ 3) &* 0x100_0000_01B3
-        return mix(mix(mix(seed, address.high), address.low), UInt64(length))
+        mix(mix(mix(0xCBF2_9CE4_8422_2325, 3), address.high), address.low) ^ UInt64(length)
     }
 
     /// The subscriber reservation `query` names, if any.
     func subscriberReservation(of query: EngineQuery) -> Binding? {
         if reservesRemoteIDs, let remoteID = query.remoteID,
-            let found = reservedByKey[Self.ownerHash(kind: 1, remoteID)],
+            let found = reservedByKey[Self.hash(kind: 1, remoteID)],
             case .remoteID(let bytes) = found.owner, bytes.elementsEqual(remoteID)
         {
             return found.binding
         }
         if reservesSubscriberIDs, let subscriberID = query.subscriberID,
-            let found = reservedByKey[Self.ownerHash(kind: 2, subscriberID)],
+            let found = reservedByKey[Self.hash(kind: 2, subscriberID)],
             case .subscriberID(let bytes) = found.owner, bytes.elementsEqual(subscriberID)
         {
             return found.binding
@@ -91,12 +81,8 @@ extension LeaseEngine {
         guard case .heldBy(let holder, let ask) = holders.claim(binding, for: context.key, now: context.now) else {
             return true
         }
-        if let id = table.find(holder) {
-            if table[id].state != .idle && table[id].current == binding {
-                endForcibly(id, now: context.now, records: &records)
-            } else {
-                holders.release(binding, ifHeldBy: holder)
-            }
+        if table.find(holder) != nil {
+            _ = yieldReservation(binding, heldBy: holder, now: context.now, records: &records)
             return holders.claim(binding, for: context.key, now: context.now) == .claimed
         }
         if ask { handovers.append((binding, holder)) }
@@ -112,25 +98,11 @@ extension LeaseEngine {
 
     /// The handovers this shard's queries asked for since the last call: (the reserved binding,
     /// its holder on another shard). The worker sends each to the holder's shard, which ends
-    /// it with ``handOver(_:from:now:records:)``.
+    /// it with ``yieldReservation(_:heldBy:now:records:)``.
     public func takeHandovers() -> [(binding: Binding, holder: ClientKey)] {
         // Nothing asked (every batch but a handover's): no copy of the buffer, no allocation.
         guard !handovers.isEmpty else { return [] }
         defer { handovers.removeAll() }
         return handovers
-    }
-
-    /// On the holder's shard: ends `holder`'s lease on the subscriber reservation `binding`
-    /// so that another client of the subscriber can take it (a `forcedRelease` record). A
-    /// holder that no longer has it is forgotten. True when a lease or offer was ended.
-    public func handOver(_ binding: Binding, from holder: ClientKey, now: Int64, records: inout [LeaseRecord])
-        -> Bool
-    {
-        guard let id = table.find(holder), table[id].state != .idle, table[id].current == binding else {
-            holders.release(binding, ifHeldBy: holder)
-            return false
-        }
-        endForcibly(id, now: now, records: &records)
-        return true
     }
 }

@@ -30,13 +30,13 @@ extension LeaseEngine {
         }
     }
 
-    private static func hash(kind: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    static func hash(kind: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var hash = mix(0xCBF2_9CE4_8422_2325, kind)
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
         return hash == 0 ? 1 : hash
     }
 
-    private static func mix(_ hash: UInt64, _ value: UInt64) -> UInt64 {
+    static func mix(_ hash: UInt64, _ value: UInt64) -> UInt64 {
         var hash = hash
         for shift in stride(from: 0, to: 64, by: 8) {
             hash = (hash ^ (value >> UInt64(shift) & 0xFF)) &* 0x100_0000_01B3

@@ -28,7 +28,8 @@ extension ShardWorker {
             let peer = peers[ShardChoice.shard(of: holder, shardCount: peers.count)]
             let change = ControlQueue.Change(
                 apply: { engine, records in
-                    _ = engine.handOver(binding, from: holder, now: SystemCalls.nowMilliseconds(), records: &records)
+                    _ = engine.yieldReservation(
+                        binding, heldBy: holder, now: SystemCalls.nowMilliseconds(), records: &records)
                     return nil
                 },
                 refuse: {})

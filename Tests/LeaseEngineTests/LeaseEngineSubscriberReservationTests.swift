@@ -104,9 +104,9 @@ import Testing
         #expect(!Self.isReserved(shards[1].dora(stranger, relay: TestRelay(remoteID: [1, 2, 3]))))
         // The holder's shard ends it, as the worker's handover job does.
         var records: [LeaseRecord] = []
-        #expect(shards[0].engine.handOver(binding, from: old.key, now: shards[0].now, records: &records))
+        #expect(shards[0].engine.yieldReservation(binding, heldBy: old.key, now: shards[0].now, records: &records))
         #expect(records.map(\.event) == [.forcedRelease] && records.first?.clientKey == old.key)
-        #expect(!shards[0].engine.handOver(binding, from: old.key, now: shards[0].now, records: &records))
+        #expect(!shards[0].engine.yieldReservation(binding, heldBy: old.key, now: shards[0].now, records: &records))
         // The retransmission is answered with the reservation.
         let ack = shards[1].dora(new, relay: Self.relay)
         #expect(ack.replyType == .ack && Self.isReserved(ack))
