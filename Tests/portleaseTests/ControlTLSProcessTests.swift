@@ -38,20 +38,29 @@ struct ControlTLSProcessTests {
         """
     }
 
+    /// The `"tls"` member with the certificates `makeCertificates` wrote to `directory`, and `keyFile`.
+    static func tls(_ directory: String, keyFile: String = "server.key") -> String {
+        #", "tls": { "certificate-file": "\#(directory)/server.pem", "key-file": "\#(directory)/\#(keyFile)", "client-ca-file": "\#(directory)/ca.pem" }"#
+    }
+
+    /// Writes ``configuration(directory:listen:tls:token:)`` to `directory`/server.json; its path.
+    @discardableResult
+    static func write(directory: String, listen: String, tls: String) throws -> String {
+        let config = directory + "/server.json"
+        try configuration(directory: directory, listen: listen, tls: tls)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        return config
+    }
+
     @Test func onlyClientsWithACertificateOfTheConfiguredCAAreServed() throws {
         let directory = try CommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.makeCertificates(in: directory)
-        let tls =
-            #", "tls": { "certificate-file": "\#(directory)/server.pem", "key-file": "\#(directory)/server.key", "client-ca-file": "\#(directory)/ca.pem" }"#
-        let config = directory + "/server.json"
         // A listener on every address needs no token with client certificates.
-        try Self.configuration(directory: directory, listen: "0.0.0.0:0", tls: tls)
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try Self.write(directory: directory, listen: "0.0.0.0:0", tls: Self.tls(directory))
         let checked = try CommandLineTests.run(["check-config", config])
         #expect(checked.status == 0, "\(checked.output) \(checked.errors)")
-        try Self.configuration(directory: directory, listen: "127.0.0.1:0", tls: tls)
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        try Self.write(directory: directory, listen: "127.0.0.1:0", tls: Self.tls(directory))
         let server = try ServeProcess(config: config, logPath: directory + "/server.log")
         defer { server.stop() }
         #expect(server.waitFor("client certificates required"), "\(server.log)")
@@ -76,18 +85,14 @@ struct ControlTLSProcessTests {
         let directory = try CommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.makeCertificates(in: directory)
-        let tls =
-            #", "tls": { "certificate-file": "\#(directory)/server.pem", "key-file": "\#(directory)/missing.key", "client-ca-file": "\#(directory)/ca.pem" }"#
-        let config = directory + "/server.json"
-        try Self.configuration(directory: directory, listen: "127.0.0.1:0", tls: tls)
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try Self.write(
+            directory: directory, listen: "127.0.0.1:0", tls: Self.tls(directory, keyFile: "missing.key"))
         let server = try ServeProcess(config: config, logPath: directory + "/server.log")
         defer { server.stop() }
         #expect(server.waitForExit() == 1, "\(server.log)")
         #expect(server.log.contains("missing.key") && server.log.contains("cannot start"), "\(server.log)")
         // check-config: a non-loopback listener with neither token nor TLS is refused, naming both.
-        try Self.configuration(directory: directory, listen: "0.0.0.0:0", tls: "")
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        try Self.write(directory: directory, listen: "0.0.0.0:0", tls: "")
         let checked = try CommandLineTests.run(["check-config", config])
         #expect(checked.status == 1 && (checked.output + checked.errors).contains("\"tls\""), "\(checked.errors)")
     }
