@@ -167,6 +167,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // Hot standby (issue 16): committed lease records streamed from a pool group's active to
+        // its standby over mutual TLS, applied and logged there, and the standby's takeover when
+        // the active falls silent. Async Swift on the control plane's event loop.
+        .target(
+            name: "PortLeaseReplication",
+            dependencies: [
+                "LeaseLog", "LeaseEngine", "PortLeaseServer", "PortLeaseWire", "PortLeaseSystem",
+                "PortLeaseConfiguration", "PortLeaseControlPlane",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
+            name: "PortLeaseReplicationTests",
+            dependencies: ["PortLeaseReplication", "LeaseLog", "PortLeaseWire", "PortLeaseTestSupport"]),
+
         // Helpers the test suites share (a seeded generator, a fault-injecting file system).
         // Not a product: nothing outside the tests links it.
         .target(name: "PortLeaseTestSupport", dependencies: ["LeaseLog"]),
@@ -177,6 +195,7 @@ let package = Package(
             dependencies: [
                 "PortLeaseServer", "PortLeaseConfiguration", "LeaseEngine", "LeaseLog", "PortLeaseWire",
                 "PortLeaseSystem", "PortLeaseImport", "PortSetPool", "PortLeaseControl", "PortLeaseHistory",
+                "PortLeaseReplication",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -34,6 +34,8 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// A DISCOVER for a subscriber's reservation that another of the subscriber's clients holds
     /// on another shard: that shard is asked to end it, and the retransmission is answered.
     case reservationHandover
+    /// A query about a pool this server is the hot standby of: its active partner answers.
+    case standby
 
     public var description: String {
         switch self {
@@ -52,6 +54,7 @@ public enum DropReason: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .declineNotFound: "decline-not-found"
         case .replyTooLarge: "reply-too-large"
         case .reservationHandover: "reservation-handover"
+        case .standby: "standby"
         }
     }
 }

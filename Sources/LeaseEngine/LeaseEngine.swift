@@ -50,6 +50,8 @@ public final class LeaseEngine {
     var subscriberBindings: Set<Binding> = []
     /// Who holds each subscriber reservation, shared with the other shards.
     public let holders: ReservationHolders
+    /// The pools this server answers for now (all, unless it is a standby): shared by the shards.
+    public let served: ServedPools
     /// Handovers asked of other shards in this batch (``takeHandovers()``).
     var handovers: [(binding: Binding, holder: ClientKey)] = []
 
@@ -112,7 +114,8 @@ public final class LeaseEngine {
     /// share the pools.
     public init(
         configuration: EngineConfiguration, pools: [PortSetPool], shard: Int,
-        subscribers: SubscriberLedger = SubscriberLedger(), holders: ReservationHolders = ReservationHolders()
+        subscribers: SubscriberLedger = SubscriberLedger(), holders: ReservationHolders = ReservationHolders(),
+        served: ServedPools? = nil
     ) throws(EngineError) {
         guard pools.count == configuration.pools.count else {
             throw .poolMismatch(expected: configuration.pools.count, got: pools.count)
@@ -123,6 +126,7 @@ public final class LeaseEngine {
         self.pools = pools
         self.subscribers = subscribers
         self.holders = holders
+        self.served = served ?? ServedPools(count: configuration.pools.count)
         replyOptions = configuration.pools.map(ReplyOptions.init)
         replyOptionsPrefix = Self.replyOptionsPrefix(serverIdentifier: configuration.serverIdentifier)
         queryFacts = (configuration.serverIdentifier, Int64(configuration.offerLifetime))
@@ -183,13 +187,14 @@ public final class LeaseEngine {
         let pools = try makePools(for: configuration, shards: count)
         let subscribers = SubscriberLedger()
         let holders = ReservationHolders()
+        let served = ServedPools(count: configuration.pools.count)
         let capacity = configuration.pools.reduce(0) { $0 + $1.capacityAtDefaultLength }
         let perShard = min(capacity / max(count, 1) + 1, startupReservationLimit)
         var engines: [LeaseEngine] = []
         for shard in 0..<count {
             let engine = try LeaseEngine(
                 configuration: configuration, pools: pools, shard: shard, subscribers: subscribers,
-                holders: holders)
+                holders: holders, served: served)
             engine.reserveCapacity(perShard)
             engines.append(engine)
         }
@@ -215,6 +220,7 @@ public final class LeaseEngine {
         guard let key = query.message.clientKey else { return drop(.noClientIdentity) }
         let fitsMatched = hasMatchedPools && fitsMatchedPool(query)
         let context = RequestContext(query: query, key: key, now: now, fitsMatchedPool: fitsMatched)
+        if served.hasStandbyPools && concernsStandbyPool(context) { return drop(.standby) }
         switch type {
         case .discover: return discover(context, reply: &reply, records: &records)
         case .request: return request(context, reply: &reply, records: &records)
@@ -261,6 +267,7 @@ public final class LeaseEngine {
     /// pools only for clients asking for 159; full pools for the others, or for
     /// everyone when told).
     func isEligible(_ index: Int, _ context: RequestContext) -> Bool {
+        guard served.contains(index) else { return false }
         let pool = facts[index]
         if pool.isShared {
             guard context.wantsPortParams else { return false }
@@ -322,6 +329,11 @@ public final class LeaseEngine {
     /// The reason for a client no pool serves: `sharedPoolsOnly` when a shared
     /// pool would have if the client had asked for option 159.
     func noPoolReason(_ context: RequestContext) -> DropReason {
+        if served.hasStandbyPools {
+            for index in selectionOrder where !served.contains(index) && isInSelection(index, context) {
+                return .standby
+            }
+        }
         if !context.wantsPortParams {
             for index in selectionOrder where facts[index].isShared && isInSelection(index, context) {
                 return .sharedPoolsOnly

@@ -11,7 +11,7 @@ extension ServerConfiguration {
     public func warnings(
         interfaceExists: (String) -> Bool = { (try? NetworkInterface.index(named: $0)) != nil }
     ) -> [ConfigurationProblem] {
-        var warnings: [ConfigurationProblem] = []
+        var warnings: [ConfigurationProblem] = redundancyWarnings()
         let pools = engine.pools
         for (index, pool) in pools.enumerated() {
             let path = ConfigurationReader.path("pools", index: index)

@@ -8,7 +8,7 @@ extension ServerConfiguration {
     static let keys = [
         "server-id", "server-duid", "listen", "dhcp4o6-server-addresses", "workers", "queue-depth",
         "queue-delay-budget", "lease-log", "limits", "offer-lifetime", "decline-quarantine", "metrics", "log-level",
-        "control", "history", "pools", "reservations",
+        "control", "history", "redundancy", "pools", "reservations",
     ]
     static let listenKeys = ["addresses", "port", "interfaces"]
     static let leaseLogKeys = ["directory", "durability", "history-days", "segment-size", "compaction-interval"]
@@ -49,6 +49,9 @@ extension ServerConfiguration {
         // problem is reported that fixing "workers" might make go away.
         let pools = reader.pools(root, workers: workers ?? 1, serverIdentifier: serverID)
         let reservations = reader.reservations(root)
+        let redundancy = root.object("redundancy", keys: redundancyKeys).flatMap {
+            readRedundancy($0, pools: pools?.map(\.name))
+        }
 
         guard reader.problems.isEmpty, let serverID, let leaseLog, let pools, let workers, let reservations else {
             return nil
@@ -62,7 +65,8 @@ extension ServerConfiguration {
         return ServerConfiguration(
             engine: engine, leaseLog: leaseLog, serverDUID: duid, listen: listen, dhcp4o6ServerAddresses: dhcp4o6,
             workers: workers, queueDepth: queueDepth, metrics: metrics, logLevel: logLevel, discoverRate: discoverRate,
-            queueDelayBudgetMilliseconds: queueDelayBudget, control: control, controlTCP: controlTCP, history: history)
+            queueDelayBudgetMilliseconds: queueDelayBudget, control: control, controlTCP: controlTCP, history: history,
+            redundancy: redundancy)
     }
 
     /// `"listen": "host:port"` and `"token-file"` in `"control"`: the optional TCP listener. A
@@ -209,7 +213,7 @@ extension ServerConfiguration {
     }
 
     /// A TCP listener's `"address:port"` at `key` (IPv6 in brackets), or nil with the problem reported.
-    private static func readEndpoint(_ object: JSONObject, key: String, example: String) -> Metrics? {
+    static func readEndpoint(_ object: JSONObject, key: String, example: String) -> Metrics? {
         let reader = object.reader
         let path = object.path(key)
         guard

@@ -162,6 +162,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var controlTCP: ControlTCP?
     /// Where holdings are shipped (PostgreSQL) and sent (syslog); nil: nowhere.
     public var history: History?
+    /// Hot-standby partners and pool groups; nil: no partners, this instance serves every pool.
+    public var redundancy: Redundancy?
     /// One of ``logLevels``.
     public var logLevel: String
     /// The server identifier, pools, timers and limits each shard's engine runs with.
@@ -174,9 +176,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         dhcp4o6ServerAddresses: [IPv6Address] = [], workers: Int = 2, queueDepth: Int = 4096,
         metrics: Metrics? = nil, logLevel: String = "info", discoverRate: DiscoverRate? = DiscoverRate(),
         queueDelayBudgetMilliseconds: Int = 1000, control: Control = .default, controlTCP: ControlTCP? = nil,
-        history: History? = nil
+        history: History? = nil, redundancy: Redundancy? = nil
     ) {
         self.history = history
+        self.redundancy = redundancy
         self.control = control
         self.controlTCP = controlTCP
         self.queueDelayBudgetMilliseconds = queueDelayBudgetMilliseconds

@@ -52,6 +52,9 @@ public final class Server: Service, @unchecked Sendable {
         public var metricsAppendix: (@Sendable () -> String)?
         /// A fault to inject, for the failure-policy tests only (see ``InjectedFault``).
         package var injectedFault: InjectedFault?
+        /// Pools not served from the start: those of the pool groups this instance is the hot
+        /// standby of (`LeaseEngine.served`); the redundancy services change it from then on.
+        public var standbyPools: [Int] = []
 
         public init(
             engine: EngineConfiguration, listenAddresses: [IPv6Address], port: UInt16, interfaces: [String] = [],
@@ -130,6 +133,7 @@ public final class Server: Service, @unchecked Sendable {
         let engines: [LeaseEngine]
         do throws(EngineError) {
             engines = try LeaseEngine.makeShards(settings.engine, count: settings.workers)
+            engines.first?.served.set(settings.standbyPools, served: false)
         } catch {
             if case .invalidReservation(let reservation, let reason) = error {
                 throw .configuration(

@@ -6,11 +6,11 @@ import Synchronization
 /// `Atomic` is `~Copyable`, so a run-time-sized array of them needs an owner: this final
 /// class. Only its `let` pointer is shared, every access goes through the atomics, so it
 /// is safe to share across threads.
-final class AtomicWords: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Atomic<UInt64>>
-    let count: Int
+package final class AtomicWords: @unchecked Sendable {
+    package let base: UnsafeMutablePointer<Atomic<UInt64>>
+    package let count: Int
 
-    init(count: Int) {
+    package init(count: Int) {
         self.count = count
         base = .allocate(capacity: max(count, 1))
         for index in 0..<count {

@@ -25,6 +25,13 @@ struct CheckConfigCommand: ParsableCommand {
             print(
                 "\(file): OK (\(configuration.engine.pools.count) pool(s): \(pools); \(configuration.workers) worker(s))"
             )
+            if let redundancy = configuration.redundancy {
+                print(
+                    "\(file): redundancy: instance \"\(redundancy.instance)\", active for "
+                        + "\(redundancy.activeGroups.count) group(s), standby for \(redundancy.standbyGroups.count) "
+                        + "group(s), partner(s): "
+                        + redundancy.partners.map(\.name).joined(separator: ", "))
+            }
         } catch {
             ConfigurationReport.print(error, file: file)
             throw ExitCode(1)

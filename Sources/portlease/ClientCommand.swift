@@ -20,6 +20,13 @@ struct ClientCommand: ParsableCommand {
     @Option(help: "The server's IPv6 address.")
     var server: String = "::1"
 
+    @Option(
+        name: .customLong("also-server"),
+        help:
+            "Another server's IPv6 address to send every query to as well, as a relay with two server addresses does (repeatable); the first answer counts."
+    )
+    var alsoServers: [String] = []
+
     @Option(help: "The server's UDP port.")
     var port: UInt16 = 547
 
@@ -72,7 +79,15 @@ struct ClientCommand: ParsableCommand {
 
     func run() throws {
         guard let serverAddress = IPv6Address(server) else { throw ValidationError("--server: not an IPv6 address") }
-        let socket = try TestSocket(server: serverAddress, port: port, interface: interface, timeout: timeout)
+        var others: [IPv6Address] = []
+        for text in alsoServers {
+            guard let address = IPv6Address(text) else {
+                throw ValidationError("--also-server: \(text) is not an IPv6 address")
+            }
+            others.append(address)
+        }
+        let socket = try TestSocket(
+            servers: [serverAddress] + others, port: port, interface: interface, timeout: timeout)
         let information = DHCPv6Message(
             type: .informationRequest, transactionID: 0x4F36,
             options: [.init(.clientIdentifier, [0, 4] + identity.suffix(16)), .init(.optionRequest, [0, 88])])
@@ -151,14 +166,18 @@ struct ClientCommand: ParsableCommand {
             .encoded()
     }
 
+    /// Sends `message` and returns the first DHCPv4 reply to it. Other datagrams (a second
+    /// server's answer to an earlier query, with `--also-server`) are skipped.
     private func exchange(_ socket: TestSocket, _ message: DHCPv4Message) throws -> DHCPv4Message {
-        guard let reply = try socket.exchange(query(message)) else {
-            throw ValidationError("no answer to \(message.messageType.map { "\($0)" } ?? "?") from [\(server)]:\(port)")
+        try socket.send(query(message))
+        while let reply = try socket.receive() {
+            let answer = try? reply.withUnsafeBytes { raw in
+                let response = try DHCPv4QueryView(try DHCPv6Packet(parsing: raw).message, type: .dhcpv4Response)
+                return DHCPv4Message(try DHCPv4MessageView(parsing: response.dhcpv4Message))
+            }
+            if let answer, answer.header.xid == message.header.xid { return answer }
         }
-        return try reply.withUnsafeBytes { raw in
-            let response = try DHCPv4QueryView(try DHCPv6Packet(parsing: raw).message, type: .dhcpv4Response)
-            return DHCPv4Message(try DHCPv4MessageView(parsing: response.dhcpv4Message))
-        }
+        throw ValidationError("no answer to \(message.messageType.map { "\($0)" } ?? "?") from [\(server)]:\(port)")
     }
 
     private func portSet(_ message: DHCPv4Message) -> String {
@@ -173,14 +192,10 @@ struct ClientCommand: ParsableCommand {
 /// failure reads like the server's ("sendto: Network is unreachable (errno 101)").
 final class TestSocket {
     private let descriptor: Int32
-    private let destination: sockaddr_in6
+    /// Every query goes to each of them; the first answer counts.
+    private let destinations: [sockaddr_in6]
 
-    init(server: IPv6Address, port: UInt16, interface: String?, timeout: Int = 2000) throws {
-        var destination = sockaddr_in6()
-        destination.sin6_family = sa_family_t(AF_INET6)
-        destination.sin6_port = port.bigEndian
-        let bytes = server.bytes
-        withUnsafeMutableBytes(of: &destination.sin6_addr) { $0.copyBytes(from: bytes) }
+    init(servers: [IPv6Address], port: UInt16, interface: String?, timeout: Int = 2000) throws {
         var index: UInt32 = 0
         if let interface {
             do {
@@ -188,9 +203,16 @@ final class TestSocket {
             } catch {
                 throw ValidationError("--interface: no interface named \(interface) (\(error))")
             }
-            destination.sin6_scope_id = index
         }
-        self.destination = destination
+        destinations = servers.map { server in
+            var destination = sockaddr_in6()
+            destination.sin6_family = sa_family_t(AF_INET6)
+            destination.sin6_port = port.bigEndian
+            let bytes = server.bytes
+            withUnsafeMutableBytes(of: &destination.sin6_addr) { $0.copyBytes(from: bytes) }
+            destination.sin6_scope_id = index
+            return destination
+        }
         descriptor = try SocketCalls.udp6(blocking: true)
         do {
             if index != 0 {
@@ -213,15 +235,22 @@ final class TestSocket {
     }
 
     func send(_ bytes: [UInt8]) throws {
-        let sent = try bytes.withUnsafeBytes { raw in
-            Result { () throws(SystemCallError) in try SocketCalls.send(descriptor, raw, to: destination) }
-        }.get()
-        guard sent == bytes.count else { throw ValidationError("sendto: sent \(sent) of \(bytes.count) bytes") }
+        for destination in destinations {
+            let sent = try bytes.withUnsafeBytes { raw in
+                Result { () throws(SystemCallError) in try SocketCalls.send(descriptor, raw, to: destination) }
+            }.get()
+            guard sent == bytes.count else { throw ValidationError("sendto: sent \(sent) of \(bytes.count) bytes") }
+        }
     }
 
     /// Sends `bytes` and returns the first datagram that comes back, or nil after the timeout.
     func exchange(_ bytes: [UInt8]) throws -> [UInt8]? {
         try send(bytes)
+        return try receive()
+    }
+
+    /// The next datagram that comes back, or nil after the timeout.
+    func receive() throws -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = try buffer.withUnsafeMutableBytes { raw in
             Result { () throws(SystemCallError) in try SocketCalls.receive(descriptor, into: raw) }

@@ -100,6 +100,7 @@ final class Reloader: @unchecked Sendable {
         if new.logLevel != old.logLevel { keys.append("log-level") }
         if new.queueDepth != old.queueDepth { keys.append("queue-depth") }
         if new.discoverRate != old.discoverRate { keys.append("limits.discover-rate") }
+        if new.redundancy != old.redundancy { keys.append("redundancy") }
         if new.queueDelayBudgetMilliseconds != old.queueDelayBudgetMilliseconds { keys.append("queue-delay-budget") }
         if new.dhcp4o6ServerAddresses != old.dhcp4o6ServerAddresses { keys.append("dhcp4o6-server-addresses") }
         return keys

@@ -67,6 +67,17 @@ struct ServeCommand: AsyncParsableCommand {
             }
             history?.apply(to: &settings)
         }
+        var redundancy: RedundancyServices?
+        if let section = configuration.redundancy {
+            do {
+                redundancy = try RedundancyServices(
+                    section, leaseLogDirectory: configuration.leaseLog.directory, workers: configuration.workers)
+            } catch {
+                logger.critical("portlease cannot start", metadata: ["reason": "\(error)"])
+                throw ExitCode(FatalFault.ExitStatus.startFailed.rawValue)
+            }
+            redundancy?.apply(to: &settings)
+        }
         let server = Server(settings: settings, logger: logger)
         let reloader = Reloader(server: server, path: config, current: configuration, logger: logger)
         // Trapped before start-up, so that an early SIGHUP does not terminate the process.
@@ -95,6 +106,15 @@ struct ServeCommand: AsyncParsableCommand {
         services +=
             history?.services(
                 server: server, leaseLogDirectory: configuration.leaseLog.directory, logger: logger) ?? []
+        do {
+            services +=
+                try redundancy?.services(
+                    server: server, leaseLogDirectory: configuration.leaseLog.directory, logger: logger) ?? []
+        } catch {
+            logger.critical("portlease cannot start", metadata: ["reason": "\(error)"])
+            server.stop()
+            throw ExitCode(FatalFault.ExitStatus.startFailed.rawValue)
+        }
         let socket = configuration.control.socketPath(leaseLogDirectory: configuration.leaseLog.directory)
         if socket != nil || configuration.controlTCP != nil {
             do {

@@ -1,0 +1,50 @@
+import LeaseLog
+import PortLeaseWire
+
+/// A hot standby's side of the engine: what it must not answer, and the partner's records it
+/// applies while it follows (see `Docs/Redundancy.md`).
+extension LeaseEngine {
+    /// Whether a query is about a pool this server is the standby of now: the client's current
+    /// binding, the address it asks for (option 50) or the one it says it holds (`ciaddr`) lies
+    /// in such a pool. The partner answers it; this server changes nothing. A client with none
+    /// of these is served from the served pools only (``isEligible(_:_:)``).
+    func concernsStandbyPool(_ context: RequestContext) -> Bool {
+        if let id = table.find(context.key), table[id].state != .idle, !served.contains(Int(table[id].current.pool)) {
+            return true
+        }
+        for address in [context.message.requestedAddress, context.message.header.ciaddr] {
+            if let address, address != .zero, let index = pool(containing: address), !served.contains(index) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Whether the partner's `record` can be applied now, or must wait for an earlier change
+    /// the partner made on another shard.
+    ///
+    /// The partner's shards log independently: one may record a client taking a port set
+    /// before the record of the shard whose client gave it back has reached this server. Such
+    /// a bind (or renew, or decline of a port set not held) finds the slots still taken here,
+    /// and waits, in its shard's order, until that release arrives; every other record applies
+    /// at once. The partner's own order of changes is causal, so the wait always ends. A ready
+    /// record is applied with ``replay(_:)``, as start-up applies this server's own.
+    public func isReplicaReady(_ record: LeaseRecord) -> Bool {
+        switch record.event {
+        case .release, .expire, .forcedRelease: return true
+        case .bind, .renew, .decline: break
+        }
+        guard let index = pool(containing: record.address) else { return true }
+        let binding = Binding(
+            address: record.address, psid: record.psid, psidLength: record.psidLength, pool: UInt8(index))
+        if let id = table.find(record.clientKey), table[id].state != .idle, table[id].current == binding {
+            return true
+        }
+        if reservedBindings.contains(binding) || isSubscriberReserved(binding) { return true }
+        return (try? pools[index].isFree(binding.portSet)) ?? true
+    }
+
+    /// Each pool's address ranges, as (range of IPv4 values, pool index): fixed when the engine
+    /// is built, so readable from any thread (replication tells its groups' records apart by them).
+    public var poolRanges: [(range: ClosedRange<UInt32>, pool: Int)] { ranges }
+}

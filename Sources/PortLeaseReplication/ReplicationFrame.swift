@@ -1,0 +1,147 @@
+/// One message between partners on the replication link (see `Docs/Redundancy.md`).
+///
+/// On the wire a frame is a big-endian `u32` length (of what follows), a `u8` type and its
+/// fields. Lease records travel in the log's own form (`RecordBytes`), CRC included, so the
+/// standby checks them as recovery would. A frame longer than ``maximumLength`` ends the
+/// connection: a partner cannot make the other hold more than that in memory.
+public enum ReplicationFrame: Sendable, Equatable {
+    /// The connecting instance (the active of `groups`) names itself, the pool groups it
+    /// replicates, and its number of shards, which the standby's must equal.
+    case hello(instance: String, groups: [String], shards: Int)
+    /// The standby's answer to `hello`: for each of the active's shards, the sequence number
+    /// of the last record it has; the active streams from there.
+    case resume(positions: [UInt64])
+    /// The standby's answer to `hello` when it will not follow: why (it serves the groups
+    /// itself since a takeover, or the hello does not match its configuration).
+    case refuse(reason: String)
+    /// Records of shard `shard`, encoded; `through` is the shard's sequence number this frame
+    /// brings the standby to (records of other groups in between are not sent).
+    case records(shard: Int, through: UInt64, bytes: [UInt8])
+    /// The standby has logged shard `shard`'s records up to `through` durably.
+    case ack(shard: Int, through: UInt64)
+    /// The active is alive; its wall clock then (milliseconds since the epoch).
+    case heartbeat(time: Int64)
+
+    /// The longest frame accepted: a records frame of 256 maximal records, and room.
+    public static let maximumLength = 1 << 20
+
+    enum Kind: UInt8 {
+        case hello = 1, resume, refuse, records, ack, heartbeat
+    }
+
+    /// The frame's bytes, its length prefix included.
+    public func encoded() -> [UInt8] {
+        var body: [UInt8] = []
+        switch self {
+        case .hello(let instance, let groups, let shards):
+            body.append(Kind.hello.rawValue)
+            Self.put(UInt16(shards), &body)
+            Self.put(text: instance, &body)
+            body.append(UInt8(groups.count))
+            for group in groups { Self.put(text: group, &body) }
+        case .resume(let positions):
+            body.append(Kind.resume.rawValue)
+            Self.put(UInt16(positions.count), &body)
+            for position in positions { Self.put(position, &body) }
+        case .refuse(let reason):
+            body.append(Kind.refuse.rawValue)
+            let text = Array(reason.utf8.prefix(1024))
+            Self.put(UInt16(text.count), &body)
+            body += text
+        case .records(let shard, let through, let bytes):
+            body.append(Kind.records.rawValue)
+            Self.put(UInt16(shard), &body)
+            Self.put(through, &body)
+            body += bytes
+        case .ack(let shard, let through):
+            body.append(Kind.ack.rawValue)
+            Self.put(UInt16(shard), &body)
+            Self.put(through, &body)
+        case .heartbeat(let time):
+            body.append(Kind.heartbeat.rawValue)
+            Self.put(UInt64(bitPattern: time), &body)
+        }
+        var frame: [UInt8] = []
+        frame.reserveCapacity(body.count + 4)
+        Self.put(UInt32(body.count), &frame)
+        return frame + body
+    }
+
+    /// Why a frame's bytes were refused.
+    public struct DecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var reason: String
+        public var description: String { "malformed replication frame: \(reason)" }
+    }
+
+    /// Decodes one frame's body (after its length prefix).
+    public static func decode(_ body: ArraySlice<UInt8>) throws(DecodingError) -> ReplicationFrame {
+        var reader = Reader(bytes: body)
+        guard let kind = Kind(rawValue: try reader.byte()) else {
+            throw DecodingError(reason: "unknown frame type \(body.first.map(String.init) ?? "-")")
+        }
+        let frame: ReplicationFrame
+        switch kind {
+        case .hello:
+            let shards = Int(try reader.u16())
+            let instance = try reader.text()
+            var groups: [String] = []
+            for _ in 0..<Int(try reader.byte()) { groups.append(try reader.text()) }
+            frame = .hello(instance: instance, groups: groups, shards: shards)
+        case .resume:
+            var positions: [UInt64] = []
+            for _ in 0..<Int(try reader.u16()) { positions.append(try reader.u64()) }
+            frame = .resume(positions: positions)
+        case .refuse:
+            let count = Int(try reader.u16())
+            frame = .refuse(reason: String(decoding: try reader.take(count), as: UTF8.self))
+        case .records:
+            let shard = Int(try reader.u16())
+            let through = try reader.u64()
+            frame = .records(shard: shard, through: through, bytes: Array(try reader.take(reader.remaining)))
+        case .ack:
+            frame = .ack(shard: Int(try reader.u16()), through: try reader.u64())
+        case .heartbeat:
+            frame = .heartbeat(time: Int64(bitPattern: try reader.u64()))
+        }
+        guard reader.remaining == 0 else {
+            throw DecodingError(reason: "\(reader.remaining) bytes after a \(kind) frame")
+        }
+        return frame
+    }
+
+    private static func put<Integer: FixedWidthInteger>(_ value: Integer, _ bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { bytes += $0 }
+    }
+
+    private static func put(text: String, _ bytes: inout [UInt8]) {
+        let utf8 = Array(text.utf8.prefix(255))
+        bytes.append(UInt8(utf8.count))
+        bytes += utf8
+    }
+
+    /// Reads fields front to back, refusing to run past the end.
+    private struct Reader {
+        var bytes: ArraySlice<UInt8>
+        var remaining: Int { bytes.count }
+
+        mutating func take(_ count: Int) throws(DecodingError) -> ArraySlice<UInt8> {
+            guard count <= bytes.count else { throw DecodingError(reason: "the frame ends inside a field") }
+            defer { bytes = bytes.dropFirst(count) }
+            return bytes.prefix(count)
+        }
+
+        mutating func byte() throws(DecodingError) -> UInt8 { try take(1).first! }
+
+        mutating func u16() throws(DecodingError) -> UInt16 {
+            try take(2).reduce(0) { $0 << 8 | UInt16($1) }
+        }
+
+        mutating func u64() throws(DecodingError) -> UInt64 {
+            try take(8).reduce(0) { $0 << 8 | UInt64($1) }
+        }
+
+        mutating func text() throws(DecodingError) -> String {
+            String(decoding: try take(Int(try byte())), as: UTF8.self)
+        }
+    }
+}

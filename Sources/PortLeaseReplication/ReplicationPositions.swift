@@ -1,0 +1,104 @@
+import LeaseLog
+import PortLeaseSystem
+import Synchronization
+
+/// How far a standby has each active's shards: the sequence number of the last record of
+/// each that it has logged. An active resumes streaming from there after a reconnect.
+///
+/// Kept in memory for the running process and written to
+/// `<lease-log>/replication/<partner>.positions` at most every ``writeInterval``, so a file
+/// write does not follow every frame. After a crash the file may lag what the log holds;
+/// the active then sends those records again, and applying a record twice leaves the same
+/// lease (a bind or renew the client already holds only sets its expiry again; an end of a
+/// lease not held changes nothing).
+public final class ReplicationPositions: Sendable {
+    public let directory: String
+    private let fileSystem = SystemFileSystem()
+    private let state: Mutex<(positions: [String: [UInt64]], written: UInt64, dirty: Bool)>
+    private let shards: Int
+
+    /// The least time between two writes of the file.
+    static let writeIntervalNanoseconds: UInt64 = 200_000_000
+
+    /// Reads the positions under `leaseLogDirectory`; a missing file is position 0 everywhere.
+    public init(leaseLogDirectory: String, partners: [String], shards: Int) throws {
+        directory = leaseLogDirectory + "/replication"
+        self.shards = shards
+        var positions: [String: [UInt64]] = [:]
+        for partner in partners {
+            var values = Array(repeating: UInt64(0), count: shards)
+            if let bytes = try? Files.readAll("\(directory)/\(partner).positions") {
+                for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+                    let fields = line.split(separator: " ")
+                    guard fields.count == 2, let shard = Int(fields[0]), let value = UInt64(fields[1]),
+                        shard >= 0, shard < shards
+                    else {
+                        throw ReplicationLink.Failure("\(directory)/\(partner).positions: cannot read line \"\(line)\"")
+                    }
+                    values[shard] = value
+                }
+            }
+            positions[partner] = values
+        }
+        state = Mutex((positions, 0, false))
+        try Files.createDirectory(directory, intermediates: true)
+    }
+
+    /// The last record of each of `partner`'s shards that this instance has.
+    public func positions(of partner: String) -> [UInt64] {
+        state.withLock { $0.positions[partner] ?? Array(repeating: 0, count: shards) }
+    }
+
+    /// Records that `partner`'s `shard` is logged here up to `sequence`, and writes the file
+    /// when the last write is old enough.
+    public func advance(_ partner: String, shard: Int, to sequence: UInt64) throws {
+        let now = SystemClock.monotonicNanoseconds()
+        let write: [UInt64]? = state.withLock { state in
+            var values = state.positions[partner] ?? Array(repeating: 0, count: shards)
+            values[shard] = max(values[shard], sequence)
+            state.positions[partner] = values
+            guard now - state.written >= Self.writeIntervalNanoseconds else {
+                state.dirty = true
+                return nil
+            }
+            state.written = now
+            state.dirty = false
+            return values
+        }
+        if let write { try store(partner, write) }
+    }
+
+    /// Writes the file if an advance since the last write was held back.
+    public func flush() throws {
+        let pending: [String: [UInt64]]? = state.withLock { state in
+            guard state.dirty else { return nil }
+            state.dirty = false
+            state.written = SystemClock.monotonicNanoseconds()
+            return state.positions
+        }
+        for (partner, values) in pending ?? [:] { try store(partner, values) }
+    }
+
+    private func store(_ partner: String, _ values: [UInt64]) throws {
+        let text = values.enumerated().map { "\($0.offset) \($0.element)\n" }.joined()
+        try Array(text.utf8).withUnsafeBytes { (bytes) throws -> Void in
+            try fileSystem.writeAtomically(
+                bytes, to: "\(directory)/\(partner).positions", directory: directory, sync: true)
+        }
+    }
+
+    /// The pool groups this instance took over and still serves: a file per group beside the
+    /// positions, written at the takeover, so a restarted standby keeps serving them and keeps
+    /// refusing their old active.
+    public func takenOver(_ groups: [String]) -> [String] {
+        groups.filter { (try? Files.readAll("\(directory)/\($0).taken-over")) != nil }
+    }
+
+    /// Records, durably, that this instance took group `name` over at `time`.
+    public func recordTakeover(_ name: String, time: Int64) throws {
+        try Array("\(time)\n".utf8).withUnsafeBytes { (bytes) throws -> Void in
+            try fileSystem.writeAtomically(
+                bytes, to: "\(directory)/\(name).taken-over", directory: directory, sync: true)
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import LeaseEngine
+import LeaseLog
+import Logging
+import NIOCore
+import NIOSSL
+import PortLeaseConfiguration
+import PortLeaseServer
+import PortLeaseSystem
+import ServiceLifecycle
+import Synchronization
+
+/// The standby's side of replication, as a `Service`: listens for its actives, applies and
+/// logs their records, acknowledges them once durable, and takes a group over when its
+/// active has been silent for `takeover-after`.
+///
+/// A group it is the standby of starts silent (`standby`): its pools are not served. Only
+/// `hello` from the group's configured active, over mutual TLS, naming exactly the groups
+/// that partner is active for here and the same number of shards, is followed; anything else
+/// is refused and counted. After a takeover (`partner-down`) the returning active is refused
+/// with the reason, so it stays silent too (`yielded`) instead of answering from old leases.
+public final class ReplicationReceiver: Service, Sendable {
+    let configuration: ServerConfiguration.Redundancy
+    let server: Server
+    let status: RedundancyStatus
+    let positions: ReplicationPositions
+    let tls: NIOSSLContext
+    let logger: Logger
+    private let appliers: [ReplicaApplier]
+    private let lastHeard: LastHeard
+
+    /// Prepares the listener's TLS and reads the positions kept beside the lease log.
+    public init(
+        configuration: ServerConfiguration.Redundancy, server: Server, status: RedundancyStatus,
+        positions: ReplicationPositions, logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.server = server
+        self.status = status
+        self.positions = positions
+        self.logger = logger
+        tls = try ReplicationLink.tlsContext(configuration.tls, server: true)
+        appliers = server.workers.map { ReplicaApplier(shard: $0.shard, worker: $0) }
+        lastHeard = LastHeard(partners: configuration.partners.map(\.name))
+    }
+
+    /// The groups `partner` is active for and this instance the standby of.
+    func groups(followedFrom partner: String) -> [ServerConfiguration.Redundancy.PoolGroup] {
+        configuration.standbyGroups.filter { $0.active == partner }
+    }
+
+    public func run() async throws {
+        guard let listen = configuration.listen else { return }
+        let listener = try await ReplicationLink.listen(host: listen.host, port: Int(listen.port), tls: tls)
+        logger.info("replication listening", metadata: ["address": "\(listen.host):\(listen.port)"])
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await self.watchForSilence() }
+                try await listener.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask { await self.follow(connection) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            listener.channel.close(promise: nil)
+        }
+    }
+
+    /// Takes over each group whose active has been silent for `takeover-after`.
+    private func watchForSilence() async throws {
+        let takeover = Int64(configuration.takeoverAfterMilliseconds)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try await Task.sleep(for: .milliseconds(min(250, takeover / 4)))
+            let now = SystemClock.monotonicNanoseconds()
+            for group in configuration.standbyGroups where status.state(of: group.name) == .standby {
+                let silent = Int64((now - lastHeard.time(of: group.active)) / 1_000_000)
+                guard silent >= takeover else { continue }
+                // Durable before the first answer: a restart must not forget it serves the group.
+                try positions.recordTakeover(group.name, time: SystemClock.wallClockMilliseconds())
+                server.workers.first?.engine.served.set(group.pools, served: true)
+                status.set(group.name, .partnerDown)
+                status.add(.takeovers)
+                logger.warning(
+                    "pool group taken over: its active is silent",
+                    metadata: ["group": "\(group.name)", "active": "\(group.active)", "silent-ms": "\(silent)"])
+            }
+        }
+    }
+
+    /// Follows one connection until it ends.
+    private func follow(_ connection: ReplicationLink.Connection) async {
+        var partner: String?
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                guard case .hello(let instance, let named, let shards) = try await frames.next() else {
+                    throw ReplicationLink.Failure("the first frame is not hello")
+                }
+                if let refusal = refusal(instance: instance, groups: named, shards: shards) {
+                    try await outbound.write(.refuse(reason: refusal))
+                    throw ReplicationLink.Failure(refusal)
+                }
+                partner = instance
+                status.setConnected(instance, true)
+                status.add(.connections)
+                lastHeard.heard(instance)
+                try await outbound.write(.resume(positions: positions.positions(of: instance)))
+                logger.info("following the active", metadata: ["partner": "\(instance)", "groups": "\(named)"])
+                while let frame = try await frames.next() {
+                    lastHeard.heard(instance)
+                    switch frame {
+                    case .records(let shard, let through, let bytes):
+                        guard shard < appliers.count else {
+                            throw ReplicationLink.Failure("shard \(shard) out of range")
+                        }
+                        let records = try bytes.withUnsafeBytes { (raw) throws -> [LeaseRecord] in
+                            try RecordBytes.decode(raw)
+                        }
+                        let outcome = try await appliers[shard].apply(records)
+                        status.add(.recordsApplied, outcome.applied)
+                        status.setWaiting(outcome.waiting)
+                        if outcome.waiting == 0 { try positions.advance(instance, shard: shard, to: through) }
+                        try await outbound.write(.ack(shard: shard, through: through))
+                    case .heartbeat:
+                        try positions.flush()
+                        // A quiet active: records waiting for another shard get another try.
+                        guard status.waiting > 0 else { break }
+                        for applier in appliers { status.setWaiting(try await applier.apply([]).waiting) }
+                    default:
+                        throw ReplicationLink.Failure("unexpected frame \(frame) from \(instance)")
+                    }
+                }
+            }
+        } catch {
+            if partner == nil { status.add(.refusedPeers) } else { status.add(.linkFailures) }
+            logger.warning(
+                "replication connection ended",
+                metadata: ["partner": "\(partner ?? "unknown")", "reason": "\(error)"])
+        }
+        if let partner { status.setConnected(partner, false) }
+    }
+
+    /// Why `hello` is not followed, or nil.
+    func refusal(instance: String, groups named: [String], shards: Int) -> String? {
+        let expected = groups(followedFrom: instance).map(\.name)
+        guard !expected.isEmpty else {
+            return "\(configuration.instance) is the standby of no pool group whose active is \(instance)"
+        }
+        guard Set(named) == Set(expected) else {
+            return
+                "\(instance) replicates groups \(named.sorted()), but \(configuration.instance) follows it for \(expected.sorted()): the two configuration files disagree"
+        }
+        guard shards == server.workers.count else {
+            return
+                "\(instance) has \(shards) workers and \(configuration.instance) has \(server.workers.count): partners must have the same number"
+        }
+        let taken = expected.filter { status.state(of: $0) == .partnerDown }
+        guard taken.isEmpty else {
+            return
+                "\(configuration.instance) took over \(taken.sorted()) while \(instance) was silent, and serves them: \(instance) stays silent for them until an operator fails back (Docs/Redundancy.md)"
+        }
+        return nil
+    }
+}
+
+/// When each partner was last heard from (monotonic), shared by the connections and the watch.
+final class LastHeard: Sendable {
+    private let times: Mutex<[String: UInt64]>
+
+    init(partners: [String]) {
+        let now = SystemClock.monotonicNanoseconds()
+        times = Mutex(Dictionary(uniqueKeysWithValues: partners.map { ($0, now) }))
+    }
+
+    func heard(_ partner: String) {
+        times.withLock { $0[partner] = SystemClock.monotonicNanoseconds() }
+    }
+
+    func time(of partner: String) -> UInt64 {
+        times.withLock { $0[partner] ?? 0 }
+    }
+}

@@ -1,0 +1,176 @@
+import LeaseEngine
+import LeaseLog
+import Logging
+import NIOCore
+import NIOSSL
+import PortLeaseConfiguration
+import PortLeaseServer
+import PortLeaseSystem
+import ServiceLifecycle
+import Synchronization
+
+/// The active's side of replication, as a `Service`: for each standby partner, connects,
+/// names the groups it replicates, and streams from the position the standby answers every
+/// committed record of those groups' pools, read from the shards' logs (`LogTail`) after
+/// their commit, so nothing a failed commit could take back ever leaves. Heartbeats keep the
+/// standby from taking over while there is nothing to send.
+///
+/// A lost link is retried every heartbeat interval. A standby that answers `refuse` because
+/// it took the groups over leaves them `yielded` here: not served, so two instances never
+/// answer for one pool.
+public final class ReplicationSender: Service, Sendable {
+    let configuration: ServerConfiguration.Redundancy
+    let server: Server
+    let status: RedundancyStatus
+    let leaseLogDirectory: String
+    let tls: NIOSSLContext
+    let logger: Logger
+    /// What each standby has acknowledged: compaction's limit.
+    let acknowledged: StandbyAcknowledgements
+
+    /// Prepares the client's TLS.
+    public init(
+        configuration: ServerConfiguration.Redundancy, server: Server, status: RedundancyStatus,
+        leaseLogDirectory: String, acknowledged: StandbyAcknowledgements, logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.server = server
+        self.status = status
+        self.leaseLogDirectory = leaseLogDirectory
+        self.logger = logger
+        tls = try ReplicationLink.tlsContext(configuration.tls, server: false)
+        self.acknowledged = acknowledged
+    }
+
+    /// The partners that are the standby of a group this instance is active for.
+    var standbys: [String] { Self.standbys(of: configuration) }
+
+    /// The partners that are the standby of a group `configuration`'s instance is active for.
+    public static func standbys(of configuration: ServerConfiguration.Redundancy) -> [String] {
+        Array(Set(configuration.activeGroups.map(\.standby))).sorted()
+    }
+
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            for standby in standbys {
+                guard let partner = configuration.partner(named: standby) else { continue }
+                group.addTask { try await self.serve(partner) }
+            }
+        }
+    }
+
+    /// Keeps `partner` following, reconnecting until the service stops.
+    private func serve(_ partner: ServerConfiguration.Redundancy.Partner) async throws {
+        let groups = configuration.activeGroups.filter { $0.standby == partner.name }
+        let interval = Int64(configuration.heartbeatMilliseconds)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let connection = try await ReplicationLink.connect(
+                    host: partner.host, port: Int(partner.port), tls: tls, timeoutMilliseconds: max(interval, 1000))
+                status.setConnected(partner.name, true)
+                status.add(.connections)
+                try await stream(to: connection, partner: partner.name, groups: groups)
+            } catch is CancellationError {
+                return
+            } catch {
+                status.add(.linkFailures)
+                logger.debug("replication link down", metadata: ["partner": "\(partner.name)", "reason": "\(error)"])
+            }
+            status.setConnected(partner.name, false)
+            try? await Task.sleep(for: .milliseconds(interval))
+        }
+    }
+
+    /// One connection: hello, resume, then records and heartbeats until it fails.
+    private func stream(
+        to connection: ReplicationLink.Connection, partner: String,
+        groups: [ServerConfiguration.Redundancy.PoolGroup]
+    ) async throws {
+        let shards = server.workers.count
+        try await connection.executeThenClose { inbound, outbound in
+            try await outbound.write(
+                .hello(instance: configuration.instance, groups: groups.map(\.name), shards: shards))
+            // Read here for the answer to hello, then only by the task that reads acknowledgements.
+            nonisolated(unsafe) var frames = inbound.makeAsyncIterator()
+            switch try await frames.next() {
+            case .resume(let positions) where positions.count == shards:
+                for group in groups where status.state(of: group.name) == .yielded {
+                    server.workers.first?.engine.served.set(group.pools, served: true)
+                    status.set(group.name, .active)
+                    logger.warning("pool group served again: its standby follows", metadata: ["group": "\(group.name)"])
+                }
+                acknowledged.reset(partner, to: positions)
+                logger.info("replicating", metadata: ["partner": "\(partner)", "from": "\(positions)"])
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask {
+                        while let frame = try await frames.next() {
+                            guard case .ack(let shard, let through) = frame, shard < shards else {
+                                throw ReplicationLink.Failure("unexpected frame \(frame) from \(partner)")
+                            }
+                            self.acknowledged.acknowledge(partner, shard: shard, through: through)
+                        }
+                        throw ReplicationLink.Failure("\(partner) closed the connection")
+                    }
+                    tasks.addTask { try await self.send(to: outbound, groups: groups, from: positions) }
+                    try await tasks.next()
+                    tasks.cancelAll()
+                }
+            case .refuse(let reason):
+                for group in groups where status.state(of: group.name) == .active {
+                    server.workers.first?.engine.served.set(group.pools, served: false)
+                    status.set(group.name, .yielded)
+                    logger.critical(
+                        "pool group not served: the standby took it over",
+                        metadata: ["group": "\(group.name)", "standby": "\(partner)", "reason": "\(reason)"])
+                }
+                throw ReplicationLink.Failure("refused: \(reason)")
+            default:
+                throw ReplicationLink.Failure("\(partner) answered hello with neither resume nor refuse")
+            }
+        }
+    }
+
+    /// Streams each shard's committed records of `groups`' pools from `positions` on.
+    private func send(
+        to outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>,
+        groups: [ServerConfiguration.Redundancy.PoolGroup], from positions: [UInt64]
+    ) async throws {
+        let pools = PoolMembership(pools: Set(groups.flatMap(\.pools)), engine: server.workers[0].engine)
+        let tails = positions.enumerated().map { shard, position in
+            LogTail(directory: ShardLogs.directory(leaseLogDirectory, shard: shard), after: position)
+        }
+        let encoder = RecordBytes()
+        let heartbeat = UInt64(configuration.heartbeatMilliseconds) * 1_000_000
+        var lastSent = SystemClock.monotonicNanoseconds()
+        var sentThrough = positions
+        while !Task.isCancelled {
+            var sentAny = false
+            for (shard, tail) in tails.enumerated() {
+                let committed = server.committedSequence(shard: shard)
+                guard tail.position < committed else { continue }
+                try tail.read(through: committed, limit: 256) { record, _ in
+                    if pools.contains(record.address) { try? encoder.append(record) }
+                }
+                // A frame even with no record of these groups: the standby's position moves on.
+                if encoder.recordCount > 0 || tail.position - sentThrough[shard] >= 4096 {
+                    let count = encoder.recordCount
+                    try await outbound.write(.records(shard: shard, through: tail.position, bytes: encoder.take()))
+                    sentThrough[shard] = tail.position
+                    status.add(.recordsSent, count)
+                    status.add(.framesSent)
+                    sentAny = true
+                }
+            }
+            let now = SystemClock.monotonicNanoseconds()
+            if sentAny {
+                lastSent = now
+            } else if now - lastSent >= heartbeat {
+                try await outbound.write(.heartbeat(time: SystemClock.wallClockMilliseconds()))
+                status.add(.framesSent)
+                lastSent = now
+            } else {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+        }
+    }
+}
