@@ -29,7 +29,13 @@ extension LeaseEngine {
     /// and waits, in its shard's order, until that release arrives; every other record applies
     /// at once. The partner's own order of changes is causal, so the wait always ends. A ready
     /// record is applied with ``replay(_:)``, as start-up applies this server's own.
+    ///
+    /// Declined port sets whose quarantine ended by the record's time go back to the pool
+    /// first, as ``replay(_:)`` would do before applying it.
     public func isReplicaReady(_ record: LeaseRecord) -> Bool {
+        while let (_, binding) = quarantine.popDue(record.time) {
+            releaseSlots(binding)
+        }
         switch record.event {
         case .release, .expire, .forcedRelease: return true
         case .bind, .renew, .decline: break

@@ -48,28 +48,33 @@ public final class ReplicationReceiver: Service, Sendable {
         configuration.standbyGroups.filter { $0.active == partner }
     }
 
+    /// Listens and follows until graceful shutdown, which cancels the connections; the
+    /// positions reached are written before it returns.
     public func run() async throws {
         guard let listen = configuration.listen else { return }
         let listener = try await ReplicationLink.listen(host: listen.host, port: Int(listen.port), tls: tls)
         logger.info("replication listening", metadata: ["address": "\(listen.host):\(listen.port)"])
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await self.watchForSilence() }
-                try await listener.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        group.addTask { await self.follow(connection) }
+        defer { try? positions.flush() }
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { try await self.watchForSilence() }
+                    try await listener.executeThenClose { inbound in
+                        for try await connection in inbound {
+                            group.addTask { await self.follow(connection) }
+                        }
                     }
                 }
             }
-        } onGracefulShutdown: {
-            listener.channel.close(promise: nil)
+        } catch  where error is CancellationError || Task.isShuttingDownGracefully {
+            // Graceful shutdown cancelled the connections: a normal end.
         }
     }
 
     /// Takes over each group whose active has been silent for `takeover-after`.
     private func watchForSilence() async throws {
         let takeover = Int64(configuration.takeoverAfterMilliseconds)
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        while !Task.isCancelled {
             try await Task.sleep(for: .milliseconds(min(250, takeover / 4)))
             let now = SystemClock.monotonicNanoseconds()
             for group in configuration.standbyGroups where status.state(of: group.name) == .standby {

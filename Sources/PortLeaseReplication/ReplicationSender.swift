@@ -50,12 +50,20 @@ public final class ReplicationSender: Service, Sendable {
         Array(Set(configuration.activeGroups.map(\.standby))).sorted()
     }
 
+    /// Streams to every standby until graceful shutdown, which cancels the connections: what
+    /// a standby has not acknowledged it gets again after the restart.
     public func run() async throws {
-        try await withThrowingDiscardingTaskGroup { group in
-            for standby in standbys {
-                guard let partner = configuration.partner(named: standby) else { continue }
-                group.addTask { try await self.serve(partner) }
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingDiscardingTaskGroup { group in
+                    for standby in self.standbys {
+                        guard let partner = self.configuration.partner(named: standby) else { continue }
+                        group.addTask { try await self.serve(partner) }
+                    }
+                }
             }
+        } catch  where error is CancellationError || Task.isShuttingDownGracefully {
+            // Graceful shutdown cancelled the connections: a normal end.
         }
     }
 
@@ -63,7 +71,7 @@ public final class ReplicationSender: Service, Sendable {
     private func serve(_ partner: ServerConfiguration.Redundancy.Partner) async throws {
         let groups = configuration.activeGroups.filter { $0.standby == partner.name }
         let interval = Int64(configuration.heartbeatMilliseconds)
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        while !Task.isCancelled {
             do {
                 let connection = try await ReplicationLink.connect(
                     host: partner.host, port: Int(partner.port), tls: tls, timeoutMilliseconds: max(interval, 1000))

@@ -6,11 +6,18 @@ final class ServeProcess {
     let process = Process()
     let logPath: String
 
-    init(config: String, logPath: String, environment: [String: String] = [:]) throws {
+    /// Starts `portlease serve --config config`, in network namespace `namespace` if given
+    /// (`ip netns exec` execs the server, so the process is the server itself).
+    init(config: String, logPath: String, environment: [String: String] = [:], namespace: String? = nil) throws {
         self.logPath = logPath
         FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-        process.arguments = ["serve", "--config", config]
+        if let namespace {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", namespace, CommandLineTests.binary, "serve", "--config", config]
+        } else {
+            process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+            process.arguments = ["serve", "--config", config]
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try process.run()
@@ -44,6 +51,12 @@ final class ServeProcess {
         }
         process.waitUntilExit()
         return process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
+    }
+
+    /// SIGKILL, and wait: a crash, or a machine that died.
+    func kill9() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     /// SIGTERM if still running, and wait.

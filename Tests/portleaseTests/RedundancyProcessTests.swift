@@ -1,0 +1,201 @@
+import Foundation
+import Testing
+
+@testable import portlease
+
+/// Hot standby with real processes: two `portlease serve`s in network namespaces of their own,
+/// replicating over mutual TLS across a bridge, clients sending every query to both. The
+/// active is killed with SIGKILL; the standby takes over and every client keeps its exact
+/// (address, PSID); the old active, restarted, stays silent. A standby killed and restarted
+/// catches up while the active goes on serving.
+@Suite(
+    .enabled(
+        if: NamespacePrerequisites.missing == nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"),
+        "\(NamespacePrerequisites.missing ?? "needs openssl")"),
+    .serialized)
+struct RedundancyProcessTests {
+    /// One partner: its directory, configuration and process.
+    final class Partner {
+        let name: String
+        let directory: String
+        let network: PartnerNetwork
+        var process: ServeProcess?
+
+        init(_ name: String, network: PartnerNetwork, port: UInt16, certificates: String) throws {
+            self.name = name
+            self.network = network
+            directory = try CommandLineTests.temporaryDirectory()
+            let other = name == "a" ? "b" : "a"
+            let configuration = """
+                { "server-id": "192.0.2.1", "listen": { "addresses": ["\(PartnerNetwork.address(name))"], "port": \(port) },
+                  "dhcp4o6-server-addresses": ["\(PartnerNetwork.address(name))"], "workers": 2,
+                  "lease-log": { "directory": "\(directory)/log", "durability": "fsync" },
+                  "redundancy": { "instance": "\(name)", "listen": "[\(PartnerNetwork.address(name))]:8647",
+                    "tls": { "certificate-file": "\(certificates)/\(name).pem", "key-file": "\(certificates)/\(name).key",
+                             "ca-file": "\(certificates)/ca.pem" },
+                    "takeover-after": 3, "heartbeat-interval": 1,
+                    "partners": [ { "name": "\(other)", "address": "[\(PartnerNetwork.address(other))]:8647" } ],
+                    "pool-groups": [ { "name": "g1", "pools": ["map"], "active": "a", "standby": "b" } ] },
+                  "pools": [ { "name": "map", "addresses": ["198.51.100.0/29"], "valid-lifetime": 3600,
+                               "shared": { "psid-offset": 6, "psid-length": 2 } } ] }
+                """
+            try configuration.write(toFile: directory + "/server.json", atomically: true, encoding: .utf8)
+        }
+
+        func start() throws {
+            process = try ServeProcess(
+                config: directory + "/server.json", logPath: directory + "/server-\(UUID().uuidString).log",
+                namespace: network.namespace(name))
+        }
+
+        var log: String { process?.log ?? "" }
+
+        /// The lease of client `id` as this server's engine holds it: "address psid", or nil.
+        func lease(of id: Int) throws -> String? {
+            let api = ControlClient(socketPath: directory + "/log/control/api.sock")
+            let found = try api.send("GET", "/v1/leases?client=\(ReservationProcessTests.clientKey(id: UInt32(id)))")
+            guard found.status == 200,
+                let body = try JSONSerialization.jsonObject(with: Data(found.body)) as? [String: Any],
+                let lease = (body["leases"] as? [[String: Any]])?.first,
+                let address = lease["address"] as? String, let psid = lease["psid"] as? Int
+            else { return nil }
+            return "\(address) psid \(psid)"
+        }
+
+        func stop() {
+            process?.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    /// A CA and a certificate for each partner it signed, and one of another CA.
+    static func makeCertificates() throws -> String {
+        let directory = try CommandLineTests.temporaryDirectory()
+        var commands = [
+            "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=partners"
+        ]
+        for name in ["a", "b"] {
+            commands += [
+                "openssl req -newkey rsa:2048 -nodes -keyout \(name).key -out \(name).csr -subj /CN=\(name)",
+                "openssl x509 -req -in \(name).csr -CA ca.pem -CAkey ca.key -CAcreateserial -out \(name).pem -days 2",
+            ]
+        }
+        commands.append(
+            "openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days 2 -subj /CN=a")
+        for command in commands {
+            let result = MulticastNamespaceTests.sh("cd \(directory) && \(command)")
+            try #require(result.status == 0, "\(command): \(result.output)")
+        }
+        return directory
+    }
+
+    /// "address psid N" from a `lease: ...` line.
+    static func tuple(_ line: String) -> String? {
+        guard let match = line.firstMatch(of: /lease: (\S+) port set .* psid (\d+) for/) else { return nil }
+        return "\(match.output.1) psid \(match.output.2)"
+    }
+
+    /// Retries a DORA (to both servers) until one answers, for at most `seconds`.
+    static func lease(_ network: PartnerNetwork, id: Int, port: UInt16, seconds: Double = 20) throws -> String? {
+        var lease: String?
+        _ = ServeProcess.poll(seconds: seconds) {
+            lease = (try? network.lease(id: id, port: port)) ?? nil
+            return lease != nil
+        }
+        return lease.flatMap(tuple)
+    }
+
+    @Test func theStandbyTakesOverFromAKilledActiveAndEveryClientKeepsItsPortSet() throws {
+        let network = try PartnerNetwork()
+        defer { network.stop() }
+        let certificates = try Self.makeCertificates()
+        defer { try? FileManager.default.removeItem(atPath: certificates) }
+        let port = FailurePolicyTests.port()
+        let a = try Partner("a", network: network, port: port, certificates: certificates)
+        let b = try Partner("b", network: network, port: port, certificates: certificates)
+        defer { [a, b].forEach { $0.stop() } }
+        try b.start()
+        try a.start()
+        #expect(b.process?.waitFor("following the active") == true, "\(b.log)")
+
+        // The active answers; the standby, which sees every query too, stays silent.
+        var tuples: [Int: String] = [:]
+        for id in 1...12 { tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5) }
+        #expect(tuples.count == 12 && Set(tuples.values).count == 12, "\(tuples)")
+        // The standby has each lease, with its port set, before the active dies.
+        #expect(
+            ServeProcess.poll(seconds: 10) { (1...12).allSatisfy { (try? b.lease(of: $0)) ?? nil == tuples[$0] } },
+            "\(b.log)")
+
+        a.process?.kill9()
+        #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
+        // Every client, asking again, gets exactly its port set back from the standby.
+        for id in 1...12 {
+            let again = try Self.lease(network, id: id, port: port)
+            #expect(again == tuples[id], "client \(id)")
+        }
+        // New clients get port sets no one holds: 16 in the pool, 12 held.
+        var fresh: [String] = []
+        for id in 13...16 {
+            if let tuple = try Self.lease(network, id: id, port: port, seconds: 5) { fresh.append(tuple) }
+        }
+        #expect(fresh.count == 4 && Set(fresh + tuples.values).count == 16, "\(fresh)")
+
+        // The old active comes back: the standby refuses it, and it stays silent for the group.
+        try a.start()
+        #expect(a.process?.waitFor("pool group not served: the standby took it over") == true, "\(a.log)")
+        #expect(try Self.lease(network, id: 1, port: port, seconds: 5) == tuples[1])
+    }
+
+    @Test func aRestartedStandbyCatchesUpWhileTheActiveServes() throws {
+        let network = try PartnerNetwork()
+        defer { network.stop() }
+        let certificates = try Self.makeCertificates()
+        defer { try? FileManager.default.removeItem(atPath: certificates) }
+        let port = FailurePolicyTests.port()
+        let a = try Partner("a", network: network, port: port, certificates: certificates)
+        let b = try Partner("b", network: network, port: port, certificates: certificates)
+        defer { [a, b].forEach { $0.stop() } }
+        try a.start()
+        try b.start()
+        #expect(b.process?.waitFor("following the active") == true, "\(b.log)")
+        var tuples: [Int: String] = [:]
+        for id in 1...4 { tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5) }
+
+        b.process?.kill9()
+        // No pause for clients: the active answers at once while its standby is down.
+        for id in 5...10 {
+            tuples[id] = try network.lease(id: id, port: port, timeoutMilliseconds: 2000).flatMap(Self.tuple)
+        }
+        #expect(tuples.values.count == 10 && Set(tuples.values).count == 10, "\(tuples)")
+
+        try b.start()
+        #expect(
+            ServeProcess.poll(seconds: 15) { (1...10).allSatisfy { (try? b.lease(of: $0)) ?? nil == tuples[$0] } },
+            "\(b.log)")
+        #expect(b.log.contains("following the active"))
+    }
+
+    @Test func aPeerWithoutTheCAsCertificateIsRefused() throws {
+        let network = try PartnerNetwork()
+        defer { network.stop() }
+        let certificates = try Self.makeCertificates()
+        defer { try? FileManager.default.removeItem(atPath: certificates) }
+        // The active presents a certificate of another CA, with the same name.
+        try FileManager.default.removeItem(atPath: certificates + "/a.pem")
+        try FileManager.default.removeItem(atPath: certificates + "/a.key")
+        try FileManager.default.copyItem(atPath: certificates + "/rogue.pem", toPath: certificates + "/a.pem")
+        try FileManager.default.copyItem(atPath: certificates + "/rogue.key", toPath: certificates + "/a.key")
+        let port = FailurePolicyTests.port()
+        let a = try Partner("a", network: network, port: port, certificates: certificates)
+        let b = try Partner("b", network: network, port: port, certificates: certificates)
+        defer { [a, b].forEach { $0.stop() } }
+        try b.start()
+        try a.start()
+        #expect(b.process?.waitFor("replication connection ended") == true, "\(b.log)")
+        #expect(!b.log.contains("following the active"))
+        let tuple = try #require(try Self.lease(network, id: 1, port: port, seconds: 5))
+        // The standby learned nothing from it.
+        #expect(try b.lease(of: 1) == nil, "\(tuple)")
+    }
+}

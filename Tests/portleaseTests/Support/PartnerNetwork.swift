@@ -1,0 +1,64 @@
+import Foundation
+
+/// Two partner servers and their clients, each in a network namespace of its own, joined by a
+/// bridge in the clients' namespace: `fd00:16::a` and `fd00:16::b` are the servers, `fd00:16::c`
+/// the relay the test's clients send from (to both servers, as a relay with two server
+/// addresses does). The partners replicate over the same bridge. ``stop()`` deletes it all.
+final class PartnerNetwork {
+    let tag = String(UInt32.random(in: 0...0xFFFFF), radix: 16)
+    var clients: String { "plc-\(tag)" }
+    /// The namespace of server `name` ("a" or "b").
+    func namespace(_ name: String) -> String { "pl\(name)-\(tag)" }
+    /// Server `name`'s address.
+    static func address(_ name: String) -> String { "fd00:16::\(name)" }
+
+    init(servers: [String] = ["a", "b"]) throws {
+        self.servers = servers
+        var commands = [
+            "ip netns add \(clients)", "ip -n \(clients) link set lo up",
+            "ip -n \(clients) link add br0 type bridge", "ip -n \(clients) link set br0 up",
+            "ip netns exec \(clients) sysctl -qw net.ipv6.conf.all.accept_dad=0",
+            "ip -n \(clients) addr add \(Self.address("c"))/64 dev br0 nodad",
+        ]
+        for name in servers {
+            let (namespace, outer, inner) = (namespace(name), "v\(name)\(tag)", "e\(name)\(tag)")
+            commands += [
+                "ip netns add \(namespace)", "ip -n \(namespace) link set lo up",
+                "ip link add \(outer) type veth peer name \(inner)",
+                "ip link set \(outer) netns \(clients)", "ip link set \(inner) netns \(namespace)",
+                "ip -n \(clients) link set \(outer) master br0 up", "ip -n \(namespace) link set \(inner) up",
+                "ip -n \(namespace) addr add \(Self.address(name))/64 dev \(inner) nodad",
+            ]
+        }
+        for command in commands {
+            let result = MulticastNamespaceTests.sh(command)
+            guard result.status == 0 else {
+                stop()
+                throw Failure(description: "\(command): \(result.output)")
+            }
+        }
+    }
+
+    let servers: [String]
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// A DORA from the clients' namespace to every server; the `lease: ...` line, or nil.
+    func lease(id: Int, port: UInt16, timeoutMilliseconds: Int = 500) throws -> String? {
+        var arguments = [
+            "netns", "exec", clients, CommandLineTests.binary, "client", "--server", Self.address(servers[0]),
+            "--port", "\(port)", "--id", "\(id)", "--relay-peer", "2001:db8:9::\(id)", "--timeout",
+            "\(timeoutMilliseconds)",
+        ]
+        for other in servers.dropFirst() { arguments += ["--also-server", Self.address(other)] }
+        let result = try CommandLineTests.run(arguments, executable: "/usr/sbin/ip")
+        return result.output.split(separator: "\n").first { $0.hasPrefix("lease: ") }.map(String.init)
+    }
+
+    func stop() {
+        for name in servers { MulticastNamespaceTests.sh("ip netns del \(namespace(name)) 2>/dev/null") }
+        MulticastNamespaceTests.sh("ip netns del \(clients) 2>/dev/null")
+    }
+}
