@@ -99,6 +99,10 @@ extension ServerConfiguration {
         public var tls: TLS
         /// How long a standby goes without hearing the active before it takes the group over.
         public var takeoverAfterMilliseconds: Int
+        /// `"mode": "synchronous"` (the default): an ACK leaves only once its record is durable
+        /// on the standby too, while the link is up. `"asynchronous"`: the standby follows as
+        /// fast as it can, and the last milliseconds of leases may be lost with the active.
+        public var synchronous: Bool = true
         /// How often an active tells its standby it is alive (at most half the takeover time, so
         /// one lost heartbeat never causes a takeover).
         public var heartbeatMilliseconds: Int
@@ -155,7 +159,7 @@ extension ServerConfiguration {
     }
 
     static let redundancyKeys = [
-        "instance", "listen", "tls", "takeover-after", "heartbeat-interval", "require-standby", "partners",
+        "instance", "listen", "tls", "mode", "takeover-after", "heartbeat-interval", "require-standby", "partners",
         "pool-groups",
     ]
     static let redundancyTLSKeys = ["certificate-file", "key-file", "ca-file"]
@@ -183,6 +187,7 @@ extension ServerConfiguration {
                     + "heartbeats before it takes over")
         }
         let requireStandby = object.bool("require-standby", default: false)
+        let mode = object.choice("mode", among: ["synchronous", "asynchronous"], default: "synchronous")
         let partners = readPartners(object, instance: instance)
         let groups = readPoolGroups(object, instance: instance, partners: partners, pools: pools)
 
@@ -201,10 +206,12 @@ extension ServerConfiguration {
             }
         }
         guard reader.problems.count == before, let instance, let tls, let takeover, let heartbeat else { return nil }
-        return Redundancy(
+        var redundancy = Redundancy(
             instance: instance, listen: listen.map { Redundancy.Endpoint(host: $0.host, port: $0.port) }, tls: tls,
             takeoverAfterMilliseconds: takeover * 1000, heartbeatMilliseconds: heartbeat * 1000,
             requireStandby: requireStandby, partners: partners.partners, poolGroups: groups.groups)
+        redundancy.synchronous = mode == "synchronous"
+        return redundancy
     }
 
     /// The array at `key`, each element with its key path; nil (reported) when absent or not an

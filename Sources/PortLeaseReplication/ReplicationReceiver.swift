@@ -74,9 +74,21 @@ public final class ReplicationReceiver: Service, Sendable {
     /// Takes over each group whose active has been silent for `takeover-after`.
     private func watchForSilence() async throws {
         let takeover = Int64(configuration.takeoverAfterMilliseconds)
+        let interval = min(250, takeover / 4)
+        var lastTick = SystemClock.monotonicNanoseconds()
         while !Task.isCancelled {
-            try await Task.sleep(for: .milliseconds(min(250, takeover / 4)))
+            try await Task.sleep(for: .milliseconds(interval))
             let now = SystemClock.monotonicNanoseconds()
+            defer { lastTick = now }
+            // This instance itself stood still (a paused VM, SIGSTOP, a stalled machine): the
+            // silence it measured is its own, so the active gets the whole time again.
+            if now - lastTick > UInt64(4 * interval) * 1_000_000 {
+                logger.warning(
+                    "this instance stood still: the takeover clock starts again",
+                    metadata: ["stood-still-ms": "\((now - lastTick) / 1_000_000)"])
+                lastHeard.restart()
+                continue
+            }
             for group in configuration.standbyGroups where status.state(of: group.name) == .standby {
                 let silent = Int64((now - lastHeard.time(of: group.active)) / 1_000_000)
                 guard silent >= takeover else { continue }
@@ -179,6 +191,12 @@ final class LastHeard: Sendable {
 
     func heard(_ partner: String) {
         times.withLock { $0[partner] = SystemClock.monotonicNanoseconds() }
+    }
+
+    /// Counts every partner as heard now.
+    func restart() {
+        let now = SystemClock.monotonicNanoseconds()
+        times.withLock { times in for partner in times.keys { times[partner] = now } }
     }
 
     func time(of partner: String) -> UInt64 {

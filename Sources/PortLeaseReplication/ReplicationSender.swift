@@ -27,12 +27,15 @@ public final class ReplicationSender: Service, Sendable {
     let logger: Logger
     /// What each standby has acknowledged: compaction's limit.
     let acknowledged: StandbyAcknowledgements
+    /// Where replies wait for the standbys' acknowledgements (synchronous mode); nil: asynchronous.
+    let gate: PartnerGate?
 
     /// Prepares the client's TLS.
     public init(
         configuration: ServerConfiguration.Redundancy, server: Server, status: RedundancyStatus,
-        leaseLogDirectory: String, acknowledged: StandbyAcknowledgements, logger: Logger
+        leaseLogDirectory: String, acknowledged: StandbyAcknowledgements, gate: PartnerGate?, logger: Logger
     ) throws {
+        self.gate = gate
         self.configuration = configuration
         self.server = server
         self.status = status
@@ -77,7 +80,15 @@ public final class ReplicationSender: Service, Sendable {
                     host: partner.host, port: Int(partner.port), tls: tls, timeoutMilliseconds: max(interval, 1000))
                 status.setConnected(partner.name, true)
                 status.add(.connections)
-                try await stream(to: connection, partner: partner.name, groups: groups)
+                do {
+                    try await stream(to: connection, partner: partner.name, groups: groups)
+                } catch  where !(error is CancellationError) {
+                    // A link that was up is news; one that cannot be made is retried quietly.
+                    logger.warning(
+                        "replication link to the standby lost",
+                        metadata: ["partner": "\(partner.name)", "reason": "\(error)"])
+                    throw error
+                }
             } catch is CancellationError {
                 return
             } catch {
@@ -109,15 +120,40 @@ public final class ReplicationSender: Service, Sendable {
                 }
                 acknowledged.reset(partner, to: positions)
                 logger.info("replicating", metadata: ["partner": "\(partner)", "from": "\(positions)"])
+                defer { stopGating(partner) }
+                // Caught up once it has what was committed when it connected: from then on (in
+                // synchronous mode) replies wait for its acknowledgement.
+                let target = (0..<shards).map { server.committedSequence(shard: $0) }
+                let progress = AckProgress()
+                let upToDate = (0..<shards).allSatisfy { positions[$0] >= target[$0] }
+                if upToDate, let gate {
+                    acknowledged.setGating(partner, true)
+                    for shard in 0..<shards { gate.hold(shard, through: acknowledged.gateBound(shard)) }
+                }
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask {
+                        var caughtUp = upToDate
                         while let frame = try await frames.next() {
                             guard case .ack(let shard, let through) = frame, shard < shards else {
                                 throw ReplicationLink.Failure("unexpected frame \(frame) from \(partner)")
                             }
                             self.acknowledged.acknowledge(partner, shard: shard, through: through)
+                            progress.acknowledged()
+                            if !caughtUp,
+                                (0..<shards).allSatisfy({ self.acknowledged.position(partner, $0) >= target[$0] })
+                            {
+                                caughtUp = true
+                                self.logger.info("standby caught up", metadata: ["partner": "\(partner)"])
+                                if self.gate != nil { self.acknowledged.setGating(partner, true) }
+                            }
+                            if let gate = self.gate { gate.hold(shard, through: self.acknowledged.gateBound(shard)) }
                         }
                         throw ReplicationLink.Failure("\(partner) closed the connection")
+                    }
+                    if gate != nil {
+                        tasks.addTask {
+                            try await self.watchAcknowledgements(partner, progress: progress, shards: shards)
+                        }
                     }
                     tasks.addTask { try await self.send(to: outbound, groups: groups, from: positions) }
                     try await tasks.next()
@@ -134,6 +170,31 @@ public final class ReplicationSender: Service, Sendable {
                 throw ReplicationLink.Failure("refused: \(reason)")
             default:
                 throw ReplicationLink.Failure("\(partner) answered hello with neither resume nor refuse")
+            }
+        }
+    }
+
+    /// Replies no longer wait for `partner` (its link is down): the gate moves to what the
+    /// other gating standbys allow, or opens.
+    private func stopGating(_ partner: String) {
+        acknowledged.setGating(partner, false)
+        guard let gate else { return }
+        for shard in 0..<server.workers.count { gate.hold(shard, through: acknowledged.gateBound(shard)) }
+    }
+
+    /// Ends the connection when a standby that replies wait for leaves records unacknowledged
+    /// for two heartbeat intervals: a slow or hung standby must not stop this server answering.
+    private func watchAcknowledgements(_ partner: String, progress: AckProgress, shards: Int) async throws {
+        let limit = UInt64(2 * configuration.heartbeatMilliseconds) * 1_000_000
+        while true {
+            try await Task.sleep(for: .milliseconds(100))
+            let behind = (0..<shards).contains {
+                acknowledged.position(partner, $0) < server.committedSequence(shard: $0)
+            }
+            if !behind { progress.acknowledged() }
+            if behind && SystemClock.monotonicNanoseconds() - progress.last >= limit {
+                throw ReplicationLink.Failure(
+                    "\(partner) acknowledged nothing for \(limit / 1_000_000) ms: ACKs no longer wait for it")
             }
         }
     }
@@ -159,8 +220,9 @@ public final class ReplicationSender: Service, Sendable {
                 try tail.read(through: committed, limit: 256) { record, _ in
                     if pools.contains(record.address) { try? encoder.append(record) }
                 }
-                // A frame even with no record of these groups: the standby's position moves on.
-                if encoder.recordCount > 0 || tail.position - sentThrough[shard] >= 4096 {
+                // A frame even with no record of these groups: the standby's position moves on,
+                // and (synchronous) its acknowledgement lets the replies of other pools go.
+                if encoder.recordCount > 0 || tail.position - sentThrough[shard] >= (gate == nil ? 4096 : 1) {
                     let count = encoder.recordCount
                     try await outbound.write(.records(shard: shard, through: tail.position, bytes: encoder.take()))
                     sentThrough[shard] = tail.position
@@ -177,8 +239,16 @@ public final class ReplicationSender: Service, Sendable {
                 status.add(.framesSent)
                 lastSent = now
             } else {
-                try await Task.sleep(for: .milliseconds(2))
+                // Synchronous: ACKs wait for this loop to see their records, so it looks often.
+                try await Task.sleep(for: .microseconds(gate == nil ? 2000 : 200))
             }
         }
     }
+}
+
+/// When a standby last acknowledged something (or had nothing left to acknowledge).
+final class AckProgress: Sendable {
+    private let time = Atomic<UInt64>(SystemClock.monotonicNanoseconds())
+    var last: UInt64 { time.load(ordering: .relaxed) }
+    func acknowledged() { time.store(SystemClock.monotonicNanoseconds(), ordering: .relaxed) }
 }

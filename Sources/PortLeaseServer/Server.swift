@@ -55,6 +55,8 @@ public final class Server: Service, @unchecked Sendable {
         /// Pools not served from the start: those of the pool groups this instance is the hot
         /// standby of (`LeaseEngine.served`); the redundancy services change it from then on.
         public var standbyPools: [Int] = []
+        /// The standby's acknowledgement ACKs also wait for (synchronous replication); nil: none.
+        public var partnerGate: PartnerGate?
 
         public init(
             engine: EngineConfiguration, listenAddresses: [IPv6Address], port: UInt16, interfaces: [String] = [],
@@ -173,8 +175,10 @@ public final class Server: Service, @unchecked Sendable {
                 shard: index, engine: engines[index], log: logs[index],
                 queue: ShardQueue(capacity: settings.queueDepth), sink: transport.workerSinks[index],
                 counters: counters, logger: logger, syncs: syncRings[index],
-                queueDelayBudget: settings.queueDelayBudget, slowBatches: settings.injectedFault == .slowWorker)
+                queueDelayBudget: settings.queueDelayBudget, slowBatches: settings.injectedFault == .slowWorker,
+                partnerGate: settings.partnerGate)
         }
+        settings.partnerGate?.attach(workers.map(\.signal))
         ShardWorker.connect(workers)
         let maintenance = settings.maintenance.map { maintenanceSettings in
             LogMaintenance(

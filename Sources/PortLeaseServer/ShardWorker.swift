@@ -72,6 +72,8 @@ public final class ShardWorker: @unchecked Sendable {
     var diskFull = false
     /// A configuration to apply before the next batch (SIGHUP reload).
     private let pendingConfiguration = Mutex<EngineConfiguration?>(nil)
+    /// The standby's acknowledgement replies also wait for (synchronous replication); nil: none.
+    private let partnerGate: PartnerGate?
     /// How long a query may have waited before it is shed instead of answered.
     private let queueDelayBudget: QueueDelayBudget
     /// ``InjectedFault/slowWorker``: each batch that handled queries takes longer (tests only).
@@ -93,8 +95,10 @@ public final class ShardWorker: @unchecked Sendable {
     public init(
         shard: Int, engine: LeaseEngine, log: LeaseLog, queue: ShardQueue, sink: any ReplySink,
         counters: ServerCounters, logger: Logger, batchLimit: Int = 256, syncs: SyncRing? = nil,
-        queueDelayBudget: QueueDelayBudget = QueueDelayBudget(), slowBatches: Bool = false
+        queueDelayBudget: QueueDelayBudget = QueueDelayBudget(), slowBatches: Bool = false,
+        partnerGate: PartnerGate? = nil
     ) {
+        self.partnerGate = partnerGate
         self.queueDelayBudget = queueDelayBudget
         self.slowBatches = slowBatches
         self.shard = shard
@@ -157,7 +161,10 @@ public final class ShardWorker: @unchecked Sendable {
                     startSync(inLine: true)
                     flushReplies()
                 } else {
-                    signal.sleep(timeoutMilliseconds: sleepBudget()) { queue.depth > 0 || control.hasJobs }
+                    let generation = partnerGate?.generation
+                    signal.sleep(timeoutMilliseconds: sleepBudget()) {
+                        queue.depth > 0 || control.hasJobs || partnerGate?.generation != generation
+                    }
                 }
             }
         }
@@ -202,6 +209,8 @@ public final class ShardWorker: @unchecked Sendable {
         }
         control.run(limit: 8, engine, records: &records, changed: &changesInBatch)
         reapSync(wait: false)
+        // The standby may have acknowledged replies held for it since the last batch.
+        if partnerGate != nil { releaseDurable() }
         // The arena must have room for a whole batch of replies: send what was released, and
         // make what it holds durable (wait for the sync in flight, or start one) until it has.
         while fault == nil && arena.room < batchLimit {
@@ -213,7 +222,14 @@ public final class ShardWorker: @unchecked Sendable {
                 startSync()
             } else {
                 releaseDurable()
-                guard arena.lentCount > 0 else { break }
+                guard arena.lentCount == 0 else { continue }
+                // Replies durable here may still wait for the standby's acknowledgement.
+                guard let gate = partnerGate, arena.count > 0, gate.isHolding else { break }
+                let generation = gate.generation
+                signal.sleep(timeoutMilliseconds: 10) {
+                    gate.generation != generation || stopping.load(ordering: .relaxed)
+                }
+                if stopping.load(ordering: .relaxed) { break }
             }
         }
         guard fault == nil else { return 0 }
@@ -353,7 +369,8 @@ public final class ShardWorker: @unchecked Sendable {
             changesAwaitingCommit.filter { $0.through <= committed }.forEach { $0.completion(true) }
             changesAwaitingCommit.removeAll { $0.through <= committed }
         }
-        arena.release(through: log.lastCommitted) { bytes, origin in
+        let through = min(log.lastCommitted, partnerGate?.through(shard) ?? .max)
+        arena.release(through: through) { bytes, origin in
             if !sink.enqueue(borrowing: bytes, to: origin) { counters.countDrop(.replyFailed) }
         }
     }

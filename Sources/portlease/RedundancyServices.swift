@@ -13,6 +13,8 @@ struct RedundancyServices {
     let status: RedundancyStatus
     let positions: ReplicationPositions
     let acknowledged: StandbyAcknowledgements
+    /// Synchronous mode, for a group this instance is active for: ACKs wait for the standby.
+    let gate: PartnerGate?
 
     /// Reads what the lease-log directory keeps of replication; throws with the reason.
     init(_ configuration: ServerConfiguration.Redundancy, leaseLogDirectory: String, workers: Int) throws {
@@ -20,6 +22,8 @@ struct RedundancyServices {
         positions = try ReplicationPositions(
             leaseLogDirectory: leaseLogDirectory, partners: configuration.partners.map(\.name), shards: workers)
         acknowledged = StandbyAcknowledgements(standbys: ReplicationSender.standbys(of: configuration), shards: workers)
+        gate =
+            configuration.synchronous && !configuration.activeGroups.isEmpty ? PartnerGate(shards: workers) : nil
         let taken = Set(positions.takenOver(configuration.standbyGroups.map(\.name)))
         let now = SystemClock.wallClockMilliseconds()
         status = RedundancyStatus(
@@ -35,6 +39,7 @@ struct RedundancyServices {
     /// The server's settings with the followed groups' pools silent, compaction held back to
     /// what the standbys have, and the metrics.
     func apply(to settings: inout Server.Settings) {
+        settings.partnerGate = gate
         if !configuration.activeGroups.isEmpty, settings.maintenance != nil {
             let (previous, acknowledged) = (settings.maintenance?.compactionLimit, acknowledged)
             settings.maintenance?.compactionLimit = { shard in
@@ -56,7 +61,7 @@ struct RedundancyServices {
         if !configuration.activeGroups.isEmpty {
             let sender = try ReplicationSender(
                 configuration: configuration, server: server, status: status, leaseLogDirectory: leaseLogDirectory,
-                acknowledged: acknowledged, logger: logger)
+                acknowledged: acknowledged, gate: gate, logger: logger)
             services.append(
                 .init(
                     service: sender, successTerminationBehavior: .gracefullyShutdownGroup,
