@@ -21,7 +21,8 @@ enum ControlRoutes {
     /// The routes; with `token`, every request must carry it (`Authorization: Bearer`).
     static func router(
         server: Server, started: UInt64, token: [UInt8]? = nil, reservations: ReservationBook? = nil,
-        reload: (@Sendable () -> ReloadOutcome)? = nil
+        reload: (@Sendable () -> ReloadOutcome)? = nil,
+        redundancy: (@Sendable () -> [StatusDocument.RedundancyGroup])? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: JSONErrors())
@@ -30,7 +31,8 @@ enum ControlRoutes {
             try json(
                 StatusDocument(
                     server: server,
-                    uptimeSeconds: Int((SystemClock.monotonicNanoseconds() - started) / 1_000_000_000)))
+                    uptimeSeconds: Int((SystemClock.monotonicNanoseconds() - started) / 1_000_000_000),
+                    redundancy: redundancy?()))
         }
         router.get("/v1/pools") { _, _ in try json(PoolsDocument(server: server)) }
         router.post("/v1/config/test") { request, _ in

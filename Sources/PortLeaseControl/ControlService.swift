@@ -49,7 +49,8 @@ public struct ControlService: Service {
     public init(
         server: PortLeaseServer.Server, socketPath: String?, tcp: TCPListener? = nil,
         reservations: ReservationBook? = nil,
-        reload: (@Sendable () -> ReloadOutcome)? = nil, logger: Logger
+        reload: (@Sendable () -> ReloadOutcome)? = nil,
+        redundancy: (@Sendable () -> [StatusDocument.RedundancyGroup])? = nil, logger: Logger
     ) throws(ControlError) {
         if let socketPath { try Self.prepare(socketPath) }
         self.socketPath = socketPath
@@ -59,7 +60,8 @@ public struct ControlService: Service {
             applications.append(
                 Application(
                     router: ControlRoutes.router(
-                        server: server, started: started, reservations: reservations, reload: reload),
+                        server: server, started: started, reservations: reservations, reload: reload,
+                        redundancy: redundancy),
                     configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "portlease"),
                     onServerRunning: { _ in
                         do throws(SystemCallError) {
@@ -84,7 +86,8 @@ public struct ControlService: Service {
             applications.append(
                 Application(
                     router: ControlRoutes.router(
-                        server: server, started: started, token: tcp.token, reservations: reservations, reload: reload),
+                        server: server, started: started, token: tcp.token, reservations: reservations, reload: reload,
+                        redundancy: redundancy),
                     server: builder,
                     configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: "portlease"),
                     onServerRunning: { channel in

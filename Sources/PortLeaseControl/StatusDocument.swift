@@ -24,6 +24,27 @@ public struct StatusDocument: Codable, Sendable, Equatable {
         public var releases: Int
     }
 
+    /// A pool group of a hot-standby pair (`Docs/Redundancy.md`).
+    public struct RedundancyGroup: Codable, Sendable, Equatable {
+        public var group: String
+        /// The other instance of the pair.
+        public var partner: String
+        /// `active`, `standby`, `partner-down` or `yielded`.
+        public var state: String
+        /// When the group entered that state (ISO 8601, UTC).
+        public var since: String
+        /// Whether the replication link to the partner is up.
+        public var partnerConnected: Bool
+
+        public init(group: String, partner: String, state: String, since: String, partnerConnected: Bool) {
+            self.group = group
+            self.partner = partner
+            self.state = state
+            self.since = since
+            self.partnerConnected = partnerConnected
+        }
+    }
+
     /// The server's version (`Server.version`).
     public var version: String
     /// Seconds since the server started answering.
@@ -37,9 +58,12 @@ public struct StatusDocument: Codable, Sendable, Equatable {
     /// Log compaction passes so far (0 when compaction is turned off).
     public var compactions: Int
     public var shards: [Shard]
+    /// The pool groups of the `"redundancy"` section; absent without one.
+    public var redundancy: [RedundancyGroup]?
 
-    /// The status of `server`, started `uptimeSeconds` ago.
-    public init(server: Server, uptimeSeconds: Int) {
+    /// The status of `server`, started `uptimeSeconds` ago, with its pool groups' states.
+    public init(server: Server, uptimeSeconds: Int, redundancy: [RedundancyGroup]? = nil) {
+        self.redundancy = redundancy
         version = Server.version
         self.uptimeSeconds = uptimeSeconds
         workers = server.workers.count

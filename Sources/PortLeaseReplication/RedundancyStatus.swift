@@ -87,6 +87,11 @@ public final class RedundancyStatus: Sendable {
     }
 
     /// Whether the link to `partner` is up now.
+    public func isConnected(_ partner: String) -> Bool {
+        state.withLock { $0.connected.contains(partner) }
+    }
+
+    /// Sets ``isConnected(_:)``.
     public func setConnected(_ partner: String, _ connected: Bool) {
         state.withLock { state in
             if connected { state.connected.insert(partner) } else { state.connected.remove(partner) }

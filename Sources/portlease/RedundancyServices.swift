@@ -1,5 +1,6 @@
 import Logging
 import PortLeaseConfiguration
+import PortLeaseControl
 import PortLeaseReplication
 import PortLeaseServer
 import PortLeaseSystem
@@ -50,6 +51,17 @@ struct RedundancyServices {
             .flatMap(\.pools)
         let previous = settings.metricsAppendix
         settings.metricsAppendix = { [status] in (previous?() ?? "") + status.render() }
+    }
+
+    /// The pool groups as `GET /v1/status` shows them.
+    var statusGroups: @Sendable () -> [StatusDocument.RedundancyGroup] {
+        { [status] in
+            status.groups.map { group in
+                StatusDocument.RedundancyGroup(
+                    group: group.name, partner: group.partner, state: group.state.rawValue,
+                    since: IsoTime.string(group.since), partnerConnected: status.isConnected(group.partner))
+            }
+        }
     }
 
     /// The sender (when this instance is active for a group) and the receiver (when it is a

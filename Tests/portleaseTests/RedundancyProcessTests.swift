@@ -62,6 +62,15 @@ struct RedundancyProcessTests {
             return "\(address) psid \(psid)"
         }
 
+        /// The state of pool group g1 in `GET /v1/status`, checked against the published schema.
+        func groupState() throws -> String? {
+            let api = ControlClient(socketPath: directory + "/log/control/api.sock")
+            let body = try JSONSerialization.jsonObject(with: Data(try api.send("GET", "/v1/status").body))
+            #expect(try ControlAPIProcessTests.mismatches(body, schema: "Status").isEmpty)
+            let groups = (body as? [String: Any])?["redundancy"] as? [[String: Any]]
+            return groups?.first { $0["group"] as? String == "g1" }?["state"] as? String
+        }
+
         func stop() {
             process?.stop()
             try? FileManager.default.removeItem(atPath: directory)
@@ -128,8 +137,10 @@ struct RedundancyProcessTests {
         }
         #expect(tuples.count == 12 && Set(tuples.values).count == 12, "\(tuples)")
 
+        #expect(try a.groupState() == "active" && b.groupState() == "standby")
         a.process?.kill9()
         #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
+        #expect(try b.groupState() == "partner-down")
         // Every client, asking again, gets exactly its port set back from the standby.
         for id in 1...12 {
             let again = try Self.lease(network, id: id, port: port)
@@ -145,6 +156,7 @@ struct RedundancyProcessTests {
         // The old active comes back: the standby refuses it, and it stays silent for the group.
         try a.start()
         #expect(a.process?.waitFor("pool group not served: the standby took it over") == true, "\(a.log)")
+        #expect(try a.groupState() == "yielded")
         #expect(try Self.lease(network, id: 1, port: port, seconds: 5) == tuples[1])
     }
 
