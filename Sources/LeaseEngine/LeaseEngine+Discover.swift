@@ -57,16 +57,20 @@ extension LeaseEngine {
         // client is still unknown: no second look-up.)
         if existing != nil, let id = table.find(context.key), table[id].hasPrevious {
             let previous = table[id].previous
-            if isEligible(Int(previous.pool), context) && claim(previous, for: context.key) {
+            if isEligible(Int(previous.pool), context) && served.allocates(Int(previous.pool))
+                && claim(previous, for: context.key)
+            {
                 return offerNew(previous, context, subscriber: subscriber, reply: &reply)
             }
         }
         // 3. The requested address (50) with the port set of the client's option 159.
-        if let requested = requestedBinding(context), claim(requested, for: context.key) {
+        if let requested = requestedBinding(context), served.allocates(Int(requested.pool)),
+            claim(requested, for: context.key)
+        {
             return offerNew(requested, context, subscriber: subscriber, reply: &reply)
         }
         // 4. A new binding from the first of the client's pools with room.
-        for index in selectionOrder where isEligible(index, context) {
+        for index in selectionOrder where isEligible(index, context) && served.allocates(index) {
             let length = psidLength(for: index, context)
             if let portSet = try? pools[index].allocate(from: shard % pools[index].partitionCount, psidLength: length) {
                 return offerNew(Binding(portSet, pool: index), context, subscriber: subscriber, reply: &reply)

@@ -43,7 +43,14 @@ extension LeaseEngine {
         guard let id = table.find(context.key), table[id].state != .idle,
             fits(table[id].current, requested, context.message.portParams),
             isEligible(Int(table[id].current.pool), context)
-        else { return writeNak(context, reply: &reply) }
+        else {
+            // Partners share a server identifier: an offer from the other's share is theirs to
+            // answer, and a NAK from here would undo it.
+            if served.isRestricted, let index = pool(containing: requested), !served.allocates(index) {
+                return drop(.standby)
+            }
+            return writeNak(context, reply: &reply)
+        }
         return keep(id, context, reply: &reply, records: &records)
     }
 
@@ -71,7 +78,7 @@ extension LeaseEngine {
                 return keep(id, context, reply: &reply, records: &records)
             }
             if entry.hasPrevious, fits(entry.previous, address, params), isEligible(Int(entry.previous.pool), context),
-                !movesToReservation(from: entry.previous, context)
+                served.allocates(Int(entry.previous.pool)), !movesToReservation(from: entry.previous, context)
             {
                 let subscriber = subscriber(of: context.query)
                 guard admit(subscriber) else { return drop(.subscriberLimit) }

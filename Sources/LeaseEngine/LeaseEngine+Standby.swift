@@ -9,15 +9,27 @@ extension LeaseEngine {
     /// in such a pool. The partner answers it; this server changes nothing. A client with none
     /// of these is served from the served pools only (``isEligible(_:_:)``).
     func concernsStandbyPool(_ context: RequestContext) -> Bool {
-        if let id = table.find(context.key), table[id].state != .idle, !served.contains(Int(table[id].current.pool)) {
+        if let id = table.find(context.key), table[id].state != .idle, !served.answers(Int(table[id].current.pool)) {
             return true
         }
         for address in [context.message.requestedAddress, context.message.header.ciaddr] {
-            if let address, address != .zero, let index = pool(containing: address), !served.contains(index) {
+            if let address, address != .zero, let index = pool(containing: address), !served.answers(index) {
                 return true
             }
         }
         return false
+    }
+
+    /// Whether the partner's `record` is an expiry of a lease this server has since extended:
+    /// a standby that took its group over renews the leases it knows, and the old active,
+    /// silent now, still expires them on its old schedule. Such a record is skipped (not
+    /// applied, not logged): the later renewal here is the newer fact.
+    public func isReplicaSuperseded(_ record: LeaseRecord) -> Bool {
+        guard record.event == .expire, let id = table.find(record.clientKey), table[id].state == .bound else {
+            return false
+        }
+        return table[id].current.address == record.address && table[id].current.psid == record.psid
+            && table[id].expiry > record.time
     }
 
     /// Whether the partner's `record` can be applied now, or must wait for an earlier change

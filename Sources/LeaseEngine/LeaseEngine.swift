@@ -220,7 +220,7 @@ public final class LeaseEngine {
         guard let key = query.message.clientKey else { return drop(.noClientIdentity) }
         let fitsMatched = hasMatchedPools && fitsMatchedPool(query)
         let context = RequestContext(query: query, key: key, now: now, fitsMatchedPool: fitsMatched)
-        if served.hasStandbyPools && concernsStandbyPool(context) { return drop(.standby) }
+        if served.isRestricted && concernsStandbyPool(context) { return drop(.standby) }
         switch type {
         case .discover: return discover(context, reply: &reply, records: &records)
         case .request: return request(context, reply: &reply, records: &records)
@@ -267,7 +267,7 @@ public final class LeaseEngine {
     /// pools only for clients asking for 159; full pools for the others, or for
     /// everyone when told).
     func isEligible(_ index: Int, _ context: RequestContext) -> Bool {
-        guard served.contains(index) else { return false }
+        guard served.answers(index) else { return false }
         let pool = facts[index]
         if pool.isShared {
             guard context.wantsPortParams else { return false }
@@ -318,7 +318,7 @@ public final class LeaseEngine {
     /// when only shared pools would have served a client that did not ask for 159.
     func poolsRefused(_ context: RequestContext) -> DropReason {
         var anyEligible = false
-        for index in selectionOrder where isEligible(index, context) {
+        for index in selectionOrder where isEligible(index, context) && served.allocates(index) {
             anyEligible = true
             counters.poolsExhausted[index] += 1
         }
@@ -329,8 +329,8 @@ public final class LeaseEngine {
     /// The reason for a client no pool serves: `sharedPoolsOnly` when a shared
     /// pool would have if the client had asked for option 159.
     func noPoolReason(_ context: RequestContext) -> DropReason {
-        if served.hasStandbyPools {
-            for index in selectionOrder where !served.contains(index) && isInSelection(index, context) {
+        if served.isRestricted {
+            for index in selectionOrder where !served.allocates(index) && isInSelection(index, context) {
                 return .standby
             }
         }

@@ -1,59 +1,94 @@
 import PortSetPool
 import Synchronization
 
-/// Which pools this server answers for now: every pool, unless it is the hot standby of some.
+/// What this server does with each pool now: every pool served, unless it has hot-standby
+/// partners (`Docs/Redundancy.md`).
 ///
-/// A standby keeps its partner's leases in its own engines (replicated records, applied as at
-/// start-up) but must neither answer a client of those pools nor allocate from them: a second
-/// answer or a second allocation is exactly the duplicate redundancy exists to prevent. The
-/// redundancy service clears a pool group's pools here while it follows a partner and sets them
-/// when it takes over; the shard workers read it on every query that touches a pool.
+/// A pool is in one of three roles:
+/// - ``Role/serving``: its clients are answered and new leases are allocated from it;
+/// - ``Role/renewing``: its clients are answered (renewals, a rebooting client's lease) but no
+///   port set is allocated from it: the active's role for the standby's reserve, and a standby's
+///   for the active's pools once it has taken them over without knowing the active is gone;
+/// - ``Role/silent``: a standby following its active answers nothing about it, and changes
+///   nothing (the active's records are applied instead).
 ///
-/// The shards of one server share one. One relaxed load answers "is everything served" (the
-/// common case, a server without partners); a pool's own bit is read only otherwise.
+/// The redundancy services change roles; the shard workers read them on every query that
+/// touches a pool. The shards of one server share one. One relaxed load answers "is everything
+/// served" (the common case, a server without partners); a pool's own bits are read only otherwise.
 public final class ServedPools: Sendable {
+    /// A pool's role.
+    public enum Role: Sendable, Equatable {
+        case serving, renewing, silent
+    }
+
     /// The number of pools.
     public let count: Int
-    /// One bit per pool, set while it is served.
-    private let bits: AtomicWords
-    /// How many pools are not served: 0 on a server without partners.
-    private let unserved = Atomic<Int>(0)
+    /// One bit per pool, set while its clients are answered.
+    private let answering: AtomicWords
+    /// One bit per pool, set while new leases may be allocated from it.
+    private let allocating: AtomicWords
+    /// How many pools are not fully served: 0 on a server without partners.
+    private let restricted = Atomic<Int>(0)
 
     /// Every one of `count` pools served.
     public init(count: Int) {
         self.count = count
-        bits = AtomicWords(count: max(1, (count + 63) / 64))
-        for word in 0..<bits.count { bits.base[word].store(~0, ordering: .relaxed) }
+        let words = max(1, (count + 63) / 64)
+        answering = AtomicWords(count: words)
+        allocating = AtomicWords(count: words)
+        for word in 0..<words {
+            answering.base[word].store(~0, ordering: .relaxed)
+            allocating.base[word].store(~0, ordering: .relaxed)
+        }
     }
 
-    /// Whether some pool is not served now (one relaxed load).
+    /// Whether some pool is not fully served now (one relaxed load).
     @inline(__always)
-    public var hasStandbyPools: Bool { unserved.load(ordering: .relaxed) > 0 }
+    public var isRestricted: Bool { restricted.load(ordering: .relaxed) > 0 }
 
-    /// Whether pool `index` is served now.
+    /// Whether queries about pool `index` are answered now.
     @inline(__always)
-    public func contains(_ index: Int) -> Bool {
-        guard hasStandbyPools else { return true }
-        return bits.base[index >> 6].load(ordering: .acquiring) & (1 << UInt64(index & 63)) != 0
+    public func answers(_ index: Int) -> Bool {
+        guard isRestricted else { return true }
+        return Self.bit(answering, index)
     }
 
-    /// Serves (`served` true) or stops serving pools `indices`. Called by the redundancy
-    /// service only, one call at a time.
-    public func set(_ indices: some Sequence<Int>, served: Bool) {
+    /// Whether new leases may be allocated from pool `index` now.
+    @inline(__always)
+    public func allocates(_ index: Int) -> Bool {
+        guard isRestricted else { return true }
+        return Self.bit(allocating, index)
+    }
+
+    /// Pool `index`'s role now.
+    public func role(of index: Int) -> Role {
+        allocates(index) ? .serving : answers(index) ? .renewing : .silent
+    }
+
+    /// Gives pools `indices` `role`. Called by the redundancy services only, one call at a time.
+    public func set(_ indices: some Sequence<Int>, to role: Role) {
         for index in indices where index >= 0 && index < count {
-            let bit: UInt64 = 1 << UInt64(index & 63)
-            if served {
-                bits.base[index >> 6].bitwiseOr(bit, ordering: .releasing)
-            } else {
-                bits.base[index >> 6].bitwiseAnd(~bit, ordering: .releasing)
-            }
+            Self.set(answering, index, role != .silent)
+            Self.set(allocating, index, role == .serving)
         }
-        let count = (0..<count).count {
-            bits.base[$0 >> 6].load(ordering: .acquiring) & (1 << UInt64($0 & 63)) == 0
-        }
-        unserved.store(count, ordering: .releasing)
+        let count = (0..<count).count { !Self.bit(allocating, $0) || !Self.bit(answering, $0) }
+        restricted.store(count, ordering: .releasing)
     }
 
-    /// The pools not served now, in index order.
-    public var standbyPools: [Int] { (0..<count).filter { !contains($0) } }
+    /// The pools whose clients are not answered now, in index order.
+    public var silentPools: [Int] { (0..<count).filter { !answers($0) } }
+
+    @inline(__always)
+    private static func bit(_ words: AtomicWords, _ index: Int) -> Bool {
+        words.base[index >> 6].load(ordering: .acquiring) & (1 << UInt64(index & 63)) != 0
+    }
+
+    private static func set(_ words: AtomicWords, _ index: Int, _ on: Bool) {
+        let bit: UInt64 = 1 << UInt64(index & 63)
+        if on {
+            words.base[index >> 6].bitwiseOr(bit, ordering: .releasing)
+        } else {
+            words.base[index >> 6].bitwiseAnd(~bit, ordering: .releasing)
+        }
+    }
 }

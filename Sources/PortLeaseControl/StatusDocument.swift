@@ -29,7 +29,7 @@ public struct StatusDocument: Codable, Sendable, Equatable {
         public var group: String
         /// The other instance of the pair.
         public var partner: String
-        /// `active`, `standby`, `partner-down` or `yielded`.
+        /// `starting`, `active`, `standby`, `partner-down` or `yielded`.
         public var state: String
         /// When the group entered that state (ISO 8601, UTC).
         public var since: String

@@ -5,6 +5,9 @@ import Synchronization
 /// replication services, read by the metrics endpoint and the logs from any thread.
 ///
 /// The states (`Docs/Redundancy.md` draws their transitions):
+/// - `starting`: the configured active, just started: it renews the leases it knows but
+///   allocates nothing until its standby answers (and says it has not taken the group over),
+///   or until `takeover-after` passes without an answer;
 /// - `active`: this instance answers the group's clients and streams their records to the standby;
 /// - `standby`: it follows the active's records and stays silent;
 /// - `partner-down`: it was the standby, heard nothing from the active for `takeover-after`,
@@ -15,7 +18,7 @@ import Synchronization
 public final class RedundancyStatus: Sendable {
     /// A pool group's state.
     public enum State: String, Sendable, CaseIterable {
-        case active, standby
+        case starting, active, standby
         case partnerDown = "partner-down"
         case yielded
     }

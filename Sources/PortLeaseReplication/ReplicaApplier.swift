@@ -79,10 +79,12 @@ final class ReplicaApplier: @unchecked Sendable {
         waiting.append(contentsOf: records)
         var applied = 0
         while waitingHead < waiting.count && engine.isReplicaReady(waiting[waitingHead]) {
-            engine.replay(waiting[waitingHead])
-            out.append(waiting[waitingHead])
+            if !engine.isReplicaSuperseded(waiting[waitingHead]) {
+                engine.replay(waiting[waitingHead])
+                out.append(waiting[waitingHead])
+                applied += 1
+            }
             waitingHead += 1
-            applied += 1
         }
         if waitingHead == waiting.count {
             waiting.removeAll(keepingCapacity: true)

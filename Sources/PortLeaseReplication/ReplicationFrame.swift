@@ -21,12 +21,16 @@ public enum ReplicationFrame: Sendable, Equatable {
     case ack(shard: Int, through: UInt64)
     /// The active is alive; its wall clock then (milliseconds since the epoch).
     case heartbeat(time: Int64)
+    /// The standby's word, just before `resume`, that it took `groups` over while the active was
+    /// silent and serves them: the active stays silent for them, and goes on streaming what
+    /// it did meanwhile, so the standby learns the leases it granted.
+    case takenOver(groups: [String])
 
     /// The longest frame accepted: a records frame of 256 maximal records, and room.
     public static let maximumLength = 1 << 20
 
     enum Kind: UInt8 {
-        case hello = 1, resume, refuse, records, ack, heartbeat
+        case hello = 1, resume, refuse, records, ack, heartbeat, takenOver
     }
 
     /// The frame's bytes, its length prefix included.
@@ -60,6 +64,10 @@ public enum ReplicationFrame: Sendable, Equatable {
         case .heartbeat(let time):
             body.append(Kind.heartbeat.rawValue)
             Self.put(UInt64(bitPattern: time), &body)
+        case .takenOver(let groups):
+            body.append(Kind.takenOver.rawValue)
+            body.append(UInt8(groups.count))
+            for group in groups { Self.put(text: group, &body) }
         }
         var frame: [UInt8] = []
         frame.reserveCapacity(body.count + 4)
@@ -102,6 +110,10 @@ public enum ReplicationFrame: Sendable, Equatable {
             frame = .ack(shard: Int(try reader.u16()), through: try reader.u64())
         case .heartbeat:
             frame = .heartbeat(time: Int64(bitPattern: try reader.u64()))
+        case .takenOver:
+            var groups: [String] = []
+            for _ in 0..<Int(try reader.byte()) { groups.append(try reader.text()) }
+            frame = .takenOver(groups: groups)
         }
         guard reader.remaining == 0 else {
             throw DecodingError(reason: "\(reader.remaining) bytes after a \(kind) frame")

@@ -63,6 +63,13 @@ public final class ReplicationSender: Service, Sendable {
                         guard let partner = self.configuration.partner(named: standby) else { continue }
                         group.addTask { try await self.serve(partner) }
                     }
+                    // A standby that answers nobody within the takeover time is presumed gone: serve alone.
+                    group.addTask {
+                        try await Task.sleep(for: .milliseconds(self.configuration.takeoverAfterMilliseconds))
+                        for group in self.configuration.activeGroups {
+                            self.activate(group, because: "no standby answered within takeover-after")
+                        }
+                    }
                 }
             }
         } catch  where error is CancellationError || Task.isShuttingDownGracefully {
@@ -111,12 +118,17 @@ public final class ReplicationSender: Service, Sendable {
                 .hello(instance: configuration.instance, groups: groups.map(\.name), shards: shards))
             // Read here for the answer to hello, then only by the task that reads acknowledgements.
             nonisolated(unsafe) var frames = inbound.makeAsyncIterator()
-            switch try await frames.next() {
+            var answer = try await frames.next()
+            var taken: [String] = []
+            if case .takenOver(let names) = answer {
+                taken = names
+                yield(groups.filter { names.contains($0.name) }, to: partner)
+                answer = try await frames.next()
+            }
+            switch answer {
             case .resume(let positions) where positions.count == shards:
-                for group in groups where status.state(of: group.name) == .yielded {
-                    server.workers.first?.engine.served.set(group.pools, served: true)
-                    status.set(group.name, .active)
-                    logger.warning("pool group served again: its standby follows", metadata: ["group": "\(group.name)"])
+                for group in groups where !taken.contains(group.name) {
+                    activate(group, because: "its standby follows")
                 }
                 acknowledged.reset(partner, to: positions)
                 logger.info("replicating", metadata: ["partner": "\(partner)", "from": "\(positions)"])
@@ -134,6 +146,10 @@ public final class ReplicationSender: Service, Sendable {
                     tasks.addTask {
                         var caughtUp = upToDate
                         while let frame = try await frames.next() {
+                            if case .takenOver(let taken) = frame {
+                                self.yield(groups.filter { taken.contains($0.name) }, to: partner)
+                                continue
+                            }
                             guard case .ack(let shard, let through) = frame, shard < shards else {
                                 throw ReplicationLink.Failure("unexpected frame \(frame) from \(partner)")
                             }
@@ -160,17 +176,34 @@ public final class ReplicationSender: Service, Sendable {
                     tasks.cancelAll()
                 }
             case .refuse(let reason):
-                for group in groups where status.state(of: group.name) == .active {
-                    server.workers.first?.engine.served.set(group.pools, served: false)
-                    status.set(group.name, .yielded)
-                    logger.critical(
-                        "pool group not served: the standby took it over",
-                        metadata: ["group": "\(group.name)", "standby": "\(partner)", "reason": "\(reason)"])
-                }
                 throw ReplicationLink.Failure("refused: \(reason)")
             default:
                 throw ReplicationLink.Failure("\(partner) answered hello with neither resume nor refuse")
             }
+        }
+    }
+
+    /// Serves `group` (from `starting` or `yielded`): its standby follows, or none answered in time.
+    private func activate(_ group: ServerConfiguration.Redundancy.PoolGroup, because reason: String) {
+        guard let old = status.state(of: group.name), old == .starting || old == .yielded else { return }
+        status.set(group.name, .active)
+        if let served = server.workers.first?.engine.served { group.assignRoles(.active, in: served) }
+        logger.notice(
+            "pool group served", metadata: ["group": "\(group.name)", "was": "\(old.rawValue)", "reason": "\(reason)"])
+    }
+
+    /// Stops serving `groups`, which their standby `partner` took over while this instance
+    /// was silent or cut off.
+    private func yield(_ groups: [ServerConfiguration.Redundancy.PoolGroup], to partner: String) {
+        for group in groups where status.state(of: group.name) != .yielded {
+            status.set(group.name, .yielded)
+            if let served = server.workers.first?.engine.served { group.assignRoles(.yielded, in: served) }
+            logger.critical(
+                "pool group not served: the standby took it over",
+                metadata: [
+                    "group": "\(group.name)", "standby": "\(partner)",
+                    "reason": "it serves the group since a takeover; fail back as Docs/Redundancy.md says",
+                ])
         }
     }
 

@@ -52,9 +52,10 @@ public final class Server: Service, @unchecked Sendable {
         public var metricsAppendix: (@Sendable () -> String)?
         /// A fault to inject, for the failure-policy tests only (see ``InjectedFault``).
         package var injectedFault: InjectedFault?
-        /// Pools not served from the start: those of the pool groups this instance is the hot
-        /// standby of (`LeaseEngine.served`); the redundancy services change it from then on.
-        public var standbyPools: [Int] = []
+        /// Sets the pools' roles once the engines exist, before any query is read: the pool
+        /// groups' starting states (`LeaseEngine.served`); the redundancy services change them
+        /// from then on.
+        public var assignPoolRoles: (@Sendable (ServedPools) -> Void)?
         /// The standby's acknowledgement ACKs also wait for (synchronous replication); nil: none.
         public var partnerGate: PartnerGate?
 
@@ -135,7 +136,7 @@ public final class Server: Service, @unchecked Sendable {
         let engines: [LeaseEngine]
         do throws(EngineError) {
             engines = try LeaseEngine.makeShards(settings.engine, count: settings.workers)
-            engines.first?.served.set(settings.standbyPools, served: false)
+            if let served = engines.first?.served { settings.assignPoolRoles?(served) }
         } catch {
             if case .invalidReservation(let reservation, let reason) = error {
                 throw .configuration(

@@ -31,7 +31,7 @@ struct RedundancyServices {
             groups: configuration.poolGroups.map { group in
                 let isActive = group.active == configuration.instance
                 let state: RedundancyStatus.State =
-                    isActive ? .active : taken.contains(group.name) ? .partnerDown : .standby
+                    isActive ? .starting : taken.contains(group.name) ? .partnerDown : .standby
                 return .init(
                     name: group.name, partner: isActive ? group.standby : group.active, state: state, since: now)
             })
@@ -47,8 +47,11 @@ struct RedundancyServices {
                 min(previous?(shard) ?? UInt64.max, acknowledged.limit(shard))
             }
         }
-        settings.standbyPools = configuration.standbyGroups.filter { status.state(of: $0.name) == .standby }
-            .flatMap(\.pools)
+        settings.assignPoolRoles = { [configuration, status] served in
+            for group in configuration.poolGroups {
+                if let state = status.state(of: group.name) { group.assignRoles(state, in: served) }
+            }
+        }
         let previous = settings.metricsAppendix
         settings.metricsAppendix = { [status] in (previous?() ?? "") + status.render() }
     }

@@ -36,43 +36,43 @@ import Testing
 
     @Test func servedPoolsStartAllServedAndTrackTheStandbyOnes() {
         let served = ServedPools(count: 5)
-        #expect(!served.hasStandbyPools)
-        #expect((0..<5).allSatisfy { served.contains($0) })
-        #expect(served.standbyPools.isEmpty)
-        served.set([1, 3], served: false)
-        #expect(served.hasStandbyPools)
-        #expect(served.standbyPools == [1, 3])
-        #expect(!served.contains(1) && !served.contains(3))
-        #expect(served.contains(0) && served.contains(2) && served.contains(4))
+        #expect(!served.isRestricted)
+        #expect((0..<5).allSatisfy { served.answers($0) })
+        #expect(served.silentPools.isEmpty)
+        served.set([1, 3], to: .silent)
+        #expect(served.isRestricted)
+        #expect(served.silentPools == [1, 3])
+        #expect(!served.answers(1) && !served.answers(3))
+        #expect(served.answers(0) && served.answers(2) && served.answers(4))
         // Out-of-range indices are ignored.
-        served.set([-1, 5, 99], served: false)
-        #expect(served.standbyPools == [1, 3])
-        served.set([1], served: true)
-        #expect(served.standbyPools == [3])
-        served.set([3], served: true)
-        #expect(!served.hasStandbyPools && served.standbyPools.isEmpty)
-        #expect((0..<5).allSatisfy { served.contains($0) })
+        served.set([-1, 5, 99], to: .silent)
+        #expect(served.silentPools == [1, 3])
+        served.set([1], to: .serving)
+        #expect(served.silentPools == [3])
+        served.set([3], to: .serving)
+        #expect(!served.isRestricted && served.silentPools.isEmpty)
+        #expect((0..<5).allSatisfy { served.answers($0) })
     }
 
     @Test func servedPoolsWorkBeyondSixtyFourPools() {
         let served = ServedPools(count: 70)
-        #expect(!served.hasStandbyPools && served.contains(66) && served.contains(69))
-        served.set([66], served: false)
-        #expect(served.standbyPools == [66])
-        #expect(!served.contains(66))
-        #expect(served.contains(2), "the same bit of the first word is untouched")
-        #expect(served.contains(65) && served.contains(67) && served.contains(69))
-        served.set([2, 69], served: false)
-        #expect(served.standbyPools == [2, 66, 69])
-        served.set([66, 2, 69], served: true)
-        #expect(!served.hasStandbyPools && served.contains(66))
+        #expect(!served.isRestricted && served.answers(66) && served.answers(69))
+        served.set([66], to: .silent)
+        #expect(served.silentPools == [66])
+        #expect(!served.answers(66))
+        #expect(served.answers(2), "the same bit of the first word is untouched")
+        #expect(served.answers(65) && served.answers(67) && served.answers(69))
+        served.set([2, 69], to: .silent)
+        #expect(served.silentPools == [2, 66, 69])
+        served.set([66, 2, 69], to: .serving)
+        #expect(!served.isRestricted && served.answers(66))
     }
 
     @Test func theShardsShareOneServedPoolsAndThePoolRanges() throws {
         let shards = try LeaseEngine.makeShards(Self.bThenA(), count: 2)
         #expect(shards[0].served === shards[1].served)
-        shards[0].served.set([0], served: false)
-        #expect(!shards[1].served.contains(0) && shards[1].served.contains(1))
+        shards[0].served.set([0], to: .silent)
+        #expect(!shards[1].served.answers(0) && shards[1].served.answers(1))
         let ranges = shards[1].poolRanges.map { [$0.range.lowerBound, $0.range.upperBound, UInt32($0.pool)] }
         #expect(
             ranges == [[Self.addressB.value, Self.addressB.value, 0], [Self.addressA.value, Self.addressA.value, 1]])
@@ -82,7 +82,7 @@ import Testing
 
     @Test func aNewClientIsOfferedFromTheServedPoolOnlyEvenWhenTheStandbyPoolComesFirst() throws {
         let harness = try EngineHarness(Self.bThenA())
-        harness.engine.served.set([0], served: false)
+        harness.engine.served.set([0], to: .silent)
         for number in 1...5 {
             let ack = harness.dora(TestClient(number))
             #expect(
@@ -99,7 +99,7 @@ import Testing
                 Fixtures.sharedPool("a", "198.51.100.2", "198.51.100.2"),
                 Fixtures.sharedPool("b", "198.51.100.1", "198.51.100.1"),
             ]))
-        harness.engine.served.set([1], served: false)
+        harness.engine.served.set([1], to: .silent)
         var leased = 0
         for number in 1...70 {
             let ack = harness.dora(TestClient(number))
@@ -124,14 +124,14 @@ import Testing
             client.message(.release, ciaddr: Self.addressB, portParams: ack.portParams), from: client)
         #expect(release.outcome == .accepted(.release))
         #expect(harness.engine.previousBinding(of: client.key)?.pool == 0)
-        harness.engine.served.set([0], served: false)
+        harness.engine.served.set([0], to: .silent)
         let offer = harness.send(client.message(.discover), from: client)
         #expect(offer.replyType == .offer && offer.yiaddr == Self.addressA)
     }
 
     @Test func aDiscoverForTheOnlyPoolInStandbyIsDroppedAndChangesNothing() throws {
         let harness = try EngineHarness(Self.onlyB())
-        harness.engine.served.set([0], served: false)
+        harness.engine.served.set([0], to: .silent)
         let poolBefore = harness.engine.pools[0].counters()
         for client in [TestClient(1), TestClient(2, wantsPortParams: false)] {
             let discover = harness.send(client.message(.discover), from: client)
@@ -163,7 +163,7 @@ import Testing
         let ack = harness.dora(client)
         #expect(ack.replyType == .ack && ack.yiaddr == Self.addressB)
         let held = try #require(harness.engine.lease(of: client.key))
-        harness.engine.served.set([0], served: false)
+        harness.engine.served.set([0], to: .silent)
         harness.now += 1_000_000
         let renewing = harness.send(Self.renewal(client, ack), from: client, unicast: true)
         let rebinding = harness.send(Self.renewal(client, ack), from: client, unicast: false)
@@ -196,7 +196,7 @@ import Testing
         let initReboot = client.message(.request, requested: Self.addressB, portParams: params)
         // Served, B's address from an unknown client in INIT-REBOOT is not ours to NAK.
         #expect(harness.send(initReboot, from: client).outcome == .dropped(.unknownClient))
-        harness.engine.served.set([0], served: false)
+        harness.engine.served.set([0], to: .silent)
         let dropped = harness.send(initReboot, from: client)
         #expect(dropped.outcome == .dropped(.standby))
         #expect(dropped.reply == nil && dropped.records.isEmpty)
@@ -220,11 +220,11 @@ import Testing
         let harness = try EngineHarness(Self.bThenA())
         let client = TestClient(1)
         let ack = harness.dora(client)
-        harness.engine.served.set([0], served: false)
+        harness.engine.served.set([0], to: .silent)
         harness.now += 1_000_000
         #expect(harness.send(Self.renewal(client, ack), from: client, unicast: true).outcome == .dropped(.standby))
-        harness.engine.served.set([0], served: true)
-        #expect(!harness.engine.served.hasStandbyPools)
+        harness.engine.served.set([0], to: .serving)
+        #expect(!harness.engine.served.isRestricted)
         let renewal = harness.send(Self.renewal(client, ack), from: client, unicast: true)
         #expect(renewal.replyType == .ack && renewal.yiaddr == Self.addressB)
         #expect(renewal.portParams == ack.portParams)
@@ -234,6 +234,46 @@ import Testing
             client.message(.release, ciaddr: Self.addressB, portParams: ack.portParams), from: client)
         #expect(release.outcome == .accepted(.release))
         #expect(try Self.used(harness.engine, 0) == 0)
+    }
+
+    // MARK: - Renewing only (the other partner's share)
+
+    @Test func aRenewingPoolRenewsItsLeasesButAllocatesNothing() throws {
+        let harness = try EngineHarness(Self.bThenA())
+        let holder = TestClient(1)
+        let ack = harness.dora(holder)
+        #expect(ack.yiaddr == Self.addressB)
+        harness.engine.served.set([0], to: .renewing)
+        #expect(harness.engine.served.role(of: 0) == .renewing && harness.engine.served.role(of: 1) == .serving)
+        harness.now += 1_000_000
+        // The holder is answered: its renewal, and its DISCOVER after a reboot.
+        let renewal = harness.send(Self.renewal(holder, ack), from: holder, unicast: true)
+        #expect(
+            renewal.replyType == .ack && renewal.yiaddr == Self.addressB && renewal.records.map(\.event) == [.renew])
+        #expect(harness.send(holder.message(.discover), from: holder).yiaddr == Self.addressB)
+        // A new client gets A even though B, first in selection order, has free port sets.
+        let newcomer = harness.dora(TestClient(2))
+        #expect(newcomer.yiaddr == Self.addressA)
+        #expect(try Self.used(harness.engine, 0) == 1)
+    }
+
+    @Test func noPortSetOfARenewingPoolIsTakenAgainOrAllocated() throws {
+        let harness = try EngineHarness(Self.onlyB())
+        let client = TestClient(1)
+        let ack = harness.dora(client)
+        let release = harness.send(
+            client.message(.release, ciaddr: Self.addressB, portParams: ack.portParams), from: client)
+        #expect(release.outcome == .accepted(.release))
+        harness.engine.served.set([0], to: .renewing)
+        // Its previous port set is free, but taking it again would be an allocation.
+        let reboot = harness.send(
+            client.message(.request, requested: Self.addressB, portParams: ack.portParams), from: client)
+        #expect(reboot.replyType == .nak && reboot.records.isEmpty)
+        let discover = harness.send(client.message(.discover), from: client)
+        #expect(discover.outcome == .dropped(.standby) && discover.records.isEmpty)
+        #expect(harness.send(TestClient(2).message(.discover), from: TestClient(2)).outcome == .dropped(.standby))
+        #expect(try Self.used(harness.engine, 0) == 0)
+        #expect(harness.engine.counters.poolsExhausted == [0])
     }
 
     // MARK: - Replica readiness
@@ -249,7 +289,7 @@ import Testing
 
     @Test func aBindWaitsForTheReleaseOnAnotherShardThatFreesItsSlots() throws {
         let shards = try LeaseEngine.makeShards(Self.onlyB(), count: 2)
-        shards[0].served.set([0], served: false)
+        shards[0].served.set([0], to: .silent)
         let x = TestClient(1)
         let y = TestClient(2)
         let bindX = Self.record(.bind, x, at: 0)

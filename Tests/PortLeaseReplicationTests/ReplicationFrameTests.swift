@@ -24,6 +24,7 @@ import Testing
             .records(shard: 1, through: 99, bytes: encoder.take()),
             .ack(shard: 1, through: 99),
             .heartbeat(time: -5),
+            .takenOver(groups: ["g1", "g2"]),
         ]
         for frame in frames {
             let bytes = frame.encoded()
