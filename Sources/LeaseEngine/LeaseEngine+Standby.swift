@@ -20,16 +20,24 @@ extension LeaseEngine {
         return false
     }
 
-    /// Whether the partner's `record` is an expiry of a lease this server has since extended:
-    /// a standby that took its group over renews the leases it knows, and the old active,
-    /// silent now, still expires them on its old schedule. Such a record is skipped (not
-    /// applied, not logged): the later renewal here is the newer fact.
+    /// Whether this server knows something newer about the client of the partner's `record`,
+    /// which is then skipped (not applied, not logged):
+    /// - an expiry of a lease this server has since extended (a standby that took its group
+    ///   over renews the leases it knows, while the old active still expires them on its old
+    ///   schedule);
+    /// - a bind or renew ending before the client's current lease here does (while the two
+    ///   could not talk, a client may have been granted a port set by each, and the one it
+    ///   heard last is the one it uses; both partners use the same lifetimes, so the later
+    ///   grant ends later).
     public func isReplicaSuperseded(_ record: LeaseRecord) -> Bool {
-        guard record.event == .expire, let id = table.find(record.clientKey), table[id].state == .bound else {
-            return false
+        guard let id = table.find(record.clientKey), table[id].state == .bound else { return false }
+        let current = table[id].current
+        let same = current.address == record.address && current.psid == record.psid
+        switch record.event {
+        case .expire: return same && table[id].expiry > record.time
+        case .bind, .renew: return table[id].expiry > record.time + Int64(record.lifetime) * 1000
+        case .release, .decline, .forcedRelease: return false
         }
-        return table[id].current.address == record.address && table[id].current.psid == record.psid
-            && table[id].expiry > record.time
     }
 
     /// Whether the partner's `record` can be applied now, or must wait for an earlier change

@@ -166,16 +166,22 @@ struct ClientCommand: ParsableCommand {
             .encoded()
     }
 
-    /// Sends `message` and returns the first DHCPv4 reply to it. Other datagrams (a second
-    /// server's answer to an earlier query, with `--also-server`) are skipped.
+    /// Sends `message` and returns the first DHCPv4 reply to it: an OFFER to a DISCOVER, an ACK
+    /// or NAK to a REQUEST. Other datagrams (with `--also-server`, a second server's answer to
+    /// the DISCOVER, which has the same transaction ID) are skipped.
     private func exchange(_ socket: TestSocket, _ message: DHCPv4Message) throws -> DHCPv4Message {
+        let expected: [DHCPv4MessageType] = message.messageType == .discover ? [.offer] : [.ack, .nak]
         try socket.send(query(message))
         while let reply = try socket.receive() {
             let answer = try? reply.withUnsafeBytes { raw in
                 let response = try DHCPv4QueryView(try DHCPv6Packet(parsing: raw).message, type: .dhcpv4Response)
                 return DHCPv4Message(try DHCPv4MessageView(parsing: response.dhcpv4Message))
             }
-            if let answer, answer.header.xid == message.header.xid { return answer }
+            if let answer, answer.header.xid == message.header.xid,
+                let type = answer.messageType, expected.contains(type)
+            {
+                return answer
+            }
         }
         throw ValidationError("no answer to \(message.messageType.map { "\($0)" } ?? "?") from [\(server)]:\(port)")
     }

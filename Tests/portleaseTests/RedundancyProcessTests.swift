@@ -53,6 +53,18 @@ struct RedundancyProcessTests {
 
         var log: String { process?.log ?? "" }
 
+        /// The bound lease of client `id` as this server's engine holds it: "address psid", or nil.
+        func boundLease(of id: Int) throws -> String? {
+            let api = ControlClient(socketPath: directory + "/log/control/api.sock")
+            let found = try api.send("GET", "/v1/leases?client=\(ReservationProcessTests.clientKey(id: UInt32(id)))")
+            guard found.status == 200,
+                let body = try JSONSerialization.jsonObject(with: Data(found.body)) as? [String: Any],
+                let lease = (body["leases"] as? [[String: Any]])?.first, lease["state"] as? String == "bound",
+                let address = lease["address"] as? String, let psid = lease["psid"] as? Int
+            else { return nil }
+            return "\(address) psid \(psid)"
+        }
+
         /// The lease of client `id` as this server's engine holds it: "address psid", or nil.
         func lease(of id: Int) throws -> String? {
             let api = ControlClient(socketPath: directory + "/log/control/api.sock")
@@ -220,6 +232,72 @@ struct RedundancyProcessTests {
         kill(standby, SIGCONT)
         // Back, it catches up on what the active did without it.
         #expect(ServeProcess.poll(seconds: 15) { (try? b.lease(of: 3)) ?? nil == alone }, "\(b.log)")
+    }
+
+    /// No port set bound to two clients, looking at both partners' engines at once.
+    static func duplicates(_ partners: [Partner], clients: ClosedRange<Int>) throws -> [String: Set<Int>] {
+        var holders: [String: Set<Int>] = [:]
+        for partner in partners {
+            for id in clients {
+                if let tuple = try partner.boundLease(of: id) { holders[tuple, default: []].insert(id) }
+            }
+        }
+        return holders.filter { $0.value.count > 1 }
+    }
+
+    @Test func aPartitionBetweenThePartnersNeverLeasesAPortSetTwiceAndHeals() throws {
+        let network = try PartnerNetwork()
+        defer { network.stop() }
+        let certificates = try Self.makeCertificates()
+        defer { try? FileManager.default.removeItem(atPath: certificates) }
+        let port = FailurePolicyTests.port()
+        let a = try Partner("a", network: network, port: port, certificates: certificates)
+        let b = try Partner("b", network: network, port: port, certificates: certificates)
+        defer { [a, b].forEach { $0.stop() } }
+        try b.start()
+        try a.start()
+        #expect(b.process?.waitFor("following the active") == true, "\(b.log)")
+        var tuples: [Int: String] = [:]
+        for id in 1...4 { tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5) }
+
+        // 30 s without a path between the partners; both still reach every client.
+        try network.partition("a", "b")
+        let healAt = Date().addingTimeInterval(30)
+        #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
+        var id = 5
+        while Date() < healAt && id <= 20 {
+            // Known clients keep their port sets, whoever answers; new ones get one, from the
+            // active's pool or the standby's reserve, never one already held.
+            if let known = try Self.lease(network, id: 1 + id % 4, port: port, seconds: 5) {
+                #expect(known == tuples[1 + id % 4], "client \(1 + id % 4)")
+            }
+            tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5)
+            #expect(tuples[id] != nil, "client \(id): \(a.log.suffix(1200)) \(b.log.suffix(1200))")
+            #expect(try Self.duplicates([a, b], clients: 1...20).isEmpty)
+            id += 1
+        }
+        let served = Set(tuples.values)
+        #expect(served.count == tuples.count, "\(tuples)")
+        #expect(served.contains { $0.hasPrefix("203.0.113.") } || served.count == tuples.count, "\(tuples)")
+        while Date() < healAt { Thread.sleep(forTimeInterval: 0.2) }
+
+        // Healed: the old active hears that the standby took over and stays silent; the
+        // standby learns every lease the active granted meanwhile.
+        try network.partition("a", "b", cut: false)
+        #expect(a.process?.waitFor("pool group not served: the standby took it over", seconds: 20) == true, "\(a.log)")
+        let fromActive = tuples.filter { $0.value.hasPrefix("198.51.100.") }
+        #expect(
+            ServeProcess.poll(seconds: 20) {
+                fromActive.allSatisfy { (try? b.boundLease(of: $0.key)) ?? nil == $0.value }
+            },
+            "\(fromActive) \(b.log)")
+        #expect(try Self.duplicates([a, b], clients: 1...20).isEmpty)
+        #expect(try a.groupState() == "yielded" && b.groupState() == "partner-down")
+        // And the standby answers every client with its own port set.
+        for (client, tuple) in tuples.sorted(by: { $0.key < $1.key }) {
+            let again = try Self.lease(network, id: client, port: port, seconds: 5)
+            #expect(again == tuple, "client \(client): \(again ?? "no answer") \(b.log.suffix(1500))")
+        }
     }
 
     @Test func aPeerWithoutTheCAsCertificateIsRefused() throws {

@@ -57,6 +57,17 @@ final class PartnerNetwork {
         return result.output.split(separator: "\n").first { $0.hasPrefix("lease: ") }.map(String.init)
     }
 
+    /// Cuts (or, with `cut` false, heals) the link between servers `a` and `b` only: each drops
+    /// what it sends to the other (a blackhole route for the other's address), as a broken
+    /// path between two sites would, while both still reach the clients.
+    func partition(_ a: String, _ b: String, cut: Bool = true) throws {
+        for (here, there) in [(a, b), (b, a)] {
+            let command = "ip -n \(namespace(here)) route \(cut ? "add" : "del") blackhole \(Self.address(there))/128"
+            let result = MulticastNamespaceTests.sh(command)
+            guard result.status == 0 else { throw Failure(description: "\(command): \(result.output)") }
+        }
+    }
+
     func stop() {
         for name in servers { MulticastNamespaceTests.sh("ip netns del \(namespace(name)) 2>/dev/null") }
         MulticastNamespaceTests.sh("ip netns del \(clients) 2>/dev/null")
