@@ -237,7 +237,8 @@ public final class ReplicationSender: Service, Sendable {
         to outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>,
         groups: [ServerConfiguration.Redundancy.PoolGroup], from positions: [UInt64]
     ) async throws {
-        let pools = PoolMembership(pools: Set(groups.flatMap(\.pools)), engine: server.workers[0].engine)
+        let pools = PoolMembership(
+            pools: Set(groups.flatMap { $0.pools + $0.standbyPools }), engine: server.workers[0].engine)
         let tails = positions.enumerated().map { shard, position in
             LogTail(directory: ShardLogs.directory(leaseLogDirectory, shard: shard), after: position)
         }

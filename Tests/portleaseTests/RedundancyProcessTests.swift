@@ -21,11 +21,22 @@ struct RedundancyProcessTests {
         let network: PartnerNetwork
         var process: ServeProcess?
 
+        let port: UInt16
+        let certificates: String
+
         init(_ name: String, network: PartnerNetwork, port: UInt16, certificates: String) throws {
             self.name = name
             self.network = network
+            self.port = port
+            self.certificates = certificates
             directory = try CommandLineTests.temporaryDirectory()
+            try configure(active: "a")
+        }
+
+        /// Writes the configuration with `active` as g1's active and the other partner as its standby.
+        func configure(active: String) throws {
             let other = name == "a" ? "b" : "a"
+            let standby = active == "a" ? "b" : "a"
             let configuration = """
                 { "server-id": "192.0.2.1", "listen": { "addresses": ["\(PartnerNetwork.address(name))"], "port": \(port) },
                   "dhcp4o6-server-addresses": ["\(PartnerNetwork.address(name))"], "workers": 2,
@@ -35,8 +46,8 @@ struct RedundancyProcessTests {
                              "ca-file": "\(certificates)/ca.pem" },
                     "takeover-after": 3, "heartbeat-interval": 1,
                     "partners": [ { "name": "\(other)", "address": "[\(PartnerNetwork.address(other))]:8647" } ],
-                    "pool-groups": [ { "name": "g1", "pools": ["map"], "standby-pools": ["reserve"], "active": "a",
-                                       "standby": "b" } ] },
+                    "pool-groups": [ { "name": "g1", "pools": ["map"], "standby-pools": ["reserve"],
+                                       "active": "\(active)", "standby": "\(standby)" } ] },
                   "pools": [ { "name": "map", "addresses": ["198.51.100.0/29"], "valid-lifetime": 3600,
                                "shared": { "psid-offset": 6, "psid-length": 2 } },
                              { "name": "reserve", "addresses": ["203.0.113.0/30"], "valid-lifetime": 3600,
@@ -176,6 +187,55 @@ struct RedundancyProcessTests {
         #expect(a.process?.waitFor("pool group not served: the standby took it over") == true, "\(a.log)")
         #expect(try a.groupState() == "yielded")
         #expect(try Self.lease(network, id: 1, port: port, seconds: 5) == tuples[1])
+    }
+
+    @Test func theOldActiveFailsBackByTheDocumentedRoleSwap() throws {
+        let network = try PartnerNetwork()
+        defer { network.stop() }
+        let certificates = try Self.makeCertificates()
+        defer { try? FileManager.default.removeItem(atPath: certificates) }
+        let port = FailurePolicyTests.port()
+        let a = try Partner("a", network: network, port: port, certificates: certificates)
+        let b = try Partner("b", network: network, port: port, certificates: certificates)
+        defer { [a, b].forEach { $0.stop() } }
+        try b.start()
+        try a.start()
+        #expect(b.process?.waitFor("following the active") == true, "\(b.log)")
+        var tuples: [Int: String] = [:]
+        for id in 1...4 { tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5) }
+        a.process?.kill9()
+        #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
+        tuples[5] = try Self.lease(network, id: 5, port: port)
+        #expect(tuples[5]?.hasPrefix("203.0.113.") == true, "\(tuples)")
+        try a.start()
+        #expect(a.process?.waitFor("pool group not served: the standby took it over") == true, "\(a.log)")
+
+        // Docs/Redundancy.md, "Failing back": swap the roles in both files, restart the former
+        // standby (it serves once takeover-after passes without a standby), then the old active
+        // (it follows and catches up), and delete the takeover file.
+        try a.configure(active: "b")
+        try b.configure(active: "b")
+        b.process?.stop()
+        try FileManager.default.removeItem(atPath: b.directory + "/log/replication/g1.taken-over")
+        try b.start()
+        #expect(b.process?.waitFor("no standby answered within takeover-after") == true, "\(b.log)")
+        a.process?.stop()
+        try a.start()
+        #expect(a.process?.waitFor("following the active") == true, "\(a.log)")
+        #expect(try a.groupState() == "standby" && b.groupState() == "active")
+        // The old active now has every lease, the one granted while it was away included.
+        #expect(
+            ServeProcess.poll(seconds: 15) { tuples.allSatisfy { (try? a.boundLease(of: $0.key)) ?? nil == $0.value } },
+            "\(tuples) \(a.log)")
+        // Every client keeps its port set, and a new one is allocated from the group's pools again.
+        for (client, tuple) in tuples.sorted(by: { $0.key < $1.key }) {
+            #expect(try Self.lease(network, id: client, port: port, seconds: 5) == tuple, "client \(client)")
+        }
+        let fresh = try Self.lease(network, id: 6, port: port, seconds: 5)
+        #expect(
+            fresh?.hasPrefix("198.51.100.") == true && !tuples.values.contains(fresh ?? ""),
+            "\(String(describing: fresh))")
+        #expect(try a.boundLease(of: 6) == fresh)
     }
 
     @Test func aRestartedStandbyCatchesUpWhileTheActiveServes() throws {
