@@ -123,10 +123,14 @@ let package = Package(
             dependencies: ["PortLeaseImport", "PortLeaseWire", "LeaseLog", "LeaseEngine", "PortLeaseServer"]),
 
         // The control plane's one low-priority event loop (nice 10) and a Swift task executor on
-        // it, shared by the control API and history shipping.
+        // it, shared by the control API, history shipping and replication, and the TLS identity
+        // (PEM files) the control API and replication both read.
         .target(
             name: "PortLeaseControlPlane",
-            dependencies: ["PortLeaseSystem", .product(name: "NIOPosix", package: "swift-nio")]),
+            dependencies: [
+                "PortLeaseSystem", .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
 
         // The control API (issue 14): HTTP/JSON on a UNIX socket, described by Docs/openapi.json,
         // over Hummingbird. Reads what the server publishes; never on the packet path. Kept out of

@@ -24,33 +24,16 @@ public enum ReplicationLink {
 
     /// The TLS settings from the configuration's PEM files, for both ends of a connection.
     public static func tlsContext(_ files: ServerConfiguration.Redundancy.TLS, server: Bool) throws -> NIOSSLContext {
-        func load<Value>(_ path: String, _ what: String, _ body: () throws -> Value) throws -> Value {
-            do {
-                return try body()
-            } catch {
-                throw Failure("\(path): cannot read the \(what) (PEM): \(error)")
-            }
+        let identity: PEMIdentity
+        do throws(PEMIdentity.Failure) {
+            identity = try PEMIdentity(
+                certificateFile: files.certificateFile, keyFile: files.keyFile, caFile: files.caFile,
+                authoritiesName: "CA certificates")
+        } catch {
+            throw Failure("\(error)")
         }
-        let chain = try load(files.certificateFile, "certificate") {
-            try NIOSSLCertificate.fromPEMFile(files.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
-        }
-        let key = try load(files.keyFile, "private key") { try NIOSSLPrivateKey(file: files.keyFile, format: .pem) }
-        let authorities = try load(files.caFile, "CA certificates") { try NIOSSLCertificate.fromPEMFile(files.caFile) }
-        guard !chain.isEmpty else { throw Failure("\(files.certificateFile): no certificate in the file") }
-        guard !authorities.isEmpty else { throw Failure("\(files.caFile): no certificate in the file") }
-        var configuration =
-            server
-            ? TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-            : TLSConfiguration.makeClientConfiguration()
-        if !server {
-            configuration.certificateChain = chain
-            configuration.privateKey = .privateKey(key)
-        }
-        configuration.trustRoots = .certificates(authorities)
-        configuration.certificateVerification = .noHostnameVerification
-        configuration.minimumTLSVersion = .tlsv12
         do {
-            return try NIOSSLContext(configuration: configuration)
+            return try NIOSSLContext(configuration: identity.configuration(server: server))
         } catch {
             throw Failure("\(files.certificateFile): cannot set up TLS: \(error)")
         }

@@ -14,376 +14,191 @@ import Testing
         "\(NamespacePrerequisites.missing ?? "needs openssl")"),
     .serialized)
 struct RedundancyProcessTests {
-    /// One partner: its directory, configuration and process.
-    final class Partner {
-        let name: String
-        let directory: String
-        let network: PartnerNetwork
-        var process: ServeProcess?
-
-        let port: UInt16
-        let certificates: String
-
-        init(_ name: String, network: PartnerNetwork, port: UInt16, certificates: String) throws {
-            self.name = name
-            self.network = network
-            self.port = port
-            self.certificates = certificates
-            directory = try CommandLineTests.temporaryDirectory()
-            try configure(active: "a")
-        }
-
-        /// Writes the configuration with `active` as g1's active and the other partner as its standby.
-        func configure(active: String) throws {
-            let other = name == "a" ? "b" : "a"
-            let standby = active == "a" ? "b" : "a"
-            let configuration = """
-                { "server-id": "192.0.2.1", "listen": { "addresses": ["\(PartnerNetwork.address(name))"], "port": \(port) },
-                  "dhcp4o6-server-addresses": ["\(PartnerNetwork.address(name))"], "workers": 2,
-                  "lease-log": { "directory": "\(directory)/log", "durability": "fsync" },
-                  "redundancy": { "instance": "\(name)", "listen": "[\(PartnerNetwork.address(name))]:8647",
-                    "tls": { "certificate-file": "\(certificates)/\(name).pem", "key-file": "\(certificates)/\(name).key",
-                             "ca-file": "\(certificates)/ca.pem" },
-                    "takeover-after": 3, "heartbeat-interval": 1,
-                    "partners": [ { "name": "\(other)", "address": "[\(PartnerNetwork.address(other))]:8647" } ],
-                    "pool-groups": [ { "name": "g1", "pools": ["map"], "standby-pools": ["reserve"],
-                                       "active": "\(active)", "standby": "\(standby)" } ] },
-                  "pools": [ { "name": "map", "addresses": ["198.51.100.0/29"], "valid-lifetime": 3600,
-                               "shared": { "psid-offset": 6, "psid-length": 2 } },
-                             { "name": "reserve", "addresses": ["203.0.113.0/30"], "valid-lifetime": 3600,
-                               "shared": { "psid-offset": 6, "psid-length": 2 } } ] }
-                """
-            try configuration.write(toFile: directory + "/server.json", atomically: true, encoding: .utf8)
-        }
-
-        func start() throws {
-            process = try ServeProcess(
-                config: directory + "/server.json", logPath: directory + "/server-\(UUID().uuidString).log",
-                namespace: network.namespace(name))
-        }
-
-        var log: String { process?.log ?? "" }
-
-        /// The bound lease of client `id` as this server's engine holds it: "address psid", or nil.
-        func boundLease(of id: Int) throws -> String? {
-            let api = ControlClient(socketPath: directory + "/log/control/api.sock")
-            let found = try api.send("GET", "/v1/leases?client=\(ReservationProcessTests.clientKey(id: UInt32(id)))")
-            guard found.status == 200,
-                let body = try JSONSerialization.jsonObject(with: Data(found.body)) as? [String: Any],
-                let lease = (body["leases"] as? [[String: Any]])?.first, lease["state"] as? String == "bound",
-                let address = lease["address"] as? String, let psid = lease["psid"] as? Int
-            else { return nil }
-            return "\(address) psid \(psid)"
-        }
-
-        /// The lease of client `id` as this server's engine holds it: "address psid", or nil.
-        func lease(of id: Int) throws -> String? {
-            let api = ControlClient(socketPath: directory + "/log/control/api.sock")
-            let found = try api.send("GET", "/v1/leases?client=\(ReservationProcessTests.clientKey(id: UInt32(id)))")
-            guard found.status == 200,
-                let body = try JSONSerialization.jsonObject(with: Data(found.body)) as? [String: Any],
-                let lease = (body["leases"] as? [[String: Any]])?.first,
-                let address = lease["address"] as? String, let psid = lease["psid"] as? Int
-            else { return nil }
-            return "\(address) psid \(psid)"
-        }
-
-        /// The state of pool group g1 in `GET /v1/status`, checked against the published schema.
-        func groupState() throws -> String? {
-            let api = ControlClient(socketPath: directory + "/log/control/api.sock")
-            let body = try JSONSerialization.jsonObject(with: Data(try api.send("GET", "/v1/status").body))
-            #expect(try ControlAPIProcessTests.mismatches(body, schema: "Status").isEmpty)
-            let groups = (body as? [String: Any])?["redundancy"] as? [[String: Any]]
-            return groups?.first { $0["group"] as? String == "g1" }?["state"] as? String
-        }
-
-        func stop() {
-            process?.stop()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
-    }
-
-    /// A CA and a certificate for each partner it signed, and one of another CA.
-    static func makeCertificates() throws -> String {
-        let directory = try CommandLineTests.temporaryDirectory()
-        var commands = [
-            "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=partners"
-        ]
-        for name in ["a", "b"] {
-            commands += [
-                "openssl req -newkey rsa:2048 -nodes -keyout \(name).key -out \(name).csr -subj /CN=\(name)",
-                "openssl x509 -req -in \(name).csr -CA ca.pem -CAkey ca.key -CAcreateserial -out \(name).pem -days 2",
-            ]
-        }
-        commands.append(
-            "openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days 2 -subj /CN=a")
-        for command in commands {
-            let result = MulticastNamespaceTests.sh("cd \(directory) && \(command)")
-            try #require(result.status == 0, "\(command): \(result.output)")
-        }
-        return directory
-    }
-
-    /// "address psid N" from a `lease: ...` line.
-    static func tuple(_ line: String) -> String? {
-        guard let match = line.firstMatch(of: /lease: (\S+) port set .* psid (\d+) for/) else { return nil }
-        return "\(match.output.1) psid \(match.output.2)"
-    }
-
-    /// Retries a DORA (to both servers) until one answers, for at most `seconds`.
-    static func lease(_ network: PartnerNetwork, id: Int, port: UInt16, seconds: Double = 20) throws -> String? {
-        var lease: String?
-        _ = ServeProcess.poll(seconds: seconds) {
-            lease = (try? network.lease(id: id, port: port)) ?? nil
-            return lease != nil
-        }
-        return lease.flatMap(tuple)
-    }
-
     @Test func theStandbyTakesOverFromAKilledActiveAndEveryClientKeepsItsPortSet() throws {
-        let network = try PartnerNetwork()
-        defer { network.stop() }
-        let certificates = try Self.makeCertificates()
-        defer { try? FileManager.default.removeItem(atPath: certificates) }
-        let port = FailurePolicyTests.port()
-        let a = try Partner("a", network: network, port: port, certificates: certificates)
-        let b = try Partner("b", network: network, port: port, certificates: certificates)
-        defer { [a, b].forEach { $0.stop() } }
-        try b.start()
-        try a.start()
-        #expect(b.process?.waitFor("following the active") == true, "\(b.log)")
+        try Self.withPair { network, a, b, port in
 
-        // The active answers; the standby, which sees every query too, stays silent.
-        var tuples: [Int: String] = [:]
-        for id in 1...12 {
-            tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5)
-            // Synchronous replication (the default): once the client has its ACK, the standby
-            // has the lease, with its port set, durably.
-            #expect(try b.lease(of: id) == tuples[id], "client \(id)")
-        }
-        #expect(tuples.count == 12 && Set(tuples.values).count == 12, "\(tuples)")
+            // The active answers; the standby, which sees every query too, stays silent.
+            var tuples: [Int: String] = [:]
+            for id in 1...12 {
+                tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5)
+                // Synchronous replication (the default): once the client has its ACK, the standby
+                // has the lease, with its port set, durably.
+                #expect(try b.lease(of: id) == tuples[id], "client \(id)")
+            }
+            #expect(tuples.count == 12 && Set(tuples.values).count == 12, "\(tuples)")
 
-        #expect(try a.groupState() == "active" && b.groupState() == "standby")
-        a.process?.kill9()
-        #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
-        #expect(try b.groupState() == "partner-down")
-        // Every client, asking again, gets exactly its port set back from the standby.
-        for id in 1...12 {
-            let again = try Self.lease(network, id: id, port: port)
-            #expect(again == tuples[id], "client \(id)")
-        }
-        // New clients get port sets from the standby's reserve only: it cannot know whether the
-        // active is dead or only cut off, and the active never allocates there.
-        var fresh: [String] = []
-        for id in 13...16 {
-            if let tuple = try Self.lease(network, id: id, port: port, seconds: 5) { fresh.append(tuple) }
-        }
-        #expect(fresh.count == 4 && fresh.allSatisfy { $0.hasPrefix("203.0.113.") }, "\(fresh)")
-        #expect(Set(fresh + tuples.values).count == 16, "\(fresh)")
+            #expect(try a.groupState() == "active" && b.groupState() == "standby")
+            a.process?.kill9()
+            #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
+            #expect(try b.groupState() == "partner-down")
+            // Every client, asking again, gets exactly its port set back from the standby.
+            for id in 1...12 {
+                let again = try Self.lease(network, id: id, port: port)
+                #expect(again == tuples[id], "client \(id)")
+            }
+            // New clients get port sets from the standby's reserve only: it cannot know whether the
+            // active is dead or only cut off, and the active never allocates there.
+            var fresh: [String] = []
+            for id in 13...16 {
+                if let tuple = try Self.lease(network, id: id, port: port, seconds: 5) { fresh.append(tuple) }
+            }
+            #expect(fresh.count == 4 && fresh.allSatisfy { $0.hasPrefix("203.0.113.") }, "\(fresh)")
+            #expect(Set(fresh + tuples.values).count == 16, "\(fresh)")
 
-        // The old active comes back: the standby says it took the group over, and the old
-        // active stays silent for it.
-        try a.start()
-        #expect(a.process?.waitFor("pool group not served: the standby took it over") == true, "\(a.log)")
-        #expect(try a.groupState() == "yielded")
-        #expect(try Self.lease(network, id: 1, port: port, seconds: 5) == tuples[1])
+            // The old active comes back: the standby says it took the group over, and the old
+            // active stays silent for it.
+            try a.start()
+            #expect(a.process?.waitFor("pool group not served: the standby took it over") == true, "\(a.log)")
+            #expect(try a.groupState() == "yielded")
+            #expect(try Self.lease(network, id: 1, port: port, seconds: 5) == tuples[1])
+        }
     }
 
     @Test func theOldActiveFailsBackByTheDocumentedRoleSwap() throws {
-        let network = try PartnerNetwork()
-        defer { network.stop() }
-        let certificates = try Self.makeCertificates()
-        defer { try? FileManager.default.removeItem(atPath: certificates) }
-        let port = FailurePolicyTests.port()
-        let a = try Partner("a", network: network, port: port, certificates: certificates)
-        let b = try Partner("b", network: network, port: port, certificates: certificates)
-        defer { [a, b].forEach { $0.stop() } }
-        try b.start()
-        try a.start()
-        #expect(b.process?.waitFor("following the active") == true, "\(b.log)")
-        var tuples: [Int: String] = [:]
-        for id in 1...4 { tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5) }
-        a.process?.kill9()
-        #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
-        tuples[5] = try Self.lease(network, id: 5, port: port)
-        #expect(tuples[5]?.hasPrefix("203.0.113.") == true, "\(tuples)")
-        try a.start()
-        #expect(a.process?.waitFor("pool group not served: the standby took it over") == true, "\(a.log)")
+        try Self.withPair { network, a, b, port in
+            var tuples: [Int: String] = [:]
+            for id in 1...4 { tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5) }
+            a.process?.kill9()
+            #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
+            tuples[5] = try Self.lease(network, id: 5, port: port)
+            #expect(tuples[5]?.hasPrefix("203.0.113.") == true, "\(tuples)")
+            try a.start()
+            #expect(a.process?.waitFor("pool group not served: the standby took it over") == true, "\(a.log)")
 
-        // Docs/Redundancy.md, "Failing back": swap the roles in both files, restart the former
-        // standby (it serves once takeover-after passes without a standby), then the old active
-        // (it follows and catches up), and delete the takeover file.
-        try a.configure(active: "b")
-        try b.configure(active: "b")
-        b.process?.stop()
-        try FileManager.default.removeItem(atPath: b.directory + "/log/replication/g1.taken-over")
-        try b.start()
-        #expect(b.process?.waitFor("no standby answered within takeover-after") == true, "\(b.log)")
-        a.process?.stop()
-        try a.start()
-        #expect(a.process?.waitFor("following the active") == true, "\(a.log)")
-        #expect(try a.groupState() == "standby" && b.groupState() == "active")
-        // The old active now has every lease, the one granted while it was away included.
-        #expect(
-            ServeProcess.poll(seconds: 15) { tuples.allSatisfy { (try? a.boundLease(of: $0.key)) ?? nil == $0.value } },
-            "\(tuples) \(a.log)")
-        // Every client keeps its port set, and a new one is allocated from the group's pools again.
-        for (client, tuple) in tuples.sorted(by: { $0.key < $1.key }) {
-            #expect(try Self.lease(network, id: client, port: port, seconds: 5) == tuple, "client \(client)")
+            // Docs/Redundancy.md, "Failing back": swap the roles in both files, restart the former
+            // standby (it serves once takeover-after passes without a standby), then the old active
+            // (it follows and catches up), and delete the takeover file.
+            try a.configure(active: "b")
+            try b.configure(active: "b")
+            b.process?.stop()
+            try FileManager.default.removeItem(atPath: b.directory + "/log/replication/g1.taken-over")
+            try b.start()
+            #expect(b.process?.waitFor("no standby answered within takeover-after") == true, "\(b.log)")
+            a.process?.stop()
+            try a.start()
+            #expect(a.process?.waitFor("following the active") == true, "\(a.log)")
+            #expect(try a.groupState() == "standby" && b.groupState() == "active")
+            // The old active now has every lease, the one granted while it was away included.
+            #expect(
+                ServeProcess.poll(seconds: 15) {
+                    tuples.allSatisfy { (try? a.boundLease(of: $0.key)) ?? nil == $0.value }
+                },
+                "\(tuples) \(a.log)")
+            // Every client keeps its port set, and a new one is allocated from the group's pools again.
+            for (client, tuple) in tuples.sorted(by: { $0.key < $1.key }) {
+                #expect(try Self.lease(network, id: client, port: port, seconds: 5) == tuple, "client \(client)")
+            }
+            let fresh = try Self.lease(network, id: 6, port: port, seconds: 5)
+            #expect(
+                fresh?.hasPrefix("198.51.100.") == true && !tuples.values.contains(fresh ?? ""),
+                "\(String(describing: fresh))")
+            #expect(try a.boundLease(of: 6) == fresh)
         }
-        let fresh = try Self.lease(network, id: 6, port: port, seconds: 5)
-        #expect(
-            fresh?.hasPrefix("198.51.100.") == true && !tuples.values.contains(fresh ?? ""),
-            "\(String(describing: fresh))")
-        #expect(try a.boundLease(of: 6) == fresh)
     }
 
     @Test func aRestartedStandbyCatchesUpWhileTheActiveServes() throws {
-        let network = try PartnerNetwork()
-        defer { network.stop() }
-        let certificates = try Self.makeCertificates()
-        defer { try? FileManager.default.removeItem(atPath: certificates) }
-        let port = FailurePolicyTests.port()
-        let a = try Partner("a", network: network, port: port, certificates: certificates)
-        let b = try Partner("b", network: network, port: port, certificates: certificates)
-        defer { [a, b].forEach { $0.stop() } }
-        try a.start()
-        try b.start()
-        #expect(b.process?.waitFor("following the active") == true, "\(b.log)")
-        var tuples: [Int: String] = [:]
-        for id in 1...4 { tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5) }
+        try Self.withPair(activeFirst: true) { network, a, b, port in
+            var tuples: [Int: String] = [:]
+            for id in 1...4 { tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5) }
 
-        b.process?.kill9()
-        // No pause for clients: the active answers at once while its standby is down.
-        for id in 5...10 {
-            tuples[id] = try network.lease(id: id, port: port, timeoutMilliseconds: 2000).flatMap(Self.tuple)
+            b.process?.kill9()
+            // No pause for clients: the active answers at once while its standby is down.
+            for id in 5...10 {
+                tuples[id] = try network.lease(id: id, port: port, timeoutMilliseconds: 2000).flatMap(Self.tuple)
+            }
+            #expect(tuples.values.count == 10 && Set(tuples.values).count == 10, "\(tuples)")
+
+            try b.start()
+            #expect(
+                ServeProcess.poll(seconds: 15) { (1...10).allSatisfy { (try? b.lease(of: $0)) ?? nil == tuples[$0] } },
+                "\(b.log)")
+            #expect(b.log.contains("following the active"))
         }
-        #expect(tuples.values.count == 10 && Set(tuples.values).count == 10, "\(tuples)")
-
-        try b.start()
-        #expect(
-            ServeProcess.poll(seconds: 15) { (1...10).allSatisfy { (try? b.lease(of: $0)) ?? nil == tuples[$0] } },
-            "\(b.log)")
-        #expect(b.log.contains("following the active"))
     }
 
     @Test func anACKWaitsForTheStandbyAndAHungStandbyIsLeftBehind() throws {
-        let network = try PartnerNetwork()
-        defer { network.stop() }
-        let certificates = try Self.makeCertificates()
-        defer { try? FileManager.default.removeItem(atPath: certificates) }
-        let port = FailurePolicyTests.port()
-        let a = try Partner("a", network: network, port: port, certificates: certificates)
-        let b = try Partner("b", network: network, port: port, certificates: certificates)
-        defer { [a, b].forEach { $0.stop() } }
-        try b.start()
-        try a.start()
-        #expect(b.process?.waitFor("following the active") == true, "\(b.log)")
-        #expect(try Self.lease(network, id: 1, port: port, seconds: 5) != nil)
-        let standby = try #require(b.process?.process.processIdentifier)
+        try Self.withPair { network, a, b, port in
+            #expect(try Self.lease(network, id: 1, port: port, seconds: 5) != nil)
+            let standby = try #require(b.process?.process.processIdentifier)
 
-        // The standby hangs: the REQUEST's ACK is durable on the active but waits for it.
-        kill(standby, SIGSTOP)
-        #expect(try network.lease(id: 2, port: port, timeoutMilliseconds: 800) == nil)
-        // Two heartbeat intervals without its acknowledgement: the active goes on alone.
-        let alone = try network.lease(id: 3, port: port, timeoutMilliseconds: 5000).flatMap(Self.tuple)
-        #expect(alone != nil)
-        #expect(a.process?.waitFor("replication link to the standby lost") == true, "\(a.log)")
-        kill(standby, SIGCONT)
-        // Back, it catches up on what the active did without it.
-        #expect(ServeProcess.poll(seconds: 15) { (try? b.lease(of: 3)) ?? nil == alone }, "\(b.log)")
-    }
-
-    /// No port set bound to two clients, looking at both partners' engines at once.
-    static func duplicates(_ partners: [Partner], clients: ClosedRange<Int>) throws -> [String: Set<Int>] {
-        var holders: [String: Set<Int>] = [:]
-        for partner in partners {
-            for id in clients {
-                if let tuple = try partner.boundLease(of: id) { holders[tuple, default: []].insert(id) }
-            }
+            // The standby hangs: the REQUEST's ACK is durable on the active but waits for it.
+            kill(standby, SIGSTOP)
+            #expect(try network.lease(id: 2, port: port, timeoutMilliseconds: 800) == nil)
+            // Two heartbeat intervals without its acknowledgement: the active goes on alone.
+            let alone = try network.lease(id: 3, port: port, timeoutMilliseconds: 5000).flatMap(Self.tuple)
+            #expect(alone != nil)
+            #expect(a.process?.waitFor("replication link to the standby lost") == true, "\(a.log)")
+            kill(standby, SIGCONT)
+            // Back, it catches up on what the active did without it.
+            #expect(ServeProcess.poll(seconds: 15) { (try? b.lease(of: 3)) ?? nil == alone }, "\(b.log)")
         }
-        return holders.filter { $0.value.count > 1 }
     }
 
     @Test func aPartitionBetweenThePartnersNeverLeasesAPortSetTwiceAndHeals() throws {
-        let network = try PartnerNetwork()
-        defer { network.stop() }
-        let certificates = try Self.makeCertificates()
-        defer { try? FileManager.default.removeItem(atPath: certificates) }
-        let port = FailurePolicyTests.port()
-        let a = try Partner("a", network: network, port: port, certificates: certificates)
-        let b = try Partner("b", network: network, port: port, certificates: certificates)
-        defer { [a, b].forEach { $0.stop() } }
-        try b.start()
-        try a.start()
-        #expect(b.process?.waitFor("following the active") == true, "\(b.log)")
-        var tuples: [Int: String] = [:]
-        for id in 1...4 { tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5) }
+        try Self.withPair { network, a, b, port in
+            var tuples: [Int: String] = [:]
+            for id in 1...4 { tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5) }
 
-        // 30 s without a path between the partners; both still reach every client.
-        try network.partition("a", "b")
-        let healAt = Date().addingTimeInterval(30)
-        #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
-        var id = 5
-        while Date() < healAt && id <= 20 {
-            // Known clients keep their port sets, whoever answers; new ones get one, from the
-            // active's pool or the standby's reserve, never one already held.
-            if let known = try Self.lease(network, id: 1 + id % 4, port: port, seconds: 5) {
-                #expect(known == tuples[1 + id % 4], "client \(1 + id % 4)")
+            // 30 s without a path between the partners; both still reach every client.
+            try network.partition("a", "b")
+            let healAt = Date().addingTimeInterval(30)
+            #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
+            var id = 5
+            while Date() < healAt && id <= 20 {
+                // Known clients keep their port sets, whoever answers; new ones get one, from the
+                // active's pool or the standby's reserve, never one already held.
+                if let known = try Self.lease(network, id: 1 + id % 4, port: port, seconds: 5) {
+                    #expect(known == tuples[1 + id % 4], "client \(1 + id % 4)")
+                }
+                tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5)
+                #expect(tuples[id] != nil, "client \(id): \(a.log.suffix(1200)) \(b.log.suffix(1200))")
+                #expect(try Self.duplicates([a, b], clients: 1...20).isEmpty)
+                id += 1
             }
-            tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5)
-            #expect(tuples[id] != nil, "client \(id): \(a.log.suffix(1200)) \(b.log.suffix(1200))")
-            #expect(try Self.duplicates([a, b], clients: 1...20).isEmpty)
-            id += 1
-        }
-        let served = Set(tuples.values)
-        #expect(served.count == tuples.count, "\(tuples)")
-        #expect(served.contains { $0.hasPrefix("203.0.113.") } || served.count == tuples.count, "\(tuples)")
-        while Date() < healAt { Thread.sleep(forTimeInterval: 0.2) }
+            let served = Set(tuples.values)
+            #expect(served.count == tuples.count, "\(tuples)")
+            #expect(served.contains { $0.hasPrefix("203.0.113.") } || served.count == tuples.count, "\(tuples)")
+            while Date() < healAt { Thread.sleep(forTimeInterval: 0.2) }
 
-        // Healed: the old active hears that the standby took over and stays silent; the
-        // standby learns every lease the active granted meanwhile.
-        try network.partition("a", "b", cut: false)
-        #expect(a.process?.waitFor("pool group not served: the standby took it over", seconds: 20) == true, "\(a.log)")
-        let fromActive = tuples.filter { $0.value.hasPrefix("198.51.100.") }
-        #expect(
-            ServeProcess.poll(seconds: 20) {
-                fromActive.allSatisfy { (try? b.boundLease(of: $0.key)) ?? nil == $0.value }
-            },
-            "\(fromActive) \(b.log)")
-        #expect(try Self.duplicates([a, b], clients: 1...20).isEmpty)
-        #expect(try a.groupState() == "yielded" && b.groupState() == "partner-down")
-        // And the standby answers every client with its own port set.
-        for (client, tuple) in tuples.sorted(by: { $0.key < $1.key }) {
-            let again = try Self.lease(network, id: client, port: port, seconds: 5)
-            #expect(again == tuple, "client \(client): \(again ?? "no answer") \(b.log.suffix(1500))")
+            // Healed: the old active hears that the standby took over and stays silent; the
+            // standby learns every lease the active granted meanwhile.
+            try network.partition("a", "b", cut: false)
+            #expect(
+                a.process?.waitFor("pool group not served: the standby took it over", seconds: 20) == true, "\(a.log)")
+            let fromActive = tuples.filter { $0.value.hasPrefix("198.51.100.") }
+            #expect(
+                ServeProcess.poll(seconds: 20) {
+                    fromActive.allSatisfy { (try? b.boundLease(of: $0.key)) ?? nil == $0.value }
+                },
+                "\(fromActive) \(b.log)")
+            #expect(try Self.duplicates([a, b], clients: 1...20).isEmpty)
+            #expect(try a.groupState() == "yielded" && b.groupState() == "partner-down")
+            // And the standby answers every client with its own port set.
+            for (client, tuple) in tuples.sorted(by: { $0.key < $1.key }) {
+                let again = try Self.lease(network, id: client, port: port, seconds: 5)
+                #expect(again == tuple, "client \(client): \(again ?? "no answer") \(b.log.suffix(1500))")
+            }
         }
     }
 
     @Test func aPeerWithoutTheCAsCertificateIsRefused() throws {
-        let network = try PartnerNetwork()
-        defer { network.stop() }
-        let certificates = try Self.makeCertificates()
-        defer { try? FileManager.default.removeItem(atPath: certificates) }
         // The active presents a certificate of another CA, with the same name.
-        try FileManager.default.removeItem(atPath: certificates + "/a.pem")
-        try FileManager.default.removeItem(atPath: certificates + "/a.key")
-        try FileManager.default.copyItem(atPath: certificates + "/rogue.pem", toPath: certificates + "/a.pem")
-        try FileManager.default.copyItem(atPath: certificates + "/rogue.key", toPath: certificates + "/a.key")
-        let port = FailurePolicyTests.port()
-        let a = try Partner("a", network: network, port: port, certificates: certificates)
-        let b = try Partner("b", network: network, port: port, certificates: certificates)
-        defer { [a, b].forEach { $0.stop() } }
-        try b.start()
-        try a.start()
-        #expect(b.process?.waitFor("replication connection ended") == true, "\(b.log)")
-        #expect(!b.log.contains("following the active"))
-        // The active serves alone once takeover-after passes without a standby; the standby
-        // learned nothing from it (it may have taken the group over by then, and then serves
-        // its reserve: the two never hand out one port set twice).
-        let tuple = try #require(try Self.lease(network, id: 1, port: port, seconds: 10))
-        let fromActive = tuple.hasPrefix("198.51.100.")
-        #expect(try !fromActive || b.lease(of: 1) == nil, "\(tuple)")
-        #expect(try (fromActive ? a : b).lease(of: 1) == tuple)
+        let rogue: (String) throws -> Void = { certificates in
+            for (from, to) in [("rogue.pem", "a.pem"), ("rogue.key", "a.key")] {
+                try FileManager.default.removeItem(atPath: certificates + "/" + to)
+                try FileManager.default.copyItem(atPath: certificates + "/" + from, toPath: certificates + "/" + to)
+            }
+        }
+        try Self.withPair(prepare: rogue, waitForStandby: false) { network, a, b, port in
+            #expect(b.process?.waitFor("replication connection ended") == true, "\(b.log)")
+            #expect(!b.log.contains("following the active"))
+            // The active serves alone once takeover-after passes without a standby; the standby
+            // learned nothing from it (it may have taken the group over by then, and then serves
+            // its reserve: the two never hand out one port set twice).
+            let tuple = try #require(try Self.lease(network, id: 1, port: port, seconds: 10))
+            let fromActive = tuple.hasPrefix("198.51.100.")
+            #expect(try !fromActive || b.lease(of: 1) == nil, "\(tuple)")
+            #expect(try (fromActive ? a : b).lease(of: 1) == tuple)
+        }
     }
 }

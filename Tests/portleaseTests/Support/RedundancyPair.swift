@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+@testable import portlease
+
+/// Two `portlease serve` partners for pool group g1 (`"map"`, with the standby's reserve
+/// `"reserve"`) in network namespaces of their own (`PartnerNetwork`), with certificates of
+/// one CA, for `RedundancyProcessTests`.
+extension RedundancyProcessTests {
+    /// One partner: its directory, configuration and process.
+    final class Partner {
+        let name: String
+        let directory: String
+        let network: PartnerNetwork
+        var process: ServeProcess?
+
+        let port: UInt16
+        let certificates: String
+
+        init(_ name: String, network: PartnerNetwork, port: UInt16, certificates: String) throws {
+            self.name = name
+            self.network = network
+            self.port = port
+            self.certificates = certificates
+            directory = try CommandLineTests.temporaryDirectory()
+            try configure(active: "a")
+        }
+
+        /// Writes the configuration with `active` as g1's active and the other partner as its standby.
+        func configure(active: String) throws {
+            let other = name == "a" ? "b" : "a"
+            let standby = active == "a" ? "b" : "a"
+            let configuration = """
+                { "server-id": "192.0.2.1", "listen": { "addresses": ["\(PartnerNetwork.address(name))"], "port": \(port) },
+                  "dhcp4o6-server-addresses": ["\(PartnerNetwork.address(name))"], "workers": 2,
+                  "lease-log": { "directory": "\(directory)/log", "durability": "fsync" },
+                  "redundancy": { "instance": "\(name)", "listen": "[\(PartnerNetwork.address(name))]:8647",
+                    "tls": { "certificate-file": "\(certificates)/\(name).pem", "key-file": "\(certificates)/\(name).key",
+                             "ca-file": "\(certificates)/ca.pem" },
+                    "takeover-after": 3, "heartbeat-interval": 1,
+                    "partners": [ { "name": "\(other)", "address": "[\(PartnerNetwork.address(other))]:8647" } ],
+                    "pool-groups": [ { "name": "g1", "pools": ["map"], "standby-pools": ["reserve"],
+                                       "active": "\(active)", "standby": "\(standby)" } ] },
+                  "pools": [ { "name": "map", "addresses": ["198.51.100.0/29"], "valid-lifetime": 3600,
+                               "shared": { "psid-offset": 6, "psid-length": 2 } },
+                             { "name": "reserve", "addresses": ["203.0.113.0/30"], "valid-lifetime": 3600,
+                               "shared": { "psid-offset": 6, "psid-length": 2 } } ] }
+                """
+            try configuration.write(toFile: directory + "/server.json", atomically: true, encoding: .utf8)
+        }
+
+        func start() throws {
+            process = try ServeProcess(
+                config: directory + "/server.json", logPath: directory + "/server-\(UUID().uuidString).log",
+                namespace: network.namespace(name))
+        }
+
+        var log: String { process?.log ?? "" }
+
+        /// The bound lease of client `id` as this server's engine holds it: "address psid", or nil.
+        func boundLease(of id: Int) throws -> String? {
+            let api = ControlClient(socketPath: directory + "/log/control/api.sock")
+            let found = try api.send("GET", "/v1/leases?client=\(ReservationProcessTests.clientKey(id: UInt32(id)))")
+            guard found.status == 200,
+                let body = try JSONSerialization.jsonObject(with: Data(found.body)) as? [String: Any],
+                let lease = (body["leases"] as? [[String: Any]])?.first, lease["state"] as? String == "bound",
+                let address = lease["address"] as? String, let psid = lease["psid"] as? Int
+            else { return nil }
+            return "\(address) psid \(psid)"
+        }
+
+        /// The lease of client `id` as this server's engine holds it: "address psid", or nil.
+        func lease(of id: Int) throws -> String? {
+            let api = ControlClient(socketPath: directory + "/log/control/api.sock")
+            let found = try api.send("GET", "/v1/leases?client=\(ReservationProcessTests.clientKey(id: UInt32(id)))")
+            guard found.status == 200,
+                let body = try JSONSerialization.jsonObject(with: Data(found.body)) as? [String: Any],
+                let lease = (body["leases"] as? [[String: Any]])?.first,
+                let address = lease["address"] as? String, let psid = lease["psid"] as? Int
+            else { return nil }
+            return "\(address) psid \(psid)"
+        }
+
+        /// The state of pool group g1 in `GET /v1/status`, checked against the published schema.
+        func groupState() throws -> String? {
+            let api = ControlClient(socketPath: directory + "/log/control/api.sock")
+            let body = try JSONSerialization.jsonObject(with: Data(try api.send("GET", "/v1/status").body))
+            #expect(try ControlAPIProcessTests.mismatches(body, schema: "Status").isEmpty)
+            let groups = (body as? [String: Any])?["redundancy"] as? [[String: Any]]
+            return groups?.first { $0["group"] as? String == "g1" }?["state"] as? String
+        }
+
+        func stop() {
+            process?.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    /// A CA and a certificate for each partner it signed, and one of another CA.
+    static func makeCertificates() throws -> String {
+        let directory = try CommandLineTests.temporaryDirectory()
+        var commands = [
+            "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=partners"
+        ]
+        for name in ["a", "b"] {
+            commands += [
+                "openssl req -newkey rsa:2048 -nodes -keyout \(name).key -out \(name).csr -subj /CN=\(name)",
+                "openssl x509 -req -in \(name).csr -CA ca.pem -CAkey ca.key -CAcreateserial -out \(name).pem -days 2",
+            ]
+        }
+        commands.append(
+            "openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days 2 -subj /CN=a")
+        for command in commands {
+            let result = MulticastNamespaceTests.sh("cd \(directory) && \(command)")
+            try #require(result.status == 0, "\(command): \(result.output)")
+        }
+        return directory
+    }
+
+    /// "address psid N" from a `lease: ...` line.
+    static func tuple(_ line: String) -> String? {
+        guard let match = line.firstMatch(of: /lease: (\S+) port set .* psid (\d+) for/) else { return nil }
+        return "\(match.output.1) psid \(match.output.2)"
+    }
+
+    /// Retries a DORA (to both servers) until one answers, for at most `seconds`.
+    static func lease(_ network: PartnerNetwork, id: Int, port: UInt16, seconds: Double = 20) throws -> String? {
+        var lease: String?
+        _ = ServeProcess.poll(seconds: seconds) {
+            lease = (try? network.lease(id: id, port: port)) ?? nil
+            return lease != nil
+        }
+        return lease.flatMap(tuple)
+    }
+
+    /// No port set bound to two clients, looking at both partners' engines at once.
+    static func duplicates(_ partners: [Partner], clients: ClosedRange<Int>) throws -> [String: Set<Int>] {
+        var holders: [String: Set<Int>] = [:]
+        for partner in partners {
+            for id in clients {
+                if let tuple = try partner.boundLease(of: id) { holders[tuple, default: []].insert(id) }
+            }
+        }
+        return holders.filter { $0.value.count > 1 }
+    }
+
+    /// Runs `body` with a fresh pair: certificates made (then changed by `prepare`), the
+    /// standby started before the active (or after, with `activeFirst`), and, with
+    /// `waitForStandby`, once the standby follows. Everything is stopped and removed after.
+    static func withPair(
+        activeFirst: Bool = false, prepare: (String) throws -> Void = { _ in }, waitForStandby: Bool = true,
+        _ body: (PartnerNetwork, Partner, Partner, UInt16) throws -> Void
+    ) throws {
+        let network = try PartnerNetwork()
+        defer { network.stop() }
+        let certificates = try makeCertificates()
+        defer { try? FileManager.default.removeItem(atPath: certificates) }
+        try prepare(certificates)
+        let port = FailurePolicyTests.port()
+        let a = try Partner("a", network: network, port: port, certificates: certificates)
+        let b = try Partner("b", network: network, port: port, certificates: certificates)
+        defer { [a, b].forEach { $0.stop() } }
+        for partner in activeFirst ? [a, b] : [b, a] { try partner.start() }
+        if waitForStandby { #expect(b.process?.waitFor("following the active") == true, "\(b.log)") }
+        try body(network, a, b, port)
+    }
+}
