@@ -92,7 +92,9 @@ public final class ReplicationReceiver: Service, Sendable {
                 continue
             }
             for group in configuration.standbyGroups where status.state(of: group.name) == .standby {
-                let silent = Int64((now - lastHeard.time(of: group.active)) / 1_000_000)
+                // Heard after `now` was read (another connection's frame): not silent at all.
+                let heard = lastHeard.time(of: group.active)
+                let silent = heard >= now ? 0 : Int64((now - heard) / 1_000_000)
                 guard silent >= takeover else { continue }
                 // Durable before the first answer: a restart must not forget it serves the group.
                 try positions.recordTakeover(group.name, time: SystemClock.wallClockMilliseconds())

@@ -225,7 +225,8 @@ public final class ReplicationSender: Service, Sendable {
                 acknowledged.position(partner, $0) < server.committedSequence(shard: $0)
             }
             if !behind { progress.acknowledged() }
-            if behind && SystemClock.monotonicNanoseconds() - progress.last >= limit {
+            let (now, last) = (SystemClock.monotonicNanoseconds(), progress.last)
+            if behind && now > last && now - last >= limit {
                 throw ReplicationLink.Failure(
                     "\(partner) acknowledged nothing for \(limit / 1_000_000) ms: ACKs no longer wait for it")
             }
@@ -273,8 +274,10 @@ public final class ReplicationSender: Service, Sendable {
                 status.add(.framesSent)
                 lastSent = now
             } else {
-                // Synchronous: ACKs wait for this loop to see their records, so it looks often.
-                try await Task.sleep(for: .microseconds(gate == nil ? 2000 : 200))
+                // Synchronous: ACKs wait for this loop to see their records, so it looks often
+                // while records come, and every 2 ms once none has come for 10 ms.
+                let busy = gate != nil && now - lastSent < 10_000_000
+                try await Task.sleep(for: .microseconds(busy ? 200 : 2000))
             }
         }
     }

@@ -74,6 +74,9 @@ public final class ShardWorker: @unchecked Sendable {
     private let pendingConfiguration = Mutex<EngineConfiguration?>(nil)
     /// The standby's acknowledgement replies also wait for (synchronous replication); nil: none.
     private let partnerGate: PartnerGate?
+    /// Set by a batch that took no query because the arena is full of replies waiting for the
+    /// standby: the worker then sleeps until the gate moves or a control job comes.
+    private var waitingForPartner = false
     /// How long a query may have waited before it is shed instead of answered.
     private let queueDelayBudget: QueueDelayBudget
     /// ``InjectedFault/slowWorker``: each batch that handled queries takes longer (tests only).
@@ -163,7 +166,8 @@ public final class ShardWorker: @unchecked Sendable {
                 } else {
                     let generation = partnerGate?.generation
                     signal.sleep(timeoutMilliseconds: sleepBudget()) {
-                        queue.depth > 0 || control.hasJobs || partnerGate?.generation != generation
+                        (queue.depth > 0 && !waitingForPartner) || control.hasJobs
+                            || partnerGate?.generation != generation
                     }
                 }
             }
@@ -223,21 +227,22 @@ public final class ShardWorker: @unchecked Sendable {
             } else {
                 releaseDurable()
                 guard arena.lentCount == 0 else { continue }
-                // Replies durable here may still wait for the standby's acknowledgement.
-                guard let gate = partnerGate, arena.count > 0, gate.isHolding else { break }
-                let generation = gate.generation
-                signal.sleep(timeoutMilliseconds: 10) {
-                    gate.generation != generation || stopping.load(ordering: .relaxed)
-                }
-                if stopping.load(ordering: .relaxed) { break }
+                break
             }
         }
         guard fault == nil else { return 0 }
         engine.expire(now: now, records: &records)
         batchStarted = SystemCalls.monotonicNanoseconds()
-        let handled = queue.drainQueries(limit: batchLimit) { payload, parsed, origin, received, lane in
-            handle(payload, parsed: parsed, origin: origin, now: now, received: received, lane: lane)
-        }
+        // Replies durable here may still wait for the standby's acknowledgement, filling the
+        // arena: then no query is taken, but control jobs (a partner's records to apply) and
+        // commits go on, so that two instances each waiting for the other never stop both.
+        waitingForPartner = partnerGate != nil && arena.room < batchLimit
+        let handled =
+            waitingForPartner
+            ? 0
+            : queue.drainQueries(limit: batchLimit) { payload, parsed, origin, received, lane in
+                handle(payload, parsed: parsed, origin: origin, now: now, received: received, lane: lane)
+            }
         writeRecords()
         sendHandovers()
         if !changesInBatch.isEmpty {

@@ -1,12 +1,12 @@
 import Foundation
 
-/// Two partner servers and their clients, each in a network namespace of its own, joined by a
-/// bridge in the clients' namespace: `fd00:16::a` and `fd00:16::b` are the servers, `fd00:16::c`
-/// the relay the test's clients send from (to both servers, as a relay with two server
-/// addresses does). The partners replicate over the same bridge. ``stop()`` deletes it all.
+/// Partner servers and their clients, each in a network namespace of its own, joined by a
+/// bridge in the clients' namespace: `fd00:16::a`, `fd00:16::b` (and `::c`, `::d` with four)
+/// are the servers, `fd00:16::ff` the relay the test's clients send from (to every server, or
+/// to a group's pair, as a relay configured with those server addresses does). The partners replicate over the same bridge. ``stop()`` deletes it all.
 final class PartnerNetwork {
     let tag = String(UInt32.random(in: 0...0xFFFFF), radix: 16)
-    var clients: String { "plc-\(tag)" }
+    var clients: String { "plr-\(tag)" }
     /// The namespace of server `name` ("a" or "b").
     func namespace(_ name: String) -> String { "pl\(name)-\(tag)" }
     /// Server `name`'s address.
@@ -18,7 +18,7 @@ final class PartnerNetwork {
             "ip netns add \(clients)", "ip -n \(clients) link set lo up",
             "ip -n \(clients) link add br0 type bridge", "ip -n \(clients) link set br0 up",
             "ip netns exec \(clients) sysctl -qw net.ipv6.conf.all.accept_dad=0",
-            "ip -n \(clients) addr add \(Self.address("c"))/64 dev br0 nodad",
+            "ip -n \(clients) addr add \(Self.address("ff"))/64 dev br0 nodad",
         ]
         for name in servers {
             let (namespace, outer, inner) = (namespace(name), "v\(name)\(tag)", "e\(name)\(tag)")
@@ -31,7 +31,13 @@ final class PartnerNetwork {
             ]
         }
         for command in commands {
-            let result = MulticastNamespaceTests.sh(command)
+            var result = MulticastNamespaceTests.sh(command)
+            // Two `ip netns add` at once (tests run in parallel) can race on /run/netns itself.
+            for _ in 0..<5 where result.status != 0 && command.hasPrefix("ip netns add") {
+                MulticastNamespaceTests.sh(command.replacingOccurrences(of: " add ", with: " del ") + " 2>/dev/null")
+                Thread.sleep(forTimeInterval: 0.1)
+                result = MulticastNamespaceTests.sh(command)
+            }
             guard result.status == 0 else {
                 stop()
                 throw Failure(description: "\(command): \(result.output)")
@@ -45,14 +51,19 @@ final class PartnerNetwork {
         var description: String
     }
 
-    /// A DORA from the clients' namespace to every server; the `lease: ...` line, or nil.
-    func lease(id: Int, port: UInt16, timeoutMilliseconds: Int = 500) throws -> String? {
+    /// A DORA from the clients' namespace to every server (or to `to`, the pair a relay is
+    /// configured with); the `lease: ...` line, or nil.
+    /// `link` is the relay's link-address (which pools' `match` sees).
+    func lease(
+        id: Int, port: UInt16, timeoutMilliseconds: Int = 500, to: [String]? = nil, link: String = "2001:db8:ffff::1"
+    ) throws -> String? {
+        let targets = to ?? servers
         var arguments = [
-            "netns", "exec", clients, CommandLineTests.binary, "client", "--server", Self.address(servers[0]),
-            "--port", "\(port)", "--id", "\(id)", "--relay-peer", "2001:db8:9::\(id)", "--timeout",
-            "\(timeoutMilliseconds)",
+            "netns", "exec", clients, CommandLineTests.binary, "client", "--server", Self.address(targets[0]),
+            "--port", "\(port)", "--id", "\(id)", "--relay-peer", "2001:db8:9::\(id)", "--link-address", link,
+            "--timeout", "\(timeoutMilliseconds)",
         ]
-        for other in servers.dropFirst() { arguments += ["--also-server", Self.address(other)] }
+        for other in targets.dropFirst() { arguments += ["--also-server", Self.address(other)] }
         let result = try CommandLineTests.run(arguments, executable: "/usr/sbin/ip")
         return result.output.split(separator: "\n").first { $0.hasPrefix("lease: ") }.map(String.init)
     }

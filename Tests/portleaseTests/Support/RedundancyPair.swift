@@ -97,12 +97,12 @@ extension RedundancyProcessTests {
     }
 
     /// A CA and a certificate for each partner it signed, and one of another CA.
-    static func makeCertificates() throws -> String {
+    static func makeCertificates(for names: [String] = ["a", "b"]) throws -> String {
         let directory = try CommandLineTests.temporaryDirectory()
         var commands = [
             "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=partners"
         ]
-        for name in ["a", "b"] {
+        for name in names {
             commands += [
                 "openssl req -newkey rsa:2048 -nodes -keyout \(name).key -out \(name).csr -subj /CN=\(name)",
                 "openssl x509 -req -in \(name).csr -CA ca.pem -CAkey ca.key -CAcreateserial -out \(name).pem -days 2",
@@ -123,11 +123,14 @@ extension RedundancyProcessTests {
         return "\(match.output.1) psid \(match.output.2)"
     }
 
-    /// Retries a DORA (to both servers) until one answers, for at most `seconds`.
-    static func lease(_ network: PartnerNetwork, id: Int, port: UInt16, seconds: Double = 20) throws -> String? {
+    /// Retries a DORA (to both servers, or to `to`) until one answers, for at most `seconds`.
+    static func lease(
+        _ network: PartnerNetwork, id: Int, port: UInt16, seconds: Double = 20, to: [String]? = nil,
+        link: String = "2001:db8:ffff::1"
+    ) throws -> String? {
         var lease: String?
         _ = ServeProcess.poll(seconds: seconds) {
-            lease = (try? network.lease(id: id, port: port)) ?? nil
+            lease = (try? network.lease(id: id, port: port, to: to, link: link)) ?? nil
             return lease != nil
         }
         return lease.flatMap(tuple)
