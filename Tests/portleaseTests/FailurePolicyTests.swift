@@ -6,7 +6,10 @@ import Testing
 /// status and log line, or, for a full disk, withholds ACKs and recovers by itself.
 @Suite(.enabled(if: FileManager.default.fileExists(atPath: "/usr/include/liburing.h"), "liburing is not installed"))
 struct FailurePolicyTests {
-    static func port() -> UInt16 { UInt16.random(in: 41_000...49_000) }
+    /// A random UDP port for a test's server, below Linux's ephemeral range (32768-60999):
+    /// the clients' own sockets take ports from that range, and once took a port a server
+    /// killed by a test was about to bind again.
+    static func port() -> UInt16 { UInt16.random(in: 20_000...32_000) }
 
     /// Metrics cannot bind (the port is taken): exit 1 at start, with the reason.
     @Test func aMetricsPortInUseStopsStartUpWithStatus1() throws {
