@@ -12,12 +12,12 @@ extension LeaseEngine {
         if let id = table.find(context.key), table[id].state != .idle, !served.answers(Int(table[id].current.pool)) {
             return true
         }
-        for address in [context.message.requestedAddress, context.message.header.ciaddr] {
-            if let address, address != .zero, let index = pool(containing: address), !served.answers(index) {
-                return true
-            }
-        }
-        return false
+        return isInSilentPool(context.message.requestedAddress) || isInSilentPool(context.message.header.ciaddr)
+    }
+
+    private func isInSilentPool(_ address: IPv4Address?) -> Bool {
+        guard let address, address != .zero, let index = pool(containing: address) else { return false }
+        return !served.answers(index)
     }
 
     /// Whether this server knows something newer about the client of the partner's `record`,

@@ -61,7 +61,7 @@ public final class ServedPools: Sendable {
     }
 
     /// Pool `index`'s role now.
-    public func role(of index: Int) -> Role {
+    package func role(of index: Int) -> Role {
         allocates(index) ? .serving : answers(index) ? .renewing : .silent
     }
 
@@ -76,7 +76,7 @@ public final class ServedPools: Sendable {
     }
 
     /// The pools whose clients are not answered now, in index order.
-    public var silentPools: [Int] { (0..<count).filter { !answers($0) } }
+    package var silentPools: [Int] { (0..<count).filter { !answers($0) } }
 
     @inline(__always)
     private static func bit(_ words: AtomicWords, _ index: Int) -> Bool {

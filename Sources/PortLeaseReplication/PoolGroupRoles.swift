@@ -1,5 +1,6 @@
 import LeaseEngine
 import PortLeaseConfiguration
+import PortLeaseServer
 
 extension ServerConfiguration.Redundancy.PoolGroup {
     /// Gives the group's pools the roles of `state` (`Docs/Redundancy.md`, "Split network"):
@@ -26,5 +27,13 @@ extension ServerConfiguration.Redundancy.PoolGroup {
             served.set(pools, to: .renewing)
             served.set(standbyPools, to: .serving)
         }
+    }
+}
+
+extension RedundancyStatus {
+    /// Moves `group` to `state`: the state shown, and its pools' roles in `server`'s engines.
+    func enter(_ state: State, for group: ServerConfiguration.Redundancy.PoolGroup, on server: Server) {
+        set(group.name, state)
+        if let served = server.workers.first?.engine.served { group.assignRoles(state, in: served) }
     }
 }

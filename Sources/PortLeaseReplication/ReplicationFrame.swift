@@ -35,7 +35,7 @@ public enum ReplicationFrame: Sendable, Equatable {
 
     /// The frame's bytes, its length prefix included.
     public func encoded() -> [UInt8] {
-        var body: [UInt8] = []
+        var body: [UInt8] = [0, 0, 0, 0]
         switch self {
         case .hello(let instance, let groups, let shards):
             body.append(Kind.hello.rawValue)
@@ -69,10 +69,10 @@ public enum ReplicationFrame: Sendable, Equatable {
             body.append(UInt8(groups.count))
             for group in groups { Self.put(text: group, &body) }
         }
-        var frame: [UInt8] = []
-        frame.reserveCapacity(body.count + 4)
-        Self.put(UInt32(body.count), &frame)
-        return frame + body
+        // The length prefix, filled in once the body is written after it.
+        let length = UInt32(body.count - 4).bigEndian
+        withUnsafeBytes(of: length) { body.replaceSubrange(0..<4, with: $0) }
+        return body
     }
 
     /// Why a frame's bytes were refused.

@@ -98,8 +98,7 @@ public final class ReplicationReceiver: Service, Sendable {
                 guard silent >= takeover else { continue }
                 // Durable before the first answer: a restart must not forget it serves the group.
                 try positions.recordTakeover(group.name, time: SystemClock.wallClockMilliseconds())
-                status.set(group.name, .partnerDown)
-                if let served = server.workers.first?.engine.served { group.assignRoles(.partnerDown, in: served) }
+                status.enter(.partnerDown, for: group, on: server)
                 status.add(.takeovers)
                 logger.warning(
                     "pool group taken over: its active is silent",

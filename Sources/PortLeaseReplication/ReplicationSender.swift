@@ -186,8 +186,7 @@ public final class ReplicationSender: Service, Sendable {
     /// Serves `group` (from `starting` or `yielded`): its standby follows, or none answered in time.
     private func activate(_ group: ServerConfiguration.Redundancy.PoolGroup, because reason: String) {
         guard let old = status.state(of: group.name), old == .starting || old == .yielded else { return }
-        status.set(group.name, .active)
-        if let served = server.workers.first?.engine.served { group.assignRoles(.active, in: served) }
+        status.enter(.active, for: group, on: server)
         logger.notice(
             "pool group served", metadata: ["group": "\(group.name)", "was": "\(old.rawValue)", "reason": "\(reason)"])
     }
@@ -196,8 +195,7 @@ public final class ReplicationSender: Service, Sendable {
     /// was silent or cut off.
     private func yield(_ groups: [ServerConfiguration.Redundancy.PoolGroup], to partner: String) {
         for group in groups where status.state(of: group.name) != .yielded {
-            status.set(group.name, .yielded)
-            if let served = server.workers.first?.engine.served { group.assignRoles(.yielded, in: served) }
+            status.enter(.yielded, for: group, on: server)
             logger.critical(
                 "pool group not served: the standby took it over",
                 metadata: [

@@ -47,11 +47,6 @@ public final class PartnerGate: Sendable {
         moved()
     }
 
-    /// Whether the gate holds anything back now.
-    public var isHolding: Bool {
-        (0..<bounds.count).contains { through($0) != .max }
-    }
-
     /// The workers to wake when the gate moves (the server, once they exist).
     func attach(_ workers: [WorkerSignal]) {
         signals.withLock { $0 = workers }

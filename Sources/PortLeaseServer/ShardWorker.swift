@@ -226,8 +226,7 @@ public final class ShardWorker: @unchecked Sendable {
                 startSync()
             } else {
                 releaseDurable()
-                guard arena.lentCount == 0 else { continue }
-                break
+                guard arena.lentCount > 0 else { break }
             }
         }
         guard fault == nil else { return 0 }
