@@ -18,8 +18,10 @@ final class ReplicaApplier: @unchecked Sendable {
     private var waiting: [LeaseRecord] = []
     private var waitingHead = 0
 
-    /// The most records that may wait before the link is refused: a partner whose shards
-    /// stopped agreeing would otherwise grow this without bound.
+    /// The most records that may wait: past it they are dropped and the link ends (a partner
+    /// whose shards stopped agreeing would otherwise grow this without bound). Nothing is
+    /// lost: the standby's position stays at the last batch with nothing waiting, so the
+    /// active sends them all again on the next connection.
     static let waitingLimit = 100_000
 
     init(shard: Int, worker: ShardWorker) {
@@ -33,6 +35,8 @@ final class ReplicaApplier: @unchecked Sendable {
         var applied: Int
         /// Records still waiting for another shard's change, after this batch.
         var waiting: Int
+        /// More than ``waitingLimit`` waited, and they were dropped.
+        var overflowed = false
     }
 
     /// Applies `records` after those already waiting; returns once what was applied is
@@ -57,6 +61,11 @@ final class ReplicaApplier: @unchecked Sendable {
             case .done(let outcome, let durable):
                 guard durable else {
                     throw ReplicationLink.Failure("shard \(shard): the commit of replicated records failed")
+                }
+                guard !outcome.overflowed else {
+                    throw ReplicationLink.Failure(
+                        "shard \(shard): more than \(Self.waitingLimit) records waited for another shard's change; "
+                            + "they are dropped and the link ends, to be sent again")
                 }
                 return outcome
             case .refused:
@@ -89,6 +98,10 @@ final class ReplicaApplier: @unchecked Sendable {
         if waitingHead == waiting.count {
             waiting.removeAll(keepingCapacity: true)
             waitingHead = 0
+        } else if waiting.count - waitingHead > Self.waitingLimit {
+            waiting.removeAll()
+            waitingHead = 0
+            return Outcome(applied: applied, waiting: 0, overflowed: true)
         } else if waitingHead > 1024 && waitingHead * 2 > waiting.count {
             waiting.removeFirst(waitingHead)
             waitingHead = 0
