@@ -116,12 +116,7 @@ print("used a/b: port sets in use on each (the active's own offers in flight at 
 print("a logged: 'standby caught up' lines in the active's log.")
 PY
 
-echo
-echo "server warnings/errors over all rounds (count, message):"
-for name in a b; do
-    p=$(problems "$name" | sed -E 's/^[0-9]{4}-[^ ]+ //' | sort | uniq -c | sort -rn | sed -E 's/^ +//' | cut -c1-240)
-    echo "  $name:"; echo "${p:-none}" | sed 's/^/    /'
-done
+report_problems ""
 echo
 echo "configuration:"
 show_config a

@@ -181,12 +181,7 @@ print("new client: a new client got a port set none of the others holds; old act
 print("lease log after the takeover, it logged 'pool group not served' and the clients still got their tuple.")
 PY
 
-echo
-echo "server warnings/errors over all rounds (count, message; the kill and the takeover are expected):"
-for name in a b; do
-    p=$(problems "$name" | sed -E 's/^[0-9]{4}-[^ ]+ //' | sort | uniq -c | sort -rn | sed -E 's/^ +//' | cut -c1-240)
-    echo "  $name:"; echo "${p:-none}" | sed 's/^/    /'
-done
+report_problems "; the kill and the takeover are expected"
 echo
 echo "configuration:"
 show_config a

@@ -276,3 +276,16 @@ show_config() { # NAME
     echo "--- $WORK/$1/config.json (certificate paths are temporary)"
     cat "$WORK/$1/config.json"
 }
+
+# The servers' warnings and errors over all runs, counted by message. HEADING names what is
+# expected among them (a kill, a takeover).
+report_problems() { # HEADING
+    echo
+    echo "server warnings/errors over all runs (count, message$1):"
+    for name in a b; do
+        [ -f "$WORK/$name/serve.log" ] || continue
+        local p
+        p=$(problems "$name" | sed -E 's/^[0-9]{4}-[^ ]+ //' | sort | uniq -c | sort -rn | sed -E 's/^ +//' | cut -c1-240)
+        echo "  $name:"; echo "${p:-none}" | sed 's/^/    /'
+    done
+}

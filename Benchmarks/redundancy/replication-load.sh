@@ -173,13 +173,7 @@ if [ "$CRASHES" != 0 ]; then
     echo
     echo "$CRASHES server(s) ended on their own during the runs; their logs: $WORK/crash-*.log (the work directory is kept)"
 fi
-echo
-echo "server warnings/errors over all runs (count, message):"
-for name in a b; do
-    [ -f "$WORK/$name/serve.log" ] || continue
-    p=$(problems "$name" | sed -E 's/^[0-9]{4}-[^ ]+ //' | sort | uniq -c | sort -rn | sed -E 's/^ +//' | cut -c1-240)
-    echo "  $name:"; echo "${p:-none}" | sed 's/^/    /'
-done
+report_problems ""
 echo
 echo "configuration (synchronous run; asynchronous differs only in \"mode\", standalone has no \"redundancy\"):"
 write_config a synchronous; write_config b synchronous
