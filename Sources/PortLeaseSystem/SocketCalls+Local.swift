@@ -11,8 +11,12 @@ extension SocketCalls {
 
     /// Connects a stream socket (close-on-exec) to the UNIX socket at `path`; the descriptor is
     /// the caller's. Fails with `ENOENT` when nothing is there and `ECONNREFUSED` when a socket
-    /// file is left but nobody listens on it.
-    public static func connectLocal(_ path: String) throws(SystemCallError) -> FileDescriptor {
+    /// file is left but nobody listens on it. With `answerWithinSeconds`, a read that waits
+    /// longer fails with `EAGAIN` (`SO_RCVTIMEO`): a hung or stopped server must not hang its
+    /// client too.
+    public static func connectLocal(_ path: String, answerWithinSeconds: Int? = nil) throws(SystemCallError)
+        -> FileDescriptor
+    {
         let bytes = Array(path.utf8)
         guard bytes.count <= longestLocalPath else {
             throw SystemCallError("connect", path: path, code: .fileNameTooLong)
@@ -30,6 +34,11 @@ extension SocketCalls {
                         connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
                     }
                 }
+            }
+            if let answerWithinSeconds {
+                try setOption(
+                    descriptor, level: SOL_SOCKET, option: SO_RCVTIMEO,
+                    value: timeval(tv_sec: answerWithinSeconds, tv_usec: 0), operation: "setsockopt SO_RCVTIMEO")
             }
         } catch {
             close(descriptor)

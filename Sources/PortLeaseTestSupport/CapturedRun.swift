@@ -14,8 +14,17 @@ public enum CapturedRun {
         public var errors: String
     }
 
-    /// Runs `executable` with `arguments` (in `directory`, if given) until it exits.
-    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Result {
+    /// A run that had not ended by its deadline (it was killed).
+    public struct Timeout: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Runs `executable` with `arguments` (in `directory`, if given) until it exits; after
+    /// `seconds` it is killed and ``Timeout`` thrown, so a hung child fails its test instead
+    /// of hanging the whole test run.
+    public static func run(
+        _ executable: String, _ arguments: [String], in directory: String? = nil, seconds: Double = 300
+    ) throws -> Result {
         let base = NSTemporaryDirectory() + "portlease-run-" + UUID().uuidString
         let outputPath = base + ".out"
         let errorsPath = base + ".err"
@@ -42,6 +51,16 @@ public enum CapturedRun {
         }
         try? output.close()
         try? errors.close()
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let said = (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? ""
+            throw Timeout(
+                description:
+                    "\(executable) \(arguments.joined(separator: " ")): killed after \(Int(seconds)) s: \(said)")
+        }
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus,

@@ -77,16 +77,26 @@ public final class TestPostgres: @unchecked Sendable {
         try Self.startServer(bin: Self.binaries!, directory: directory, port: port)
     }
 
-    /// `pg_ctl start` through `system(3)`: the server it leaves running keeps the descriptors it
-    /// was given, and Foundation's `Process` then never sees the start finish.
+    /// `pg_ctl start` as an ``UnmaskedProcess``: the server it leaves running must hold no
+    /// descriptor of the test process. Started through `system(3)` it held them all, and a
+    /// pipe another test was reading to its end then never ended (the postmaster lives as long
+    /// as the test process), which hung a whole CI run.
     private static func startServer(bin: String, directory: String, port: Int) throws {
         let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off"
         let command =
-            (getuid() == 0 ? "/usr/sbin/runuser -u postgres -- " : "")
-            + "\(bin)/pg_ctl -D \(directory)/data -l \(directory)/server.log -w -t 30 -o '\(options)' start"
-            + " </dev/null >/dev/null 2>&1"
-        let status = system(command)
-        guard status == 0 else { throw Failure("\(command): status \(status)") }
+            (getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : [])
+            + [bin + "/pg_ctl", "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "30"]
+            + ["-o", options, "start"]
+        let output = NSTemporaryDirectory() + "portlease-pg-ctl-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let pgCtl = try UnmaskedProcess(command, outputPath: output)
+        guard let status = pgCtl.wait(seconds: 60) else {
+            throw Failure("\(command.joined(separator: " ")): still running after 60 s")
+        }
+        guard status == 0 else {
+            let said = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            throw Failure("\(command.joined(separator: " ")): wait status \(status): \(said)")
+        }
     }
 
     private static func stopAll() {

@@ -18,13 +18,16 @@ struct ControlClient {
     }
 
     let socketPath: String
+    /// How long a response may take before the request fails: a server that is stopped or
+    /// hung must not hang the command that asks it.
+    var answerWithinSeconds = 60
 
     /// Sends `method path` with `headers` ("Name: value") and `body`, and returns the response.
     func send(_ method: String, _ path: String, body: [UInt8] = [], headers: [String] = []) throws(Failure) -> Response
     {
         let descriptor: FileDescriptor
         do throws(SystemCallError) {
-            descriptor = try SocketCalls.connectLocal(socketPath)
+            descriptor = try SocketCalls.connectLocal(socketPath, answerWithinSeconds: answerWithinSeconds)
         } catch {
             throw Failure(
                 description:
@@ -45,6 +48,9 @@ struct ControlClient {
                 if count == 0 { break }
                 received += chunk[0..<count]
             }
+        } catch Errno.resourceTemporarilyUnavailable {
+            throw Failure(
+                description: "control API at \(socketPath): no complete answer within \(answerWithinSeconds) s")
         } catch {
             throw Failure(description: "control API at \(socketPath): \(error)")
         }

@@ -135,11 +135,15 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(FatalFault.ExitStatus.startFailed.rawValue)
             }
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // A shutdown that hangs (a peer that stopped reading, a lost wake-up) must still end
+        // the process, so that systemd can start it again: the services are cancelled after
+        // the server's own drain time and a margin, and a cancellation that does not finish
+        // ends the process with a crash report.
+        groupConfiguration.maximumGracefulShutdownDuration = Server.maximumShutdownDuration + .seconds(10)
+        groupConfiguration.maximumCancellationDuration = .seconds(10)
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
         } catch {

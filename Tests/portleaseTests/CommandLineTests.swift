@@ -95,7 +95,7 @@ import Testing
     func sigtermDuringLoadLosesNoAcknowledgedLease() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = UInt16.random(in: 20_000...40_000)
+        let port = TestPorts.take()
         let configuration = """
             { "server-id": "192.0.2.1", "listen": { "addresses": ["::1"], "port": \(port) },
               "dhcp4o6-server-addresses": ["::1"], "workers": 2,
@@ -104,15 +104,11 @@ import Testing
             """
         let path = directory + "/server.json"
         try configuration.write(toFile: path, atomically: true, encoding: .utf8)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: Self.binary)
-        server.arguments = ["serve", "--config", path]
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        Thread.sleep(forTimeInterval: 1.0)
+        let server = try ServeProcess(config: path, logPath: directory + "/server.log")
+        #expect(server.waitFor("portlease started"), "\(server.log)")
         var acknowledged: [String] = []
         for id in 1...32 {
-            if id == 30 { kill(server.processIdentifier, SIGTERM) }  // the last few race the shutdown
+            if id == 30 { kill(server.process.processIdentifier, SIGTERM) }  // the last few race the shutdown
             let result = try Self.run(["client", "--server", "::1", "--port", "\(port)", "--id", "\(id)"])
             if result.status == 0,
                 let line = result.output.split(separator: "\n").first(where: { $0.hasPrefix("lease: ") })
@@ -120,9 +116,7 @@ import Testing
                 acknowledged.append(String(line.dropFirst("lease: ".count).split(separator: " ").first!))
             }
         }
-        server.waitUntilExit()
-        #expect(server.terminationReason == .exit)
-        #expect(server.terminationStatus == 0)
+        #expect(server.waitForExit(seconds: 30) == 0, "\(server.log)")
         #expect(acknowledged.count >= 25)
         let leases = try Self.run(["leases", "--log-dir", directory + "/log"])
         #expect(leases.status == 0)

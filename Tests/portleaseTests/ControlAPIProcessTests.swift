@@ -10,7 +10,7 @@ import Testing
 /// The control API of a real `portlease serve` (issue 14): its UNIX socket, `portlease status`,
 /// JSON errors, and the refusals at start-up.
 @Suite struct ControlAPIProcessTests {
-    static func port() -> UInt16 { UInt16.random(in: 41_000...49_000) }
+    static func port() -> UInt16 { TestPorts.take() }
 
     /// A started server in a fresh directory; `body` gets it, its configuration file and directory.
     func withServer(_ body: (ServeProcess, String, String) throws -> Void) throws {

@@ -1,4 +1,5 @@
 import Foundation
+import PortLeaseTestSupport
 import Testing
 
 /// A DISCOVER flood against a real `portlease serve` with 2 and 4 workers: 20,000
@@ -27,17 +28,13 @@ struct DiscoverFloodProcessTests {
         #expect(server.started, "\(server.process.log)")
         let port = server.port
 
-        let flood = Process()
-        flood.executableURL = URL(fileURLWithPath: Self.perf)
-        flood.arguments = ["flood", "--port", "\(port)", "--source", "::1", "--rate", "20000", "--duration", "1"]
-        let output = Pipe()
-        flood.standardOutput = output
         let started = Date()
-        try flood.run()
-        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        flood.waitUntilExit()
+        let flood = try CapturedRun.run(
+            Self.perf, ["flood", "--port", "\(port)", "--source", "::1", "--rate", "20000", "--duration", "1"],
+            seconds: 60)
+        let report = flood.output + flood.errors
         let seconds = Date().timeIntervalSince(started)
-        #expect(flood.terminationStatus == 0, "\(report)")
+        #expect(flood.status == 0, "\(report)")
 
         // Every DISCOVER was either admitted (then offered) or dropped by the rate.
         var metrics = ""

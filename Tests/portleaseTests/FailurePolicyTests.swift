@@ -6,10 +6,8 @@ import Testing
 /// status and log line, or, for a full disk, withholds ACKs and recovers by itself.
 @Suite(.enabled(if: FileManager.default.fileExists(atPath: "/usr/include/liburing.h"), "liburing is not installed"))
 struct FailurePolicyTests {
-    /// A random UDP port for a test's server, below Linux's ephemeral range (32768-60999):
-    /// the clients' own sockets take ports from that range, and once took a port a server
-    /// killed by a test was about to bind again.
-    static func port() -> UInt16 { UInt16.random(in: 20_000...32_000) }
+    /// A port for a test's server (``TestPorts``).
+    static func port() -> UInt16 { TestPorts.take() }
 
     /// Metrics cannot bind (the port is taken): exit 1 at start, with the reason.
     @Test func aMetricsPortInUseStopsStartUpWithStatus1() throws {

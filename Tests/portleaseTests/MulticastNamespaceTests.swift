@@ -1,4 +1,5 @@
 import Foundation
+import PortLeaseTestSupport
 import Testing
 
 /// Why the namespace test cannot run here, or nil.
@@ -22,19 +23,15 @@ enum NamespacePrerequisites {
 /// Needs root (network namespaces) and iproute2; skipped with a message otherwise.
 @Suite(.enabled(if: NamespacePrerequisites.missing == nil, "\(NamespacePrerequisites.missing ?? "")"))
 struct MulticastNamespaceTests {
-    /// Runs a shell command line, returning its status and output.
+    /// Runs a shell command line, returning its status and output (and errors).
     @discardableResult
     static func sh(_ command: String) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return (-1, "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        do {
+            let result = try CapturedRun.run("/bin/sh", ["-c", command], seconds: 60)
+            return (result.status, result.output + result.errors)
+        } catch {
+            return (-1, "\(error)")
+        }
     }
 
     @Test func aClientOnAnotherLinkMulticastsAndGetsALease() throws {
@@ -64,24 +61,16 @@ struct MulticastNamespaceTests {
 
         let directory = try CommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = UInt16.random(in: 41_000...49_000)
+        let port = TestPorts.take()
         let configuration = """
             { "server-id": "192.0.2.1", "listen": { "addresses": ["::"], "port": \(port), "interfaces": ["\(serverSide)"] },
               "dhcp4o6-server-addresses": [], "workers": 1, "lease-log": { "directory": "\(directory)/log" },
               "pools": [ { "name": "map", "addresses": ["198.51.100.0/30"], "shared": { "psid-length": 6 } } ] }
             """
         try configuration.write(toFile: directory + "/server.json", atomically: true, encoding: .utf8)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-        server.arguments = ["serve", "--config", directory + "/server.json"]
-        let serverLog = Pipe()
-        server.standardError = serverLog
-        try server.run()
-        defer {
-            kill(server.processIdentifier, SIGTERM)
-            server.waitUntilExit()
-        }
-        Thread.sleep(forTimeInterval: 1.0)
+        let server = try ServeProcess(config: directory + "/server.json", logPath: directory + "/server.log")
+        defer { server.stop() }
+        #expect(server.waitFor("portlease started"), "\(server.log)")
 
         let client = Self.sh(
             "ip netns exec \(namespace) \(CommandLineTests.binary) client --server ff02::1:2 --interface \(clientSide) --port \(port)"

@@ -1,4 +1,5 @@
 import Foundation
+import PortLeaseTestSupport
 import Testing
 
 /// Overload against a real `portlease serve` (issue 17): a DISCOVER flood beyond what its
@@ -27,35 +28,25 @@ struct OverloadProcessTests {
         #expect(server.started, "\(server.process.log)")
 
         // 50 relayed subscribers get leases, then renew 100 times a second for 4 s.
-        let renewals = Process()
-        renewals.executableURL = URL(fileURLWithPath: DiscoverFloodProcessTests.perf)
-        renewals.arguments = [
-            "run", "--port", "\(server.port)", "--scenario", "renew", "--relays", "1", "--subscribers", "50",
-            "--rate", "100", "--duration", "4", "--json",
-        ]
-        let report = Pipe()
-        let progress = Pipe()
-        renewals.standardOutput = report
-        renewals.standardError = progress
-        try renewals.run()
-        var progressText = ""
-        let prepared = ServeProcess.poll(seconds: 20) {
-            progressText += String(decoding: progress.fileHandleForReading.availableData, as: UTF8.self)
-            return progressText.contains("prepared:")
-        }
-        #expect(prepared, "\(progressText)")
+        let reportPath = NSTemporaryDirectory() + "portlease-renewals-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: reportPath) }
+        let renewals = try UnmaskedProcess(
+            [
+                DiscoverFloodProcessTests.perf, "run", "--port", "\(server.port)", "--scenario", "renew",
+                "--relays", "1", "--subscribers", "50", "--rate", "100", "--duration", "4", "--json",
+            ], outputPath: reportPath)
+        var output: String { (try? String(contentsOfFile: reportPath, encoding: .utf8)) ?? "" }
+        #expect(ServeProcess.poll(seconds: 20) { output.contains("prepared:") }, "\(output)")
 
-        let flood = Process()
-        flood.executableURL = URL(fileURLWithPath: DiscoverFloodProcessTests.perf)
-        flood.arguments = [
-            "flood", "--port", "\(server.port)", "--source", "::1", "--rate", "50000", "--duration", "2",
-        ]
-        flood.standardOutput = FileHandle.nullDevice
-        try flood.run()
-        flood.waitUntilExit()
-        let json = String(decoding: report.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        renewals.waitUntilExit()
-        #expect(renewals.terminationStatus == 0, "\(json)")
+        let flood = try CapturedRun.run(
+            DiscoverFloodProcessTests.perf,
+            ["flood", "--port", "\(server.port)", "--source", "::1", "--rate", "50000", "--duration", "2"],
+            seconds: 60)
+        #expect(flood.status == 0, "\(flood.errors)")
+        let status = renewals.wait(seconds: 60)
+        // Progress lines on standard error, then the report: the JSON object is the last line.
+        let json = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }).map(String.init) ?? output
+        #expect(status == 0, "\(output)")
 
         let metrics = server.metrics
         let stale =

@@ -28,21 +28,13 @@ struct ReloadTests {
     @Test func aReloadAppliesLifetimesAndRefusesToOrphanLeases() throws {
         let directory = try CommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = UInt16.random(in: 50_000...58_000)
+        let port = TestPorts.take()
         let path = directory + "/server.json"
         let logPath = directory + "/server.log"
         try Self.configuration(port: port, directory: directory, pools: Self.shared + ", " + Self.full)
             .write(toFile: path, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-        server.arguments = ["serve", "--config", path]
-        server.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try server.run()
-        defer {
-            kill(server.processIdentifier, SIGTERM)
-            server.waitUntilExit()
-        }
+        let server = try ServeProcess(config: path, logPath: logPath)
+        defer { server.stop() }
         #expect(Self.waitFor("portlease started", in: logPath))
         let before = try CommandLineTests.run(["client", "--server", "::1", "--port", "\(port)", "--full"])
         #expect(before.output.contains("for 3600 s"))
@@ -51,7 +43,7 @@ struct ReloadTests {
         try Self.configuration(
             port: port, directory: directory, pools: Self.shared + ", " + Self.full.replacing("3600", with: "1800")
         ).write(toFile: path, atomically: true, encoding: .utf8)
-        kill(server.processIdentifier, SIGHUP)
+        kill(server.process.processIdentifier, SIGHUP)
         #expect(Self.waitFor("configuration reloaded", in: logPath))
         #expect(Self.waitFor("configuration applied", in: logPath))
         let after = try CommandLineTests.run(["client", "--server", "::1", "--port", "\(port)", "--full", "--id", "2"])
@@ -60,14 +52,14 @@ struct ReloadTests {
         // Removing the full pool, which holds both leases, is refused; the server keeps serving.
         try Self.configuration(port: port, directory: directory, pools: Self.shared)
             .write(toFile: path, atomically: true, encoding: .utf8)
-        kill(server.processIdentifier, SIGHUP)
+        kill(server.process.processIdentifier, SIGHUP)
         #expect(Self.waitFor("it would orphan active leases", in: logPath))
         let still = try CommandLineTests.run(["client", "--server", "::1", "--port", "\(port)", "--full", "--id", "3"])
         #expect(still.output.contains("lease: 203.0.113."), "the old configuration stays")
 
         // A broken file is refused with its problems.
         try "{ \"server-id\": 5 }".write(toFile: path, atomically: true, encoding: .utf8)
-        kill(server.processIdentifier, SIGHUP)
+        kill(server.process.processIdentifier, SIGHUP)
         #expect(Self.waitFor("the configuration has problems", in: logPath))
 
         // The same through the control API: refused with the reason (exit 1), then applied,

@@ -1,4 +1,5 @@
 import Foundation
+import PortLeaseTestSupport
 
 /// Small real file systems that fail on demand, for the failure-policy tests. Needs root,
 /// tmpfs, loop devices and mkfs.ext4; ``available`` says whether this machine has them
@@ -7,16 +8,9 @@ enum ScratchDisk {
     /// Runs a system tool; throws with its output when it fails.
     @discardableResult
     static func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let result = try CapturedRun.run(tool, arguments, seconds: 120)
+        let text = result.output + result.errors
+        guard result.status == 0 else {
             throw ScratchDiskError(command: ([tool] + arguments).joined(separator: " "), output: text)
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A `portlease serve` child process whose log (standard error) goes to a file the
 /// test reads; every wait polls for a condition and gives up after a deadline.
@@ -59,10 +60,16 @@ final class ServeProcess {
         process.waitUntilExit()
     }
 
-    /// SIGTERM if still running, and wait.
+    /// SIGTERM if still running (and SIGCONT, for one a test stopped), and wait. A server
+    /// that has not ended 30 s later fails the test and is killed: a graceful shutdown that
+    /// hangs must not hang the whole test run.
     func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        process.waitUntilExit()
+        guard process.isRunning else { return process.waitUntilExit() }
+        kill(process.processIdentifier, SIGTERM)
+        kill(process.processIdentifier, SIGCONT)
+        if Self.poll(seconds: 30, { !process.isRunning }) { return process.waitUntilExit() }
+        Issue.record("portlease serve did not end within 30 s of SIGTERM; killed. Its log ends: \(log.suffix(2000))")
+        kill9()
     }
 
     /// A configuration for one shared pool on `::1`, the log in `logDirectory`.
