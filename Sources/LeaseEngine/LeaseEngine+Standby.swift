@@ -70,6 +70,22 @@ extension LeaseEngine {
         return (try? pools[index].isFree(binding.portSet)) ?? true
     }
 
+    /// Ends, with a `forcedRelease` record each, the bound leases this shard holds in `pools`
+    /// whose client `keep` does not name: a standby that caught up from its active's snapshot
+    /// holds these only because their end was folded into that snapshot, so the active no
+    /// longer has them. Offers go too (without a record). Returns how many leases it ended.
+    public func endReplicaLeases(
+        inPools pools: Set<Int>, except keep: Set<ClientKey>, now: Int64, records: inout [LeaseRecord]
+    ) -> Int {
+        var ended = 0
+        for id in table.activeIDs where table[id].state != .idle && pools.contains(Int(table[id].current.pool)) {
+            guard !keep.contains(table.key(of: id)) else { continue }
+            if table[id].state == .bound { ended += 1 }
+            endForcibly(id, now: now, records: &records)
+        }
+        return ended
+    }
+
     /// Each pool's address ranges, as (range of IPv4 values, pool index): fixed when the engine
     /// is built, so readable from any thread (replication tells its groups' records apart by them).
     public var poolRanges: [(range: ClosedRange<UInt32>, pool: Int)] { ranges }

@@ -115,6 +115,11 @@ extension ServerConfiguration {
         public var heartbeatMilliseconds: Int
         /// Every pool must be in a group: for sites where a pool without a standby is a mistake.
         public var requireStandby: Bool
+        /// How long a standby that is away (not connected) keeps its active from compacting
+        /// what it has not acknowledged (`"standby-log-hold"`, seconds, default 3600). Past
+        /// it the active compacts as if it had no standby, so a standby gone for good cannot
+        /// fill the disk; one that comes back later catches up from the snapshot instead.
+        public var standbyLogHoldMilliseconds: Int = 3_600_000
         /// The other instances, in the file's order; never one named ``instance``.
         public var partners: [Partner]
         /// Only the groups this instance is active or standby for, in the file's order; no pool is

@@ -17,8 +17,8 @@ extension ServerConfiguration {
     }
 
     static let redundancyKeys = [
-        "instance", "listen", "tls", "mode", "takeover-after", "heartbeat-interval", "require-standby", "partners",
-        "pool-groups",
+        "instance", "listen", "tls", "mode", "takeover-after", "heartbeat-interval", "require-standby",
+        "standby-log-hold", "partners", "pool-groups",
     ]
     static let redundancyTLSKeys = ["certificate-file", "key-file", "ca-file"]
     static let partnerKeys = ["name", "address"]
@@ -45,6 +45,8 @@ extension ServerConfiguration {
                     + "heartbeats before it takes over")
         }
         let requireStandby = object.bool("require-standby", default: false)
+        let hold =
+            object.integer("standby-log-hold", in: 0...2_592_000) ?? (object["standby-log-hold"] == nil ? 3600 : nil)
         let mode = object.choice("mode", among: ["synchronous", "asynchronous"], default: "synchronous")
         let partners = readPartners(object, instance: instance)
         let groups = readPoolGroups(object, instance: instance, partners: partners, pools: pools)
@@ -63,12 +65,15 @@ extension ServerConfiguration {
                         + "group in \"redundancy.pool-groups\"")
             }
         }
-        guard reader.problems.count == before, let instance, let tls, let takeover, let heartbeat else { return nil }
+        guard reader.problems.count == before, let instance, let tls, let takeover, let heartbeat, let hold else {
+            return nil
+        }
         var redundancy = Redundancy(
             instance: instance, listen: listen.map { Redundancy.Endpoint(host: $0.host, port: $0.port) }, tls: tls,
             takeoverAfterMilliseconds: takeover * 1000, heartbeatMilliseconds: heartbeat * 1000,
             requireStandby: requireStandby, partners: partners.partners, poolGroups: groups.groups)
         redundancy.synchronous = mode == "synchronous"
+        redundancy.standbyLogHoldMilliseconds = hold * 1000
         return redundancy
     }
 

@@ -1,6 +1,8 @@
 import LeaseEngine
 import LeaseLog
 import PortLeaseServer
+import PortLeaseSystem
+import PortLeaseWire
 
 /// Applies a partner's records to one shard on a standby, in the partner shard's order.
 ///
@@ -43,11 +45,32 @@ final class ReplicaApplier: @unchecked Sendable {
     /// durable in this server's log. Throws when the worker refused the change (it is
     /// ending, or its queue stayed full) or its commit failed.
     func apply(_ records: [LeaseRecord]) async throws -> Outcome {
+        try await submit { [self] engine, out in take(records, engine, into: &out) }
+    }
+
+    /// After a snapshot: ends the leases of `pools` held here whose client `keep` does not name
+    /// (their end was folded into the snapshot), then applies what waited for their port
+    /// sets. Returns once durable; `applied` counts the ended leases and the records applied.
+    func endLeases(inPools pools: Set<Int>, except keep: Set<ClientKey>) async throws -> Outcome {
+        try await submit { [self] engine, out in
+            let ended = engine.endReplicaLeases(
+                inPools: pools, except: keep, now: SystemClock.wallClockMilliseconds(), records: &out)
+            var outcome = take([], engine, into: &out)
+            outcome.applied += ended
+            return outcome
+        }
+    }
+
+    /// Runs `body` on the worker as a control-queue change and waits until what it logged is
+    /// durable.
+    private func submit(
+        _ body: @escaping @Sendable (LeaseEngine, inout [LeaseRecord]) -> Outcome
+    ) async throws -> Outcome {
         for attempt in 0..<200 {
             let submitted: Submission = await withCheckedContinuation { continuation in
                 let change = ControlQueue.Change(
-                    apply: { [self] engine, out in
-                        let outcome = take(records, engine, into: &out)
+                    apply: { engine, out in
+                        let outcome = body(engine, &out)
                         guard outcome.applied > 0 else {
                             continuation.resume(returning: .done(outcome, durable: true))
                             return nil

@@ -25,12 +25,21 @@ public enum ReplicationFrame: Sendable, Equatable {
     /// silent and serves them: the active stays silent for them, and goes on streaming what
     /// it did meanwhile, so the standby learns the leases it granted.
     case takenOver(groups: [String])
+    /// The standby's position in shard `shard` lies before what the active's log still holds
+    /// (compaction folded it into the snapshot): the `records` frames of the shard that follow,
+    /// up to ``snapshotEnds(shard:through:)``, are the snapshot's, covering `through`. The
+    /// standby applies them without moving its position or acknowledging.
+    case snapshotBegins(shard: Int, through: UInt64)
+    /// The snapshot of shard `shard` is complete: the standby ends the leases of the groups'
+    /// pools it holds and the snapshot does not (they ended in what was folded away), moves
+    /// its position to `through`, and acknowledges it. Records after it follow as usual.
+    case snapshotEnds(shard: Int, through: UInt64)
 
     /// The longest frame accepted: a records frame of 256 maximal records, and room.
     public static let maximumLength = 1 << 20
 
     enum Kind: UInt8 {
-        case hello = 1, resume, refuse, records, ack, heartbeat, takenOver
+        case hello = 1, resume, refuse, records, ack, heartbeat, takenOver, snapshotBegins, snapshotEnds
     }
 
     /// The frame's bytes, its length prefix included.
@@ -68,6 +77,14 @@ public enum ReplicationFrame: Sendable, Equatable {
             body.append(Kind.takenOver.rawValue)
             body.append(UInt8(groups.count))
             for group in groups { Self.put(text: group, &body) }
+        case .snapshotBegins(let shard, let through):
+            body.append(Kind.snapshotBegins.rawValue)
+            Self.put(UInt16(shard), &body)
+            Self.put(through, &body)
+        case .snapshotEnds(let shard, let through):
+            body.append(Kind.snapshotEnds.rawValue)
+            Self.put(UInt16(shard), &body)
+            Self.put(through, &body)
         }
         // The length prefix, filled in once the body is written after it.
         let length = UInt32(body.count - 4).bigEndian
@@ -114,6 +131,10 @@ public enum ReplicationFrame: Sendable, Equatable {
             var groups: [String] = []
             for _ in 0..<Int(try reader.byte()) { groups.append(try reader.text()) }
             frame = .takenOver(groups: groups)
+        case .snapshotBegins:
+            frame = .snapshotBegins(shard: Int(try reader.u16()), through: try reader.u64())
+        case .snapshotEnds:
+            frame = .snapshotEnds(shard: Int(try reader.u16()), through: try reader.u64())
         }
         guard reader.remaining == 0 else {
             throw DecodingError(reason: "\(reader.remaining) bytes after a \(kind) frame")

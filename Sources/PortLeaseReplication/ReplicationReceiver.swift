@@ -6,6 +6,7 @@ import NIOSSL
 import PortLeaseConfiguration
 import PortLeaseServer
 import PortLeaseSystem
+import PortLeaseWire
 import ServiceLifecycle
 import Synchronization
 
@@ -129,6 +130,8 @@ public final class ReplicationReceiver: Service, Sendable {
                 if !taken.isEmpty { try await outbound.write(.takenOver(groups: taken)) }
                 try await outbound.write(.resume(positions: positions.positions(of: instance)))
                 logger.info("following the active", metadata: ["partner": "\(instance)", "groups": "\(named)"])
+                // Per shard in a snapshot: the clients its records named so far.
+                var snapshots: [Int: Set<ClientKey>] = [:]
                 while let frame = try await frames.next() {
                     lastHeard.heard(instance)
                     switch frame {
@@ -142,7 +145,39 @@ public final class ReplicationReceiver: Service, Sendable {
                         let outcome = try await appliers[shard].apply(records)
                         status.add(.recordsApplied, outcome.applied)
                         status.setWaiting(outcome.waiting)
+                        if snapshots[shard] != nil {
+                            // Part of a snapshot: the position moves, and is acknowledged, at its end.
+                            for record in records { snapshots[shard]?.insert(record.clientKey) }
+                            continue
+                        }
                         if outcome.waiting == 0 { try positions.advance(instance, shard: shard, to: through) }
+                        try await outbound.write(.ack(shard: shard, through: through))
+                    case .snapshotBegins(let shard, let through):
+                        guard shard < appliers.count else {
+                            throw ReplicationLink.Failure("shard \(shard) out of range")
+                        }
+                        snapshots[shard] = []
+                        logger.notice(
+                            "catching up from the active's snapshot: its log no longer holds what this instance lacks",
+                            metadata: [
+                                "partner": "\(instance)", "shard": "\(shard)", "through": "\(through)",
+                                "position": "\(positions.positions(of: instance)[shard])",
+                            ])
+                    case .snapshotEnds(let shard, let through):
+                        guard let keep = snapshots.removeValue(forKey: shard) else {
+                            throw ReplicationLink.Failure("the end of a snapshot of shard \(shard) that never began")
+                        }
+                        let outcome = try await appliers[shard].endLeases(
+                            inPools: resetPools(followedFrom: instance), except: keep)
+                        status.setWaiting(outcome.waiting)
+                        if outcome.waiting == 0 { try positions.advance(instance, shard: shard, to: through) }
+                        try positions.flush()
+                        logger.notice(
+                            "caught up from the active's snapshot",
+                            metadata: [
+                                "partner": "\(instance)", "shard": "\(shard)", "leases": "\(keep.count)",
+                                "through": "\(through)",
+                            ])
                         try await outbound.write(.ack(shard: shard, through: through))
                     case .heartbeat:
                         try positions.flush()
@@ -161,6 +196,15 @@ public final class ReplicationReceiver: Service, Sendable {
                 metadata: ["partner": "\(partner ?? "unknown")", "reason": "\(error)"])
         }
         if let partner { status.setConnected(partner, false) }
+    }
+
+    /// The pools (with their reserves) of the groups followed from `partner` that this
+    /// instance does not serve: a snapshot of them replaces what it holds. A group it took
+    /// over is left out, since it granted leases there that the old active never knew.
+    func resetPools(followedFrom partner: String) -> Set<Int> {
+        Set(
+            groups(followedFrom: partner).filter { status.state(of: $0.name) == .standby }
+                .flatMap { $0.pools + $0.standbyPools })
     }
 
     /// Why `hello` is not followed, or nil.

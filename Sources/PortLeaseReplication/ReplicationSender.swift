@@ -86,6 +86,7 @@ public final class ReplicationSender: Service, Sendable {
                 let connection = try await ReplicationLink.connect(
                     host: partner.host, port: Int(partner.port), tls: tls, timeoutMilliseconds: max(interval, 1000))
                 status.setConnected(partner.name, true)
+                acknowledged.setConnected(partner.name, true)
                 status.add(.connections)
                 do {
                     try await stream(to: connection, partner: partner.name, groups: groups)
@@ -103,6 +104,7 @@ public final class ReplicationSender: Service, Sendable {
                 logger.debug("replication link down", metadata: ["partner": "\(partner.name)", "reason": "\(error)"])
             }
             status.setConnected(partner.name, false)
+            acknowledged.setConnected(partner.name, false)
             try? await Task.sleep(for: .milliseconds(interval))
         }
     }
@@ -132,6 +134,14 @@ public final class ReplicationSender: Service, Sendable {
                 }
                 acknowledged.reset(partner, to: positions)
                 logger.info("replicating", metadata: ["partner": "\(partner)", "from": "\(positions)"])
+                let pools = membership(groups)
+                // Where the standby's records were folded into a snapshot, it gets that first.
+                var after = positions
+                for shard in 0..<shards {
+                    after[shard] = try await sendSnapshotIfBehind(
+                        shard, position: positions[shard], pools: pools, to: outbound, partner: partner)
+                }
+                let starts = after
                 defer { stopGating(partner) }
                 // Caught up once it has what was committed when it connected: from then on (in
                 // synchronous mode) replies wait for its acknowledgement.
@@ -171,7 +181,7 @@ public final class ReplicationSender: Service, Sendable {
                             try await self.watchAcknowledgements(partner, progress: progress, shards: shards)
                         }
                     }
-                    tasks.addTask { try await self.send(to: outbound, groups: groups, from: positions) }
+                    tasks.addTask { try await self.send(to: outbound, pools: pools, from: starts) }
                     try await tasks.next()
                     tasks.cancelAll()
                 }
@@ -231,13 +241,51 @@ public final class ReplicationSender: Service, Sendable {
         }
     }
 
-    /// Streams each shard's committed records of `groups`' pools from `positions` on.
+    /// The addresses of `groups`' pools and their reserves: what their standby follows.
+    private func membership(_ groups: [ServerConfiguration.Redundancy.PoolGroup]) -> PoolMembership {
+        PoolMembership(pools: Set(groups.flatMap { $0.pools + $0.standbyPools }), engine: server.workers[0].engine)
+    }
+
+    /// When compaction has folded records after `position` into `shard`'s snapshot, sends the
+    /// snapshot's records of `pools` between `snapshotBegins` and `snapshotEnds`, and returns
+    /// the sequence number it covers, where streaming goes on; otherwise returns `position`.
+    /// A pass that replaces the snapshot meanwhile may fold what follows too: streaming then
+    /// finds records missing, the link ends, and the next connection sends the newer one.
+    private func sendSnapshotIfBehind(
+        _ shard: Int, position: UInt64, pools: PoolMembership,
+        to outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>, partner: String
+    ) async throws -> UInt64 {
+        let directory = ShardLogs.directory(leaseLogDirectory, shard: shard)
+        guard try SnapshotRecords.covered(directory: directory) > position,
+            let snapshot = try SnapshotRecords.read(directory: directory, keep: { pools.contains($0.address) }),
+            snapshot.covered > position
+        else { return position }
+        logger.notice(
+            "the standby catches up from the snapshot: the log was compacted past its position",
+            metadata: [
+                "partner": "\(partner)", "shard": "\(shard)", "position": "\(position)",
+                "through": "\(snapshot.covered)", "records": "\(snapshot.records.count)",
+            ])
+        try await outbound.write(.snapshotBegins(shard: shard, through: snapshot.covered))
+        let encoder = RecordBytes()
+        for start in stride(from: 0, to: snapshot.records.count, by: 256) {
+            for record in snapshot.records[start..<min(start + 256, snapshot.records.count)] {
+                try encoder.append(record)
+            }
+            let count = encoder.recordCount
+            try await outbound.write(.records(shard: shard, through: snapshot.covered, bytes: encoder.take()))
+            status.add(.recordsSent, count)
+            status.add(.framesSent)
+        }
+        try await outbound.write(.snapshotEnds(shard: shard, through: snapshot.covered))
+        return snapshot.covered
+    }
+
+    /// Streams each shard's committed records of `pools` from `positions` on.
     private func send(
-        to outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>,
-        groups: [ServerConfiguration.Redundancy.PoolGroup], from positions: [UInt64]
+        to outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>, pools: PoolMembership,
+        from positions: [UInt64]
     ) async throws {
-        let pools = PoolMembership(
-            pools: Set(groups.flatMap { $0.pools + $0.standbyPools }), engine: server.workers[0].engine)
         let tails = positions.enumerated().map { shard, position in
             LogTail(directory: ShardLogs.directory(leaseLogDirectory, shard: shard), after: position)
         }

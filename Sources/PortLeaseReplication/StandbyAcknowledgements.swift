@@ -1,3 +1,4 @@
+import PortLeaseSystem
 import Synchronization
 
 /// How far each standby has acknowledged each shard: the active's compaction limit, so that
@@ -7,14 +8,35 @@ import Synchronization
 ///
 /// With synchronous replication it also works out the ``PartnerGate``: the standbys that are
 /// caught up and connected hold replies back to what they have acknowledged.
+///
+/// A standby that is away holds compaction back for `holdNanoseconds` from when it was last
+/// connected (or from the start), and no longer: a standby gone for good must not fill the
+/// active's disk. Once it is back it catches up from the snapshot if its records were folded.
 public final class StandbyAcknowledgements: Sendable {
     private let positions: Mutex<[String: [UInt64]]>
     /// The standbys whose acknowledgement replies wait for now.
     private let gating = Mutex<Set<String>>([])
+    /// Per standby: connected now, or when it was last (monotonic nanoseconds).
+    private let contact: Mutex<[String: Contact]>
+    private let holdNanoseconds: UInt64
 
-    /// Nothing acknowledged yet by `standbys`, over `shards` shards.
-    public init(standbys: [String], shards: Int) {
+    private enum Contact {
+        case connected
+        case lost(at: UInt64)
+    }
+
+    /// Nothing acknowledged yet by `standbys`, over `shards` shards; an absent standby holds
+    /// compaction for `holdMilliseconds`.
+    public init(standbys: [String], shards: Int, holdMilliseconds: Int = 3_600_000) {
         positions = Mutex(Dictionary(uniqueKeysWithValues: standbys.map { ($0, Array(repeating: 0, count: shards)) }))
+        let now = SystemClock.monotonicNanoseconds()
+        contact = Mutex(Dictionary(uniqueKeysWithValues: standbys.map { ($0, Contact.lost(at: now)) }))
+        holdNanoseconds = UInt64(max(0, holdMilliseconds)) * 1_000_000
+    }
+
+    /// Records that `standby`'s link is up (true) or went down now (false).
+    func setConnected(_ standby: String, _ connected: Bool) {
+        contact.withLock { $0[standby] = connected ? .connected : .lost(at: SystemClock.monotonicNanoseconds()) }
     }
 
     /// Records `standby`'s positions as its resume named them.
@@ -50,10 +72,22 @@ public final class StandbyAcknowledgements: Sendable {
         }
     }
 
-    /// The last record of `shard` every standby has: how far compaction may fold it.
+    /// The last record of `shard` every standby that holds compaction has: how far
+    /// compaction may fold it (`UInt64.max` when none holds it).
     public func limit(_ shard: Int) -> UInt64 {
-        positions.withLock { positions in
-            positions.values.map { shard < $0.count ? $0[shard] : 0 }.min() ?? UInt64.max
+        let now = SystemClock.monotonicNanoseconds()
+        let holding = contact.withLock { contact in
+            Set(
+                contact.compactMap { standby, state in
+                    switch state {
+                    case .connected: return standby
+                    case .lost(let at): return now < at || now - at < holdNanoseconds ? standby : nil
+                    }
+                })
+        }
+        return positions.withLock { positions in
+            positions.filter { holding.contains($0.key) }.values.map { shard < $0.count ? $0[shard] : 0 }.min()
+                ?? UInt64.max
         }
     }
 }

@@ -22,7 +22,9 @@ struct RedundancyServices {
         self.configuration = configuration
         positions = try ReplicationPositions(
             leaseLogDirectory: leaseLogDirectory, partners: configuration.partners.map(\.name), shards: workers)
-        acknowledged = StandbyAcknowledgements(standbys: ReplicationSender.standbys(of: configuration), shards: workers)
+        acknowledged = StandbyAcknowledgements(
+            standbys: ReplicationSender.standbys(of: configuration), shards: workers,
+            holdMilliseconds: configuration.standbyLogHoldMilliseconds)
         gate =
             configuration.synchronous && !configuration.activeGroups.isEmpty ? PartnerGate(shards: workers) : nil
         let taken = Set(positions.takenOver(configuration.standbyGroups.map(\.name)))

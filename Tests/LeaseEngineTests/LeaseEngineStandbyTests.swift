@@ -352,3 +352,37 @@ import Testing
         #expect(shards[0].counters.replayConflicts == 0)
     }
 }
+
+extension LeaseEngineStandbyTests {
+    // MARK: - Catching up from a snapshot
+
+    /// After a snapshot, the standby ends what it holds in the followed pools that the snapshot
+    /// does not name (the end was folded away on the active), and keeps the rest and every
+    /// other pool's leases.
+    @Test func aSnapshotEndsTheLeasesItDoesNotNameInTheFollowedPoolsOnly() throws {
+        let engine = try LeaseEngine.makeShards(Self.bThenA(), count: 1)[0]
+        let (kept, stale, other) = (TestClient(1), TestClient(2), TestClient(3))
+        engine.replay(Self.record(.bind, kept, at: 0))
+        var staleBind = Self.record(.bind, stale, at: 0)
+        staleBind.psid = 6
+        engine.replay(staleBind)
+        var elsewhere = Self.record(.bind, other, at: 0)
+        elsewhere.address = Self.addressA
+        engine.replay(elsewhere)
+        #expect(try Self.used(engine, 0) == 2 && Self.used(engine, 1) == 1)
+
+        var records: [LeaseRecord] = []
+        let ended = engine.endReplicaLeases(inPools: [0], except: [kept.key], now: 1_800_000_100_000, records: &records)
+        #expect(ended == 1)
+        #expect(records.map(\.event) == [.forcedRelease] && records.first?.clientKey == stale.key)
+        #expect(records.first?.psid == 6 && records.first?.time == 1_800_000_100_000)
+        #expect(engine.lease(of: stale.key) == nil)
+        #expect(engine.lease(of: kept.key)?.kind == .bound)
+        #expect(engine.lease(of: other.key)?.kind == .bound, "pool 1 is not followed")
+        #expect(try Self.used(engine, 0) == 1 && Self.used(engine, 1) == 1)
+        // The freed port set is ready for the snapshot's bind that waited for it.
+        var newHolder = Self.record(.bind, TestClient(4), at: 50)
+        newHolder.psid = 6
+        #expect(engine.isReplicaReady(newHolder))
+    }
+}

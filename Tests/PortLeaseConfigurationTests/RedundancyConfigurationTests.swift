@@ -45,7 +45,7 @@ import Testing
         let text = Self.document(
             #"""
             "instance": "a", "listen": "[::]:8647", \#(Self.tls),
-            "takeover-after": 30, "heartbeat-interval": 3, "require-standby": true,
+            "takeover-after": 30, "heartbeat-interval": 3, "require-standby": true, "standby-log-hold": 600,
             "partners": [
               { "name": "b", "address": "[fd00::2]:8647" }, { "name": "c.east_1", "address": "192.0.2.3:9000" }
             ],
@@ -66,6 +66,7 @@ import Testing
         #expect(redundancy.takeoverAfterMilliseconds == 30_000)
         #expect(redundancy.heartbeatMilliseconds == 3000)
         #expect(redundancy.requireStandby)
+        #expect(redundancy.standbyLogHoldMilliseconds == 600_000)
         #expect(
             redundancy.partners == [
                 R.Partner(name: "b", host: "fd00::2", port: 8647),
@@ -157,7 +158,7 @@ import Testing
                     #""listen": "[::]:8647""#)) == [])
     }
 
-    @Test func timingRangesAndTheHeartbeatAtMostHalfTheTakeover() {
+    @Test func timingRangesAndTheHeartbeatAtMostHalfTheTakeover() throws {
         #expect(
             Self.reasons(Self.section(#""takeover-after": 1"#), at: "redundancy.takeover-after") == [
                 "1 is outside 2...600"
@@ -165,6 +166,10 @@ import Testing
         #expect(
             Self.reasons(Self.section(#""heartbeat-interval": 61"#), at: "redundancy.heartbeat-interval")
                 == ["61 is outside 1...60"])
+        #expect(
+            Self.reasons(Self.section(#""standby-log-hold": -1"#), at: "redundancy.standby-log-hold")
+                == ["-1 is outside 0...2592000"])
+        #expect(try ServerConfiguration.parse(Self.section("")).redundancy?.standbyLogHoldMilliseconds == 3_600_000)
         #expect(
             Self.reasons(Self.section(#""heartbeat-interval": 1.5"#), at: "redundancy.heartbeat-interval")
                 == ["expected an integer, found 1.5"])

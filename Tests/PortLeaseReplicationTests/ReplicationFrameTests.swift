@@ -25,6 +25,8 @@ import Testing
             .ack(shard: 1, through: 99),
             .heartbeat(time: -5),
             .takenOver(groups: ["g1", "g2"]),
+            .snapshotBegins(shard: 1, through: 41_000),
+            .snapshotEnds(shard: 1, through: 41_000),
         ]
         for frame in frames {
             let bytes = frame.encoded()

@@ -23,7 +23,9 @@ struct RedundancyProcessTests {
                 tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5)
                 // Synchronous replication (the default): once the client has its ACK, the standby
                 // has the lease, with its port set, durably.
-                #expect(try b.lease(of: id) == tuples[id], "client \(id)")
+                #expect(
+                    try b.lease(of: id) == tuples[id],
+                    "client \(id)\nactive:\n\(a.redundancyLog)\nstandby:\n\(b.redundancyLog)")
             }
             #expect(tuples.count == 12 && Set(tuples.values).count == 12, "\(tuples)")
 

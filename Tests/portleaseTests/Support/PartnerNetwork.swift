@@ -54,8 +54,10 @@ final class PartnerNetwork {
     /// A DORA from the clients' namespace to every server (or to `to`, the pair a relay is
     /// configured with); the `lease: ...` line, or nil.
     /// `link` is the relay's link-address (which pools' `match` sees).
+    /// With `release`, the client releases the lease once it has it.
     func lease(
-        id: Int, port: UInt16, timeoutMilliseconds: Int = 500, to: [String]? = nil, link: String = "2001:db8:ffff::1"
+        id: Int, port: UInt16, timeoutMilliseconds: Int = 500, to: [String]? = nil, link: String = "2001:db8:ffff::1",
+        release: Bool = false
     ) throws -> String? {
         let targets = to ?? servers
         var arguments = [
@@ -64,6 +66,7 @@ final class PartnerNetwork {
             "--timeout", "\(timeoutMilliseconds)",
         ]
         for other in targets.dropFirst() { arguments += ["--also-server", Self.address(other)] }
+        if release { arguments.append("--release") }
         let result = try CommandLineTests.run(arguments, executable: "/usr/sbin/ip")
         return result.output.split(separator: "\n").first { $0.hasPrefix("lease: ") }.map(String.init)
     }

@@ -16,12 +16,22 @@ extension RedundancyProcessTests {
 
         let port: UInt16
         let certificates: String
+        /// Keys added to `"lease-log"` and to `"redundancy"` (each with a trailing comma).
+        let options: Options
 
-        init(_ name: String, network: PartnerNetwork, port: UInt16, certificates: String) throws {
+        struct Options {
+            var leaseLog = ""
+            var redundancy = ""
+        }
+
+        init(_ name: String, network: PartnerNetwork, port: UInt16, certificates: String, options: Options = .init())
+            throws
+        {
             self.name = name
             self.network = network
             self.port = port
             self.certificates = certificates
+            self.options = options
             directory = try CommandLineTests.temporaryDirectory()
             try configure(active: "a")
         }
@@ -33,8 +43,8 @@ extension RedundancyProcessTests {
             let configuration = """
                 { "server-id": "192.0.2.1", "listen": { "addresses": ["\(PartnerNetwork.address(name))"], "port": \(port) },
                   "dhcp4o6-server-addresses": ["\(PartnerNetwork.address(name))"], "workers": 2,
-                  "lease-log": { "directory": "\(directory)/log", "durability": "fsync" },
-                  "redundancy": { "instance": "\(name)", "listen": "[\(PartnerNetwork.address(name))]:8647",
+                  "lease-log": { \(options.leaseLog) "directory": "\(directory)/log", "durability": "fsync" },
+                  "redundancy": { \(options.redundancy) "instance": "\(name)", "listen": "[\(PartnerNetwork.address(name))]:8647",
                     "tls": { "certificate-file": "\(certificates)/\(name).pem", "key-file": "\(certificates)/\(name).key",
                              "ca-file": "\(certificates)/ca.pem" },
                     "takeover-after": 3, "heartbeat-interval": 1,
@@ -56,6 +66,14 @@ extension RedundancyProcessTests {
         }
 
         var log: String { process?.log ?? "" }
+
+        /// This partner's log lines about replication and roles: what a failed expectation
+        /// about the pair shows.
+        var redundancyLog: String {
+            log.split(separator: "\n")
+                .filter { line in ["replicat", "standby", "caught up", "group", "link"].contains { line.contains($0) } }
+                .suffix(40).joined(separator: "\n")
+        }
 
         /// The bound lease of client `id` as this server's engine holds it: "address psid", or nil.
         func boundLease(of id: Int) throws -> String? {
@@ -152,7 +170,7 @@ extension RedundancyProcessTests {
     /// `waitForStandby`, once the standby follows. Everything is stopped and removed after.
     static func withPair(
         activeFirst: Bool = false, prepare: (String) throws -> Void = { _ in }, waitForStandby: Bool = true,
-        _ body: (PartnerNetwork, Partner, Partner, UInt16) throws -> Void
+        options: Partner.Options = .init(), _ body: (PartnerNetwork, Partner, Partner, UInt16) throws -> Void
     ) throws {
         let network = try PartnerNetwork()
         defer { network.stop() }
@@ -160,8 +178,8 @@ extension RedundancyProcessTests {
         defer { try? FileManager.default.removeItem(atPath: certificates) }
         try prepare(certificates)
         let port = FailurePolicyTests.port()
-        let a = try Partner("a", network: network, port: port, certificates: certificates)
-        let b = try Partner("b", network: network, port: port, certificates: certificates)
+        let a = try Partner("a", network: network, port: port, certificates: certificates, options: options)
+        let b = try Partner("b", network: network, port: port, certificates: certificates, options: options)
         defer { [a, b].forEach { $0.stop() } }
         for partner in activeFirst ? [a, b] : [b, a] { try partner.start() }
         if waitForStandby { #expect(b.process?.waitFor("following the active") == true, "\(b.log)") }
