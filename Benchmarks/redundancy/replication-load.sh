@@ -7,6 +7,7 @@
 #   NO_BUILD=1 (use .build/release as it is)  BIN=/path/to/release  KEEP=1 (keep logs)
 #   MODES="standalone synchronous asynchronous" (the runs of each round, in this order)
 #   IDLE_SECONDS=2 (before each run, the servers' CPU with no traffic; 0: skip)
+#   THREADS=1 (print the active's CPU per thread name for each run)
 #
 # Each round measures, one after the other, closed-loop DORAs from portlease-perf (window 64,
 # shared /16 pool, fsync, 2 workers) against:
@@ -45,6 +46,18 @@ ticks() { # CPU clock ticks (user + system, all threads) of process $1, 0 if it 
     awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
+thread_ticks() { # "name ticks" per thread of process $1, summed over threads of one name
+    for stat in /proc/"$1"/task/*/stat; do
+        sed -E 's/^[0-9]+ \((.*)\) . (.*)$/\1|\2/' "$stat" 2>/dev/null
+    done | awk -F'|' '{ split($2, f, " "); t[$1] += f[12] + f[13] } END { for (n in t) print n, t[n] }' | sort
+}
+
+thread_report() { # LABEL BEFORE AFTER: the per-thread-name CPU of a run, in ticks, largest first
+    echo "  $1 CPU by thread (ticks of 1/$(getconf CLK_TCK) s):" >&2
+    join -a2 -e0 -o 0,1.2,2.2 <(sort "$2") <(sort "$3") | awk '{ d = $3 - $2; if (d > 0) print d, $1 }' \
+        | sort -rn | head -12 | sed 's/^/    /' >&2
+}
+
 # measure ROUND MODE: one run; appends one JSON row to $ROWS.
 measure() {
     local round=$1 mode=$2 pa pb=0 a0 a1 b0=0 b1=0
@@ -72,9 +85,14 @@ measure() {
     fi
     if [ "$pb" != 0 ]; then b0=$(ticks "$pb"); fi
     a0=$(ticks "$pa")
+    [ -n "${THREADS:-}" ] && thread_ticks "$pa" > "$WORK/threads-before"
     log "round $round, $mode: portlease-perf for $DURATION s"
     ip netns exec "$NS_C" "$PERF" run --server "$(addr a)" --port "$PORT" --scenario dora \
         --subscribers "$SUBSCRIBERS" --window "$WINDOW" --duration "$DURATION" --quiet --json > "$WORK/perf.json"
+    if [ -n "${THREADS:-}" ]; then
+        thread_ticks "$pa" > "$WORK/threads-after"
+        thread_report "a ($mode)" "$WORK/threads-before" "$WORK/threads-after"
+    fi
     a1=$(ticks "$pa")
     if [ "$pb" != 0 ]; then b1=$(ticks "$pb"); fi
     if [ "$b1" -lt "$b0" ]; then b1=$b0; fi   # b died during the run: its ticks are gone

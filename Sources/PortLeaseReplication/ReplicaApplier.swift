@@ -3,6 +3,7 @@ import LeaseLog
 import PortLeaseServer
 import PortLeaseSystem
 import PortLeaseWire
+import Synchronization
 
 /// Applies a partner's records to one shard on a standby, in the partner shard's order.
 ///
@@ -41,18 +42,25 @@ final class ReplicaApplier: @unchecked Sendable {
         var overflowed = false
     }
 
-    /// Applies `records` after those already waiting; returns once what was applied is
-    /// durable in this server's log. Throws when the worker refused the change (it is
-    /// ending, or its queue stayed full) or its commit failed.
-    func apply(_ records: [LeaseRecord]) async throws -> Outcome {
-        try await submit { [self] engine, out in take(records, engine, into: &out) }
+    /// Queues `records` on the worker, behind those already waiting, and returns as soon as
+    /// the change is queued (changes run in the order they are queued): the ticket's
+    /// ``Ticket/outcome()`` comes once what was applied is durable in this server's log. So
+    /// the next frame's records can be queued, and logged with the same batch, before these
+    /// are durable. Throws when the worker's queue stays full.
+    func enqueue(_ records: [LeaseRecord]) async throws -> Ticket {
+        try await queue { [self] engine, out in take(records, engine, into: &out) }
     }
 
-    /// After a snapshot: ends the leases of `pools` held here whose client `keep` does not name
-    /// (their end was folded into the snapshot), then applies what waited for their port
-    /// sets. Returns once durable; `applied` counts the ended leases and the records applied.
-    func endLeases(inPools pools: Set<Int>, except keep: Set<ClientKey>) async throws -> Outcome {
-        try await submit { [self] engine, out in
+    /// Applies `records` and returns once what was applied is durable.
+    func apply(_ records: [LeaseRecord]) async throws -> Outcome {
+        try await enqueue(records).outcome()
+    }
+
+    /// After a snapshot: queues the end of the leases of `pools` held here whose client `keep`
+    /// does not name (their end was folded into the snapshot), then of what waited for their
+    /// port sets; `applied` counts the ended leases and the records applied.
+    func enqueueEndOfLeases(inPools pools: Set<Int>, except keep: Set<ClientKey>) async throws -> Ticket {
+        try await queue { [self] engine, out in
             let ended = engine.endReplicaLeases(
                 inPools: pools, except: keep, now: SystemClock.wallClockMilliseconds(), records: &out)
             var outcome = take([], engine, into: &out)
@@ -61,49 +69,74 @@ final class ReplicaApplier: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on the worker as a control-queue change and waits until what it logged is
-    /// durable.
-    private func submit(
+    /// Queues `body` on the worker as a control-queue change (retrying for about 4 s while
+    /// the queue is full); its ticket completes once what it logged is durable.
+    private func queue(
         _ body: @escaping @Sendable (LeaseEngine, inout [LeaseRecord]) -> Outcome
-    ) async throws -> Outcome {
+    ) async throws -> Ticket {
+        let ticket = Ticket()
+        let shard = shard
         for attempt in 0..<200 {
-            let submitted: Submission = await withCheckedContinuation { continuation in
-                let change = ControlQueue.Change(
-                    apply: { engine, out in
-                        let outcome = body(engine, &out)
-                        guard outcome.applied > 0 else {
-                            continuation.resume(returning: .done(outcome, durable: true))
-                            return nil
-                        }
-                        return { durable in continuation.resume(returning: .done(outcome, durable: durable)) }
-                    },
-                    refuse: { continuation.resume(returning: .refused) })
-                if !worker.submitChange(change) { continuation.resume(returning: .full) }
-            }
-            switch submitted {
-            case .done(let outcome, let durable):
-                guard durable else {
-                    throw ReplicationLink.Failure("shard \(shard): the commit of replicated records failed")
-                }
-                guard !outcome.overflowed else {
-                    throw ReplicationLink.Failure(
-                        "shard \(shard): more than \(Self.waitingLimit) records waited for another shard's change; "
-                            + "they are dropped and the link ends, to be sent again")
-                }
-                return outcome
-            case .refused:
-                throw ReplicationLink.Failure("shard \(shard): the worker is stopping")
-            case .full:
-                try await Task.sleep(for: .milliseconds(min(1 + attempt, 20)))
-            }
+            let change = ControlQueue.Change(
+                apply: { engine, out in
+                    let outcome = body(engine, &out)
+                    guard outcome.applied > 0 else {
+                        ticket.complete(Self.checked(outcome, durable: true, shard: shard))
+                        return nil
+                    }
+                    return { durable in ticket.complete(Self.checked(outcome, durable: durable, shard: shard)) }
+                },
+                refuse: { ticket.complete(.failure(ReplicationLink.Failure("shard \(shard): the worker is stopping"))) }
+            )
+            if worker.submitChange(change) { return ticket }
+            try await Task.sleep(for: .milliseconds(min(1 + attempt, 20)))
         }
         throw ReplicationLink.Failure("shard \(shard): its control queue stayed full")
     }
 
-    private enum Submission: Sendable {
-        case done(Outcome, durable: Bool)
-        case refused
-        case full
+    private static func checked(_ outcome: Outcome, durable: Bool, shard: Int) -> Result<Outcome, any Error> {
+        guard durable else {
+            return .failure(ReplicationLink.Failure("shard \(shard): the commit of replicated records failed"))
+        }
+        guard !outcome.overflowed else {
+            return .failure(
+                ReplicationLink.Failure(
+                    "shard \(shard): more than \(Self.waitingLimit) records waited for another shard's change; "
+                        + "they are dropped and the link ends, to be sent again"))
+        }
+        return .success(outcome)
+    }
+
+    /// A queued change's outcome: completed by the worker (once durable, or refused), awaited
+    /// by the replication link.
+    final class Ticket: Sendable {
+        private enum State {
+            case pending(CheckedContinuation<Result<Outcome, any Error>, Never>?)
+            case done(Result<Outcome, any Error>)
+        }
+        private let state = Mutex(State.pending(nil))
+
+        fileprivate func complete(_ result: Result<Outcome, any Error>) {
+            let waiter: CheckedContinuation<Result<Outcome, any Error>, Never>? = state.withLock { state in
+                guard case .pending(let waiter) = state else { return nil }
+                state = .done(result)
+                return waiter
+            }
+            waiter?.resume(returning: result)
+        }
+
+        /// Waits until the change is durable (or failed).
+        func outcome() async throws -> Outcome {
+            let result = await withCheckedContinuation { continuation in
+                let ready: Result<Outcome, any Error>? = state.withLock { state in
+                    if case .done(let result) = state { return result }
+                    state = .pending(continuation)
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+            return try result.get()
+        }
     }
 
     /// Worker thread: queues `records` behind the waiting ones and applies every ready one.

@@ -28,8 +28,8 @@ public final class ReplicationReceiver: Service, Sendable {
     let positions: ReplicationPositions
     let tls: NIOSSLContext
     let logger: Logger
-    private let appliers: [ReplicaApplier]
-    private let lastHeard: LastHeard
+    let appliers: [ReplicaApplier]
+    let lastHeard: LastHeard
 
     /// Prepares the listener's TLS and reads the positions kept beside the lease log.
     public init(
@@ -130,64 +130,8 @@ public final class ReplicationReceiver: Service, Sendable {
                 if !taken.isEmpty { try await outbound.write(.takenOver(groups: taken)) }
                 try await outbound.write(.resume(positions: positions.positions(of: instance)))
                 logger.info("following the active", metadata: ["partner": "\(instance)", "groups": "\(named)"])
-                // Per shard in a snapshot: the clients its records named so far.
-                var snapshots: [Int: Set<ClientKey>] = [:]
-                while let frame = try await frames.next() {
-                    lastHeard.heard(instance)
-                    switch frame {
-                    case .records(let shard, let through, let bytes):
-                        guard shard < appliers.count else {
-                            throw ReplicationLink.Failure("shard \(shard) out of range")
-                        }
-                        let records = try bytes.withUnsafeBytes { (raw) throws -> [LeaseRecord] in
-                            try RecordBytes.decode(raw)
-                        }
-                        let outcome = try await appliers[shard].apply(records)
-                        status.add(.recordsApplied, outcome.applied)
-                        status.setWaiting(outcome.waiting)
-                        if snapshots[shard] != nil {
-                            // Part of a snapshot: the position moves, and is acknowledged, at its end.
-                            for record in records { snapshots[shard]?.insert(record.clientKey) }
-                            continue
-                        }
-                        if outcome.waiting == 0 { try positions.advance(instance, shard: shard, to: through) }
-                        try await outbound.write(.ack(shard: shard, through: through))
-                    case .snapshotBegins(let shard, let through):
-                        guard shard < appliers.count else {
-                            throw ReplicationLink.Failure("shard \(shard) out of range")
-                        }
-                        snapshots[shard] = []
-                        logger.notice(
-                            "catching up from the active's snapshot: its log no longer holds what this instance lacks",
-                            metadata: [
-                                "partner": "\(instance)", "shard": "\(shard)", "through": "\(through)",
-                                "position": "\(positions.positions(of: instance)[shard])",
-                            ])
-                    case .snapshotEnds(let shard, let through):
-                        guard let keep = snapshots.removeValue(forKey: shard) else {
-                            throw ReplicationLink.Failure("the end of a snapshot of shard \(shard) that never began")
-                        }
-                        let outcome = try await appliers[shard].endLeases(
-                            inPools: resetPools(followedFrom: instance), except: keep)
-                        status.setWaiting(outcome.waiting)
-                        if outcome.waiting == 0 { try positions.advance(instance, shard: shard, to: through) }
-                        try positions.flush()
-                        logger.notice(
-                            "caught up from the active's snapshot",
-                            metadata: [
-                                "partner": "\(instance)", "shard": "\(shard)", "leases": "\(keep.count)",
-                                "through": "\(through)",
-                            ])
-                        try await outbound.write(.ack(shard: shard, through: through))
-                    case .heartbeat:
-                        try positions.flush()
-                        // A quiet active: records waiting for another shard get another try.
-                        guard status.waiting > 0 else { break }
-                        for applier in appliers { status.setWaiting(try await applier.apply([]).waiting) }
-                    default:
-                        throw ReplicationLink.Failure("unexpected frame \(frame) from \(instance)")
-                    }
-                }
+                nonisolated(unsafe) let rest = frames
+                try await follow(instance, frames: rest, outbound: outbound)
             }
         } catch {
             if partner == nil { status.add(.refusedPeers) } else { status.add(.linkFailures) }
