@@ -220,15 +220,24 @@ public final class LeaseEngine {
         guard let key = query.message.clientKey else { return drop(.noClientIdentity) }
         let fitsMatched = hasMatchedPools && fitsMatchedPool(query)
         let context = RequestContext(query: query, key: key, now: now, fitsMatchedPool: fitsMatched)
-        if served.isRestricted && concernsStandbyPool(context) { return drop(.standby) }
-        switch type {
-        case .discover: return discover(context, reply: &reply, records: &records)
-        case .request: return request(context, reply: &reply, records: &records)
-        case .release: return release(context, records: &records)
-        case .decline: return decline(context, records: &records)
-        case .inform: return inform(context, reply: &reply)
-        default: return drop(.unexpectedMessageType)
+        let outcome: EngineOutcome
+        if served.isRestricted && concernsStandbyPool(context) {
+            outcome = drop(.standby)
+        } else {
+            switch type {
+            case .discover: outcome = discover(context, reply: &reply, records: &records)
+            case .request: outcome = request(context, reply: &reply, records: &records)
+            case .release: outcome = release(context, records: &records)
+            case .decline: outcome = decline(context, records: &records)
+            case .inform: outcome = inform(context, reply: &reply)
+            default: outcome = drop(.unexpectedMessageType)
+            }
         }
+        // A standby's silence: the partner answers, unless it is gone and the client keeps trying.
+        if served.isRestricted, case .dropped(.standby) = outcome {
+            served.noteSilence(secs: context.message.header.secs, now: now)
+        }
+        return outcome
     }
 
     /// What one query is about, worked out once.

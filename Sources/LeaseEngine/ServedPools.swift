@@ -29,6 +29,11 @@ public final class ServedPools: Sendable {
     private let allocating: AtomicWords
     /// How many pools are not fully served: 0 on a server without partners.
     private let restricted = Atomic<Int>(0)
+    /// The `secs` from which a query left unanswered for a silent pool counts as a client
+    /// going unanswered (0: not watched).
+    private let unansweredSecs = Atomic<Int>(0)
+    /// When (wall clock, milliseconds) such a query last came, 0 if never.
+    private let lastUnanswered = Atomic<Int64>(0)
 
     /// Every one of `count` pools served.
     public init(count: Int) {
@@ -41,6 +46,26 @@ public final class ServedPools: Sendable {
             allocating.base[word].store(~0, ordering: .relaxed)
         }
     }
+
+    /// Watches for clients going unanswered: queries this server stays silent for (a pool
+    /// it is the standby of) whose DHCPv4 `secs` is at least `secs` (0: stop watching). A
+    /// client counts `secs` from its first try, so a growing `secs` means nobody answers it:
+    /// the signal a standby needs to tell a dead active from a broken link between partners.
+    public func watchUnansweredClients(secs: Int) {
+        unansweredSecs.store(secs, ordering: .relaxed)
+    }
+
+    /// Called by a shard for a query it stayed silent for as a standby (the data plane: two
+    /// relaxed atomics, no allocation).
+    @inline(__always)
+    func noteSilence(secs: UInt16, now: Int64) {
+        let threshold = unansweredSecs.load(ordering: .relaxed)
+        if threshold > 0 && Int(secs) >= threshold { lastUnanswered.store(now, ordering: .relaxed) }
+    }
+
+    /// When (wall clock, milliseconds) a client last went unanswered as
+    /// ``watchUnansweredClients(secs:)`` defines it; 0 if never.
+    public var lastUnansweredClient: Int64 { lastUnanswered.load(ordering: .relaxed) }
 
     /// Whether some pool is not fully served now (one relaxed load).
     @inline(__always)

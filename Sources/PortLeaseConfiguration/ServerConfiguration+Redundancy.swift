@@ -120,6 +120,12 @@ extension ServerConfiguration {
         /// it the active compacts as if it had no standby, so a standby gone for good cannot
         /// fill the disk; one that comes back later catches up from the snapshot instead.
         public var standbyLogHoldMilliseconds: Int = 3_600_000
+        /// `"unanswered-secs"`: when set, a standby takes a group over only when, besides its
+        /// active's silence, it saw a client going unanswered within `takeover-after`: a query
+        /// for a pool it is the standby of whose DHCPv4 `secs` is at least this. Silence alone
+        /// cannot tell a dead active from a broken link between the partners; a client that
+        /// keeps trying with nobody answering can. Nil (the default): silence alone.
+        public var unansweredSecs: Int?
         /// The other instances, in the file's order; never one named ``instance``.
         public var partners: [Partner]
         /// Only the groups this instance is active or standby for, in the file's order; no pool is

@@ -18,7 +18,7 @@ extension ServerConfiguration {
 
     static let redundancyKeys = [
         "instance", "listen", "tls", "mode", "takeover-after", "heartbeat-interval", "require-standby",
-        "standby-log-hold", "partners", "pool-groups",
+        "standby-log-hold", "unanswered-secs", "partners", "pool-groups",
     ]
     static let redundancyTLSKeys = ["certificate-file", "key-file", "ca-file"]
     static let partnerKeys = ["name", "address"]
@@ -47,6 +47,7 @@ extension ServerConfiguration {
         let requireStandby = object.bool("require-standby", default: false)
         let hold =
             object.integer("standby-log-hold", in: 0...2_592_000) ?? (object["standby-log-hold"] == nil ? 3600 : nil)
+        let unansweredSecs = object.integer("unanswered-secs", in: 1...3600)
         let mode = object.choice("mode", among: ["synchronous", "asynchronous"], default: "synchronous")
         let partners = readPartners(object, instance: instance)
         let groups = readPoolGroups(object, instance: instance, partners: partners, pools: pools)
@@ -74,6 +75,7 @@ extension ServerConfiguration {
             requireStandby: requireStandby, partners: partners.partners, poolGroups: groups.groups)
         redundancy.synchronous = mode == "synchronous"
         redundancy.standbyLogHoldMilliseconds = hold * 1000
+        redundancy.unansweredSecs = unansweredSecs
         return redundancy
     }
 

@@ -43,6 +43,9 @@ public final class ReplicationReceiver: Service, Sendable {
         self.logger = logger
         tls = try ReplicationLink.tlsContext(configuration.tls, server: true)
         appliers = server.workers.map { ReplicaApplier(shard: $0.shard, worker: $0) }
+        if let secs = configuration.unansweredSecs {
+            server.workers.first?.engine.served.watchUnansweredClients(secs: secs)
+        }
         lastHeard = LastHeard(partners: configuration.partners.map(\.name))
     }
 
@@ -79,6 +82,8 @@ public final class ReplicationReceiver: Service, Sendable {
         let takeover = Int64(configuration.takeoverAfterMilliseconds)
         let interval = min(250, takeover / 4)
         var lastTick = SystemClock.monotonicNanoseconds()
+        // Groups whose active is silent while no client goes unanswered (logged once each time).
+        var heldBack: Set<String> = []
         while !Task.isCancelled {
             try await Task.sleep(for: .milliseconds(interval))
             let now = SystemClock.monotonicNanoseconds()
@@ -96,7 +101,22 @@ public final class ReplicationReceiver: Service, Sendable {
                 // Heard after `now` was read (another connection's frame): not silent at all.
                 let heard = lastHeard.time(of: group.active)
                 let silent = heard >= now ? 0 : Int64((now - heard) / 1_000_000)
-                guard silent >= takeover else { continue }
+                guard silent >= takeover else {
+                    heldBack.remove(group.name)
+                    continue
+                }
+                if let secs = configuration.unansweredSecs, !clientsGoUnanswered(within: takeover) {
+                    if heldBack.insert(group.name).inserted {
+                        logger.warning(
+                            "pool group not taken over: its active is silent, but no client goes unanswered (the link between the partners may be down while the active serves)",
+                            metadata: [
+                                "group": "\(group.name)", "active": "\(group.active)", "silent-ms": "\(silent)",
+                                "unanswered-secs": "\(secs)",
+                            ])
+                    }
+                    continue
+                }
+                heldBack.remove(group.name)
                 // Durable before the first answer: a restart must not forget it serves the group.
                 try positions.recordTakeover(group.name, time: SystemClock.wallClockMilliseconds())
                 status.enter(.partnerDown, for: group, on: server)
@@ -106,6 +126,13 @@ public final class ReplicationReceiver: Service, Sendable {
                     metadata: ["group": "\(group.name)", "active": "\(group.active)", "silent-ms": "\(silent)"])
             }
         }
+    }
+
+    /// Whether a client of a pool this instance is the standby of went unanswered (its `secs`
+    /// at least `unanswered-secs`) in the last `milliseconds`.
+    private func clientsGoUnanswered(within milliseconds: Int64) -> Bool {
+        guard let last = server.workers.first?.engine.served.lastUnansweredClient, last > 0 else { return false }
+        return SystemClock.wallClockMilliseconds() - last <= milliseconds
     }
 
     /// Follows one connection until it ends.

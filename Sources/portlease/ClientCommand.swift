@@ -68,6 +68,12 @@ struct ClientCommand: ParsableCommand {
     @Option(help: "Milliseconds to wait for each answer.")
     var timeout: Int = 2000
 
+    @Option(
+        help:
+            "The DHCPv4 secs field of every query: how long the client says it has been trying (a standby with \"unanswered-secs\" takes over on it)."
+    )
+    var secs: UInt16 = 0
+
     func validate() throws {
         if relayPeer == nil && (remoteID != nil || subscriberID != nil || linkAddress != "::") {
             throw ValidationError("--remote-id, --subscriber-id and --link-address need --relay-peer")
@@ -147,7 +153,7 @@ struct ClientCommand: ParsableCommand {
         if let params = portParams ?? hint { options.append(.init(.portParams, params)) }
         return DHCPv4Message(
             header: DHCPv4Header(
-                op: DHCPv4Header.bootRequest, xid: id &* 2_654_435_761, ciaddr: ciaddr,
+                op: DHCPv4Header.bootRequest, xid: id &* 2_654_435_761, secs: secs, ciaddr: ciaddr,
                 chaddr: ClientHardwareAddress(
                     bytes: [2, 0x50, 0x4C] + withUnsafeBytes(of: id.bigEndian, Array.init).suffix(3))),
             options: options)

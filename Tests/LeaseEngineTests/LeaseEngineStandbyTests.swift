@@ -386,3 +386,33 @@ extension LeaseEngineStandbyTests {
         #expect(engine.isReplicaReady(newHolder))
     }
 }
+
+extension LeaseEngineStandbyTests {
+    // MARK: - Clients going unanswered
+
+    /// A standby stays silent for its active's pools, and notes when a client it stays silent
+    /// for has been trying for `unanswered-secs` or more: the second signal of a dead active.
+    @Test func aSilentQueryWithAGrowingSecsIsNotedOnlyFromTheThreshold() throws {
+        let harness = try EngineHarness(Self.onlyB())
+        let served = harness.engine.served
+        served.set([0], to: .silent)
+        var discover = TestClient(1).message(.discover)
+        discover.header.secs = 9
+        #expect(harness.send(discover, from: TestClient(1)).outcome == .dropped(.standby))
+        #expect(served.lastUnansweredClient == 0, "not watched until configured")
+
+        served.watchUnansweredClients(secs: 10)
+        #expect(harness.send(discover, from: TestClient(1)).outcome == .dropped(.standby))
+        #expect(served.lastUnansweredClient == 0, "9 s of trying is below 10")
+        discover.header.secs = 10
+        #expect(harness.send(discover, from: TestClient(1)).outcome == .dropped(.standby))
+        #expect(served.lastUnansweredClient == harness.now)
+
+        // A query this server answers is no sign of anything, whatever its secs.
+        served.set([0], to: .serving)
+        let later = harness.now + 5000
+        harness.now = later
+        #expect(harness.send(discover, from: TestClient(2)).replyType == .offer)
+        #expect(served.lastUnansweredClient == later - 5000)
+    }
+}

@@ -45,7 +45,7 @@ import Testing
         let text = Self.document(
             #"""
             "instance": "a", "listen": "[::]:8647", \#(Self.tls),
-            "takeover-after": 30, "heartbeat-interval": 3, "require-standby": true, "standby-log-hold": 600,
+            "takeover-after": 30, "heartbeat-interval": 3, "require-standby": true, "standby-log-hold": 600, "unanswered-secs": 8,
             "partners": [
               { "name": "b", "address": "[fd00::2]:8647" }, { "name": "c.east_1", "address": "192.0.2.3:9000" }
             ],
@@ -67,6 +67,7 @@ import Testing
         #expect(redundancy.heartbeatMilliseconds == 3000)
         #expect(redundancy.requireStandby)
         #expect(redundancy.standbyLogHoldMilliseconds == 600_000)
+        #expect(redundancy.unansweredSecs == 8)
         #expect(
             redundancy.partners == [
                 R.Partner(name: "b", host: "fd00::2", port: 8647),
@@ -170,6 +171,10 @@ import Testing
             Self.reasons(Self.section(#""standby-log-hold": -1"#), at: "redundancy.standby-log-hold")
                 == ["-1 is outside 0...2592000"])
         #expect(try ServerConfiguration.parse(Self.section("")).redundancy?.standbyLogHoldMilliseconds == 3_600_000)
+        #expect(
+            Self.reasons(Self.section(#""unanswered-secs": 0"#), at: "redundancy.unanswered-secs")
+                == ["0 is outside 1...3600"])
+        #expect(try ServerConfiguration.parse(Self.section("")).redundancy?.unansweredSecs == nil)
         #expect(
             Self.reasons(Self.section(#""heartbeat-interval": 1.5"#), at: "redundancy.heartbeat-interval")
                 == ["expected an integer, found 1.5"])

@@ -54,10 +54,11 @@ final class PartnerNetwork {
     /// A DORA from the clients' namespace to every server (or to `to`, the pair a relay is
     /// configured with); the `lease: ...` line, or nil.
     /// `link` is the relay's link-address (which pools' `match` sees).
-    /// With `release`, the client releases the lease once it has it.
+    /// With `release`, the client releases the lease once it has it; `secs` is the DHCPv4
+    /// field it sends (how long it says it has been trying).
     func lease(
         id: Int, port: UInt16, timeoutMilliseconds: Int = 500, to: [String]? = nil, link: String = "2001:db8:ffff::1",
-        release: Bool = false
+        release: Bool = false, secs: Int = 0
     ) throws -> String? {
         let targets = to ?? servers
         var arguments = [
@@ -67,6 +68,7 @@ final class PartnerNetwork {
         ]
         for other in targets.dropFirst() { arguments += ["--also-server", Self.address(other)] }
         if release { arguments.append("--release") }
+        if secs > 0 { arguments += ["--secs", "\(secs)"] }
         let result = try CommandLineTests.run(arguments, executable: "/usr/sbin/ip")
         return result.output.split(separator: "\n").first { $0.hasPrefix("lease: ") }.map(String.init)
     }

@@ -144,11 +144,11 @@ extension RedundancyProcessTests {
     /// Retries a DORA (to both servers, or to `to`) until one answers, for at most `seconds`.
     static func lease(
         _ network: PartnerNetwork, id: Int, port: UInt16, seconds: Double = 20, to: [String]? = nil,
-        link: String = "2001:db8:ffff::1"
+        link: String = "2001:db8:ffff::1", secs: Int = 0
     ) throws -> String? {
         var lease: String?
         _ = ServeProcess.poll(seconds: seconds) {
-            lease = (try? network.lease(id: id, port: port, to: to, link: link)) ?? nil
+            lease = (try? network.lease(id: id, port: port, to: to, link: link, secs: secs)) ?? nil
             return lease != nil
         }
         return lease.flatMap(tuple)
