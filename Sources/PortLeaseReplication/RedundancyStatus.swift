@@ -46,9 +46,33 @@ public final class RedundancyStatus: Sendable {
 
     private let state: Mutex<(groups: [Group], counters: [Int], waiting: Int, connected: Set<String>)>
 
+    /// Per partner followed: its wall clock minus this one's at its last heartbeat (ms).
+    private let skews = Mutex<[String: Int64]>([:])
+    /// Per standby (on its active): the records of its groups' shards it has not acknowledged.
+    private let lag = Mutex<(@Sendable () -> [String: UInt64])?>(nil)
+
     /// `groups` in their configured states.
     public init(groups: [Group]) {
         state = Mutex((groups, Array(repeating: 0, count: Counter.allCases.count), 0, []))
+    }
+
+    /// Records `partner`'s clock against this one's (a heartbeat's time minus now); returns
+    /// whether it is further off than ``clockSkewWarning`` while it was not before.
+    func setClockSkew(_ partner: String, milliseconds: Int64) -> Bool {
+        skews.withLock { skews in
+            let before = skews[partner].map { abs($0) > Self.clockSkewWarning } ?? false
+            skews[partner] = milliseconds
+            return abs(milliseconds) > Self.clockSkewWarning && !before
+        }
+    }
+
+    /// How far apart partners' clocks may be before it is logged: lease times in records are
+    /// the active's wall clock, which the standby uses as its own once it takes over.
+    static let clockSkewWarning: Int64 = 10_000
+
+    /// Where the metrics read how far behind each standby is (set by the active's sender).
+    func setLagSource(_ source: @escaping @Sendable () -> [String: UInt64]) {
+        lag.withLock { $0 = source }
     }
 
     /// Every group, as now.
@@ -137,6 +161,22 @@ public final class RedundancyStatus: Sendable {
         }
         out += "# HELP portlease_replication_waiting_records Partner records waiting for another shard's change.\n"
         out += "# TYPE portlease_replication_waiting_records gauge\nportlease_replication_waiting_records \(waiting)\n"
+        if let behind = lag.withLock({ $0 })?() {
+            out += "# HELP portlease_replication_standby_behind_records Records (of every kind) the standby has not "
+            out +=
+                "acknowledged yet: its catch-up progress.\n# TYPE portlease_replication_standby_behind_records gauge\n"
+            for (partner, records) in behind.sorted(by: { $0.key < $1.key }) {
+                out += "portlease_replication_standby_behind_records{partner=\"\(partner)\"} \(records)\n"
+            }
+        }
+        let clocks = skews.withLock { $0 }
+        if !clocks.isEmpty {
+            out += "# HELP portlease_replication_clock_skew_milliseconds The active's wall clock minus this "
+            out += "standby's, at its last heartbeat.\n# TYPE portlease_replication_clock_skew_milliseconds gauge\n"
+            for (partner, skew) in clocks.sorted(by: { $0.key < $1.key }) {
+                out += "portlease_replication_clock_skew_milliseconds{partner=\"\(partner)\"} \(skew)\n"
+            }
+        }
         return out
     }
 }

@@ -1,5 +1,6 @@
 import LeaseLog
 import NIOCore
+import PortLeaseSystem
 import PortLeaseWire
 import Synchronization
 
@@ -89,7 +90,16 @@ extension ReplicationReceiver {
                             ticket: try await self.appliers[shard].enqueueEndOfLeases(
                                 inPools: self.resetPools(followedFrom: instance), except: keep),
                             through: through, kind: .snapshotEnd(leases: keep.count))
-                    case .heartbeat:
+                    case .heartbeat(let time):
+                        let skew = time - SystemClock.wallClockMilliseconds()
+                        if self.status.setClockSkew(instance, milliseconds: skew) {
+                            self.logger.warning(
+                                "the active's clock is off from this one: lease times are its clock's",
+                                metadata: [
+                                    "partner": "\(instance)", "skew-ms": "\(skew)",
+                                    "warn-above-ms": "\(RedundancyStatus.clockSkewWarning)",
+                                ])
+                        }
                         try self.positions.flush()
                         // A quiet active: records waiting for another shard get another try.
                         guard self.status.waiting > 0 else { continue }

@@ -43,6 +43,20 @@ public final class ReplicationSender: Service, Sendable {
         self.logger = logger
         tls = try ReplicationLink.tlsContext(configuration.tls, server: false)
         self.acknowledged = acknowledged
+        let standbys = Self.standbys(of: configuration)
+        status.setLagSource { [acknowledged, server] in
+            let committed = (0..<server.workers.count).map { server.committedSequence(shard: $0) }
+            return Dictionary(
+                uniqueKeysWithValues: standbys.map { standby in
+                    (
+                        standby,
+                        committed.enumerated().reduce(UInt64(0)) { sum, shard in
+                            let position = acknowledged.position(standby, shard.offset)
+                            return sum + (shard.element > position ? shard.element - position : 0)
+                        }
+                    )
+                })
+        }
     }
 
     /// The partners that are the standby of a group this instance is active for.
