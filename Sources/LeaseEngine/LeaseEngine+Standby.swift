@@ -15,6 +15,33 @@ extension LeaseEngine {
         return isInSilentPool(context.message.requestedAddress) || isInSilentPool(context.message.header.ciaddr)
     }
 
+    /// Notes a client going unanswered (its `secs` past `unanswered-secs`) against the pools
+    /// it is about: its lease's, the one its requested address or `ciaddr` lies in, or else
+    /// every silent pool it could be served from. So only the group whose clients go
+    /// unanswered counts it, not every group this server is the standby of.
+    func noteUnanswered(_ context: RequestContext) {
+        var noted = false
+        if let id = table.find(context.key), table[id].state != .idle {
+            let index = Int(table[id].current.pool)
+            if !served.answers(index) {
+                served.noteUnanswered(pool: index, now: context.now)
+                noted = true
+            }
+        }
+        func note(_ address: IPv4Address?) {
+            if let address, address != .zero, let index = pool(containing: address), !served.answers(index) {
+                served.noteUnanswered(pool: index, now: context.now)
+                noted = true
+            }
+        }
+        note(context.message.requestedAddress)
+        note(context.message.header.ciaddr)
+        guard !noted else { return }
+        for index in selectionOrder where !served.answers(index) && isInSelection(index, context) {
+            served.noteUnanswered(pool: index, now: context.now)
+        }
+    }
+
     private func isInSilentPool(_ address: IPv4Address?) -> Bool {
         guard let address, address != .zero, let index = pool(containing: address) else { return false }
         return !served.answers(index)
@@ -30,6 +57,9 @@ extension LeaseEngine {
     ///   heard last is the one it uses; both partners use the same lifetimes, so the later
     ///   grant ends later).
     public func isReplicaSuperseded(_ record: LeaseRecord) -> Bool {
+        // A decline this server applied already (sent again after a reconnect, or in a
+        // snapshot): its port set waits out that quarantine, and a second one would wait on itself.
+        if record.event == .decline, let binding = replicaBinding(record) { return isQuarantined(binding) }
         guard let id = table.find(record.clientKey), table[id].state == .bound else { return false }
         let current = table[id].current
         let same = current.address == record.address && current.psid == record.psid
@@ -60,26 +90,37 @@ extension LeaseEngine {
         case .release, .expire, .forcedRelease: return true
         case .bind, .renew, .decline: break
         }
-        guard let index = pool(containing: record.address) else { return true }
-        let binding = Binding(
-            address: record.address, psid: record.psid, psidLength: record.psidLength, pool: UInt8(index))
+        guard let binding = replicaBinding(record) else { return true }
         if let id = table.find(record.clientKey), table[id].state != .idle, table[id].current == binding {
             return true
         }
         if reservedBindings.contains(binding) || isSubscriberReserved(binding) { return true }
-        return (try? pools[index].isFree(binding.portSet)) ?? true
+        if (try? pools[Int(binding.pool)].isFree(binding.portSet)) ?? true { return true }
+        // Taken: by another client (wait for its release), or by this very decline, applied before.
+        return record.event == .decline && isQuarantined(binding)
     }
 
-    /// Ends, with a `forcedRelease` record each, the bound leases this shard holds in `pools`
-    /// whose client `keep` does not name: a standby that caught up from its active's snapshot
-    /// holds these only because their end was folded into that snapshot, so the active no
-    /// longer has them. Offers go too (without a record). Returns how many leases it ended.
+    /// The binding `record` names, nil when its address is in no pool.
+    private func replicaBinding(_ record: LeaseRecord) -> Binding? {
+        guard let index = pool(containing: record.address) else { return nil }
+        return Binding(address: record.address, psid: record.psid, psidLength: record.psidLength, pool: UInt8(index))
+    }
+
+    /// Ends, with a `forcedRelease` record each, the leases this shard holds in `pools` that
+    /// `keep` (a snapshot's live leases, by client) does not name with the same address and
+    /// PSID: a standby that caught up from its active's snapshot holds these only because
+    /// their end was folded into that snapshot. Ending them first frees every port set the
+    /// snapshot's own records need, so those never wait on a lease the active no longer has.
+    /// Offers go too (without a record). Returns how many leases it ended.
     public func endReplicaLeases(
-        inPools pools: Set<Int>, except keep: Set<ClientKey>, now: Int64, records: inout [LeaseRecord]
+        inPools pools: Set<Int>, except keep: [ClientKey: LeaseRecord], now: Int64, records: inout [LeaseRecord]
     ) -> Int {
         var ended = 0
         for id in table.activeIDs where table[id].state != .idle && pools.contains(Int(table[id].current.pool)) {
-            guard !keep.contains(table.key(of: id)) else { continue }
+            let current = table[id].current
+            if let kept = keep[table.key(of: id)], kept.address == current.address, kept.psid == current.psid {
+                continue
+            }
             if table[id].state == .bound { ended += 1 }
             endForcibly(id, now: now, records: &records)
         }

@@ -234,8 +234,10 @@ public final class LeaseEngine {
             }
         }
         // A standby's silence: the partner answers, unless it is gone and the client keeps trying.
-        if served.isRestricted, case .dropped(.standby) = outcome {
-            served.noteSilence(secs: context.message.header.secs, now: now)
+        if served.isRestricted, case .dropped(.standby) = outcome,
+            served.isUnanswered(secs: context.message.header.secs)
+        {
+            noteUnanswered(context)
         }
         return outcome
     }

@@ -32,12 +32,13 @@ public final class ServedPools: Sendable {
     /// The `secs` from which a query left unanswered for a silent pool counts as a client
     /// going unanswered (0: not watched).
     private let unansweredSecs = Atomic<Int>(0)
-    /// When (wall clock, milliseconds) such a query last came, 0 if never.
-    private let lastUnanswered = Atomic<Int64>(0)
+    /// Per pool: when (wall clock, milliseconds) such a query about it last came, 0 if never.
+    private let lastUnanswered: AtomicWords
 
     /// Every one of `count` pools served.
     public init(count: Int) {
         self.count = count
+        lastUnanswered = AtomicWords(count: count)
         let words = max(1, (count + 63) / 64)
         answering = AtomicWords(count: words)
         allocating = AtomicWords(count: words)
@@ -55,17 +56,30 @@ public final class ServedPools: Sendable {
         unansweredSecs.store(secs, ordering: .relaxed)
     }
 
-    /// Called by a shard for a query it stayed silent for as a standby (the data plane: two
-    /// relaxed atomics, no allocation).
+    /// Whether a query whose `secs` is `secs` is a client going unanswered, if it is one this
+    /// server stays silent for (one relaxed load).
     @inline(__always)
-    func noteSilence(secs: UInt16, now: Int64) {
+    func isUnanswered(secs: UInt16) -> Bool {
         let threshold = unansweredSecs.load(ordering: .relaxed)
-        if threshold > 0 && Int(secs) >= threshold { lastUnanswered.store(now, ordering: .relaxed) }
+        return threshold > 0 && Int(secs) >= threshold
     }
 
-    /// When (wall clock, milliseconds) a client last went unanswered as
+    /// Notes, for pool `index`, a client going unanswered at `now` (a relaxed store; called by
+    /// the shards, on the data plane).
+    @inline(__always)
+    func noteUnanswered(pool index: Int, now: Int64) {
+        guard index >= 0 && index < count else { return }
+        lastUnanswered.base[index].store(UInt64(bitPattern: now), ordering: .relaxed)
+    }
+
+    /// When (wall clock, milliseconds) a client of one of `pools` last went unanswered as
     /// ``watchUnansweredClients(secs:)`` defines it; 0 if never.
-    public var lastUnansweredClient: Int64 { lastUnanswered.load(ordering: .relaxed) }
+    public func lastUnansweredClient(in pools: some Sequence<Int>) -> Int64 {
+        pools.filter { $0 >= 0 && $0 < count }.map {
+            Int64(bitPattern: lastUnanswered.base[$0].load(ordering: .relaxed))
+        }
+        .max() ?? 0
+    }
 
     /// Whether some pool is not fully served now (one relaxed load).
     @inline(__always)

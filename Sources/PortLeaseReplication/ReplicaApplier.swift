@@ -51,22 +51,39 @@ final class ReplicaApplier: @unchecked Sendable {
         try await queue { [self] engine, out in take(records, engine, into: &out) }
     }
 
-    /// Applies `records` and returns once what was applied is durable.
-    func apply(_ records: [LeaseRecord]) async throws -> Outcome {
-        try await enqueue(records).outcome()
-    }
-
-    /// After a snapshot: queues the end of the leases of `pools` held here whose client `keep`
-    /// does not name (their end was folded into the snapshot), then of what waited for their
-    /// port sets; `applied` counts the ended leases and the records applied.
-    func enqueueEndOfLeases(inPools pools: Set<Int>, except keep: Set<ClientKey>) async throws -> Ticket {
-        try await queue { [self] engine, out in
+    /// Queues a whole snapshot of `pools`, as one change: first the end of every lease held
+    /// here in them that the snapshot's `records` do not name with the same port set (its end
+    /// was folded into the snapshot), then the records, behind those already waiting. The
+    /// snapshot is in address order, not in the order things happened, so applied one by one
+    /// a record could wait for a lease that only the end step removes. `applied` counts the
+    /// ended leases and the records applied.
+    func enqueueSnapshot(_ records: [LeaseRecord], resetting pools: Set<Int>) async throws -> Ticket {
+        var keep: [ClientKey: LeaseRecord] = [:]
+        for record in records where record.event == .bind || record.event == .renew { keep[record.clientKey] = record }
+        return try await queue { [self, keep] engine, out in
+            // What waited is older than the snapshot, which has its outcome.
+            forgetWaiting()
             let ended = engine.endReplicaLeases(
                 inPools: pools, except: keep, now: SystemClock.wallClockMilliseconds(), records: &out)
-            var outcome = take([], engine, into: &out)
+            var outcome = take(records, engine, into: &out)
             outcome.applied += ended
             return outcome
         }
+    }
+
+    /// Queues forgetting the records still waiting from an earlier connection: the standby's
+    /// position stayed before them, so the new connection sends them again.
+    func enqueueFreshStart() async throws -> Ticket {
+        try await queue { [self] _, _ in
+            forgetWaiting()
+            return Outcome(applied: 0, waiting: 0)
+        }
+    }
+
+    /// Worker thread: drops every waiting record.
+    private func forgetWaiting() {
+        waiting.removeAll()
+        waitingHead = 0
     }
 
     /// Queues `body` on the worker as a control-queue change (retrying for about 4 s while

@@ -16,6 +16,8 @@ public final class ReplicationPositions: Sendable {
     private let fileSystem = SystemFileSystem()
     private let state: Mutex<(positions: [String: [UInt64]], written: UInt64, dirty: Bool)>
     private let shards: Int
+    /// Held while the file is written.
+    private let storing = Mutex(())
 
     /// The least time between two writes of the file.
     static let writeIntervalNanoseconds: UInt64 = 200_000_000
@@ -52,38 +54,45 @@ public final class ReplicationPositions: Sendable {
     /// Records that `partner`'s `shard` is logged here up to `sequence`, and writes the file
     /// when the last write is old enough.
     public func advance(_ partner: String, shard: Int, to sequence: UInt64) throws {
-        let now = SystemClock.monotonicNanoseconds()
-        let write: [UInt64]? = state.withLock { state in
+        let write: Bool = state.withLock { state in
             var values = state.positions[partner] ?? Array(repeating: 0, count: shards)
             values[shard] = max(values[shard], sequence)
             state.positions[partner] = values
-            guard now - state.written >= Self.writeIntervalNanoseconds else {
+            // Read under the lock: another shard's task may have written a moment ago.
+            let now = SystemClock.monotonicNanoseconds()
+            guard now < state.written || now - state.written >= Self.writeIntervalNanoseconds else {
                 state.dirty = true
-                return nil
+                return false
             }
             state.written = now
             state.dirty = false
-            return values
+            return true
         }
-        if let write { try store(partner, write) }
+        if write { try store(partner) }
     }
 
     /// Writes the file if an advance since the last write was held back.
     public func flush() throws {
-        let pending: [String: [UInt64]]? = state.withLock { state in
+        let pending: [String]? = state.withLock { state in
             guard state.dirty else { return nil }
             state.dirty = false
             state.written = SystemClock.monotonicNanoseconds()
-            return state.positions
+            return Array(state.positions.keys)
         }
-        for (partner, values) in pending ?? [:] { try store(partner, values) }
+        for partner in pending ?? [] { try store(partner) }
     }
 
-    private func store(_ partner: String, _ values: [UInt64]) throws {
-        let text = values.enumerated().map { "\($0.offset) \($0.element)\n" }.joined()
-        try Array(text.utf8).withUnsafeBytes { (bytes) throws -> Void in
-            try fileSystem.writeAtomically(
-                bytes, to: "\(directory)/\(partner).positions", directory: directory, sync: true)
+    /// Writes `partner`'s file with its positions as they are when the write starts. One write
+    /// at a time (the shards' acknowledging tasks and the heartbeat's flush all call here): two
+    /// at once would share the temporary file.
+    private func store(_ partner: String) throws {
+        try storing.withLock { _ in
+            let values = state.withLock { $0.positions[partner] } ?? Array(repeating: 0, count: shards)
+            let text = values.enumerated().map { "\($0.offset) \($0.element)\n" }.joined()
+            try Array(text.utf8).withUnsafeBytes { (bytes) throws -> Void in
+                try fileSystem.writeAtomically(
+                    bytes, to: "\(directory)/\(partner).positions", directory: directory, sync: true)
+            }
         }
     }
 

@@ -14,8 +14,8 @@ extension ReplicationReceiver {
         enum Kind: Sendable {
             /// A `records` frame: acknowledged through `through`.
             case records
-            /// Records of a snapshot, or another try at those waiting: neither the position moves
-            /// nor an acknowledgement goes.
+            /// Another try at the records waiting: neither the position moves nor an
+            /// acknowledgement goes.
             case unacknowledged
             /// The end of a snapshot whose records named `leases` clients.
             case snapshotEnd(leases: Int)
@@ -27,98 +27,119 @@ extension ReplicationReceiver {
 
     /// The most frames of one shard queued and not yet durable: past it the reading waits, so
     /// a standby whose disk is slow holds its active back (synchronous mode) instead of
-    /// queueing without bound.
-    static let framesInFlight = 256
+    /// queueing without bound. Well under a worker's control queue (64), which the control
+    /// API and the shards' handovers share.
+    static let framesInFlight = 32
 
-    /// Follows `instance`'s frames after `resume` until the connection ends or fails.
+    /// Follows `instance`'s frames after `resume` until the connection ends or fails. When the
+    /// reading ends, what was already queued is still acknowledged, or at least its position
+    /// kept, so the next connection does not send it again; a failed commit ends it all.
     func follow(
         _ instance: String, frames: NIOAsyncChannelInboundStream<ReplicationFrame>.AsyncIterator,
         outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
     ) async throws {
         let shards = appliers.count
-        let inFlight = FramesInFlight(shards: shards)
+        let pipelines = ShardPipelines(shards: shards)
         let queues = (0..<shards).map { _ in AsyncStream.makeStream(of: Pending.self) }
-        defer { queues.forEach { $0.continuation.finish() } }
+        // Records still waiting from an earlier connection come again on this one.
+        for applier in appliers { _ = try await applier.enqueueFreshStart() }
         nonisolated(unsafe) var frames = frames
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
+        let failure: (any Error)? = await withTaskGroup(of: (reader: Bool, error: (any Error)?).self) { tasks in
             for shard in 0..<shards {
                 let queue = queues[shard].stream
                 tasks.addTask {
-                    for await pending in queue {
-                        try await self.acknowledge(pending, shard: shard, from: instance, outbound: outbound)
-                        inFlight.finished(shard)
+                    do {
+                        for await pending in queue {
+                            try await self.acknowledge(pending, shard: shard, from: instance, pipelines, outbound)
+                        }
+                        return (false, nil)
+                    } catch {
+                        return (false, error)
                     }
                 }
             }
             tasks.addTask {
-                // Per shard in a snapshot: the clients its records named so far.
-                var snapshots: [Int: Set<ClientKey>] = [:]
-                while let frame = try await frames.next() {
-                    self.lastHeard.heard(instance)
-                    let shard: Int
-                    let pending: Pending
-                    switch frame {
-                    case .records(let index, let through, let bytes):
-                        shard = try self.shard(index)
-                        let records = try bytes.withUnsafeBytes { (raw) throws -> [LeaseRecord] in
-                            try RecordBytes.decode(raw)
-                        }
-                        if snapshots[shard] != nil {
-                            for record in records { snapshots[shard]?.insert(record.clientKey) }
-                        }
-                        try await inFlight.waitForRoom(shard)
-                        pending = Pending(
-                            ticket: try await self.appliers[shard].enqueue(records), through: through,
-                            kind: snapshots[shard] == nil ? .records : .unacknowledged)
-                    case .snapshotBegins(let index, let through):
-                        shard = try self.shard(index)
-                        snapshots[shard] = []
-                        self.logger.notice(
-                            "catching up from the active's snapshot: its log no longer holds what this instance lacks",
-                            metadata: [
-                                "partner": "\(instance)", "shard": "\(shard)", "through": "\(through)",
-                                "position": "\(self.positions.positions(of: instance)[shard])",
-                            ])
-                        continue
-                    case .snapshotEnds(let index, let through):
-                        shard = try self.shard(index)
-                        guard let keep = snapshots.removeValue(forKey: shard) else {
-                            throw ReplicationLink.Failure("the end of a snapshot of shard \(shard) that never began")
-                        }
-                        try await inFlight.waitForRoom(shard)
-                        pending = Pending(
-                            ticket: try await self.appliers[shard].enqueueEndOfLeases(
-                                inPools: self.resetPools(followedFrom: instance), except: keep),
-                            through: through, kind: .snapshotEnd(leases: keep.count))
-                    case .heartbeat(let time):
-                        let skew = time - SystemClock.wallClockMilliseconds()
-                        if self.status.setClockSkew(instance, milliseconds: skew) {
-                            self.logger.warning(
-                                "the active's clock is off from this one: lease times are its clock's",
-                                metadata: [
-                                    "partner": "\(instance)", "skew-ms": "\(skew)",
-                                    "warn-above-ms": "\(RedundancyStatus.clockSkewWarning)",
-                                ])
-                        }
-                        try self.positions.flush()
-                        // A quiet active: records waiting for another shard get another try.
-                        guard self.status.waiting > 0 else { continue }
-                        for (index, applier) in self.appliers.enumerated() {
-                            try await inFlight.waitForRoom(index)
-                            let retry = Pending(
-                                ticket: try await applier.enqueue([]), through: 0, kind: .unacknowledged)
-                            queues[index].continuation.yield(retry)
-                        }
-                        continue
-                    default:
-                        throw ReplicationLink.Failure("unexpected frame \(frame) from \(instance)")
-                    }
-                    queues[shard].continuation.yield(pending)
+                defer { queues.forEach { $0.continuation.finish() } }
+                do {
+                    try await self.read(&frames, from: instance, pipelines, queues.map(\.continuation))
+                    return (true, ReplicationLink.Failure("\(instance) closed the connection"))
+                } catch {
+                    return (true, error)
                 }
-                throw ReplicationLink.Failure("\(instance) closed the connection")
             }
-            try await tasks.next()
-            tasks.cancelAll()
+            var first: (reader: Bool, error: any Error)?
+            for await (reader, error) in tasks {
+                guard let error else { continue }
+                // An acknowledging task failed (a commit, or a worker stopping): stop reading.
+                if !reader { tasks.cancelAll() }
+                if first == nil || (first?.reader == true && !reader) { first = (reader, error) }
+            }
+            return first?.error
+        }
+        if let failure { throw failure }
+    }
+
+    /// Reads frames until the connection ends, queueing each on its shard's worker and its
+    /// acknowledgement on the shard's queue.
+    private func read(
+        _ frames: inout NIOAsyncChannelInboundStream<ReplicationFrame>.AsyncIterator, from instance: String,
+        _ pipelines: ShardPipelines, _ queues: [AsyncStream<Pending>.Continuation]
+    ) async throws {
+        // Per shard in a snapshot: its records so far, applied as one change at its end.
+        var snapshots: [Int: [LeaseRecord]] = [:]
+        while let frame = try await frames.next() {
+            lastHeard.heard(instance)
+            switch frame {
+            case .records(let index, let through, let bytes):
+                let shard = try self.shard(index)
+                let records = try bytes.withUnsafeBytes { (raw) throws -> [LeaseRecord] in try RecordBytes.decode(raw) }
+                if snapshots[shard] != nil {
+                    snapshots[shard]?.append(contentsOf: records)
+                    continue
+                }
+                try await pipelines.waitForRoom(shard)
+                let ticket = try await appliers[shard].enqueue(records)
+                queues[shard].yield(Pending(ticket: ticket, through: through, kind: .records))
+            case .snapshotBegins(let index, let through):
+                let shard = try self.shard(index)
+                snapshots[shard] = []
+                logger.notice(
+                    "catching up from the active's snapshot: its log no longer holds what this instance lacks",
+                    metadata: [
+                        "partner": "\(instance)", "shard": "\(shard)", "through": "\(through)",
+                        "position": "\(positions.positions(of: instance)[shard])",
+                    ])
+            case .snapshotEnds(let index, let through):
+                let shard = try self.shard(index)
+                guard let records = snapshots.removeValue(forKey: shard) else {
+                    throw ReplicationLink.Failure("the end of a snapshot of shard \(shard) that never began")
+                }
+                try await pipelines.waitForRoom(shard)
+                let ticket = try await appliers[shard].enqueueSnapshot(
+                    records, resetting: resetPools(followedFrom: instance))
+                let leases = records.count { $0.event == .bind || $0.event == .renew }
+                queues[shard].yield(Pending(ticket: ticket, through: through, kind: .snapshotEnd(leases: leases)))
+            case .heartbeat(let time):
+                let skew = time.subtractingReportingOverflow(SystemClock.wallClockMilliseconds())
+                let milliseconds = skew.overflow ? (time < 0 ? Int64.min / 2 : Int64.max / 2) : skew.partialValue
+                if status.setClockSkew(instance, milliseconds: milliseconds) {
+                    logger.warning(
+                        "the active's clock is off from this one: lease times are its clock's",
+                        metadata: [
+                            "partner": "\(instance)", "skew-ms": "\(milliseconds)",
+                            "warn-above-ms": "\(RedundancyStatus.clockSkewWarning)",
+                        ])
+                }
+                try positions.flush()
+                // A quiet active: records waiting for another shard's change get another try.
+                for shard in 0..<appliers.count where pipelines.waiting(shard) > 0 {
+                    try await pipelines.waitForRoom(shard)
+                    let retry = try await appliers[shard].enqueue([])
+                    queues[shard].yield(Pending(ticket: retry, through: 0, kind: .unacknowledged))
+                }
+            default:
+                throw ReplicationLink.Failure("unexpected frame \(frame) from \(instance)")
+            }
         }
     }
 
@@ -127,12 +148,15 @@ extension ReplicationReceiver {
         return index
     }
 
-    /// Once `pending` is durable: the position moves and the active gets its acknowledgement.
+    /// Once `pending` is durable: the position moves and the active gets its acknowledgement
+    /// (if the connection is still there: the position moves either way).
     private func acknowledge(
-        _ pending: Pending, shard: Int, from instance: String, outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
+        _ pending: Pending, shard: Int, from instance: String, _ pipelines: ShardPipelines,
+        _ outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
     ) async throws {
         let outcome = try await pending.ticket.outcome()
-        status.setWaiting(outcome.waiting)
+        pipelines.finished(shard, waiting: outcome.waiting)
+        status.setWaiting(pipelines.totalWaiting)
         switch pending.kind {
         case .unacknowledged:
             status.add(.recordsApplied, outcome.applied)
@@ -141,40 +165,50 @@ extension ReplicationReceiver {
             status.add(.recordsApplied, outcome.applied)
             if outcome.waiting == 0 { try positions.advance(instance, shard: shard, to: pending.through) }
         case .snapshotEnd(let leases):
+            status.add(.recordsApplied, outcome.applied)
             if outcome.waiting == 0 { try positions.advance(instance, shard: shard, to: pending.through) }
             try positions.flush()
             logger.notice(
                 "caught up from the active's snapshot",
                 metadata: [
                     "partner": "\(instance)", "shard": "\(shard)", "leases": "\(leases)",
-                    "through": "\(pending.through)",
+                    "through": "\(pending.through)", "waiting": "\(outcome.waiting)",
                 ])
         }
-        try await outbound.write(.ack(shard: shard, through: pending.through))
+        // A connection that ended meanwhile: the reader reports it.
+        try? await outbound.write(.ack(shard: shard, through: pending.through))
     }
 }
 
-/// How many frames of each shard are queued and not yet durable (at most
-/// ``ReplicationReceiver/framesInFlight``).
-final class FramesInFlight: Sendable {
-    private let counts: Mutex<[Int]>
+/// Per shard: how many frames are queued and not yet durable (at most
+/// ``ReplicationReceiver/framesInFlight``), and how many records wait for another shard's change.
+final class ShardPipelines: Sendable {
+    private let state: Mutex<(inFlight: [Int], waiting: [Int])>
 
     init(shards: Int) {
-        counts = Mutex([Int](repeating: 0, count: shards))
+        state = Mutex(([Int](repeating: 0, count: shards), [Int](repeating: 0, count: shards)))
     }
 
     /// Counts a frame of `shard` in flight, once fewer than the limit are.
     func waitForRoom(_ shard: Int) async throws {
-        while !counts.withLock({ counts in
-            guard counts[shard] < ReplicationReceiver.framesInFlight else { return false }
-            counts[shard] += 1
+        while !state.withLock({ state in
+            guard state.inFlight[shard] < ReplicationReceiver.framesInFlight else { return false }
+            state.inFlight[shard] += 1
             return true
         }) {
             try await Task.sleep(for: .milliseconds(1))
         }
     }
 
-    func finished(_ shard: Int) {
-        counts.withLock { $0[shard] -= 1 }
+    /// A frame of `shard` is durable; `waiting` records of the shard still wait.
+    func finished(_ shard: Int, waiting: Int) {
+        state.withLock { state in
+            state.inFlight[shard] -= 1
+            state.waiting[shard] = waiting
+        }
     }
+
+    func waiting(_ shard: Int) -> Int { state.withLock { $0.waiting[shard] } }
+
+    var totalWaiting: Int { state.withLock { $0.waiting.reduce(0, +) } }
 }

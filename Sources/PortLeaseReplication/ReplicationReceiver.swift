@@ -105,7 +105,7 @@ public final class ReplicationReceiver: Service, Sendable {
                     heldBack.remove(group.name)
                     continue
                 }
-                if let secs = configuration.unansweredSecs, !clientsGoUnanswered(within: takeover) {
+                if let secs = configuration.unansweredSecs, !clientsGoUnanswered(group, within: takeover) {
                     if heldBack.insert(group.name).inserted {
                         logger.warning(
                             "pool group not taken over: its active is silent, but no client goes unanswered (the link between the partners may be down while the active serves)",
@@ -128,11 +128,14 @@ public final class ReplicationReceiver: Service, Sendable {
         }
     }
 
-    /// Whether a client of a pool this instance is the standby of went unanswered (its `secs`
-    /// at least `unanswered-secs`) in the last `milliseconds`.
-    private func clientsGoUnanswered(within milliseconds: Int64) -> Bool {
-        guard let last = server.workers.first?.engine.served.lastUnansweredClient, last > 0 else { return false }
-        return SystemClock.wallClockMilliseconds() - last <= milliseconds
+    /// Whether a client of `group`'s pools went unanswered here (its `secs` at least
+    /// `unanswered-secs`) in the last `milliseconds`.
+    private func clientsGoUnanswered(_ group: ServerConfiguration.Redundancy.PoolGroup, within milliseconds: Int64)
+        -> Bool
+    {
+        guard let served = server.workers.first?.engine.served else { return false }
+        let last = served.lastUnansweredClient(in: group.pools)
+        return last > 0 && SystemClock.wallClockMilliseconds() - last <= milliseconds
     }
 
     /// Follows one connection until it ends.

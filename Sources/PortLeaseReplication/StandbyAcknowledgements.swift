@@ -34,9 +34,16 @@ public final class StandbyAcknowledgements: Sendable {
         holdNanoseconds = UInt64(max(0, holdMilliseconds)) * 1_000_000
     }
 
-    /// Records that `standby`'s link is up (true) or went down now (false).
+    /// Records that `standby`'s link is up (true) or is down (false): the hold runs from the
+    /// moment a link that was up went down (or from the start), not from each failed attempt.
     func setConnected(_ standby: String, _ connected: Bool) {
-        contact.withLock { $0[standby] = connected ? .connected : .lost(at: SystemClock.monotonicNanoseconds()) }
+        contact.withLock { contact in
+            if connected {
+                contact[standby] = .connected
+            } else if case .connected = contact[standby] {
+                contact[standby] = .lost(at: SystemClock.monotonicNanoseconds())
+            }
+        }
     }
 
     /// Records `standby`'s positions as its resume named them.

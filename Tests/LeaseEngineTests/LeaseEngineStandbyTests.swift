@@ -372,10 +372,18 @@ extension LeaseEngineStandbyTests {
         #expect(try Self.used(engine, 0) == 2 && Self.used(engine, 1) == 1)
 
         var records: [LeaseRecord] = []
-        let ended = engine.endReplicaLeases(inPools: [0], except: [kept.key], now: 1_800_000_100_000, records: &records)
-        #expect(ended == 1)
-        #expect(records.map(\.event) == [.forcedRelease] && records.first?.clientKey == stale.key)
-        #expect(records.first?.psid == 6 && records.first?.time == 1_800_000_100_000)
+        // The snapshot names `kept` on the port set it holds here, and `other` (pool 1) too.
+        var moved = Self.record(.bind, TestClient(5), at: 0)
+        moved.psid = 7
+        engine.replay(moved)
+        var movedInSnapshot = moved
+        movedInSnapshot.psid = 8
+        let keep = [kept.key: Self.record(.bind, kept, at: 0), moved.clientKey: movedInSnapshot]
+        let ended = engine.endReplicaLeases(inPools: [0], except: keep, now: 1_800_000_100_000, records: &records)
+        #expect(ended == 2, "the stale lease, and the one the snapshot has on another port set")
+        #expect(records.map(\.event) == [.forcedRelease, .forcedRelease])
+        #expect(Set(records.map(\.clientKey)) == [stale.key, moved.clientKey])
+        #expect(Set(records.map(\.psid)) == [6, 7] && records.allSatisfy { $0.time == 1_800_000_100_000 })
         #expect(engine.lease(of: stale.key) == nil)
         #expect(engine.lease(of: kept.key)?.kind == .bound)
         #expect(engine.lease(of: other.key)?.kind == .bound, "pool 1 is not followed")
@@ -399,20 +407,43 @@ extension LeaseEngineStandbyTests {
         var discover = TestClient(1).message(.discover)
         discover.header.secs = 9
         #expect(harness.send(discover, from: TestClient(1)).outcome == .dropped(.standby))
-        #expect(served.lastUnansweredClient == 0, "not watched until configured")
+        #expect(served.lastUnansweredClient(in: [0]) == 0, "not watched until configured")
 
         served.watchUnansweredClients(secs: 10)
         #expect(harness.send(discover, from: TestClient(1)).outcome == .dropped(.standby))
-        #expect(served.lastUnansweredClient == 0, "9 s of trying is below 10")
+        #expect(served.lastUnansweredClient(in: [0]) == 0, "9 s of trying is below 10")
         discover.header.secs = 10
         #expect(harness.send(discover, from: TestClient(1)).outcome == .dropped(.standby))
-        #expect(served.lastUnansweredClient == harness.now)
+        #expect(served.lastUnansweredClient(in: [0]) == harness.now)
+        #expect(served.lastUnansweredClient(in: [1, 2]) == 0, "noted against the client's pool only")
 
         // A query this server answers is no sign of anything, whatever its secs.
         served.set([0], to: .serving)
         let later = harness.now + 5000
         harness.now = later
         #expect(harness.send(discover, from: TestClient(2)).replyType == .offer)
-        #expect(served.lastUnansweredClient == later - 5000)
+        #expect(served.lastUnansweredClient(in: [0]) == later - 5000)
+    }
+}
+
+extension LeaseEngineStandbyTests {
+    /// A decline sent again (after a reconnect, or in a snapshot) is ready and skipped: its
+    /// port set waits out the quarantine the first copy started, and waiting for that to end
+    /// would hold every later record of the shard back.
+    @Test func aDeclineAppliedAlreadyIsReadyAndSkipped() throws {
+        let engine = try LeaseEngine.makeShards(Self.onlyB(), count: 1)[0]
+        let decline = Self.record(.decline, TestClient(1), at: 0)
+        #expect(engine.isReplicaReady(decline) && !engine.isReplicaSuperseded(decline))
+        engine.replay(decline)
+        #expect(engine.isReplicaReady(decline), "its own quarantine is no reason to wait")
+        #expect(engine.isReplicaSuperseded(decline))
+        // Another client's decline of a set someone holds still waits for the release.
+        let other = TestClient(2)
+        var held = Self.record(.bind, other, at: 10)
+        held.psid = 9
+        engine.replay(held)
+        var declineOfHeld = Self.record(.decline, TestClient(3), at: 20)
+        declineOfHeld.psid = 9
+        #expect(!engine.isReplicaReady(declineOfHeld) && !engine.isReplicaSuperseded(declineOfHeld))
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import PortLeaseReplication
@@ -31,5 +32,21 @@ struct StandbyAcknowledgementsTests {
         patient.acknowledge("b", shard: 0, through: 7)
         patient.setConnected("b", false)
         #expect(patient.limit(0) == 7, "within the hour it still holds")
+    }
+
+    /// The sender marks a standby disconnected after every failed attempt to reach it: that
+    /// must not restart the hold, or a standby gone for good would hold compaction for ever.
+    @Test func failedAttemptsDoNotRestartTheHold() throws {
+        let acknowledged = StandbyAcknowledgements(standbys: ["b"], shards: 1, holdMilliseconds: 50)
+        acknowledged.setConnected("b", true)
+        acknowledged.acknowledge("b", shard: 0, through: 3)
+        acknowledged.setConnected("b", false)
+        #expect(acknowledged.limit(0) == 3)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while acknowledged.limit(0) != .max && ContinuousClock.now < deadline {
+            acknowledged.setConnected("b", false)  // another attempt failed
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(acknowledged.limit(0) == .max, "50 ms after the link went down, whatever the attempts since")
     }
 }
