@@ -77,6 +77,14 @@ public final class ReplicationSender: Service, Sendable {
                         guard let partner = self.configuration.partner(named: standby) else { continue }
                         group.addTask { try await self.serve(partner) }
                     }
+                    // Heartbeats are due even with no commit to wake the streams.
+                    group.addTask {
+                        let tick = max(50, self.configuration.heartbeatMilliseconds / 4)
+                        while true {
+                            try await Task.sleep(for: .milliseconds(tick))
+                            self.server.commits.wake()
+                        }
+                    }
                     // A standby that answers nobody within the takeover time is presumed gone: serve alone.
                     group.addTask {
                         try await Task.sleep(for: .milliseconds(self.configuration.takeoverAfterMilliseconds))
@@ -308,6 +316,8 @@ public final class ReplicationSender: Service, Sendable {
         var lastSent = SystemClock.monotonicNanoseconds()
         var sentThrough = positions
         while !Task.isCancelled {
+            // Taken before looking: a commit after it ends the wait below at once.
+            let seen = server.commits.generation
             var sentAny = false
             for (shard, tail) in tails.enumerated() {
                 let committed = server.committedSequence(shard: shard)
@@ -334,10 +344,8 @@ public final class ReplicationSender: Service, Sendable {
                 status.add(.framesSent)
                 lastSent = now
             } else {
-                // Synchronous: ACKs wait for this loop to see their records, so it looks often
-                // while records come, and every 2 ms once none has come for 10 ms.
-                let busy = gate != nil && now - lastSent < 10_000_000
-                try await Task.sleep(for: .microseconds(busy ? 200 : 2000))
+                // Until the next commit of any shard, or the ticker (heartbeats), or cancellation.
+                await server.commits.wait(after: seen)
             }
         }
     }

@@ -119,6 +119,9 @@ public final class Server: Service, @unchecked Sendable {
         self.logger = logger
     }
 
+    /// Signalled after every shard's commit: a reader of the logs waits on it instead of polling.
+    public let commits = CommitSignal()
+
     /// The sequence number of shard `shard`'s last durable record (0 before ``start()``): how far
     /// readers of its log may read.
     public func committedSequence(shard: Int) -> UInt64 {
@@ -177,7 +180,7 @@ public final class Server: Service, @unchecked Sendable {
                 queue: ShardQueue(capacity: settings.queueDepth), sink: transport.workerSinks[index],
                 counters: counters, logger: logger, syncs: syncRings[index],
                 queueDelayBudget: settings.queueDelayBudget, slowBatches: settings.injectedFault == .slowWorker,
-                partnerGate: settings.partnerGate)
+                partnerGate: settings.partnerGate, commits: commits)
         }
         settings.partnerGate?.attach(workers.map(\.signal))
         ShardWorker.connect(workers)

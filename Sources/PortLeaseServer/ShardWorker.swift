@@ -74,6 +74,8 @@ public final class ShardWorker: @unchecked Sendable {
     private let pendingConfiguration = Mutex<EngineConfiguration?>(nil)
     /// The standby's acknowledgement replies also wait for (synchronous replication); nil: none.
     private let partnerGate: PartnerGate?
+    /// Told of each completed commit (the replication sender waits on it).
+    private let commits: CommitSignal?
     /// Set by a batch that took no query because the arena is full of replies waiting for the
     /// standby: the worker then sleeps until the gate moves or a control job comes.
     private var waitingForPartner = false
@@ -99,9 +101,10 @@ public final class ShardWorker: @unchecked Sendable {
         shard: Int, engine: LeaseEngine, log: LeaseLog, queue: ShardQueue, sink: any ReplySink,
         counters: ServerCounters, logger: Logger, batchLimit: Int = 256, syncs: SyncRing? = nil,
         queueDelayBudget: QueueDelayBudget = QueueDelayBudget(), slowBatches: Bool = false,
-        partnerGate: PartnerGate? = nil
+        partnerGate: PartnerGate? = nil, commits: CommitSignal? = nil
     ) {
         self.partnerGate = partnerGate
+        self.commits = commits
         self.queueDelayBudget = queueDelayBudget
         self.slowBatches = slowBatches
         self.shard = shard
@@ -368,6 +371,7 @@ public final class ShardWorker: @unchecked Sendable {
 
     private func releaseDurable() {
         statistics.committedSequence.store(log.lastCommitted, ordering: .releasing)
+        commits?.committed()
         if !changesAwaitingCommit.isEmpty {
             let committed = log.lastCommitted
             changesAwaitingCommit.filter { $0.through <= committed }.forEach { $0.completion(true) }
