@@ -8,6 +8,11 @@
 #   COMPACTION_INTERVAL=N (the servers' lease-log compaction-interval; with STANDBY_DELAY
 #     longer than it, the active's records are sealed and compacted before the standby ever
 #     connects, which a standby replaced long after the active started meets)
+#   SEGMENT_SIZE=BYTES (the lease log's segment-size: compaction folds only sealed segments)
+#   STANDBY_LOG_HOLD=N (the redundancy section's standby-log-hold; 0 with COMPACTION_INTERVAL
+#     and STANDBY_DELAY: the active compacts before the standby comes, which then catches up
+#     from the snapshot: fewer records than the active logged, so "done" is also the active's
+#     "standby caught up")
 #   STALL_SECONDS=5 (give up when the standby's count stops growing for this long)
 #   NO_BUILD=1  BIN=/path/to/release  KEEP=1 (keep logs)
 #
@@ -47,7 +52,7 @@ make_certs
 write_config a "$MODE"
 write_config b "$MODE"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores; $ROUNDS round(s); load: $LOAD_SECONDS s of closed-loop DORAs (window $WINDOW, $SUBSCRIBERS subscribers) against the active alone;"
-echo "then the standby starts fresh after ${STANDBY_DELAY} s; mode $MODE, compaction-interval ${COMPACTION_INTERVAL:-default}"
+echo "then the standby starts fresh after ${STANDBY_DELAY} s; mode $MODE, compaction-interval ${COMPACTION_INTERVAL:-default}, standby-log-hold ${STANDBY_LOG_HOLD:-default}"
 echo "generator: ip netns exec $NS_C portlease-perf run --server $(addr a) --port $PORT --scenario dora --subscribers $SUBSCRIBERS --window $WINDOW --duration $LOAD_SECONDS"
 echo
 
@@ -77,6 +82,7 @@ for round in $(seq "$ROUNDS"); do
             t_conn=$now
         fi
         if [ "$applied" -ge "$target" ]; then t_done=$now; break; fi
+        if [ -n "$t_conn" ] && since_start a | grep -q "standby caught up"; then t_done=$now; break; fi
         if [ "$applied" != "$last" ]; then last=$applied; t_last_change=$now; fi
         # Not connected yet counts against the stall limit too, with a heartbeat's margin.
         if [ $((now - t_last_change)) -ge $(((STALL_SECONDS + HEARTBEAT_INTERVAL) * 1000)) ]; then break; fi

@@ -128,13 +128,15 @@ JSON
     fi
     dir="$WORK/$name"
     mkdir -p "$dir"
+    local hold=""
+    [ -z "${STANDBY_LOG_HOLD:-}" ] || hold=" \"standby-log-hold\": $STANDBY_LOG_HOLD,"
     if [ "$mode" != standalone ]; then
         redundancy=$(cat <<JSON
   "redundancy": {
     "instance": "$name", "listen": "[$(addr "$name")]:$REPL_PORT", "mode": "$mode",
     "tls": { "certificate-file": "$WORK/certs/$name.pem", "key-file": "$WORK/certs/$name.key",
              "ca-file": "$WORK/certs/ca.pem" },
-    "takeover-after": $TAKEOVER_AFTER, "heartbeat-interval": $HEARTBEAT_INTERVAL,
+    "takeover-after": $TAKEOVER_AFTER, "heartbeat-interval": $HEARTBEAT_INTERVAL,$hold
     "partners": [ { "name": "$other", "address": "[$(addr "$other")]:$REPL_PORT" } ],
     "pool-groups": [ { "name": "g1", "pools": ["shared"],$reserve_group "active": "a", "standby": "b" } ]
   },
@@ -143,6 +145,7 @@ JSON
     fi
     local compaction=""
     [ -z "${COMPACTION_INTERVAL:-}" ] || compaction=", \"compaction-interval\": $COMPACTION_INTERVAL"
+    [ -z "${SEGMENT_SIZE:-}" ] || compaction+=", \"segment-size\": $SEGMENT_SIZE"
     # discover-rate off: portlease-perf sends every subscriber's DISCOVER from one address.
     cat > "$dir/config.json" <<JSON
 {
