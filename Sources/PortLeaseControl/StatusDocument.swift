@@ -35,8 +35,19 @@ public struct StatusDocument: Codable, Sendable, Equatable {
         public var since: String
         /// Whether the replication link to the partner is up.
         public var partnerConnected: Bool
+        /// On the group's active: the records its standby has not acknowledged yet (the
+        /// catch-up's progress). Absent elsewhere.
+        public var standbyBehindRecords: UInt64?
+        /// On the group's standby: the active's wall clock minus this one's at its last
+        /// heartbeat, in milliseconds. Absent before the first heartbeat, and on the active.
+        public var clockSkewMilliseconds: Int64?
 
-        public init(group: String, partner: String, state: String, since: String, partnerConnected: Bool) {
+        public init(
+            group: String, partner: String, state: String, since: String, partnerConnected: Bool,
+            standbyBehindRecords: UInt64? = nil, clockSkewMilliseconds: Int64? = nil
+        ) {
+            self.standbyBehindRecords = standbyBehindRecords
+            self.clockSkewMilliseconds = clockSkewMilliseconds
             self.group = group
             self.partner = partner
             self.state = state

@@ -70,6 +70,16 @@ public final class RedundancyStatus: Sendable {
     /// the active's wall clock, which the standby uses as its own once it takes over.
     static let clockSkewWarning: Int64 = 10_000
 
+    /// The records `standby` has not acknowledged yet, when this instance is its active.
+    public func behind(_ standby: String) -> UInt64? {
+        lag.withLock { $0 }?()[standby]
+    }
+
+    /// `partner`'s wall clock minus this one's at its last heartbeat (ms), once one came.
+    public func clockSkew(_ partner: String) -> Int64? {
+        skews.withLock { $0[partner] }
+    }
+
     /// Where the metrics read how far behind each standby is (set by the active's sender).
     func setLagSource(_ source: @escaping @Sendable () -> [String: UInt64]) {
         lag.withLock { $0 = source }

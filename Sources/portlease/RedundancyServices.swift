@@ -62,9 +62,12 @@ struct RedundancyServices {
     var statusGroups: @Sendable () -> [StatusDocument.RedundancyGroup] {
         { [status] in
             status.groups.map { group in
-                StatusDocument.RedundancyGroup(
+                let following = group.state == .standby || group.state == .partnerDown
+                return StatusDocument.RedundancyGroup(
                     group: group.name, partner: group.partner, state: group.state.rawValue,
-                    since: IsoTime.string(group.since), partnerConnected: status.isConnected(group.partner))
+                    since: IsoTime.string(group.since), partnerConnected: status.isConnected(group.partner),
+                    standbyBehindRecords: following ? nil : status.behind(group.partner),
+                    clockSkewMilliseconds: following ? status.clockSkew(group.partner) : nil)
             }
         }
     }

@@ -44,6 +44,15 @@ extension RedundancyProcessTests {
                         && (1...3).allSatisfy { id in (try? b.boundLease(of: id) == nil) ?? false }
                 }, "\((1...6).map { (try? b.lease(of: $0)) ?? nil }) against \(tuples)\n\(b.redundancyLog)")
 
+            // The active's status shows the catch-up done; the standby's, the partners' clocks.
+            #expect(
+                ServeProcess.poll(seconds: 10) {
+                    (try? a.groupStatus())??["standbyBehindRecords"] as? Int == 0
+                        && ((try? b.groupStatus())??["clockSkewMilliseconds"] as? Int).map { abs($0) < 10_000 } == true
+                }, "\(String(describing: try? a.groupStatus())) \(String(describing: try? b.groupStatus()))")
+            #expect(
+                try a.groupStatus()?["clockSkewMilliseconds"] == nil && b.groupStatus()?["standbyBehindRecords"] == nil)
+
             // A standby whose lease log is gone: nothing to end, everything from the snapshot.
             b.process?.kill9()
             try FileManager.default.removeItem(atPath: b.directory + "/log")

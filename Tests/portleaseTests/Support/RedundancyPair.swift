@@ -101,11 +101,16 @@ extension RedundancyProcessTests {
 
         /// The state of pool group g1 in `GET /v1/status`, checked against the published schema.
         func groupState() throws -> String? {
+            try groupStatus()?["state"] as? String
+        }
+
+        /// Pool group g1's entry in `GET /v1/status`, checked against the published schema.
+        func groupStatus() throws -> [String: Any]? {
             let api = ControlClient(socketPath: directory + "/log/control/api.sock")
             let body = try JSONSerialization.jsonObject(with: Data(try api.send("GET", "/v1/status").body))
             #expect(try ControlAPIProcessTests.mismatches(body, schema: "Status").isEmpty)
             let groups = (body as? [String: Any])?["redundancy"] as? [[String: Any]]
-            return groups?.first { $0["group"] as? String == "g1" }?["state"] as? String
+            return groups?.first { $0["group"] as? String == "g1" }
         }
 
         func stop() {
