@@ -9,10 +9,8 @@ extension LeaseEngine {
     /// in such a pool. The partner answers it; this server changes nothing. A client with none
     /// of these is served from the served pools only (``isEligible(_:_:)``).
     func concernsStandbyPool(_ context: RequestContext) -> Bool {
-        if let id = table.find(context.key), table[id].state != .idle, !served.answers(Int(table[id].current.pool)) {
-            return true
-        }
-        return isInSilentPool(context.message.requestedAddress) || isInSilentPool(context.message.header.ciaddr)
+        silentPoolOfLease(context) != nil || silentPool(containing: context.message.requestedAddress) != nil
+            || silentPool(containing: context.message.header.ciaddr) != nil
     }
 
     /// Notes a client going unanswered (its `secs` past `unanswered-secs`) against the pools
@@ -20,31 +18,32 @@ extension LeaseEngine {
     /// every silent pool it could be served from. So only the group whose clients go
     /// unanswered counts it, not every group this server is the standby of.
     func noteUnanswered(_ context: RequestContext) {
-        var noted = false
-        if let id = table.find(context.key), table[id].state != .idle {
-            let index = Int(table[id].current.pool)
-            if !served.answers(index) {
-                served.noteUnanswered(pool: index, now: context.now)
-                noted = true
-            }
+        var named = false
+        func note(_ index: Int?) {
+            guard let index else { return }
+            served.noteUnanswered(pool: index, now: context.now)
+            named = true
         }
-        func note(_ address: IPv4Address?) {
-            if let address, address != .zero, let index = pool(containing: address), !served.answers(index) {
-                served.noteUnanswered(pool: index, now: context.now)
-                noted = true
-            }
-        }
-        note(context.message.requestedAddress)
-        note(context.message.header.ciaddr)
-        guard !noted else { return }
+        note(silentPoolOfLease(context))
+        note(silentPool(containing: context.message.requestedAddress))
+        note(silentPool(containing: context.message.header.ciaddr))
+        guard !named else { return }
         for index in selectionOrder where !served.answers(index) && isInSelection(index, context) {
             served.noteUnanswered(pool: index, now: context.now)
         }
     }
 
-    private func isInSilentPool(_ address: IPv4Address?) -> Bool {
-        guard let address, address != .zero, let index = pool(containing: address) else { return false }
-        return !served.answers(index)
+    /// The pool of the client's current binding, if this server is silent for it.
+    private func silentPoolOfLease(_ context: RequestContext) -> Int? {
+        guard let id = table.find(context.key), table[id].state != .idle else { return nil }
+        let index = Int(table[id].current.pool)
+        return served.answers(index) ? nil : index
+    }
+
+    /// The pool `address` lies in, if this server is silent for it.
+    private func silentPool(containing address: IPv4Address?) -> Int? {
+        guard let address, address != .zero, let index = pool(containing: address) else { return nil }
+        return served.answers(index) ? nil : index
     }
 
     /// Whether this server knows something newer about the client of the partner's `record`,

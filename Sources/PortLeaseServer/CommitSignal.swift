@@ -51,12 +51,13 @@ public final class CommitSignal: Sendable {
         }
     }
 
+    /// Resumes the waiters under the lock: handing the array out first would copy it (an
+    /// allocation on the worker's thread), and a resume only schedules the waiting task.
     private func resumeAll() {
-        let woken = waiters.withLock { waiters in
+        waiters.withLock { waiters in
             waiting.store(false, ordering: .sequentiallyConsistent)
-            defer { waiters.removeAll(keepingCapacity: true) }
-            return waiters
+            for waiter in waiters { waiter.resume() }
+            waiters.removeAll(keepingCapacity: true)
         }
-        for waiter in woken { waiter.resume() }
     }
 }

@@ -370,8 +370,8 @@ public final class ShardWorker: @unchecked Sendable {
     }
 
     private func releaseDurable() {
-        statistics.committedSequence.store(log.lastCommitted, ordering: .releasing)
-        commits?.committed()
+        let previous = statistics.committedSequence.exchange(log.lastCommitted, ordering: .acquiringAndReleasing)
+        if previous != log.lastCommitted { commits?.committed() }  // log readers: only when there is more
         if !changesAwaitingCommit.isEmpty {
             let committed = log.lastCommitted
             changesAwaitingCommit.filter { $0.through <= committed }.forEach { $0.completion(true) }
