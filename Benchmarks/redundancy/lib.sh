@@ -265,6 +265,12 @@ crashed() { # NAME WHAT: counts, keeps and shows a crash
 metric() {
     { metrics "$1" || true; } | awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $NF } END { printf "%d\n", s }'
 }
+# commit_us NAME: the average group commit (write + fdatasync) of NAME so far, in microseconds
+# (0 with no commit).
+commit_us() {
+    { metrics "$1" || true; } | awk '$1 ~ /^portlease_log_commit_seconds_sum/ { s += $NF }
+        $1 ~ /^portlease_log_commit_seconds_count/ { n += $NF } END { printf "%d\n", n ? s / n * 1e6 : 0 }'
+}
 # problems NAME: the warning/error/critical lines of NAME's log (all starts) and a Swift
 # runtime's fatal error lines, for the report.
 problems() {

@@ -8,6 +8,8 @@
 #   MODES="standalone synchronous asynchronous" (the runs of each round, in this order)
 #   IDLE_SECONDS=2 (before each run, the servers' CPU with no traffic; 0: skip)
 #   THREADS=1 (print the active's CPU per thread name for each run)
+#   PROFILE=1 (perf record -g of both servers for half of each run, kept in the work
+#             directory: use with KEEP=1; `perf report -i FILE --comm portlease --no-children`)
 #
 # Each round measures, one after the other, closed-loop DORAs from portlease-perf (window 64,
 # shared /16 pool, fsync, 2 workers) against:
@@ -87,8 +89,16 @@ measure() {
     a0=$(ticks "$pa")
     [ -n "${THREADS:-}" ] && thread_ticks "$pa" > "$WORK/threads-before"
     log "round $round, $mode: portlease-perf for $DURATION s"
+    local profiler=""
+    if [ -n "${PROFILE:-}" ]; then
+        # 2 s in, for half the run: the active's (and in a paired run the standby's) samples.
+        (sleep 2; exec perf record -q -F 499 -g -p "$pa$([ "$pb" != 0 ] && echo ",$pb")" \
+            -o "$WORK/$mode-$round.perf" -- sleep $((DURATION / 2))) > /dev/null 2>&1 &
+        profiler=$!
+    fi
     ip netns exec "$NS_C" "$PERF" run --server "$(addr a)" --port "$PORT" --scenario dora \
         --subscribers "$SUBSCRIBERS" --window "$WINDOW" --duration "$DURATION" --quiet --json > "$WORK/perf.json"
+    if [ -n "$profiler" ]; then wait "$profiler" || true; log "profile: $WORK/$mode-$round.perf"; fi
     if [ -n "${THREADS:-}" ]; then
         thread_ticks "$pa" > "$WORK/threads-after"
         thread_report "a ($mode)" "$WORK/threads-before" "$WORK/threads-after"
@@ -116,16 +126,19 @@ measure() {
         lag_ms=$((($(date +%s%N) - t0) / 1000000))
         failures=$(metric a portlease_replication_link_failures_total)
     fi
-    local records
+    local records commit_a commit_b=0
     records=$(metric a portlease_log_records_total)
+    commit_a=$(commit_us a)
+    if [ "$mode" != standalone ] && [ -z "$crashed" ]; then commit_b=$(commit_us b); fi
     stop_server a
     stop_server b   # (nothing to do when it was not started)
     if [ "$CRASHES" -gt "$crashes_before" ] && [ -z "$crashed" ]; then crashed="at-stop"; fi
     python3 - "$WORK/perf.json" "$round" "$mode" "$records" "$sent" "$applied" "$lag_ms" "$failures" \
-        "$((a1 - a0))" "$((b1 - b0))" "$(getconf CLK_TCK)" "$crashed" "$idle_a" "$idle_b" "$IDLE_SECONDS" >> "$ROWS" <<'PY'
+        "$((a1 - a0))" "$((b1 - b0))" "$(getconf CLK_TCK)" "$crashed" "$idle_a" "$idle_b" "$IDLE_SECONDS" \
+        "$commit_a" "$commit_b" >> "$ROWS" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
-round_, mode, records, sent, applied, lag_ms, failures, ta, tb, hz, crashed, idle_a, idle_b, idle_s = sys.argv[2:]
+round_, mode, records, sent, applied, lag_ms, failures, ta, tb, hz, crashed, idle_a, idle_b, idle_s, ca, cb = sys.argv[2:]
 idle = lambda ticks: int(ticks) / int(hz) / float(idle_s) if float(idle_s) else 0.0
 print(json.dumps({
     "round": int(round_), "mode": mode, "dora_s": report["exchanges_per_second"],
@@ -136,6 +149,7 @@ print(json.dumps({
     "cpu_a_us_per_dora": int(ta) * 1e6 / int(hz) / max(report["completed"], 1),
     "cpu_b_us_per_dora": int(tb) * 1e6 / int(hz) / max(report["completed"], 1),
     "crashed": crashed, "idle_cpu_a": idle(idle_a), "idle_cpu_b": idle(idle_b),
+    "commit_a_us": int(ca), "commit_b_us": int(cb),
 }))
 PY
     tail -1 "$ROWS" >&2
@@ -159,7 +173,8 @@ python3 - "$ROWS" <<'PY'
 import json, sys, statistics
 rows = [json.loads(l) for l in open(sys.argv[1])]
 print(f"{'round':>5} {'mode':13} {'DORA/s':>8} {'p50 us':>8} {'p99 us':>8} {'vs alone':>8} {'errors':>6}"
-      f" {'a us/DORA':>9} {'b us/DORA':>9} {'a idle':>6} {'b idle':>6} {'a records':>9} {'sent':>8} {'applied':>8} {'lag ms':>6} {'linkfail':>8}")
+      f" {'a us/DORA':>9} {'b us/DORA':>9} {'a idle':>6} {'b idle':>6} {'a records':>9} {'sent':>8} {'applied':>8} {'lag ms':>6} {'linkfail':>8}"
+      f" {'a commit':>8} {'b commit':>8}")
 ratios = {"synchronous": [], "asynchronous": []}
 for r in rows:
     alone = next((x for x in rows if x["round"] == r["round"] and x["mode"] == "standalone"), None)
@@ -172,6 +187,7 @@ for r in rows:
           f" {r['idle_cpu_a']:6.0%} {(format(r['idle_cpu_b'], '6.0%') if paired else '-'):>6}"
           f" {r['active_records']:9d} {(r['sent'] if paired else '-'):>8} {(r['applied'] if paired else '-'):>8}"
           f" {(r['lag_ms'] if paired else '-'):>6} {(r['link_failures'] if paired else '-'):>8}"
+          f" {r.get('commit_a_us', 0):8d} {(r.get('commit_b_us', 0) if paired else '-'):>8}"
           + (f"  CRASHED: {r['crashed'].strip()} (not in the ratios)" if r["crashed"] else ""))
 print()
 for mode, values in ratios.items():
@@ -185,6 +201,7 @@ print("a/b idle: CPU of the active / standby (share of one core) during IDLE_SEC
 print("a records: portlease_log_records_total of the active; sent: its portlease_replication_records_sent_total;")
 print("applied: the standby's portlease_replication_records_applied_total once it reached sent (or after ~15 s of polls);")
 print("lag ms: time after the run until applied reached sent; linkfail: the active's replication_link_failures_total.")
+print("a/b commit: average group commit (write + fdatasync, from the first record's write) of the active / standby, us.")
 PY
 
 if [ "$CRASHES" != 0 ]; then

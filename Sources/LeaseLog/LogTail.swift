@@ -65,7 +65,9 @@ public final class LogTail {
         while position < committed && count < limit {
             if segment == nil { segment = try locate() }
             guard var current = segment else { break }
-            let size = try fileSystem.read(current.descriptor, into: buffer, at: current.offset, path: current.path)
+            let size = try fileSystem.read(
+                current.descriptor, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<readSize(committed, limit - count)]),
+                at: current.offset, path: current.path)
             var offset = 0
             do {
                 let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<size])
@@ -107,6 +109,20 @@ public final class LogTail {
         }
         return count
     }
+
+    /// How many bytes to read for `records` more records up to `through`: about what they
+    /// take, not the whole chunk. A segment is preallocated, so a read of the chunk would copy
+    /// a megabyte of zeros after the few records a follower waits for (10% of an active's CPU
+    /// in synchronous replication, measured). At least a page, which holds any record, so a
+    /// read that finds none has reached what is written.
+    private func readSize(_ through: UInt64, _ records: Int) -> Int {
+        let wanted = min(UInt64(records), through - position) * Self.typicalRecordBytes
+        return Int(min(UInt64(Self.chunkSize), max(4096, wanted)))
+    }
+
+    /// A generous size of a record (most take under 100 bytes; a read that gets fewer records
+    /// than wanted is followed by another).
+    static let typicalRecordBytes: UInt64 = 192
 
     /// Opens the segment holding record `position + 1`; nil when there is no segment yet.
     private func locate() throws(LeaseLogError) -> OpenSegment? {
