@@ -78,6 +78,11 @@ measure() {
     fi
     pa=${SERVER_PID[a]}
     if [ "$mode" != standalone ]; then pb=${SERVER_PID[b]}; fi
+    if [ -n "${RENICE_NIO:-}" ]; then
+        for t in /proc/$pa/task/* $([ "$pb" != 0 ] && echo /proc/$pb/task/*); do
+            grep -q NIO-ELT "$t/comm" 2>/dev/null && renice -n "$RENICE_NIO" -p "$(basename "$t")" > /dev/null || true
+        done
+    fi
     # Idle first: what the pair costs with no traffic at all (replication's polling).
     local idle_a=0 idle_b=0
     if [ "$IDLE_SECONDS" != 0 ]; then

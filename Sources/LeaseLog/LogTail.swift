@@ -66,7 +66,8 @@ public final class LogTail {
             if segment == nil { segment = try locate() }
             guard var current = segment else { break }
             let size = try fileSystem.read(
-                current.descriptor, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<readSize(committed, limit - count)]),
+                current.descriptor,
+                into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<readSize(committed, limit - count)]),
                 at: current.offset, path: current.path)
             var offset = 0
             do {

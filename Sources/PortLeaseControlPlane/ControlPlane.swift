@@ -1,8 +1,8 @@
 import NIOPosix
 import PortLeaseSystem
 
-/// Where the control plane runs: one event-loop thread at nice 10, shared by the control API
-/// and history shipping, and a task executor on it for their Swift tasks.
+/// Where the control plane runs: one event-loop thread at nice 10, shared by the control API,
+/// history shipping and replication, and a task executor on it for their Swift tasks.
 ///
 /// The data plane (the receive thread at nice 0, the shard workers at nice 5) comes first on a
 /// busy machine; the control plane takes what is left, like log compaction. Measured

@@ -47,8 +47,8 @@ final class ReplicaApplier: @unchecked Sendable {
     /// ``Ticket/outcome()`` comes once what was applied is durable in this server's log. So
     /// the next frame's records can be queued, and logged with the same batch, before these
     /// are durable. Throws when the worker's queue stays full.
-    func enqueue(_ records: [LeaseRecord]) async throws -> Ticket {
-        try await queue { [self] engine, out in take(records, engine, into: &out) }
+    func enqueue(_ records: [LeaseRecord], whenDone: Ticket.Callback? = nil) async throws -> Ticket {
+        try await queue(whenDone: whenDone) { [self] engine, out in take(records, engine, into: &out) }
     }
 
     /// Queues a whole snapshot of `pools`, as one change: first the end of every lease held
@@ -57,10 +57,12 @@ final class ReplicaApplier: @unchecked Sendable {
     /// snapshot is in address order, not in the order things happened, so applied one by one
     /// a record could wait for a lease that only the end step removes. `applied` counts the
     /// ended leases and the records applied.
-    func enqueueSnapshot(_ records: [LeaseRecord], resetting pools: Set<Int>) async throws -> Ticket {
+    func enqueueSnapshot(
+        _ records: [LeaseRecord], resetting pools: Set<Int>, whenDone: Ticket.Callback? = nil
+    ) async throws -> Ticket {
         var keep: [ClientKey: LeaseRecord] = [:]
         for record in records where record.event == .bind || record.event == .renew { keep[record.clientKey] = record }
-        return try await queue { [self, keep] engine, out in
+        return try await queue(whenDone: whenDone) { [self, keep] engine, out in
             // What waited is older than the snapshot, which has its outcome.
             forgetWaiting()
             let ended = engine.endReplicaLeases(
@@ -89,9 +91,9 @@ final class ReplicaApplier: @unchecked Sendable {
     /// Queues `body` on the worker as a control-queue change (retrying for about 4 s while
     /// the queue is full); its ticket completes once what it logged is durable.
     private func queue(
-        _ body: @escaping @Sendable (LeaseEngine, inout [LeaseRecord]) -> Outcome
+        whenDone: Ticket.Callback? = nil, _ body: @escaping @Sendable (LeaseEngine, inout [LeaseRecord]) -> Outcome
     ) async throws -> Ticket {
-        let ticket = Ticket()
+        let ticket = Ticket(whenDone: whenDone)
         let shard = shard
         for attempt in 0..<200 {
             let change = ControlQueue.Change(
@@ -127,18 +129,30 @@ final class ReplicaApplier: @unchecked Sendable {
     /// A queued change's outcome: completed by the worker (once durable, or refused), awaited
     /// by the replication link.
     final class Ticket: Sendable {
+        /// Called once with whether the change succeeded, on the thread that completes it (the
+        /// worker's, at its commit), before anyone awaiting ``outcome()`` resumes.
+        typealias Callback = @Sendable (Bool) -> Void
+
         private enum State {
             case pending(CheckedContinuation<Result<Outcome, any Error>, Never>?)
             case done(Result<Outcome, any Error>)
         }
         private let state = Mutex(State.pending(nil))
+        private let whenDone: Callback?
+
+        init(whenDone: Callback? = nil) {
+            self.whenDone = whenDone
+        }
 
         fileprivate func complete(_ result: Result<Outcome, any Error>) {
-            let waiter: CheckedContinuation<Result<Outcome, any Error>, Never>? = state.withLock { state in
-                guard case .pending(let waiter) = state else { return nil }
+            let (first, waiter) = state.withLock {
+                state -> (Bool, CheckedContinuation<Result<Outcome, any Error>, Never>?) in
+                guard case .pending(let waiter) = state else { return (false, nil) }
                 state = .done(result)
-                return waiter
+                return (true, waiter)
             }
+            guard first else { return }
+            if case .success = result { whenDone?(true) } else { whenDone?(false) }
             waiter?.resume(returning: result)
         }
 

@@ -39,8 +39,11 @@ public enum ReplicationLink {
         }
     }
 
-    /// Adds TLS and the frame codec to a new channel's pipeline.
-    static func configure(_ channel: any Channel, tls: NIOSSLContext, server: Bool) -> EventLoopFuture<Connection> {
+    /// Adds TLS and the frame codec to a new channel's pipeline; with `tap`, a ``FrameTap``
+    /// after the decoder.
+    static func configure(
+        _ channel: any Channel, tls: NIOSSLContext, server: Bool, tap: FrameTap.Body? = nil
+    ) -> EventLoopFuture<Connection> {
         channel.eventLoop.makeCompletedFuture {
             let operations = channel.pipeline.syncOperations
             if server {
@@ -49,6 +52,7 @@ public enum ReplicationLink {
                 try operations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: nil))
             }
             try operations.addHandler(ByteToMessageHandler(FrameDecoder()))
+            if let tap { try operations.addHandler(FrameTap(tap)) }
             try operations.addHandler(MessageToByteHandler(FrameEncoder()))
             return try Connection(wrappingChannelSynchronously: channel)
         }
@@ -64,13 +68,14 @@ public enum ReplicationLink {
             .bind(host: host, port: port) { channel in configure(channel, tls: tls, server: true) }
     }
 
-    /// Connects to a partner at `host`:`port`, giving up after `timeoutMilliseconds`.
-    public static func connect(host: String, port: Int, tls: NIOSSLContext, timeoutMilliseconds: Int64) async throws
-        -> Connection
-    {
+    /// Connects to a partner at `host`:`port`, giving up after `timeoutMilliseconds`. Each
+    /// frame received goes to `tap` first, on the event loop (``FrameTap``).
+    public static func connect(
+        host: String, port: Int, tls: NIOSSLContext, timeoutMilliseconds: Int64, tap: FrameTap.Body? = nil
+    ) async throws -> Connection {
         try await ClientBootstrap(group: ControlPlane.eventLoops)
             .connectTimeout(.milliseconds(timeoutMilliseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: host, port: port) { channel in configure(channel, tls: tls, server: false) }
+            .connect(host: host, port: port) { channel in configure(channel, tls: tls, server: false, tap: tap) }
     }
 }

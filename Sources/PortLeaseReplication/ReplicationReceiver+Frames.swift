@@ -5,8 +5,8 @@ import PortLeaseWire
 import Synchronization
 
 /// The standby's frame loop, pipelined: a frame's records are queued on their shard's worker
-/// as soon as the frame arrives, and acknowledged once durable by that shard's acknowledging
-/// task, in the order they were queued. So the next frames (of this shard, logged in the same
+/// as soon as the frame arrives, and acknowledged once durable, in the order they were queued,
+/// by the shard's ``AckSequencer``; the shard's accounting task then moves the position. So the next frames (of this shard, logged in the same
 /// batch, or of another shard, logged in parallel) never wait for this frame's sync.
 extension ReplicationReceiver {
     /// A change queued on a shard's worker, which that shard's acknowledging task awaits.
@@ -36,10 +36,13 @@ extension ReplicationReceiver {
     /// kept, so the next connection does not send it again; a failed commit ends it all.
     func follow(
         _ instance: String, frames: NIOAsyncChannelInboundStream<ReplicationFrame>.AsyncIterator,
-        outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
+        outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>, channel: any Channel
     ) async throws {
         let shards = appliers.count
         let pipelines = ShardPipelines(shards: shards)
+        let sequencers = (0..<shards).map { shard in
+            AckSequencer(shard: shard) { frame in channel.writeAndFlush(frame, promise: nil) }
+        }
         let queues = (0..<shards).map { _ in AsyncStream.makeStream(of: Pending.self) }
         // Records still waiting from an earlier connection come again on this one.
         for applier in appliers { _ = try await applier.enqueueFreshStart() }
@@ -50,7 +53,7 @@ extension ReplicationReceiver {
                 tasks.addTask {
                     do {
                         for await pending in queue {
-                            try await self.acknowledge(pending, shard: shard, from: instance, pipelines, outbound)
+                            try await self.account(pending, shard: shard, from: instance, pipelines)
                         }
                         return (false, nil)
                     } catch {
@@ -61,7 +64,7 @@ extension ReplicationReceiver {
             tasks.addTask {
                 defer { queues.forEach { $0.continuation.finish() } }
                 do {
-                    try await self.read(&frames, from: instance, pipelines, queues.map(\.continuation))
+                    try await self.read(&frames, from: instance, pipelines, sequencers, queues.map(\.continuation))
                     return (true, ReplicationLink.Failure("\(instance) closed the connection"))
                 } catch {
                     return (true, error)
@@ -79,11 +82,11 @@ extension ReplicationReceiver {
         if let failure { throw failure }
     }
 
-    /// Reads frames until the connection ends, queueing each on its shard's worker and its
-    /// acknowledgement on the shard's queue.
+    /// Reads frames until the connection ends, queueing each on its shard's worker (its
+    /// acknowledgement reserved in the shard's ``AckSequencer``) and on the shard's queue.
     private func read(
         _ frames: inout NIOAsyncChannelInboundStream<ReplicationFrame>.AsyncIterator, from instance: String,
-        _ pipelines: ShardPipelines, _ queues: [AsyncStream<Pending>.Continuation]
+        _ pipelines: ShardPipelines, _ sequencers: [AckSequencer], _ queues: [AsyncStream<Pending>.Continuation]
     ) async throws {
         // Per shard in a snapshot: its records so far, applied as one change at its end.
         var snapshots: [Int: [LeaseRecord]] = [:]
@@ -98,7 +101,10 @@ extension ReplicationReceiver {
                     continue
                 }
                 try await pipelines.waitForRoom(shard)
-                let ticket = try await appliers[shard].enqueue(records)
+                let place = sequencers[shard].reserve(through: through, acknowledges: true)
+                let ticket = try await appliers[shard].enqueue(records) {
+                    sequencers[shard].finished(place, durable: $0)
+                }
                 queues[shard].yield(Pending(ticket: ticket, through: through, kind: .records))
             case .snapshotBegins(let index, let through):
                 let shard = try self.shard(index)
@@ -115,8 +121,10 @@ extension ReplicationReceiver {
                     throw ReplicationLink.Failure("the end of a snapshot of shard \(shard) that never began")
                 }
                 try await pipelines.waitForRoom(shard)
+                let place = sequencers[shard].reserve(through: through, acknowledges: true)
                 let ticket = try await appliers[shard].enqueueSnapshot(
-                    records, resetting: resetPools(followedFrom: instance))
+                    records, resetting: resetPools(followedFrom: instance)
+                ) { sequencers[shard].finished(place, durable: $0) }
                 let leases = records.count { $0.event == .bind || $0.event == .renew }
                 queues[shard].yield(Pending(ticket: ticket, through: through, kind: .snapshotEnd(leases: leases)))
             case .heartbeat(let time):
@@ -134,7 +142,8 @@ extension ReplicationReceiver {
                 // A quiet active: records waiting for another shard's change get another try.
                 for shard in 0..<appliers.count where pipelines.waiting(shard) > 0 {
                     try await pipelines.waitForRoom(shard)
-                    let retry = try await appliers[shard].enqueue([])
+                    let place = sequencers[shard].reserve(through: 0, acknowledges: false)
+                    let retry = try await appliers[shard].enqueue([]) { sequencers[shard].finished(place, durable: $0) }
                     queues[shard].yield(Pending(ticket: retry, through: 0, kind: .unacknowledged))
                 }
             default:
@@ -148,11 +157,10 @@ extension ReplicationReceiver {
         return index
     }
 
-    /// Once `pending` is durable: the position moves and the active gets its acknowledgement
-    /// (if the connection is still there: the position moves either way).
-    private func acknowledge(
-        _ pending: Pending, shard: Int, from instance: String, _ pipelines: ShardPipelines,
-        _ outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
+    /// Once `pending` is durable: the position moves (the active has had its acknowledgement
+    /// from the shard's ``AckSequencer`` already, if the connection is still there).
+    private func account(
+        _ pending: Pending, shard: Int, from instance: String, _ pipelines: ShardPipelines
     ) async throws {
         let outcome = try await pending.ticket.outcome()
         pipelines.finished(shard, waiting: outcome.waiting)
@@ -175,8 +183,6 @@ extension ReplicationReceiver {
                     "through": "\(pending.through)", "waiting": "\(outcome.waiting)",
                 ])
         }
-        // A connection that ended meanwhile: the reader reports it.
-        try? await outbound.write(.ack(shard: shard, through: pending.through))
     }
 }
 

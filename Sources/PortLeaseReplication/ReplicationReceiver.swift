@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import PortLeaseConfiguration
+import PortLeaseControlPlane
 import PortLeaseServer
 import PortLeaseSystem
 import PortLeaseWire
@@ -56,7 +57,17 @@ public final class ReplicationReceiver: Service, Sendable {
 
     /// Listens and follows until graceful shutdown, which cancels the connections; the
     /// positions reached are written before it returns.
+    ///
+    /// Its tasks run on the control plane's event loop, where the link's connections are:
+    /// on the cooperative pool every frame crossed two more threads (event loop to task and
+    /// back), which cost synchronous mode a tenth of its rate (ARCHITECTURE.md, "Synchronous
+    /// replication's round trip").
     public func run() async throws {
+        try await withTaskExecutorPreference(ControlPlane.taskExecutor) { try await self.runOnControlPlane() }
+    }
+
+    /// ``run()``'s body, on the control plane's event loop.
+    private func runOnControlPlane() async throws {
         guard let listen = configuration.listen else { return }
         let listener = try await ReplicationLink.listen(host: listen.host, port: Int(listen.port), tls: tls)
         logger.info("replication listening", metadata: ["address": "\(listen.host):\(listen.port)"])
@@ -161,7 +172,7 @@ public final class ReplicationReceiver: Service, Sendable {
                 try await outbound.write(.resume(positions: positions.positions(of: instance)))
                 logger.info("following the active", metadata: ["partner": "\(instance)", "groups": "\(named)"])
                 nonisolated(unsafe) let rest = frames
-                try await follow(instance, frames: rest, outbound: outbound)
+                try await follow(instance, frames: rest, outbound: outbound, channel: connection.channel)
             }
         } catch {
             if partner == nil { status.add(.refusedPeers) } else { status.add(.linkFailures) }

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import PortLeaseConfiguration
+import PortLeaseControlPlane
 import PortLeaseServer
 import PortLeaseSystem
 import ServiceLifecycle
@@ -69,7 +70,17 @@ public final class ReplicationSender: Service, Sendable {
 
     /// Streams to every standby until graceful shutdown, which cancels the connections: what
     /// a standby has not acknowledged it gets again after the restart.
+    ///
+    /// Its tasks run on the control plane's event loop, where the link's connections are:
+    /// on the cooperative pool every frame crossed two more threads (event loop to task and
+    /// back), which cost synchronous mode a tenth of its rate (ARCHITECTURE.md, "Synchronous
+    /// replication's round trip").
     public func run() async throws {
+        try await withTaskExecutorPreference(ControlPlane.taskExecutor) { try await self.runOnControlPlane() }
+    }
+
+    /// ``run()``'s body, on the control plane's event loop.
+    private func runOnControlPlane() async throws {
         do {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingDiscardingTaskGroup { group in
@@ -106,7 +117,8 @@ public final class ReplicationSender: Service, Sendable {
         while !Task.isCancelled {
             do {
                 let connection = try await ReplicationLink.connect(
-                    host: partner.host, port: Int(partner.port), tls: tls, timeoutMilliseconds: max(interval, 1000))
+                    host: partner.host, port: Int(partner.port), tls: tls, timeoutMilliseconds: max(interval, 1000),
+                    tap: acknowledgementTap(partner.name))
                 status.setConnected(partner.name, true)
                 acknowledged.setConnected(partner.name, true)
                 status.add(.connections)
@@ -172,7 +184,7 @@ public final class ReplicationSender: Service, Sendable {
                 let upToDate = (0..<shards).allSatisfy { positions[$0] >= target[$0] }
                 if upToDate, let gate {
                     acknowledged.setGating(partner, true)
-                    for shard in 0..<shards { gate.hold(shard, through: acknowledged.gateBound(shard)) }
+                    for shard in 0..<shards { acknowledged.updateGate(gate, shard: shard) }
                 }
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask {
@@ -194,7 +206,7 @@ public final class ReplicationSender: Service, Sendable {
                                 self.logger.info("standby caught up", metadata: ["partner": "\(partner)"])
                                 if self.gate != nil { self.acknowledged.setGating(partner, true) }
                             }
-                            if let gate = self.gate { gate.hold(shard, through: self.acknowledged.gateBound(shard)) }
+                            if let gate = self.gate { self.acknowledged.updateGate(gate, shard: shard) }
                         }
                         throw ReplicationLink.Failure("\(partner) closed the connection")
                     }
@@ -212,6 +224,19 @@ public final class ReplicationSender: Service, Sendable {
             default:
                 throw ReplicationLink.Failure("\(partner) answered hello with neither resume nor refuse")
             }
+        }
+    }
+
+    /// What the event loop does with an acknowledgement from `partner`, as it reads it: records
+    /// it and (synchronous mode) moves the gate, so the workers send the ACKs it covers without
+    /// waiting for the connection's task (``FrameTap``). The task sees the frame too, for the
+    /// catch-up and the watch over acknowledgements.
+    private func acknowledgementTap(_ partner: String) -> FrameTap.Body {
+        let (acknowledged, gate, shards) = (acknowledged, gate, server.workers.count)
+        return { frame in
+            guard case .ack(let shard, let through) = frame, shard < shards else { return }
+            acknowledged.acknowledge(partner, shard: shard, through: through)
+            if let gate { acknowledged.updateGate(gate, shard: shard) }
         }
     }
 
@@ -242,7 +267,7 @@ public final class ReplicationSender: Service, Sendable {
     private func stopGating(_ partner: String) {
         acknowledged.setGating(partner, false)
         guard let gate else { return }
-        for shard in 0..<server.workers.count { gate.hold(shard, through: acknowledged.gateBound(shard)) }
+        for shard in 0..<server.workers.count { acknowledged.updateGate(gate, shard: shard) }
     }
 
     /// Ends the connection when a standby that replies wait for leaves records unacknowledged

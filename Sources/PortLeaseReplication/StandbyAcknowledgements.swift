@@ -1,3 +1,4 @@
+import PortLeaseServer
 import PortLeaseSystem
 import Synchronization
 
@@ -19,6 +20,8 @@ public final class StandbyAcknowledgements: Sendable {
     /// Per standby: connected now, or when it was last (monotonic nanoseconds).
     private let contact: Mutex<[String: Contact]>
     private let holdNanoseconds: UInt64
+    /// Held while a gate's bound is worked out and stored (``updateGate(_:shard:)``).
+    private let gateUpdate = Mutex(())
 
     private enum Contact {
         case connected
@@ -77,6 +80,14 @@ public final class StandbyAcknowledgements: Sendable {
         return positions.withLock { positions in
             gates.compactMap { positions[$0] }.map { shard < $0.count ? $0[shard] : 0 }.min() ?? .max
         }
+    }
+
+    /// Moves `gate`'s bound for `shard` to ``gateBound(_:)``. Working the bound out and storing
+    /// it happen under one lock: acknowledgements are taken on the event loop and gating
+    /// changes on tasks, and a bound worked out before a change but stored after the bound of
+    /// that change would hold replies back until the next acknowledgement, which may never come.
+    func updateGate(_ gate: PartnerGate, shard: Int) {
+        gateUpdate.withLock { _ in gate.hold(shard, through: gateBound(shard)) }
     }
 
     /// The last record of `shard` every standby that holds compaction has: how far

@@ -32,6 +32,38 @@ import Testing
         }
     }
 
+    /// A read takes about what the wanted records need, not the whole chunk; records far
+    /// bigger than that guess (255-byte relay options) still all come, in one call, from a
+    /// preallocated segment whose zeros follow them.
+    @Test func readsRecordsBiggerThanItsGuessFromAPreallocatedSegment() throws {
+        try TemporaryDirectory.with { directory in
+            let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 1 << 20))
+            var written: [LeaseRecord] = []
+            for n in 1...300 {
+                var record = LogCompactorTests.workload(n)
+                if n % 3 != 0 {
+                    record.relay.interfaceID = Array(repeating: UInt8(n % 251), count: 255)
+                    record.relay.remoteID = Array(repeating: UInt8(n % 241), count: 255)
+                    record.relay.subscriberID = Array(repeating: UInt8(n % 239), count: 255)
+                }
+                try log.append(record)
+                written.append(record)
+                if n % 7 == 0 { try log.commit() }
+            }
+            try log.commit()
+            #expect(segmentPaths(directory).count == 1)
+            let tail = LogTail(directory: directory, after: 0)
+            var read: [LeaseRecord] = []
+            #expect(try tail.read(through: 300, limit: 300) { record, _ in read.append(record) } == 300)
+            #expect(read == written)
+            // One record at a time too: each read finds a whole one.
+            let single = LogTail(directory: directory, after: 0)
+            var one: [LeaseRecord] = []
+            while try single.read(through: 300, limit: 1, body: { record, _ in one.append(record) }) == 1 {}
+            #expect(one == written)
+        }
+    }
+
     @Test func followsAWriterAppendingMeanwhile() throws {
         try TemporaryDirectory.with { directory in
             let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 4096))

@@ -1,0 +1,65 @@
+import Synchronization
+import Testing
+
+@testable import PortLeaseReplication
+
+/// `AckSequencer`: acknowledgements in the order frames arrived, whatever order they become
+/// durable in, and none after a failed one.
+@Suite struct AckSequencerTests {
+    /// The acknowledgements a sequencer wrote, as (shard, through).
+    final class Written: Sendable {
+        let frames = Mutex<[(Int, UInt64)]>([])
+        var list: [(Int, UInt64)] { frames.withLock { $0 } }
+        func sequencer(shard: Int) -> AckSequencer {
+            AckSequencer(shard: shard) { frame in
+                guard case .ack(let shard, let through) = frame else { return }
+                self.frames.withLock { $0.append((shard, through)) }
+            }
+        }
+    }
+
+    @Test func acknowledgesOnlyThroughTheOldestFramesThatAreDurable() {
+        let written = Written()
+        let sequencer = written.sequencer(shard: 1)
+        let first = sequencer.reserve(through: 10, acknowledges: true)
+        let second = sequencer.reserve(through: 20, acknowledges: true)
+        let third = sequencer.reserve(through: 30, acknowledges: true)
+        // The second (it applied nothing, say) is done first: nothing may be acknowledged yet.
+        sequencer.finished(second, durable: true)
+        #expect(written.list.isEmpty)
+        // The first makes both due: one acknowledgement, through the second.
+        sequencer.finished(first, durable: true)
+        #expect(written.list.map(\.1) == [20])
+        #expect(written.list.map(\.0) == [1])
+        sequencer.finished(third, durable: true)
+        #expect(written.list.map(\.1) == [20, 30])
+    }
+
+    @Test func aRetryIsWaitedForButAcknowledgesNothing() {
+        let written = Written()
+        let sequencer = written.sequencer(shard: 0)
+        let records = sequencer.reserve(through: 5, acknowledges: true)
+        let retry = sequencer.reserve(through: 0, acknowledges: false)
+        let later = sequencer.reserve(through: 9, acknowledges: true)
+        sequencer.finished(retry, durable: true)
+        sequencer.finished(later, durable: true)
+        #expect(written.list.isEmpty)
+        sequencer.finished(records, durable: true)
+        #expect(written.list.map(\.1) == [9])
+        // A retry alone moves nothing.
+        sequencer.finished(sequencer.reserve(through: 0, acknowledges: false), durable: true)
+        #expect(written.list.map(\.1) == [9])
+    }
+
+    @Test func nothingIsAcknowledgedAfterAFailedCommit() {
+        let written = Written()
+        let sequencer = written.sequencer(shard: 0)
+        let first = sequencer.reserve(through: 4, acknowledges: true)
+        let failed = sequencer.reserve(through: 8, acknowledges: true)
+        let after = sequencer.reserve(through: 12, acknowledges: true)
+        sequencer.finished(first, durable: true)
+        sequencer.finished(failed, durable: false)
+        sequencer.finished(after, durable: true)
+        #expect(written.list.map(\.1) == [4])
+    }
+}
