@@ -47,25 +47,25 @@ public final class ShardWorker: @unchecked Sendable {
     /// Completions of control-plane changes run in the batch being handled.
     private var changesInBatch: [@Sendable (Bool) -> Void] = []
     /// Completions of changes whose records are written, with the sequence they wait for.
-    private var changesAwaitingCommit: [(through: UInt64, completion: @Sendable (Bool) -> Void)] = []
+    var changesAwaitingCommit: [(through: UInt64, completion: @Sendable (Bool) -> Void)] = []
     /// Queries handled per batch at most (bounds the arena and the commit size).
     public let batchLimit: Int
 
-    private let sink: any ReplySink
+    let sink: any ReplySink
     let counters: ServerCounters
     let logger: Logger
-    private var records: [LeaseRecord] = []
+    var records: [LeaseRecord] = []
     /// Where replies are written, held until durable, and sent from: three batches' worth
     /// (two held, one lent to the send ring).
     let arena: ReplyArena
     /// The pipelined commit's ring; nil: write and sync in line.
-    private let syncs: SyncRing?
+    let syncs: SyncRing?
     /// The sync in flight: the sequence number it covers, when the oldest write it covers
     /// started (monotonic ns) and how many records it covers.
-    private var inFlight: (through: UInt64, started: UInt64, records: Int)?
+    var inFlight: (through: UInt64, started: UInt64, records: Int)?
     /// Records written since the last sync was submitted, and when the first was written.
-    private var unsyncedRecords = 0
-    private var unsyncedSince: UInt64 = 0
+    var unsyncedRecords = 0
+    var unsyncedSince: UInt64 = 0
     private let stopping = Atomic<Bool>(false)
     /// Set when the log failed: the worker answers nothing more.
     public internal(set) var fault: FatalFault?
@@ -73,9 +73,9 @@ public final class ShardWorker: @unchecked Sendable {
     /// A configuration to apply before the next batch (SIGHUP reload).
     private let pendingConfiguration = Mutex<EngineConfiguration?>(nil)
     /// The standby's acknowledgement replies also wait for (synchronous replication); nil: none.
-    private let partnerGate: PartnerGate?
+    let partnerGate: PartnerGate?
     /// Told of each completed commit (the replication sender waits on it).
-    private let commits: CommitSignal?
+    let commits: CommitSignal?
     /// Set by a batch that took no query because the arena is full of replies waiting for the
     /// standby: the worker then sleeps until the gate moves or a control job comes.
     private var waitingForPartner = false
@@ -271,122 +271,6 @@ public final class ShardWorker: @unchecked Sendable {
         if handled > 0 { statistics.fields.add(ShardStatistics.Field.batches.rawValue) }
         statistics.publish(engine.counters)
         return handled
-    }
-
-    /// Appends the batch's records and writes them, with any left pending by an earlier failed
-    /// write; tags the batch's held replies with the sequence number they wait for. A failed
-    /// write withholds (drops and counts) the replies of the records it did not write.
-    private func writeRecords() {
-        guard !records.isEmpty || log.pendingCount > 0 else {
-            arena.tag(log.lastWritten)
-            return
-        }
-        let count = records.count + log.pendingCount
-        let started = SystemCalls.monotonicNanoseconds()
-        do throws(LeaseLogError) {
-            for record in records { _ = try log.append(record) }
-            records.removeAll(keepingCapacity: true)
-            arena.tag(log.lastAppended)
-            try log.write(mayRotate: inFlight == nil)
-        } catch {
-            records.removeAll(keepingCapacity: true)
-            statistics.fields.add(ShardStatistics.Field.commitFailures.rawValue)
-            let dropped = arena.dropUnwritten(after: log.lastWritten)
-            counters.countDrop(.logCommitFailed, dropped)
-            statistics.fields.add(ShardStatistics.Field.repliesDroppedAfterFailedCommit.rawValue, dropped)
-            commitFailed(error, records: count)
-            return
-        }
-        if unsyncedRecords == 0 { unsyncedSince = started }
-        unsyncedRecords += count
-        if diskFull {
-            diskFull = false
-            statistics.fields.store(ShardStatistics.Field.diskFull.rawValue, 0)
-            logger.notice(
-                "lease log has space again; ACKs are sent again",
-                metadata: ["shard": "\(shard)", "records": "\(count)"])
-        }
-    }
-
-    /// Starts making what is written durable, unless a sync is in flight (the next one will
-    /// cover it): through the ring, or in line (then its replies leave at once).
-    private func startSync(inLine: Bool = false) {
-        guard fault == nil, inFlight == nil else { return }
-        guard let (descriptor, through) = log.unsynced else {
-            // Nothing to wait for (`durability: none`, or no record): held replies may go.
-            releaseDurable()
-            return
-        }
-        let pending = (through: through, started: unsyncedSince, records: unsyncedRecords)
-        unsyncedRecords = 0
-        guard let syncs, !inLine else {
-            do throws(LeaseLogError) {
-                try log.syncWritten()
-            } catch {
-                syncFailed(error, records: pending.records)
-                return
-            }
-            synced(pending)
-            return
-        }
-        do throws(TransportError) {
-            try syncs.submitDataSync(descriptor, token: through)
-            inFlight = pending
-        } catch {
-            syncFailed(
-                .syncFailed(SystemCallFailure("io_uring fsync submit", path: log.directory, code: .ioError)),
-                records: pending.records)
-        }
-    }
-
-    /// Reaps the sync in flight if it has finished (or, with `wait`, once it has): marks its
-    /// records durable and queues the replies they held for the next flush. The next sync is
-    /// the caller's to start, so that it also covers the batch about to be written: one
-    /// `fdatasync` for as many batches as the disk's latency spans.
-    private func reapSync(wait: Bool) {
-        guard let pending = inFlight, let syncs else { return }
-        let finished: (token: UInt64, result: Int32)?
-        do throws(TransportError) {
-            finished = try syncs.completion(wait: wait)
-        } catch {
-            finished = (pending.through, -5)  // the ring failed: treat as EIO
-        }
-        guard let finished else { return }
-        inFlight = nil
-        do throws(LeaseLogError) {
-            try log.completeSync(through: finished.token, result: finished.result)
-        } catch {
-            syncFailed(error, records: pending.records)
-            return
-        }
-        synced(pending)
-    }
-
-    /// A sync ended well: its latency is recorded and the replies it held leave.
-    private func synced(_ pending: (through: UInt64, started: UInt64, records: Int)) {
-        let microseconds = Int((SystemCalls.monotonicNanoseconds() - pending.started) / 1000)
-        statistics.recordCommit(microseconds: microseconds, records: pending.records)
-        releaseDurable()
-    }
-
-    private func releaseDurable() {
-        let previous = statistics.committedSequence.exchange(log.lastCommitted, ordering: .acquiringAndReleasing)
-        if previous != log.lastCommitted { commits?.committed() }  // log readers: only when there is more
-        if !changesAwaitingCommit.isEmpty {
-            let committed = log.lastCommitted
-            changesAwaitingCommit.filter { $0.through <= committed }.forEach { $0.completion(true) }
-            changesAwaitingCommit.removeAll { $0.through <= committed }
-        }
-        let through = min(log.lastCommitted, partnerGate?.through(shard) ?? .max)
-        arena.release(through: through) { bytes, origin in
-            if !sink.enqueue(borrowing: bytes, to: origin) { counters.countDrop(.replyFailed) }
-        }
-    }
-
-    /// Sends every queued reply; their arena slots are free again once the sink has.
-    private func flushReplies() {
-        sink.flush()
-        arena.flushed()
     }
 
     private func handle(
