@@ -12,8 +12,11 @@ import Synchronization
 ///
 /// Frames may become durable out of order (one that applied nothing completes at once), so
 /// each is reserved when queued and an acknowledgement goes only through the oldest run of
-/// finished frames. After a failed one, nothing more is acknowledged: the link ends and the
-/// active sends again from the last position.
+/// finished frames. A frame whose records (some of them) still wait for another shard's
+/// change is not acknowledged when it finishes: they are not in the log yet. The first later
+/// change that leaves nothing waiting (a frame, or the heartbeat's retry) acknowledges it with
+/// its own. After a failed one, nothing more is acknowledged: the link ends and the active
+/// sends again from the last position.
 ///
 /// Memory: at most ``ReplicationReceiver/framesInFlight`` entries (the reader reserves one per
 /// frame it queues, and waits for room first); the array keeps its capacity.
@@ -23,6 +26,8 @@ final class AckSequencer: Sendable {
         var through: UInt64
         var acknowledges: Bool
         var finished = false
+        /// Nothing of the shard waited when it finished.
+        var settled = false
     }
 
     private struct State {
@@ -30,6 +35,8 @@ final class AckSequencer: Sendable {
         var next: UInt64 = 0
         var failed = false
         var acknowledged: UInt64 = 0
+        /// The last frame finished while records waited: acknowledged once none wait.
+        var unsettled: UInt64?
     }
 
     private let state = Mutex(State())
@@ -52,21 +59,27 @@ final class AckSequencer: Sendable {
         }
     }
 
-    /// Frame `number` is durable (or its commit failed: `durable` false). Writes the
+    /// Frame `number`'s change is durable with `outcome` (nil: its commit failed). Writes the
     /// acknowledgement the oldest finished frames allow, under the lock, so that two threads
     /// never write them out of order.
-    func finished(_ number: UInt64, durable: Bool) {
+    func finished(_ number: UInt64, outcome: ReplicaApplier.Outcome?) {
         state.withLock { state in
-            guard durable else {
+            guard let outcome else {
                 state.failed = true
                 return
             }
             guard let index = state.entries.firstIndex(where: { $0.number == number }) else { return }
             state.entries[index].finished = true
+            state.entries[index].settled = outcome.waiting == 0
             var through: UInt64?
             var done = 0
             while done < state.entries.count && state.entries[done].finished {
-                if state.entries[done].acknowledges { through = state.entries[done].through }
+                let entry = state.entries[done]
+                if entry.acknowledges { state.unsettled = entry.through }
+                if entry.settled, let due = state.unsettled {
+                    through = due
+                    state.unsettled = nil
+                }
                 done += 1
             }
             state.entries.removeFirst(done)

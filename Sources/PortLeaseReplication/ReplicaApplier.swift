@@ -129,9 +129,9 @@ final class ReplicaApplier: @unchecked Sendable {
     /// A queued change's outcome: completed by the worker (once durable, or refused), awaited
     /// by the replication link.
     final class Ticket: Sendable {
-        /// Called once with whether the change succeeded, on the thread that completes it (the
-        /// worker's, at its commit), before anyone awaiting ``outcome()`` resumes.
-        typealias Callback = @Sendable (Bool) -> Void
+        /// Called once with the change's outcome (nil: it failed), on the thread that completes
+        /// it (the worker's, at its commit), before anyone awaiting ``outcome()`` resumes.
+        typealias Callback = @Sendable (Outcome?) -> Void
 
         private enum State {
             case pending(CheckedContinuation<Result<Outcome, any Error>, Never>?)
@@ -152,7 +152,7 @@ final class ReplicaApplier: @unchecked Sendable {
                 return (true, waiter)
             }
             guard first else { return }
-            if case .success = result { whenDone?(true) } else { whenDone?(false) }
+            whenDone?(try? result.get())
             waiter?.resume(returning: result)
         }
 

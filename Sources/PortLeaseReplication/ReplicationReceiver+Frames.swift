@@ -103,7 +103,7 @@ extension ReplicationReceiver {
                 try await pipelines.waitForRoom(shard)
                 let place = sequencers[shard].reserve(through: through, acknowledges: true)
                 let ticket = try await appliers[shard].enqueue(records) {
-                    sequencers[shard].finished(place, durable: $0)
+                    sequencers[shard].finished(place, outcome: $0)
                 }
                 queues[shard].yield(Pending(ticket: ticket, through: through, kind: .records))
             case .snapshotBegins(let index, let through):
@@ -124,7 +124,7 @@ extension ReplicationReceiver {
                 let place = sequencers[shard].reserve(through: through, acknowledges: true)
                 let ticket = try await appliers[shard].enqueueSnapshot(
                     records, resetting: resetPools(followedFrom: instance)
-                ) { sequencers[shard].finished(place, durable: $0) }
+                ) { sequencers[shard].finished(place, outcome: $0) }
                 let leases = records.count { $0.event == .bind || $0.event == .renew }
                 queues[shard].yield(Pending(ticket: ticket, through: through, kind: .snapshotEnd(leases: leases)))
             case .heartbeat(let time):
@@ -143,7 +143,7 @@ extension ReplicationReceiver {
                 for shard in 0..<appliers.count where pipelines.waiting(shard) > 0 {
                     try await pipelines.waitForRoom(shard)
                     let place = sequencers[shard].reserve(through: 0, acknowledges: false)
-                    let retry = try await appliers[shard].enqueue([]) { sequencers[shard].finished(place, durable: $0) }
+                    let retry = try await appliers[shard].enqueue([]) { sequencers[shard].finished(place, outcome: $0) }
                     queues[shard].yield(Pending(ticket: retry, through: 0, kind: .unacknowledged))
                 }
             default:

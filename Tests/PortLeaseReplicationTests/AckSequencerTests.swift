@@ -18,6 +18,9 @@ import Testing
         }
     }
 
+    static let settled = ReplicaApplier.Outcome(applied: 3, waiting: 0)
+    static let waiting = ReplicaApplier.Outcome(applied: 1, waiting: 2)
+
     @Test func acknowledgesOnlyThroughTheOldestFramesThatAreDurable() {
         let written = Written()
         let sequencer = written.sequencer(shard: 1)
@@ -25,13 +28,13 @@ import Testing
         let second = sequencer.reserve(through: 20, acknowledges: true)
         let third = sequencer.reserve(through: 30, acknowledges: true)
         // The second (it applied nothing, say) is done first: nothing may be acknowledged yet.
-        sequencer.finished(second, durable: true)
+        sequencer.finished(second, outcome: Self.settled)
         #expect(written.list.isEmpty)
         // The first makes both due: one acknowledgement, through the second.
-        sequencer.finished(first, durable: true)
+        sequencer.finished(first, outcome: Self.settled)
         #expect(written.list.map(\.1) == [20])
         #expect(written.list.map(\.0) == [1])
-        sequencer.finished(third, durable: true)
+        sequencer.finished(third, outcome: Self.settled)
         #expect(written.list.map(\.1) == [20, 30])
     }
 
@@ -41,13 +44,13 @@ import Testing
         let records = sequencer.reserve(through: 5, acknowledges: true)
         let retry = sequencer.reserve(through: 0, acknowledges: false)
         let later = sequencer.reserve(through: 9, acknowledges: true)
-        sequencer.finished(retry, durable: true)
-        sequencer.finished(later, durable: true)
+        sequencer.finished(retry, outcome: Self.settled)
+        sequencer.finished(later, outcome: Self.settled)
         #expect(written.list.isEmpty)
-        sequencer.finished(records, durable: true)
+        sequencer.finished(records, outcome: Self.settled)
         #expect(written.list.map(\.1) == [9])
         // A retry alone moves nothing.
-        sequencer.finished(sequencer.reserve(through: 0, acknowledges: false), durable: true)
+        sequencer.finished(sequencer.reserve(through: 0, acknowledges: false), outcome: Self.settled)
         #expect(written.list.map(\.1) == [9])
     }
 
@@ -57,9 +60,24 @@ import Testing
         let first = sequencer.reserve(through: 4, acknowledges: true)
         let failed = sequencer.reserve(through: 8, acknowledges: true)
         let after = sequencer.reserve(through: 12, acknowledges: true)
-        sequencer.finished(first, durable: true)
-        sequencer.finished(failed, durable: false)
-        sequencer.finished(after, durable: true)
+        sequencer.finished(first, outcome: Self.settled)
+        sequencer.finished(failed, outcome: nil)
+        sequencer.finished(after, outcome: Self.settled)
         #expect(written.list.map(\.1) == [4])
+    }
+
+    /// Records waiting for another shard's change are not in the log: their frame is
+    /// acknowledged only once a later change leaves nothing waiting, a retry included.
+    @Test func aFrameWithRecordsStillWaitingIsAcknowledgedOnceNoneWait() {
+        let written = Written()
+        let sequencer = written.sequencer(shard: 0)
+        sequencer.finished(sequencer.reserve(through: 3, acknowledges: true), outcome: Self.settled)
+        #expect(written.list.map(\.1) == [3])
+        sequencer.finished(sequencer.reserve(through: 7, acknowledges: true), outcome: Self.waiting)
+        sequencer.finished(sequencer.reserve(through: 9, acknowledges: true), outcome: Self.waiting)
+        #expect(written.list.map(\.1) == [3])
+        // The heartbeat's retry applies what waited: both frames are acknowledged.
+        sequencer.finished(sequencer.reserve(through: 0, acknowledges: false), outcome: Self.settled)
+        #expect(written.list.map(\.1) == [3, 9])
     }
 }
