@@ -8,6 +8,8 @@
 #   MODES="standalone synchronous asynchronous" (the runs of each round, in this order)
 #   IDLE_SECONDS=2 (before each run, the servers' CPU with no traffic; 0: skip)
 #   THREADS=1 (print the active's CPU per thread name for each run)
+#   RENICE_NIO=N (renice both servers' event-loop threads to N after the start: an
+#             experiment; -10 and 0 changed nothing, RESULTS.md "third pass")
 #   PROFILE=1 (perf record -g of both servers for half of each run, kept in the work
 #             directory: use with KEEP=1; `perf report -i FILE --comm portlease --no-children`)
 #
