@@ -6,21 +6,22 @@ import Synchronization
 /// each that it has logged. An active resumes streaming from there after a reconnect.
 ///
 /// Kept in memory for the running process and written to
-/// `<lease-log>/replication/<partner>.positions` at most every ``writeInterval``, so a file
-/// write does not follow every frame. After a crash the file may lag what the log holds;
+/// `<lease-log>/replication/<partner>.positions` by ``flush()``, which the receiver calls
+/// every ``writeIntervalMilliseconds`` off the event loop, so a file write (with its
+/// fdatasync) follows no frame. After a crash the file may lag what the log holds;
 /// the active then sends those records again, and applying a record twice leaves the same
 /// lease (a bind or renew the client already holds only sets its expiry again; an end of a
 /// lease not held changes nothing).
 public final class ReplicationPositions: Sendable {
     public let directory: String
     private let fileSystem = SystemFileSystem()
-    private let state: Mutex<(positions: [String: [UInt64]], written: UInt64, dirty: Bool)>
+    private let state: Mutex<(positions: [String: [UInt64]], dirty: Bool)>
     private let shards: Int
     /// Held while the file is written.
     private let storing = Mutex(())
 
-    /// The least time between two writes of the file.
-    static let writeIntervalNanoseconds: UInt64 = 200_000_000
+    /// How often the receiver writes the file when positions moved.
+    public static let writeIntervalMilliseconds = 200
 
     /// Reads the positions under `leaseLogDirectory`; a missing file is position 0 everywhere.
     public init(leaseLogDirectory: String, partners: [String], shards: Int) throws {
@@ -42,7 +43,7 @@ public final class ReplicationPositions: Sendable {
             }
             positions[partner] = values
         }
-        state = Mutex((positions, 0, false))
+        state = Mutex((positions, false))
         try Files.createDirectory(directory, intermediates: true)
     }
 
@@ -51,32 +52,22 @@ public final class ReplicationPositions: Sendable {
         state.withLock { $0.positions[partner] ?? Array(repeating: 0, count: shards) }
     }
 
-    /// Records that `partner`'s `shard` is logged here up to `sequence`, and writes the file
-    /// when the last write is old enough.
-    public func advance(_ partner: String, shard: Int, to sequence: UInt64) throws {
-        let write: Bool = state.withLock { state in
+    /// Records that `partner`'s `shard` is logged here up to `sequence` (in memory: ``flush()``
+    /// writes the file).
+    public func advance(_ partner: String, shard: Int, to sequence: UInt64) {
+        state.withLock { state in
             var values = state.positions[partner] ?? Array(repeating: 0, count: shards)
             values[shard] = max(values[shard], sequence)
             state.positions[partner] = values
-            // Read under the lock: another shard's task may have written a moment ago.
-            let now = SystemClock.monotonicNanoseconds()
-            guard now < state.written || now - state.written >= Self.writeIntervalNanoseconds else {
-                state.dirty = true
-                return false
-            }
-            state.written = now
-            state.dirty = false
-            return true
+            state.dirty = true
         }
-        if write { try store(partner) }
     }
 
-    /// Writes the file if an advance since the last write was held back.
+    /// Writes the file if a position moved since the last write.
     public func flush() throws {
         let pending: [String]? = state.withLock { state in
             guard state.dirty else { return nil }
             state.dirty = false
-            state.written = SystemClock.monotonicNanoseconds()
             return Array(state.positions.keys)
         }
         for partner in pending ?? [] { try store(partner) }

@@ -106,6 +106,7 @@ extension ReplicationReceiver {
                     sequencers[shard].finished(place, outcome: $0)
                 }
                 queues[shard].yield(Pending(ticket: ticket, through: through, kind: .records))
+                try await retryWaiting(except: shard, pipelines, sequencers, queues)
             case .snapshotBegins(let index, let through):
                 let shard = try self.shard(index)
                 snapshots[shard] = []
@@ -127,6 +128,7 @@ extension ReplicationReceiver {
                 ) { sequencers[shard].finished(place, outcome: $0) }
                 let leases = records.count { $0.event == .bind || $0.event == .renew }
                 queues[shard].yield(Pending(ticket: ticket, through: through, kind: .snapshotEnd(leases: leases)))
+                try await retryWaiting(except: shard, pipelines, sequencers, queues)
             case .heartbeat(let time):
                 let skew = time.subtractingReportingOverflow(SystemClock.wallClockMilliseconds())
                 let milliseconds = skew.overflow ? (time < 0 ? Int64.min / 2 : Int64.max / 2) : skew.partialValue
@@ -138,17 +140,28 @@ extension ReplicationReceiver {
                             "warn-above-ms": "\(RedundancyStatus.clockSkewWarning)",
                         ])
                 }
-                try positions.flush()
                 // A quiet active: records waiting for another shard's change get another try.
-                for shard in 0..<appliers.count where pipelines.waiting(shard) > 0 {
-                    try await pipelines.waitForRoom(shard)
-                    let place = sequencers[shard].reserve(through: 0, acknowledges: false)
-                    let retry = try await appliers[shard].enqueue([]) { sequencers[shard].finished(place, outcome: $0) }
-                    queues[shard].yield(Pending(ticket: retry, through: 0, kind: .unacknowledged))
-                }
+                try await retryWaiting(except: nil, pipelines, sequencers, queues)
             default:
                 throw ReplicationLink.Failure("unexpected frame \(frame) from \(instance)")
             }
+        }
+    }
+
+    /// Gives records that wait for another shard's change another try, on every shard but
+    /// `skipped` that has some waiting and no retry queued yet: after each frame of another
+    /// shard (which may hold that change) and at each heartbeat. Without it a shard whose
+    /// active has nothing more to log would hold its waiting records, and (synchronous mode)
+    /// its replies, until the active fell quiet enough to send a heartbeat.
+    private func retryWaiting(
+        except skipped: Int?, _ pipelines: ShardPipelines, _ sequencers: [AckSequencer],
+        _ queues: [AsyncStream<Pending>.Continuation]
+    ) async throws {
+        for shard in 0..<appliers.count where shard != skipped && pipelines.claimRetry(shard) {
+            try await pipelines.waitForRoom(shard)
+            let place = sequencers[shard].reserve(through: 0, acknowledges: false)
+            let retry = try await appliers[shard].enqueue([]) { sequencers[shard].finished(place, outcome: $0) }
+            queues[shard].yield(Pending(ticket: retry, through: 0, kind: .unacknowledged))
         }
     }
 
@@ -163,7 +176,11 @@ extension ReplicationReceiver {
         _ pending: Pending, shard: Int, from instance: String, _ pipelines: ShardPipelines
     ) async throws {
         let outcome = try await pending.ticket.outcome()
-        pipelines.finished(shard, waiting: outcome.waiting)
+        if case .unacknowledged = pending.kind {
+            pipelines.finished(shard, waiting: outcome.waiting, retry: true)
+        } else {
+            pipelines.finished(shard, waiting: outcome.waiting, retry: false)
+        }
         status.setWaiting(pipelines.totalWaiting)
         switch pending.kind {
         case .unacknowledged:
@@ -171,11 +188,10 @@ extension ReplicationReceiver {
             return
         case .records:
             status.add(.recordsApplied, outcome.applied)
-            if outcome.waiting == 0 { try positions.advance(instance, shard: shard, to: pending.through) }
+            if outcome.waiting == 0 { positions.advance(instance, shard: shard, to: pending.through) }
         case .snapshotEnd(let leases):
             status.add(.recordsApplied, outcome.applied)
-            if outcome.waiting == 0 { try positions.advance(instance, shard: shard, to: pending.through) }
-            try positions.flush()
+            if outcome.waiting == 0 { positions.advance(instance, shard: shard, to: pending.through) }
             logger.notice(
                 "caught up from the active's snapshot",
                 metadata: [
@@ -187,12 +203,26 @@ extension ReplicationReceiver {
 }
 
 /// Per shard: how many frames are queued and not yet durable (at most
-/// ``ReplicationReceiver/framesInFlight``), and how many records wait for another shard's change.
+/// ``ReplicationReceiver/framesInFlight``), how many records wait for another shard's change,
+/// and whether a retry of them is queued.
 final class ShardPipelines: Sendable {
-    private let state: Mutex<(inFlight: [Int], waiting: [Int])>
+    private let state: Mutex<(inFlight: [Int], waiting: [Int], retrying: [Bool])>
 
     init(shards: Int) {
-        state = Mutex(([Int](repeating: 0, count: shards), [Int](repeating: 0, count: shards)))
+        state = Mutex(
+            (
+                [Int](repeating: 0, count: shards), [Int](repeating: 0, count: shards),
+                [Bool](repeating: false, count: shards)
+            ))
+    }
+
+    /// Whether `shard` has records waiting and no retry queued; if so, one now counts as queued.
+    func claimRetry(_ shard: Int) -> Bool {
+        state.withLock { state in
+            guard state.waiting[shard] > 0, !state.retrying[shard] else { return false }
+            state.retrying[shard] = true
+            return true
+        }
     }
 
     /// Counts a frame of `shard` in flight, once fewer than the limit are.
@@ -206,11 +236,12 @@ final class ShardPipelines: Sendable {
         }
     }
 
-    /// A frame of `shard` is durable; `waiting` records of the shard still wait.
-    func finished(_ shard: Int, waiting: Int) {
+    /// A frame of `shard` (a `retry`, or not) is durable; `waiting` records of the shard still wait.
+    func finished(_ shard: Int, waiting: Int, retry: Bool) {
         state.withLock { state in
             state.inFlight[shard] -= 1
             state.waiting[shard] = waiting
+            if retry { state.retrying[shard] = false }
         }
     }
 

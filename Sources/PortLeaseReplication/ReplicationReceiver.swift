@@ -76,6 +76,14 @@ public final class ReplicationReceiver: Service, Sendable {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask { try await self.watchForSilence() }
+                    // The positions file is written with fdatasync: never on the event loop,
+                    // where the acknowledgements and the control API wait behind it.
+                    group.addTask(executorPreference: globalConcurrentExecutor) {
+                        while true {
+                            try await Task.sleep(for: .milliseconds(ReplicationPositions.writeIntervalMilliseconds))
+                            try self.positions.flush()
+                        }
+                    }
                     try await listener.executeThenClose { inbound in
                         for try await connection in inbound {
                             group.addTask { await self.follow(connection) }

@@ -303,10 +303,12 @@ public final class ReplicationSender: Service, Sendable {
         to outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>, partner: String
     ) async throws -> UInt64 {
         let directory = ShardLogs.directory(leaseLogDirectory, shard: shard)
-        guard try SnapshotRecords.covered(directory: directory) > position,
-            let snapshot = try SnapshotRecords.read(directory: directory, keep: { pools.contains($0.address) }),
-            snapshot.covered > position
-        else { return position }
+        guard try SnapshotRecords.covered(directory: directory) > position else { return position }
+        // Read off the event loop: a snapshot of millions of leases takes a while.
+        let read = try await withTaskExecutorPreference(globalConcurrentExecutor) {
+            try SnapshotRecords.read(directory: directory, keep: { pools.contains($0.address) })
+        }
+        guard let snapshot = read, snapshot.covered > position else { return position }
         logger.notice(
             "the standby catches up from the snapshot: the log was compacted past its position",
             metadata: [
@@ -364,6 +366,9 @@ public final class ReplicationSender: Service, Sendable {
             let now = SystemClock.monotonicNanoseconds()
             if sentAny {
                 lastSent = now
+                // A write does not suspend while the link takes it: let the event loop read the
+                // acknowledgements (and serve the control API) between passes.
+                await Task.yield()
             } else if now - lastSent >= heartbeat {
                 try await outbound.write(.heartbeat(time: SystemClock.wallClockMilliseconds()))
                 status.add(.framesSent)
