@@ -15,7 +15,9 @@
 # and the servers started here are killed; KEEP=1 keeps the work directory (logs) instead.
 #
 # Environment: BIN=/path/to/.build/release (default: this checkout's release build, built
-# if missing or NO_BUILD is not 1), PORT (DHCP port inside the namespaces, default 20547).
+# if missing or NO_BUILD is not 1), PORT (DHCP port inside the namespaces, default 20547),
+# MALLOC_COUNT=/path/to/malloc-count.so (Benchmarks/malloc-count: each server's shard workers'
+# mallocs are written to WORK/NAME/mallocs when it exits).
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KEEP=${KEEP:-0}
@@ -175,7 +177,12 @@ JSON
 start_server() {
     local name=$1 dir="$WORK/$1"
     echo "--- start $(date -u +%H:%M:%S.%N)" >> "$dir/serve.log"
-    ip netns exec "$(ns "$name")" "$PORTLEASE" serve --config "$dir/config.json" >> "$dir/serve.log" 2>&1 &
+    local preload=()
+    if [ -n "${MALLOC_COUNT:-}" ]; then
+        # The shard workers' mallocs (threads at nice 5), written to $dir/mallocs at exit.
+        preload=(env LD_PRELOAD="$MALLOC_COUNT" MALLOC_COUNT_FILE="$dir/mallocs" MALLOC_COUNT_NICE=5)
+    fi
+    ip netns exec "$(ns "$name")" "${preload[@]}" "$PORTLEASE" serve --config "$dir/config.json" >> "$dir/serve.log" 2>&1 &
     SERVER_PID[$name]=$!
     local _
     for _ in $(seq 200); do

@@ -139,6 +139,11 @@ measure() {
     if [ "$mode" != standalone ] && [ -z "$crashed" ]; then commit_b=$(commit_us b); fi
     stop_server a
     stop_server b   # (nothing to do when it was not started)
+    if [ -n "${MALLOC_COUNT:-}" ]; then
+        log "round $round, $mode: shard workers' mallocs: a $(cat "$WORK/a/mallocs" 2>/dev/null || echo ?)," \
+            "b $(cat "$WORK/b/mallocs" 2>/dev/null || echo -)"
+        rm -f "$WORK/a/mallocs" "$WORK/b/mallocs"
+    fi
     if [ "$CRASHES" -gt "$crashes_before" ] && [ -z "$crashed" ]; then crashed="at-stop"; fi
     python3 - "$WORK/perf.json" "$round" "$mode" "$records" "$sent" "$applied" "$lag_ms" "$failures" \
         "$((a1 - a0))" "$((b1 - b0))" "$(getconf CLK_TCK)" "$crashed" "$idle_a" "$idle_b" "$IDLE_SECONDS" \

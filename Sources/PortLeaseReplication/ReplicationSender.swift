@@ -204,9 +204,12 @@ public final class ReplicationSender: Service, Sendable {
                             {
                                 caughtUp = true
                                 self.logger.info("standby caught up", metadata: ["partner": "\(partner)"])
-                                if self.gate != nil { self.acknowledged.setGating(partner, true) }
+                                if let gate = self.gate {
+                                    self.acknowledged.setGating(partner, true)
+                                    for shard in 0..<shards { self.acknowledged.updateGate(gate, shard: shard) }
+                                }
                             }
-                            if let gate = self.gate { self.acknowledged.updateGate(gate, shard: shard) }
+                            // Each acknowledgement itself moved the gate as it was read (the tap).
                         }
                         throw ReplicationLink.Failure("\(partner) closed the connection")
                     }
