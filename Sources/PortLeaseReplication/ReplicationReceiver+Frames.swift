@@ -19,6 +19,11 @@ extension ReplicationReceiver {
             case unacknowledged
             /// The end of a snapshot whose records named `leases` clients.
             case snapshotEnd(leases: Int)
+
+            var isRetry: Bool {
+                if case .unacknowledged = self { return true }
+                return false
+            }
         }
         let ticket: ReplicaApplier.Ticket
         let through: UInt64
@@ -52,8 +57,10 @@ extension ReplicationReceiver {
                 let queue = queues[shard].stream
                 tasks.addTask {
                     do {
+                        var unsettled: UInt64?
                         for await pending in queue {
-                            try await self.account(pending, shard: shard, from: instance, pipelines)
+                            try await self.account(
+                                pending, shard: shard, from: instance, pipelines, unsettled: &unsettled)
                         }
                         return (false, nil)
                     } catch {
@@ -171,27 +178,26 @@ extension ReplicationReceiver {
     }
 
     /// Once `pending` is durable: the position moves (the active has had its acknowledgement
-    /// from the shard's ``AckSequencer`` already, if the connection is still there).
+    /// from the shard's ``AckSequencer`` already, if the connection is still there). A frame
+    /// finished while records waited moves it only once none wait (`unsettled`), as its
+    /// acknowledgement does.
     private func account(
-        _ pending: Pending, shard: Int, from instance: String, _ pipelines: ShardPipelines
+        _ pending: Pending, shard: Int, from instance: String, _ pipelines: ShardPipelines,
+        unsettled: inout UInt64?
     ) async throws {
         let outcome = try await pending.ticket.outcome()
-        if case .unacknowledged = pending.kind {
-            pipelines.finished(shard, waiting: outcome.waiting, retry: true)
-        } else {
-            pipelines.finished(shard, waiting: outcome.waiting, retry: false)
-        }
+        pipelines.finished(shard, waiting: outcome.waiting, retry: pending.kind.isRetry)
         status.setWaiting(pipelines.totalWaiting)
+        status.add(.recordsApplied, outcome.applied)
+        if !pending.kind.isRetry { unsettled = pending.through }
+        if outcome.waiting == 0, let through = unsettled {
+            positions.advance(instance, shard: shard, to: through)
+            unsettled = nil
+        }
         switch pending.kind {
-        case .unacknowledged:
-            status.add(.recordsApplied, outcome.applied)
+        case .unacknowledged, .records:
             return
-        case .records:
-            status.add(.recordsApplied, outcome.applied)
-            if outcome.waiting == 0 { positions.advance(instance, shard: shard, to: pending.through) }
         case .snapshotEnd(let leases):
-            status.add(.recordsApplied, outcome.applied)
-            if outcome.waiting == 0 { positions.advance(instance, shard: shard, to: pending.through) }
             logger.notice(
                 "caught up from the active's snapshot",
                 metadata: [
