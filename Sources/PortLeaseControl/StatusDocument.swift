@@ -41,11 +41,15 @@ public struct StatusDocument: Codable, Sendable, Equatable {
         /// On the group's standby: the active's wall clock minus this one's at its last
         /// heartbeat, in milliseconds. Absent before the first heartbeat, and on the active.
         public var clockSkewMilliseconds: Int64?
+        /// On the group's standby: whether it has caught up with its active since it last
+        /// connected (only then may it take the group over). Absent on the active.
+        public var caughtUp: Bool?
 
         public init(
             group: String, partner: String, state: String, since: String, partnerConnected: Bool,
-            standbyBehindRecords: UInt64? = nil, clockSkewMilliseconds: Int64? = nil
+            standbyBehindRecords: UInt64? = nil, clockSkewMilliseconds: Int64? = nil, caughtUp: Bool? = nil
         ) {
+            self.caughtUp = caughtUp
             self.standbyBehindRecords = standbyBehindRecords
             self.clockSkewMilliseconds = clockSkewMilliseconds
             self.group = group

@@ -34,12 +34,16 @@ public enum ReplicationFrame: Sendable, Equatable {
     /// pools it holds and the snapshot does not (they ended in what was folded away), moves
     /// its position to `through`, and acknowledges it. Records after it follow as usual.
     case snapshotEnds(shard: Int, through: UInt64)
+    /// The active's word that the standby has acknowledged everything the active had committed
+    /// when the connection began: it has caught up, and may take the groups over should the
+    /// active fall silent (a standby still catching up takes no role).
+    case caughtUp
 
     /// The longest frame accepted: a records frame of 256 maximal records, and room.
     public static let maximumLength = 1 << 20
 
     enum Kind: UInt8 {
-        case hello = 1, resume, refuse, records, ack, heartbeat, takenOver, snapshotBegins, snapshotEnds
+        case hello = 1, resume, refuse, records, ack, heartbeat, takenOver, snapshotBegins, snapshotEnds, caughtUp
     }
 
     /// The frame's bytes, its length prefix included.
@@ -85,6 +89,8 @@ public enum ReplicationFrame: Sendable, Equatable {
             body.append(Kind.snapshotEnds.rawValue)
             Self.put(UInt16(shard), &body)
             Self.put(through, &body)
+        case .caughtUp:
+            body.append(Kind.caughtUp.rawValue)
         }
         // The length prefix, filled in once the body is written after it.
         let length = UInt32(body.count - 4).bigEndian
@@ -135,6 +141,8 @@ public enum ReplicationFrame: Sendable, Equatable {
             frame = .snapshotBegins(shard: Int(try reader.u16()), through: try reader.u64())
         case .snapshotEnds:
             frame = .snapshotEnds(shard: Int(try reader.u16()), through: try reader.u64())
+        case .caughtUp:
+            frame = .caughtUp
         }
         guard reader.remaining == 0 else {
             throw DecodingError(reason: "\(reader.remaining) bytes after a \(kind) frame")

@@ -19,6 +19,8 @@ public final class ReplicationPositions: Sendable {
     private let shards: Int
     /// Held while the file is written.
     private let storing = Mutex(())
+    /// The partners this instance has caught up with (``isCaughtUp(with:)``).
+    private let caughtUp: Mutex<Set<String>>
 
     /// How often the receiver writes the file when positions moved.
     public static let writeIntervalMilliseconds = 200
@@ -45,6 +47,8 @@ public final class ReplicationPositions: Sendable {
         }
         state = Mutex((positions, false))
         try Files.createDirectory(directory, intermediates: true)
+        let directory = directory
+        caughtUp = Mutex(Set(partners.filter { (try? Files.readAll("\(directory)/\($0).caught-up")) != nil }))
     }
 
     /// The last record of each of `partner`'s shards that this instance has.
@@ -84,6 +88,31 @@ public final class ReplicationPositions: Sendable {
                 try fileSystem.writeAtomically(
                     bytes, to: "\(directory)/\(partner).positions", directory: directory, sync: true)
             }
+        }
+    }
+
+    /// Whether this instance has caught up with `partner`, its active, since it last connected
+    /// to it: kept in `<partner>.caught-up` beside the positions, so that a standby restarted
+    /// while its active is down may still take over. A standby that connects is not caught up
+    /// until the active says so (``ReplicationFrame/caughtUp``).
+    public func isCaughtUp(with partner: String) -> Bool {
+        caughtUp.withLock { $0.contains(partner) }
+    }
+
+    /// Records, durably, whether this instance has caught up with `partner`.
+    public func setCaughtUp(with partner: String, _ value: Bool) throws {
+        let changed = caughtUp.withLock { set in
+            value ? set.insert(partner).inserted : set.remove(partner) != nil
+        }
+        guard changed else { return }
+        let path = "\(directory)/\(partner).caught-up"
+        if value {
+            try Array("caught up\n".utf8).withUnsafeBytes { (bytes) throws -> Void in
+                try fileSystem.writeAtomically(bytes, to: path, directory: directory, sync: true)
+            }
+        } else {
+            try? Files.remove(path)  // gone already: nothing to undo
+            try fileSystem.syncDirectory(directory)
         }
     }
 

@@ -136,6 +136,11 @@ extension ReplicationReceiver {
                 let leases = records.count { $0.event == .bind || $0.event == .renew }
                 queues[shard].yield(Pending(ticket: ticket, through: through, kind: .snapshotEnd(leases: leases)))
                 try await retryWaiting(except: shard, pipelines, sequencers, queues)
+            case .caughtUp:
+                try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                    try self.positions.setCaughtUp(with: instance, true)
+                }
+                logger.notice("caught up with the active", metadata: ["partner": "\(instance)"])
             case .heartbeat(let time):
                 let skew = time.subtractingReportingOverflow(SystemClock.wallClockMilliseconds())
                 let milliseconds = skew.overflow ? (time < 0 ? Int64.min / 2 : Int64.max / 2) : skew.partialValue

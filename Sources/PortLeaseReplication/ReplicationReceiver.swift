@@ -101,7 +101,8 @@ public final class ReplicationReceiver: Service, Sendable {
         let takeover = Int64(configuration.takeoverAfterMilliseconds)
         let interval = min(250, takeover / 4)
         var lastTick = SystemClock.monotonicNanoseconds()
-        // Groups whose active is silent while no client goes unanswered (logged once each time).
+        // Groups whose active is silent while no client goes unanswered, or while this instance
+        // has not caught up with it (logged once each time).
         var heldBack: Set<String> = []
         while !Task.isCancelled {
             try await Task.sleep(for: .milliseconds(interval))
@@ -122,6 +123,14 @@ public final class ReplicationReceiver: Service, Sendable {
                 let silent = heard >= now ? 0 : Int64((now - heard) / 1_000_000)
                 guard silent >= takeover else {
                     heldBack.remove(group.name)
+                    continue
+                }
+                guard positions.isCaughtUp(with: group.active) else {
+                    if heldBack.insert(group.name).inserted {
+                        logger.warning(
+                            "pool group not taken over: its active is silent, but this instance has not caught up with it",
+                            metadata: ["group": "\(group.name)", "active": "\(group.active)", "silent-ms": "\(silent)"])
+                    }
                     continue
                 }
                 if let secs = configuration.unansweredSecs, !clientsGoUnanswered(group, within: takeover) {
@@ -177,6 +186,11 @@ public final class ReplicationReceiver: Service, Sendable {
                 // Before resume: the active must not serve a group for a moment it should not.
                 let taken = groups(followedFrom: instance).map(\.name).filter { status.state(of: $0) == .partnerDown }
                 if !taken.isEmpty { try await outbound.write(.takenOver(groups: taken)) }
+                // Not caught up again until the active says so: the records it sends first may
+                // be what this instance lacks. Written with fdatasync: off the event loop.
+                try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                    try self.positions.setCaughtUp(with: instance, false)
+                }
                 try await outbound.write(.resume(positions: positions.positions(of: instance)))
                 logger.info("following the active", metadata: ["partner": "\(instance)", "groups": "\(named)"])
                 nonisolated(unsafe) let rest = frames

@@ -182,9 +182,12 @@ public final class ReplicationSender: Service, Sendable {
                 let target = (0..<shards).map { server.committedSequence(shard: $0) }
                 let progress = AckProgress()
                 let upToDate = (0..<shards).allSatisfy { positions[$0] >= target[$0] }
-                if upToDate, let gate {
-                    acknowledged.setGating(partner, true)
-                    for shard in 0..<shards { acknowledged.updateGate(gate, shard: shard) }
+                if upToDate {
+                    try await outbound.write(.caughtUp)
+                    if let gate {
+                        acknowledged.setGating(partner, true)
+                        for shard in 0..<shards { acknowledged.updateGate(gate, shard: shard) }
+                    }
                 }
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask {
@@ -204,6 +207,7 @@ public final class ReplicationSender: Service, Sendable {
                             {
                                 caughtUp = true
                                 self.logger.info("standby caught up", metadata: ["partner": "\(partner)"])
+                                try await outbound.write(.caughtUp)
                                 if let gate = self.gate {
                                     self.acknowledged.setGating(partner, true)
                                     for shard in 0..<shards { self.acknowledged.updateGate(gate, shard: shard) }

@@ -60,14 +60,15 @@ struct RedundancyServices {
 
     /// The pool groups as `GET /v1/status` shows them.
     var statusGroups: @Sendable () -> [StatusDocument.RedundancyGroup] {
-        { [status] in
+        { [status, positions] in
             status.groups.map { group in
                 let following = group.state == .standby || group.state == .partnerDown
                 return StatusDocument.RedundancyGroup(
                     group: group.name, partner: group.partner, state: group.state.rawValue,
                     since: IsoTime.string(group.since), partnerConnected: status.isConnected(group.partner),
                     standbyBehindRecords: following ? nil : status.behind(group.partner),
-                    clockSkewMilliseconds: following ? status.clockSkew(group.partner) : nil)
+                    clockSkewMilliseconds: following ? status.clockSkew(group.partner) : nil,
+                    caughtUp: following ? positions.isCaughtUp(with: group.partner) : nil)
             }
         }
     }

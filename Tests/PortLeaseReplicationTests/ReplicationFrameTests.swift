@@ -24,6 +24,7 @@ import Testing
             .records(shard: 1, through: 99, bytes: encoder.take()),
             .ack(shard: 1, through: 99),
             .heartbeat(time: -5),
+            .caughtUp,
             .takenOver(groups: ["g1", "g2"]),
             .snapshotBegins(shard: 1, through: 41_000),
             .snapshotEnds(shard: 1, through: 41_000),
