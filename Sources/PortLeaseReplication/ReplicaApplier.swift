@@ -95,15 +95,21 @@ final class ReplicaApplier: @unchecked Sendable {
     ) async throws -> Ticket {
         let ticket = Ticket(whenDone: whenDone)
         let shard = shard
+        // Made here, not on the worker: returning it from `apply` allocates nothing there.
+        let finish: @Sendable (Bool) -> Void = { durable in
+            ticket.complete(
+                Self.checked(ticket.held ?? Outcome(applied: 0, waiting: 0), durable: durable, shard: shard))
+        }
         for attempt in 0..<200 {
             let change = ControlQueue.Change(
                 apply: { engine, out in
                     let outcome = body(engine, &out)
+                    ticket.held = outcome
                     guard outcome.applied > 0 else {
-                        ticket.complete(Self.checked(outcome, durable: true, shard: shard))
+                        finish(true)
                         return nil
                     }
-                    return { durable in ticket.complete(Self.checked(outcome, durable: durable, shard: shard)) }
+                    return finish
                 },
                 refuse: { ticket.complete(.failure(ReplicationLink.Failure("shard \(shard): the worker is stopping"))) }
             )
@@ -139,6 +145,9 @@ final class ReplicaApplier: @unchecked Sendable {
         }
         private let state = Mutex(State.pending(nil))
         private let whenDone: Callback?
+        /// The change's outcome, kept by the worker when it applies the change, until its commit
+        /// completes the ticket (worker thread only).
+        nonisolated(unsafe) var held: Outcome?
 
         init(whenDone: Callback? = nil) {
             self.whenDone = whenDone

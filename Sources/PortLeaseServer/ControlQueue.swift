@@ -41,6 +41,9 @@ public final class ControlQueue: Sendable {
     public let capacity: Int
     private let jobs = Mutex<(waiting: [Queued], closed: Bool)>(([], false))
     private let waiting = Atomic<Int>(0)
+    /// The jobs ``run(limit:_:records:changed:)`` took, moved out from under the lock into
+    /// memory it keeps (no allocation per batch). Touched only on the worker's thread.
+    private nonisolated(unsafe) var taken: [Queued] = []
 
     public init(capacity: Int = 64) {
         self.capacity = capacity
@@ -74,12 +77,11 @@ public final class ControlQueue: Sendable {
         limit: Int, _ engine: LeaseEngine, records: inout [LeaseRecord], changed: inout [@Sendable (Bool) -> Void]
     ) {
         guard hasJobs else { return }
-        let taken: [Queued] = jobs.withLock { state in
+        jobs.withLock { state in
             let count = min(limit, state.waiting.count)
-            let taken = Array(state.waiting.prefix(count))
+            taken.append(contentsOf: state.waiting.prefix(count))
             state.waiting.removeFirst(count)
             waiting.subtract(count, ordering: .releasing)
-            return taken
         }
         for job in taken {
             switch job {
@@ -87,6 +89,7 @@ public final class ControlQueue: Sendable {
             case .change(let change): if let completion = change.apply(engine, &records) { changed.append(completion) }
             }
         }
+        taken.removeAll(keepingCapacity: true)
     }
 
     /// Worker side, at its end: refuses new jobs and runs the reads still waiting; changes

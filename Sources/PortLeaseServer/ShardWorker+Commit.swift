@@ -106,9 +106,15 @@ extension ShardWorker {
         let previous = statistics.committedSequence.exchange(log.lastCommitted, ordering: .acquiringAndReleasing)
         if previous != log.lastCommitted { commits?.committed() }  // log readers: only when there is more
         if !changesAwaitingCommit.isEmpty {
+            // In the order they were written, so the durable ones are a prefix (walked in place:
+            // no array per commit).
             let committed = log.lastCommitted
-            changesAwaitingCommit.filter { $0.through <= committed }.forEach { $0.completion(true) }
-            changesAwaitingCommit.removeAll { $0.through <= committed }
+            var done = 0
+            while done < changesAwaitingCommit.count && changesAwaitingCommit[done].through <= committed {
+                changesAwaitingCommit[done].completion(true)
+                done += 1
+            }
+            changesAwaitingCommit.removeFirst(done)
         }
         let through = min(log.lastCommitted, partnerGate?.through(shard) ?? .max)
         arena.release(through: through) { bytes, origin in

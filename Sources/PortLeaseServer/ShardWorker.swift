@@ -249,8 +249,8 @@ public final class ShardWorker: @unchecked Sendable {
         sendHandovers()
         if !changesInBatch.isEmpty {
             // Their records are in this batch's write: they are durable when it is.
-            changesAwaitingCommit.append(contentsOf: changesInBatch.map { (log.lastAppended, $0) })
-            changesInBatch.removeAll()
+            for change in changesInBatch { changesAwaitingCommit.append((log.lastAppended, change)) }
+            changesInBatch.removeAll(keepingCapacity: true)
         }
         if slowBatches && handled > 0 {
             usleep(useconds_t(InjectedFault.slowBatchMilliseconds * 1000))
