@@ -31,6 +31,20 @@ public final class ControlQueue: Sendable {
         }
     }
 
+    /// A change's completion as the worker keeps it until its commit, with the sequence number
+    /// the commit must reach. A struct, so that an array of them holds the closure as it is:
+    /// an array of bare closures re-wraps each one it takes (an allocation on the worker, per
+    /// change, measured).
+    public struct Completion: Sendable {
+        public let call: @Sendable (Bool) -> Void
+        /// Set when the batch's records are written: the last sequence number they take.
+        public var through: UInt64 = 0
+
+        public init(_ call: @escaping @Sendable (Bool) -> Void) {
+            self.call = call
+        }
+    }
+
     /// A read or a change.
     enum Queued {
         case read(Job)
@@ -74,7 +88,7 @@ public final class ControlQueue: Sendable {
     /// Worker side: runs up to `limit` waiting jobs with `engine`, oldest first. A change's
     /// records go to `records` (the batch's, written with it) and its completion to `changed`.
     func run(
-        limit: Int, _ engine: LeaseEngine, records: inout [LeaseRecord], changed: inout [@Sendable (Bool) -> Void]
+        limit: Int, _ engine: LeaseEngine, records: inout [LeaseRecord], changed: inout [Completion]
     ) {
         guard hasJobs else { return }
         jobs.withLock { state in
@@ -86,7 +100,8 @@ public final class ControlQueue: Sendable {
         for job in taken {
             switch job {
             case .read(let read): read(engine)
-            case .change(let change): if let completion = change.apply(engine, &records) { changed.append(completion) }
+            case .change(let change):
+                if let completion = change.apply(engine, &records) { changed.append(Completion(completion)) }
             }
         }
         taken.removeAll(keepingCapacity: true)

@@ -111,7 +111,7 @@ extension ShardWorker {
             let committed = log.lastCommitted
             var done = 0
             while done < changesAwaitingCommit.count && changesAwaitingCommit[done].through <= committed {
-                changesAwaitingCommit[done].completion(true)
+                changesAwaitingCommit[done].call(true)
                 done += 1
             }
             changesAwaitingCommit.removeFirst(done)

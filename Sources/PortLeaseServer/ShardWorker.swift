@@ -45,9 +45,9 @@ public final class ShardWorker: @unchecked Sendable {
     /// Every worker of the server, this one included (``connect(_:)``): where handovers go.
     var peers: [Peer] = []
     /// Completions of control-plane changes run in the batch being handled.
-    private var changesInBatch: [@Sendable (Bool) -> Void] = []
+    private var changesInBatch: [ControlQueue.Completion] = []
     /// Completions of changes whose records are written, with the sequence they wait for.
-    var changesAwaitingCommit: [(through: UInt64, completion: @Sendable (Bool) -> Void)] = []
+    var changesAwaitingCommit: [ControlQueue.Completion] = []
     /// Queries handled per batch at most (bounds the arena and the commit size).
     public let batchLimit: Int
 
@@ -179,7 +179,7 @@ public final class ShardWorker: @unchecked Sendable {
         finishSyncs()
         control.close(engine)
         // Changes whose records never became durable (a failed log): their callers hear so.
-        (changesInBatch + changesAwaitingCommit.map(\.completion)).forEach { $0(false) }
+        (changesInBatch + changesAwaitingCommit).forEach { $0.call(false) }
         changesInBatch.removeAll()
         changesAwaitingCommit.removeAll()
         return fault
@@ -249,7 +249,10 @@ public final class ShardWorker: @unchecked Sendable {
         sendHandovers()
         if !changesInBatch.isEmpty {
             // Their records are in this batch's write: they are durable when it is.
-            for change in changesInBatch { changesAwaitingCommit.append((log.lastAppended, change)) }
+            for var change in changesInBatch {
+                change.through = log.lastAppended
+                changesAwaitingCommit.append(change)
+            }
             changesInBatch.removeAll(keepingCapacity: true)
         }
         if slowBatches && handled > 0 {

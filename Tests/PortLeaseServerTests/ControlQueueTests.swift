@@ -12,9 +12,9 @@ import Testing
 
     /// Runs up to `limit` jobs as a worker does, returning the records and completions of changes.
     @discardableResult
-    func run(_ queue: ControlQueue, limit: Int) -> ([LeaseRecord], [@Sendable (Bool) -> Void]) {
+    func run(_ queue: ControlQueue, limit: Int) -> ([LeaseRecord], [ControlQueue.Completion]) {
         var records: [LeaseRecord] = []
-        var changed: [@Sendable (Bool) -> Void] = []
+        var changed: [ControlQueue.Completion] = []
         queue.run(limit: limit, engine, records: &records, changed: &changed)
         return (records, changed)
     }
@@ -69,7 +69,7 @@ import Testing
         #expect(records == [record])
         #expect(changed.count == 1)
         #expect(told.withLock { $0 }.isEmpty, "nothing is told before the commit")
-        changed.forEach { $0(true) }
+        changed.forEach { $0.call(true) }
         #expect(told.withLock { $0 } == [true])
     }
 
