@@ -1,8 +1,9 @@
 import Synchronization
 
-/// One shard's acknowledgements on a standby, written the moment they are due: by the thread
-/// that makes a frame's records durable (the shard worker, completing its commit), in the
-/// order the frames arrived.
+/// One shard's acknowledgements on a standby, due the moment a frame's records are durable: the
+/// thread that makes them so (the shard worker, completing its commit) notes the acknowledgement
+/// and rings the event loop's doorbell (`EventLoopDoorbell`: no allocation on the worker), and
+/// the loop writes it (``takeDue()``), in the order the frames arrived.
 ///
 /// Why not from the acknowledging task: that took two more thread hand-offs per frame (the
 /// worker resuming the task on the cooperative pool, the task handing the write to the event
@@ -37,16 +38,26 @@ final class AckSequencer: Sendable {
         var acknowledged: UInt64 = 0
         /// The last frame finished while records waited: acknowledged once none wait.
         var unsettled: UInt64?
+        /// An acknowledgement due and not yet taken by the loop (the latest covers the others).
+        var due: UInt64?
     }
 
     private let state = Mutex(State())
     private let shard: Int
-    /// Writes a frame to the link (any thread; it must not block).
-    private let write: @Sendable (ReplicationFrame) -> Void
+    /// Tells the event loop an acknowledgement is due (any thread; must not block or allocate).
+    private let ring: @Sendable () -> Void
 
-    init(shard: Int, write: @escaping @Sendable (ReplicationFrame) -> Void) {
+    init(shard: Int, ring: @escaping @Sendable () -> Void) {
         self.shard = shard
-        self.write = write
+        self.ring = ring
+    }
+
+    /// The acknowledgement due, if any, once: the loop writes it.
+    func takeDue() -> ReplicationFrame? {
+        state.withLock { state in
+            defer { state.due = nil }
+            return state.due.map { .ack(shard: shard, through: $0) }
+        }
     }
 
     /// Reserves the next frame's place: `through` is acknowledged once it and every frame
@@ -59,16 +70,15 @@ final class AckSequencer: Sendable {
         }
     }
 
-    /// Frame `number`'s change is durable with `outcome` (nil: its commit failed). Writes the
-    /// acknowledgement the oldest finished frames allow, under the lock, so that two threads
-    /// never write them out of order.
+    /// Frame `number`'s change is durable with `outcome` (nil: its commit failed). Makes the
+    /// acknowledgement the oldest finished frames allow due, and rings.
     func finished(_ number: UInt64, outcome: ReplicaApplier.Outcome?) {
-        state.withLock { state in
+        let due = state.withLock { state -> Bool in
             guard let outcome else {
                 state.failed = true
-                return
+                return false
             }
-            guard let index = state.entries.firstIndex(where: { $0.number == number }) else { return }
+            guard let index = state.entries.firstIndex(where: { $0.number == number }) else { return false }
             state.entries[index].finished = true
             state.entries[index].settled = outcome.waiting == 0
             var through: UInt64?
@@ -83,9 +93,11 @@ final class AckSequencer: Sendable {
                 done += 1
             }
             state.entries.removeFirst(done)
-            guard !state.failed, let through, through > state.acknowledged else { return }
+            guard !state.failed, let through, through > state.acknowledged else { return false }
             state.acknowledged = through
-            write(.ack(shard: shard, through: through))
+            state.due = through
+            return true
         }
+        if due { ring() }
     }
 }

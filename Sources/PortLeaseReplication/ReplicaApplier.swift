@@ -47,8 +47,11 @@ final class ReplicaApplier: @unchecked Sendable {
     /// ``Ticket/outcome()`` comes once what was applied is durable in this server's log. So
     /// the next frame's records can be queued, and logged with the same batch, before these
     /// are durable. Throws when the worker's queue stays full.
-    func enqueue(_ records: [LeaseRecord], whenDone: Ticket.Callback? = nil) async throws -> Ticket {
-        try await queue(whenDone: whenDone) { [self] engine, out in take(records, engine, into: &out) }
+    func enqueue(
+        _ records: [LeaseRecord], resumer: TicketResumer? = nil, whenDone: Ticket.Callback? = nil
+    ) async throws -> Ticket {
+        try await queue(resumer: resumer, whenDone: whenDone) { [self] engine, out in take(records, engine, into: &out)
+        }
     }
 
     /// Queues a whole snapshot of `pools`, as one change: first the end of every lease held
@@ -58,11 +61,12 @@ final class ReplicaApplier: @unchecked Sendable {
     /// a record could wait for a lease that only the end step removes. `applied` counts the
     /// ended leases and the records applied.
     func enqueueSnapshot(
-        _ records: [LeaseRecord], resetting pools: Set<Int>, whenDone: Ticket.Callback? = nil
+        _ records: [LeaseRecord], resetting pools: Set<Int>, resumer: TicketResumer? = nil,
+        whenDone: Ticket.Callback? = nil
     ) async throws -> Ticket {
         var keep: [ClientKey: LeaseRecord] = [:]
         for record in records where record.event == .bind || record.event == .renew { keep[record.clientKey] = record }
-        return try await queue(whenDone: whenDone) { [self, keep] engine, out in
+        return try await queue(resumer: resumer, whenDone: whenDone) { [self, keep] engine, out in
             // What waited is older than the snapshot, which has its outcome.
             forgetWaiting()
             let ended = engine.endReplicaLeases(
@@ -91,9 +95,10 @@ final class ReplicaApplier: @unchecked Sendable {
     /// Queues `body` on the worker as a control-queue change (retrying for about 4 s while
     /// the queue is full); its ticket completes once what it logged is durable.
     private func queue(
-        whenDone: Ticket.Callback? = nil, _ body: @escaping @Sendable (LeaseEngine, inout [LeaseRecord]) -> Outcome
+        resumer: TicketResumer? = nil, whenDone: Ticket.Callback? = nil,
+        _ body: @escaping @Sendable (LeaseEngine, inout [LeaseRecord]) -> Outcome
     ) async throws -> Ticket {
-        let ticket = Ticket(whenDone: whenDone)
+        let ticket = Ticket(resumer: resumer, whenDone: whenDone)
         let shard = shard
         // Made here, not on the worker: returning it from `apply` allocates nothing there.
         let finish: @Sendable (Bool) -> Void = { durable in
@@ -145,11 +150,14 @@ final class ReplicaApplier: @unchecked Sendable {
         }
         private let state = Mutex(State.pending(nil))
         private let whenDone: Callback?
+        /// Where a waiter is resumed from, when not from the completing thread.
+        private let resumer: TicketResumer?
         /// The change's outcome, kept by the worker when it applies the change, until its commit
         /// completes the ticket (worker thread only).
         nonisolated(unsafe) var held: Outcome?
 
-        init(whenDone: Callback? = nil) {
+        init(resumer: TicketResumer? = nil, whenDone: Callback? = nil) {
+            self.resumer = resumer
             self.whenDone = whenDone
         }
 
@@ -162,7 +170,8 @@ final class ReplicaApplier: @unchecked Sendable {
             }
             guard first else { return }
             whenDone?(try? result.get())
-            waiter?.resume(returning: result)
+            guard let waiter else { return }
+            if let resumer { resumer.post(waiter, result) } else { waiter.resume(returning: result) }
         }
 
         /// Waits until the change is durable (or failed).

@@ -1,5 +1,6 @@
 import LeaseLog
 import NIOCore
+import PortLeaseControlPlane
 import PortLeaseSystem
 import PortLeaseWire
 import Synchronization
@@ -45,9 +46,19 @@ extension ReplicationReceiver {
     ) async throws {
         let shards = appliers.count
         let pipelines = ShardPipelines(shards: shards)
-        let sequencers = (0..<shards).map { shard in
-            AckSequencer(shard: shard) { frame in channel.writeAndFlush(frame, promise: nil) }
+        // The workers ring when acknowledgements are due; the loop writes them.
+        let list = SequencerList()
+        let doorbell = try await EventLoopDoorbell(on: channel.eventLoop) {
+            list.resumer?.resumeAll()
+            for sequencer in list.all {
+                if let frame = sequencer.takeDue() { channel.writeAndFlush(frame, promise: nil) }
+            }
         }
+        defer { doorbell.close() }
+        let sequencers = (0..<shards).map { shard in AckSequencer(shard: shard, ring: doorbell.ring) }
+        list.all = sequencers
+        let resumer = TicketResumer(ring: doorbell.ring)
+        list.resumer = resumer
         let queues = (0..<shards).map { _ in AsyncStream.makeStream(of: Pending.self) }
         // Records still waiting from an earlier connection come again on this one.
         for applier in appliers { _ = try await applier.enqueueFreshStart() }
@@ -71,7 +82,8 @@ extension ReplicationReceiver {
             tasks.addTask {
                 defer { queues.forEach { $0.continuation.finish() } }
                 do {
-                    try await self.read(&frames, from: instance, pipelines, sequencers, queues.map(\.continuation))
+                    try await self.read(
+                        &frames, from: instance, pipelines, sequencers, resumer, queues.map(\.continuation))
                     return (true, ReplicationLink.Failure("\(instance) closed the connection"))
                 } catch {
                     return (true, error)
@@ -93,7 +105,8 @@ extension ReplicationReceiver {
     /// acknowledgement reserved in the shard's ``AckSequencer``) and on the shard's queue.
     private func read(
         _ frames: inout NIOAsyncChannelInboundStream<ReplicationFrame>.AsyncIterator, from instance: String,
-        _ pipelines: ShardPipelines, _ sequencers: [AckSequencer], _ queues: [AsyncStream<Pending>.Continuation]
+        _ pipelines: ShardPipelines, _ sequencers: [AckSequencer], _ resumer: TicketResumer,
+        _ queues: [AsyncStream<Pending>.Continuation]
     ) async throws {
         // Per shard in a snapshot: its records so far, applied as one change at its end.
         var snapshots: [Int: [LeaseRecord]] = [:]
@@ -109,11 +122,11 @@ extension ReplicationReceiver {
                 }
                 try await pipelines.waitForRoom(shard)
                 let place = sequencers[shard].reserve(through: through, acknowledges: true)
-                let ticket = try await appliers[shard].enqueue(records) {
+                let ticket = try await appliers[shard].enqueue(records, resumer: resumer) {
                     sequencers[shard].finished(place, outcome: $0)
                 }
                 queues[shard].yield(Pending(ticket: ticket, through: through, kind: .records))
-                try await retryWaiting(except: shard, pipelines, sequencers, queues)
+                try await retryWaiting(except: shard, pipelines, sequencers, resumer, queues)
             case .snapshotBegins(let index, let through):
                 let shard = try self.shard(index)
                 snapshots[shard] = []
@@ -131,11 +144,11 @@ extension ReplicationReceiver {
                 try await pipelines.waitForRoom(shard)
                 let place = sequencers[shard].reserve(through: through, acknowledges: true)
                 let ticket = try await appliers[shard].enqueueSnapshot(
-                    records, resetting: resetPools(followedFrom: instance)
+                    records, resetting: resetPools(followedFrom: instance), resumer: resumer
                 ) { sequencers[shard].finished(place, outcome: $0) }
                 let leases = records.count { $0.event == .bind || $0.event == .renew }
                 queues[shard].yield(Pending(ticket: ticket, through: through, kind: .snapshotEnd(leases: leases)))
-                try await retryWaiting(except: shard, pipelines, sequencers, queues)
+                try await retryWaiting(except: shard, pipelines, sequencers, resumer, queues)
             case .caughtUp:
                 try await withTaskExecutorPreference(globalConcurrentExecutor) {
                     try self.positions.setCaughtUp(with: instance, true)
@@ -153,7 +166,7 @@ extension ReplicationReceiver {
                         ])
                 }
                 // A quiet active: records waiting for another shard's change get another try.
-                try await retryWaiting(except: nil, pipelines, sequencers, queues)
+                try await retryWaiting(except: nil, pipelines, sequencers, resumer, queues)
             default:
                 throw ReplicationLink.Failure("unexpected frame \(frame) from \(instance)")
             }
@@ -167,12 +180,14 @@ extension ReplicationReceiver {
     /// its replies, until the active fell quiet enough to send a heartbeat.
     private func retryWaiting(
         except skipped: Int?, _ pipelines: ShardPipelines, _ sequencers: [AckSequencer],
-        _ queues: [AsyncStream<Pending>.Continuation]
+        _ resumer: TicketResumer, _ queues: [AsyncStream<Pending>.Continuation]
     ) async throws {
         for shard in 0..<appliers.count where shard != skipped && pipelines.claimRetry(shard) {
             try await pipelines.waitForRoom(shard)
             let place = sequencers[shard].reserve(through: 0, acknowledges: false)
-            let retry = try await appliers[shard].enqueue([]) { sequencers[shard].finished(place, outcome: $0) }
+            let retry = try await appliers[shard].enqueue([], resumer: resumer) {
+                sequencers[shard].finished(place, outcome: $0)
+            }
             queues[shard].yield(Pending(ticket: retry, through: 0, kind: .unacknowledged))
         }
     }
@@ -259,4 +274,11 @@ final class ShardPipelines: Sendable {
     func waiting(_ shard: Int) -> Int { state.withLock { $0.waiting[shard] } }
 
     var totalWaiting: Int { state.withLock { $0.waiting.reduce(0, +) } }
+}
+
+/// The sequencers of one connection, for its doorbell's answer: set once, before any frame is
+/// queued (so before any ring), and only read after.
+final class SequencerList: @unchecked Sendable {
+    var all: [AckSequencer] = []
+    var resumer: TicketResumer?
 }

@@ -346,12 +346,21 @@ public final class ReplicationSender: Service, Sendable {
             LogTail(directory: ShardLogs.directory(leaseLogDirectory, shard: shard), after: position)
         }
         let encoder = RecordBytes()
+        // Commits ring the loop's doorbell, whose answer wakes this task (on the loop): a
+        // worker resuming it itself would allocate on the worker's thread.
+        let commits = CommitSignal()
+        let doorbell = try await EventLoopDoorbell(on: ControlPlane.taskExecutor.eventLoop) { commits.wake() }
+        let ringer = server.commits.addRinger(doorbell.ring)
+        defer {
+            server.commits.removeRinger(ringer)
+            doorbell.close()
+        }
         let heartbeat = UInt64(configuration.heartbeatMilliseconds) * 1_000_000
         var lastSent = SystemClock.monotonicNanoseconds()
         var sentThrough = positions
         while !Task.isCancelled {
             // Taken before looking: a commit after it ends the wait below at once.
-            let seen = server.commits.generation
+            let seen = commits.generation
             var sentAny = false
             for (shard, tail) in tails.enumerated() {
                 let committed = server.committedSequence(shard: shard)
@@ -382,7 +391,7 @@ public final class ReplicationSender: Service, Sendable {
                 lastSent = now
             } else {
                 // Until the next commit of any shard, or the ticker (heartbeats), or cancellation.
-                await server.commits.wait(after: seen)
+                await commits.wait(after: seen)
             }
         }
     }

@@ -8,13 +8,52 @@ import Synchronization
 /// nobody waits, never a lock or an allocation. A reader takes ``generation``, looks at the
 /// logs, and if it found nothing calls ``wait(after:)``, which returns at once if a commit came
 /// since. ``wake()`` (a timer, cancellation) lets waiters go without a commit.
+///
+/// A reader whose task prefers an event loop registers a ring instead (``addRinger(_:)``): the
+/// worker calls it, which must not allocate (an `EventLoopDoorbell`), where resuming that task
+/// from the worker would allocate on the worker's thread (NIO's `execute`).
 public final class CommitSignal: Sendable {
     private let changes = Atomic<UInt64>(0)
     /// Set while a reader waits (or is about to): the workers then take the lock and wake it.
     private let waiting = Atomic<Bool>(false)
     private let waiters = Mutex<[CheckedContinuation<Void, Never>]>([])
+    /// Rings called at every commit and wake, by number (``addRinger(_:)``).
+    private let ringers = Mutex<[Ringer]>([])
+    private let ringerCount = Atomic<Int>(0)
+    private let nextRinger = Atomic<Int>(0)
+
+    /// A registered ring: a struct, so the array holds the closure as it is (an array of bare
+    /// closures re-wraps each, an allocation).
+    private struct Ringer {
+        let number: Int
+        let ring: @Sendable () -> Void
+    }
 
     public init() {}
+
+    /// Calls `ring` at every commit and ``wake()`` from now on (on the worker's thread: it must
+    /// not block or allocate); returns the number ``removeRinger(_:)`` takes.
+    public func addRinger(_ ring: @escaping @Sendable () -> Void) -> Int {
+        let number = nextRinger.add(1, ordering: .relaxed).newValue
+        ringers.withLock { $0.append(Ringer(number: number, ring: ring)) }
+        ringerCount.add(1, ordering: .sequentiallyConsistent)
+        return number
+    }
+
+    /// Stops calling the ring `number`.
+    public func removeRinger(_ number: Int) {
+        let removed = ringers.withLock { list in
+            let before = list.count
+            list.removeAll { $0.number == number }
+            return before - list.count
+        }
+        ringerCount.subtract(removed, ordering: .sequentiallyConsistent)
+    }
+
+    private func ringAll() {
+        guard ringerCount.load(ordering: .sequentiallyConsistent) > 0 else { return }
+        ringers.withLock { list in for ringer in list { ringer.ring() } }
+    }
 
     /// How many commits (and wakes) there have been: what a reader passes to ``wait(after:)``.
     public var generation: UInt64 { changes.load(ordering: .sequentiallyConsistent) }
@@ -24,12 +63,14 @@ public final class CommitSignal: Sendable {
     func committed() {
         changes.add(1, ordering: .sequentiallyConsistent)
         if waiting.load(ordering: .sequentiallyConsistent) { resumeAll() }
+        ringAll()
     }
 
     /// Lets every waiter go, commit or not.
     public func wake() {
         changes.add(1, ordering: .sequentiallyConsistent)
         resumeAll()
+        ringAll()
     }
 
     /// Returns once ``generation`` has moved past `seen` (at once if it already has), or the

@@ -46,6 +46,13 @@ public struct WakeEvent: ~Copyable, Sendable {
         return ready > 0 && consume()
     }
 
+    /// A second descriptor for the same counter (`dup`), for a reader that closes its own
+    /// (an event loop's pipe channel): signals here keep going to a valid descriptor however
+    /// long that reader lives. The caller owns what is returned.
+    public func duplicate() throws(SystemCallError) -> Int32 {
+        try SystemCall.retrying("dup of an eventfd") { dup(descriptor.rawValue) }
+    }
+
     /// Empties the counter without waiting; returns whether there was a signal to consume.
     @discardableResult
     public func consume() -> Bool {

@@ -6,15 +6,20 @@ import Testing
 /// `AckSequencer`: acknowledgements in the order frames arrived, whatever order they become
 /// durable in, and none after a failed one.
 @Suite struct AckSequencerTests {
-    /// The acknowledgements a sequencer wrote, as (shard, through).
-    final class Written: Sendable {
+    /// The acknowledgements a sequencer made due, as (shard, through), taken at each ring as
+    /// the event loop takes them.
+    final class Written: @unchecked Sendable {
         let frames = Mutex<[(Int, UInt64)]>([])
         var list: [(Int, UInt64)] { frames.withLock { $0 } }
+        private var made: AckSequencer?
         func sequencer(shard: Int) -> AckSequencer {
-            AckSequencer(shard: shard) { frame in
-                guard case .ack(let shard, let through) = frame else { return }
-                self.frames.withLock { $0.append((shard, through)) }
-            }
+            let sequencer = AckSequencer(shard: shard) { [unowned self] in self.collect() }
+            made = sequencer
+            return sequencer
+        }
+        private func collect() {
+            guard case .ack(let shard, let through) = made?.takeDue() else { return }
+            frames.withLock { $0.append((shard, through)) }
         }
     }
 

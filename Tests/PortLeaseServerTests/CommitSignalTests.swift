@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import PortLeaseServer
@@ -53,5 +54,19 @@ struct CommitSignalTests {
             for _ in 0..<4 { await group.next() }
             group.cancelAll()
         }
+    }
+
+    /// A ring is called at every commit and wake while registered, and not after.
+    @Test func aRingerIsCalledAtEachCommitAndWakeUntilRemoved() {
+        let signal = CommitSignal()
+        let rings = Atomic<Int>(0)
+        let number = signal.addRinger { rings.add(1, ordering: .relaxed) }
+        signal.committed()
+        signal.committed()
+        signal.wake()
+        #expect(rings.load(ordering: .relaxed) == 3)
+        signal.removeRinger(number)
+        signal.committed()
+        #expect(rings.load(ordering: .relaxed) == 3)
     }
 }
