@@ -176,7 +176,7 @@ public final class ReplicationSender: Service, Sendable {
                         shard, position: positions[shard], pools: pools, to: outbound, partner: partner)
                 }
                 let starts = after
-                defer { stopGating(partner) }
+                defer { setGating(partner, false) }
                 // Caught up once it has what was committed when it connected: from then on (in
                 // synchronous mode) replies wait for its acknowledgement.
                 let target = (0..<shards).map { server.committedSequence(shard: $0) }
@@ -184,10 +184,7 @@ public final class ReplicationSender: Service, Sendable {
                 let upToDate = (0..<shards).allSatisfy { positions[$0] >= target[$0] }
                 if upToDate {
                     try await outbound.write(.caughtUp)
-                    if let gate {
-                        acknowledged.setGating(partner, true)
-                        for shard in 0..<shards { acknowledged.updateGate(gate, shard: shard) }
-                    }
+                    setGating(partner, true)
                 }
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask {
@@ -197,10 +194,10 @@ public final class ReplicationSender: Service, Sendable {
                                 self.yield(groups.filter { taken.contains($0.name) }, to: partner)
                                 continue
                             }
-                            guard case .ack(let shard, let through) = frame, shard < shards else {
+                            // The tap recorded it and moved the gate as the event loop read it.
+                            guard case .ack(let shard, _) = frame, shard < shards else {
                                 throw ReplicationLink.Failure("unexpected frame \(frame) from \(partner)")
                             }
-                            self.acknowledged.acknowledge(partner, shard: shard, through: through)
                             progress.acknowledged()
                             if !caughtUp,
                                 (0..<shards).allSatisfy({ self.acknowledged.position(partner, $0) >= target[$0] })
@@ -208,12 +205,8 @@ public final class ReplicationSender: Service, Sendable {
                                 caughtUp = true
                                 self.logger.info("standby caught up", metadata: ["partner": "\(partner)"])
                                 try await outbound.write(.caughtUp)
-                                if let gate = self.gate {
-                                    self.acknowledged.setGating(partner, true)
-                                    for shard in 0..<shards { self.acknowledged.updateGate(gate, shard: shard) }
-                                }
+                                self.setGating(partner, true)
                             }
-                            // Each acknowledgement itself moved the gate as it was read (the tap).
                         }
                         throw ReplicationLink.Failure("\(partner) closed the connection")
                     }
@@ -269,11 +262,11 @@ public final class ReplicationSender: Service, Sendable {
         }
     }
 
-    /// Replies no longer wait for `partner` (its link is down): the gate moves to what the
-    /// other gating standbys allow, or opens.
-    private func stopGating(_ partner: String) {
-        acknowledged.setGating(partner, false)
+    /// In synchronous mode, makes replies wait for `partner` (it has caught up) or no longer
+    /// (its link is down), and moves every shard's gate to what the gating standbys allow.
+    private func setGating(_ partner: String, _ gates: Bool) {
         guard let gate else { return }
+        acknowledged.setGating(partner, gates)
         for shard in 0..<server.workers.count { acknowledged.updateGate(gate, shard: shard) }
     }
 
@@ -348,8 +341,8 @@ public final class ReplicationSender: Service, Sendable {
         let encoder = RecordBytes()
         // Commits ring the loop's doorbell, whose answer wakes this task (on the loop): a
         // worker resuming it itself would allocate on the worker's thread.
-        let commits = CommitSignal()
-        let doorbell = try await EventLoopDoorbell(on: ControlPlane.taskExecutor.eventLoop) { commits.wake() }
+        let woken = CommitSignal()
+        let doorbell = try await EventLoopDoorbell(on: ControlPlane.taskExecutor.eventLoop) { woken.wake() }
         let ringer = server.commits.addRinger(doorbell.ring)
         defer {
             server.commits.removeRinger(ringer)
@@ -360,7 +353,7 @@ public final class ReplicationSender: Service, Sendable {
         var sentThrough = positions
         while !Task.isCancelled {
             // Taken before looking: a commit after it ends the wait below at once.
-            let seen = commits.generation
+            let seen = woken.generation
             var sentAny = false
             for (shard, tail) in tails.enumerated() {
                 let committed = server.committedSequence(shard: shard)
@@ -391,7 +384,7 @@ public final class ReplicationSender: Service, Sendable {
                 lastSent = now
             } else {
                 // Until the next commit of any shard, or the ticker (heartbeats), or cancellation.
-                await commits.wait(after: seen)
+                await woken.wait(after: seen)
             }
         }
     }
