@@ -41,4 +41,48 @@ public enum SnapshotRecords {
             }
         }
     }
+
+    /// The live state of the shard log in `directory` through sequence number `through`, as
+    /// snapshot records (each live lease's latest bind or renew, each quarantined port set's
+    /// decline) that `keep` accepts, in address order: the snapshot folded with the records after
+    /// it, as the next compaction would. A standby that took a pool group over hands its view of
+    /// the group back this way (`Docs/Redundancy.md`, "Failing back"): unlike the log's records,
+    /// applied on any older view of the same leases they leave nothing waiting for a port set
+    /// another client held earlier.
+    ///
+    /// Compaction may fold and delete segments while this reads; it then starts again (three
+    /// times at most, then throws `.missingRecords`).
+    public static func live(directory: String, through: UInt64, keep: (LeaseRecord) -> Bool) throws(LeaseLogError)
+        -> [LeaseRecord]
+    {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try foldLive(directory: directory, through: through, keep: keep)
+            } catch .missingRecords where attempt < 3 {
+                continue  // compaction folded what this read: its new snapshot holds it
+            }
+        }
+    }
+
+    private static func foldLive(directory: String, through: UInt64, keep: (LeaseRecord) -> Bool)
+        throws(LeaseLogError) -> [LeaseRecord]
+    {
+        var folder = HoldingFolder()
+        let read = try Snapshot.read(layout: LogLayout(directory: directory), fileSystem: SystemFileSystem()) {
+            folder.load($0)
+        }
+        let tail = LogTail(directory: directory, after: read?.covered ?? 0)
+        while tail.position < through {
+            let count = try tail.read(through: through, limit: 4096) { record, sequence in
+                folder.apply(record, sequence: sequence) { _ in }
+            }
+            guard count > 0 else {
+                throw .missingRecords(segment: directory, expected: tail.position + 1, found: tail.position)
+            }
+        }
+        folder.pruneQuarantine()
+        return folder.snapshotEntries().map(\.record).filter(keep)
+    }
 }

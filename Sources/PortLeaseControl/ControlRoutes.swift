@@ -11,7 +11,7 @@ enum ControlRoutes {
     static let operations: [String: String] = [
         "/v1/status": "GET", "/v1/leases": "GET, DELETE", "/v1/pools": "GET", "/v1/config/test": "POST",
         "/v1/config/reload": "POST",
-        "/v1/reservations": "GET, POST, DELETE", "/v1/trace": "GET",
+        "/v1/reservations": "GET, POST, DELETE", "/v1/trace": "GET", "/v1/redundancy/failback": "POST",
     ]
 
     /// The largest configuration `POST /v1/config/test` takes (the file loader's limit is 16 MiB;
@@ -22,7 +22,7 @@ enum ControlRoutes {
     static func router(
         server: Server, started: UInt64, token: [UInt8]? = nil, reservations: ReservationBook? = nil,
         reload: (@Sendable () -> ReloadOutcome)? = nil,
-        redundancy: (@Sendable () -> [StatusDocument.RedundancyGroup])? = nil
+        redundancy: RedundancyControl? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: JSONErrors())
@@ -32,7 +32,7 @@ enum ControlRoutes {
                 StatusDocument(
                     server: server,
                     uptimeSeconds: Int((SystemClock.monotonicNanoseconds() - started) / 1_000_000_000),
-                    redundancy: redundancy?()))
+                    redundancy: redundancy?.groups()))
         }
         router.get("/v1/pools") { _, _ in try json(PoolsDocument(server: server)) }
         router.post("/v1/config/test") { request, _ in
@@ -64,6 +64,20 @@ enum ControlRoutes {
         router.delete("/v1/leases") { request, _ in
             let key = try LeaseLookup.requiredClient(request.uri.queryParameters.get("client"))
             return try json(LeaseList(leases: [try await LeaseRelease.forceRelease(key, in: server)]))
+        }
+        router.post("/v1/redundancy/failback") { request, _ in
+            guard let redundancy else {
+                throw APIError(
+                    .notFound, reason: "this server has no \"redundancy\" section: there is nothing to fail back")
+            }
+            let group = request.uri.queryParameters.get("group")
+            if let group, group.isEmpty { throw APIError(.badRequest, field: "group", reason: "is empty") }
+            do {
+                let done = try await redundancy.failBack(group)
+                return try json(FailbackOutcome(failedBack: done, redundancy: redundancy.groups()))
+            } catch {
+                throw APIError(.conflict, field: group == nil ? nil : "group", reason: "\(error)")
+            }
         }
         ReservationRoutes.add(to: router, book: reservations)
         TraceRoute.add(to: router, server: server)

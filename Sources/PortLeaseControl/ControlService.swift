@@ -50,7 +50,7 @@ public struct ControlService: Service {
         server: PortLeaseServer.Server, socketPath: String?, tcp: TCPListener? = nil,
         reservations: ReservationBook? = nil,
         reload: (@Sendable () -> ReloadOutcome)? = nil,
-        redundancy: (@Sendable () -> [StatusDocument.RedundancyGroup])? = nil, logger: Logger
+        redundancy: RedundancyControl? = nil, logger: Logger
     ) throws(ControlError) {
         if let socketPath { try Self.prepare(socketPath) }
         self.socketPath = socketPath

@@ -9,7 +9,7 @@ extension ServerConfiguration.Redundancy.PoolGroup {
     /// |---|---|---|
     /// | starting | renewing | renewing |
     /// | active | serving | renewing |
-    /// | standby, yielded | silent | silent |
+    /// | standby, yielded, handing-back | silent | silent |
     /// | partner-down | renewing | serving |
     ///
     /// So the active and a standby that took over without knowing the active is gone never
@@ -21,7 +21,7 @@ extension ServerConfiguration.Redundancy.PoolGroup {
             served.set(standbyPools, to: .renewing)
         case .starting:
             served.set(pools + standbyPools, to: .renewing)
-        case .standby, .yielded:
+        case .standby, .yielded, .handingBack:
             served.set(pools + standbyPools, to: .silent)
         case .partnerDown:
             served.set(pools, to: .renewing)

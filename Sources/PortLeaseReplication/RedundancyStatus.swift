@@ -14,13 +14,16 @@ import Synchronization
 ///   and answers the group's clients itself;
 /// - `yielded`: it is the configured active, but the standby reported that it took over while
 ///   this instance was away, so it stays silent rather than answer with an old view of the
-///   leases (failback is an operator's step).
+///   leases (until an operator fails the group back: `portlease failback`);
+/// - `handing-back`: it took the group over, and is handing it back to its active on that
+///   active's request: silent, while the active applies its leases.
 public final class RedundancyStatus: Sendable {
     /// A pool group's state.
     public enum State: String, Sendable, CaseIterable {
         case starting, active, standby
         case partnerDown = "partner-down"
         case yielded
+        case handingBack = "handing-back"
     }
 
     /// One group's numbers.

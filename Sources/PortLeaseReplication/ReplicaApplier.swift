@@ -86,6 +86,13 @@ final class ReplicaApplier: @unchecked Sendable {
         }
     }
 
+    /// Queues a wait and nothing else: its ticket completes once everything the worker logged
+    /// before the wait is durable. A standby handing a group back reads its log after it, so the
+    /// leases granted in the batches before the group fell silent are in what it reads.
+    func enqueueBarrier() async throws -> Ticket {
+        try await queue(barrier: true) { _, _ in Outcome(applied: 0, waiting: 0) }
+    }
+
     /// Worker thread: drops every waiting record.
     private func forgetWaiting() {
         waiting.removeAll()
@@ -93,9 +100,10 @@ final class ReplicaApplier: @unchecked Sendable {
     }
 
     /// Queues `body` on the worker as a control-queue change (retrying for about 4 s while
-    /// the queue is full); its ticket completes once what it logged is durable.
+    /// the queue is full); its ticket completes once what it logged is durable (a `barrier`:
+    /// once all the worker logged before it is, even when it logged nothing).
     private func queue(
-        resumer: TicketResumer? = nil, whenDone: Ticket.Callback? = nil,
+        resumer: TicketResumer? = nil, whenDone: Ticket.Callback? = nil, barrier: Bool = false,
         _ body: @escaping @Sendable (LeaseEngine, inout [LeaseRecord]) -> Outcome
     ) async throws -> Ticket {
         let ticket = Ticket(resumer: resumer, whenDone: whenDone)
@@ -110,7 +118,7 @@ final class ReplicaApplier: @unchecked Sendable {
                 apply: { engine, out in
                     let outcome = body(engine, &out)
                     ticket.held = outcome
-                    guard outcome.applied > 0 else {
+                    guard outcome.applied > 0 || barrier else {
                         finish(true)
                         return nil
                     }

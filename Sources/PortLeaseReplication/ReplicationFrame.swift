@@ -38,12 +38,26 @@ public enum ReplicationFrame: Sendable, Equatable {
     /// when the connection began: it has caught up, and may take the groups over should the
     /// active fall silent (a standby still catching up takes no role).
     case caughtUp
+    /// The configured active's request, on an operator's command, to fail `groups` back: it
+    /// has them `yielded`, and asks the standby that took them over for its leases there
+    /// (`Docs/Redundancy.md`, "Failing back"). The standby goes silent for them and answers
+    /// with ``handBack(shard:bytes:)`` frames and ``handedBack(groups:)``, or with `refuse`.
+    case failback(groups: [String])
+    /// Part of the standby's live leases in the groups being failed back, of shard `shard`
+    /// (snapshot records, encoded as in `records`).
+    case handBack(shard: Int, bytes: [UInt8])
+    /// Every `handBack` frame for `groups` has been sent: the active applies them, then serves.
+    case handedBack(groups: [String])
+    /// The active has the standby's leases of `groups` durably and serves the groups again:
+    /// the standby forgets its takeover and follows them.
+    case failbackDone(groups: [String])
 
     /// The longest frame accepted: a records frame of 256 maximal records, and room.
     public static let maximumLength = 1 << 20
 
     enum Kind: UInt8 {
         case hello = 1, resume, refuse, records, ack, heartbeat, takenOver, snapshotBegins, snapshotEnds, caughtUp
+        case failback, handBack, handedBack, failbackDone
     }
 
     /// The frame's bytes, its length prefix included.
@@ -78,9 +92,17 @@ public enum ReplicationFrame: Sendable, Equatable {
             body.append(Kind.heartbeat.rawValue)
             Self.put(UInt64(bitPattern: time), &body)
         case .takenOver(let groups):
-            body.append(Kind.takenOver.rawValue)
-            body.append(UInt8(groups.count))
-            for group in groups { Self.put(text: group, &body) }
+            Self.put(.takenOver, groups: groups, &body)
+        case .failback(let groups):
+            Self.put(.failback, groups: groups, &body)
+        case .handedBack(let groups):
+            Self.put(.handedBack, groups: groups, &body)
+        case .failbackDone(let groups):
+            Self.put(.failbackDone, groups: groups, &body)
+        case .handBack(let shard, let bytes):
+            body.append(Kind.handBack.rawValue)
+            Self.put(UInt16(shard), &body)
+            body += bytes
         case .snapshotBegins(let shard, let through):
             body.append(Kind.snapshotBegins.rawValue)
             Self.put(UInt16(shard), &body)
@@ -134,9 +156,16 @@ public enum ReplicationFrame: Sendable, Equatable {
         case .heartbeat:
             frame = .heartbeat(time: Int64(bitPattern: try reader.u64()))
         case .takenOver:
-            var groups: [String] = []
-            for _ in 0..<Int(try reader.byte()) { groups.append(try reader.text()) }
-            frame = .takenOver(groups: groups)
+            frame = .takenOver(groups: try reader.groups())
+        case .failback:
+            frame = .failback(groups: try reader.groups())
+        case .handedBack:
+            frame = .handedBack(groups: try reader.groups())
+        case .failbackDone:
+            frame = .failbackDone(groups: try reader.groups())
+        case .handBack:
+            let shard = Int(try reader.u16())
+            frame = .handBack(shard: shard, bytes: Array(try reader.take(reader.remaining)))
         case .snapshotBegins:
             frame = .snapshotBegins(shard: Int(try reader.u16()), through: try reader.u64())
         case .snapshotEnds:
@@ -152,6 +181,13 @@ public enum ReplicationFrame: Sendable, Equatable {
 
     private static func put<Integer: FixedWidthInteger>(_ value: Integer, _ bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.bigEndian) { bytes += $0 }
+    }
+
+    /// A frame that names pool groups: its type, their count and each name.
+    private static func put(_ kind: Kind, groups: [String], _ bytes: inout [UInt8]) {
+        bytes.append(kind.rawValue)
+        bytes.append(UInt8(groups.count))
+        for group in groups { put(text: group, &bytes) }
     }
 
     private static func put(text: String, _ bytes: inout [UInt8]) {
@@ -183,6 +219,12 @@ public enum ReplicationFrame: Sendable, Equatable {
 
         mutating func text() throws(DecodingError) -> String {
             String(decoding: try take(Int(try byte())), as: UTF8.self)
+        }
+
+        mutating func groups() throws(DecodingError) -> [String] {
+            var groups: [String] = []
+            for _ in 0..<Int(try byte()) { groups.append(try text()) }
+            return groups
         }
     }
 }

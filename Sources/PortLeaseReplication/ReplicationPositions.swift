@@ -130,4 +130,10 @@ public final class ReplicationPositions: Sendable {
                 bytes, to: "\(directory)/\(name).taken-over", directory: directory, sync: true)
         }
     }
+
+    /// Forgets, durably, that this instance took group `name` over: its active serves it again.
+    public func clearTakeover(_ name: String) throws {
+        try? Files.remove("\(directory)/\(name).taken-over")  // gone already: nothing to undo
+        try fileSystem.syncDirectory(directory)
+    }
 }

@@ -83,7 +83,7 @@ extension ReplicationReceiver {
                 defer { queues.forEach { $0.continuation.finish() } }
                 do {
                     try await self.read(
-                        &frames, from: instance, pipelines, sequencers, resumer, queues.map(\.continuation))
+                        &frames, from: instance, outbound, pipelines, sequencers, resumer, queues.map(\.continuation))
                     return (true, ReplicationLink.Failure("\(instance) closed the connection"))
                 } catch {
                     return (true, error)
@@ -105,7 +105,8 @@ extension ReplicationReceiver {
     /// acknowledgement reserved in the shard's ``AckSequencer``) and on the shard's queue.
     private func read(
         _ frames: inout NIOAsyncChannelInboundStream<ReplicationFrame>.AsyncIterator, from instance: String,
-        _ pipelines: ShardPipelines, _ sequencers: [AckSequencer], _ resumer: TicketResumer,
+        _ outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>, _ pipelines: ShardPipelines,
+        _ sequencers: [AckSequencer], _ resumer: TicketResumer,
         _ queues: [AsyncStream<Pending>.Continuation]
     ) async throws {
         // Per shard in a snapshot: its records so far, applied as one change at its end.
@@ -149,6 +150,10 @@ extension ReplicationReceiver {
                 let leases = records.count { $0.event == .bind || $0.event == .renew }
                 queues[shard].yield(Pending(ticket: ticket, through: through, kind: .snapshotEnd(leases: leases)))
                 try await retryWaiting(except: shard, pipelines, sequencers, resumer, queues)
+            case .failback(let groups):
+                try await handBack(groups, to: instance, outbound: outbound)
+            case .failbackDone(let groups):
+                try await finishHandBack(groups, from: instance)
             case .caughtUp:
                 try await withTaskExecutorPreference(globalConcurrentExecutor) {
                     try self.positions.setCaughtUp(with: instance, true)

@@ -31,6 +31,8 @@ public final class ReplicationReceiver: Service, Sendable {
     let logger: Logger
     let appliers: [ReplicaApplier]
     let lastHeard: LastHeard
+    /// Groups being failed back to their active: silent here until it serves them.
+    let handingBack = Mutex<Set<String>>([])
 
     /// Prepares the listener's TLS and reads the positions kept beside the lease log.
     public init(
@@ -184,7 +186,9 @@ public final class ReplicationReceiver: Service, Sendable {
                 status.add(.connections)
                 lastHeard.heard(instance)
                 // Before resume: the active must not serve a group for a moment it should not.
-                let taken = groups(followedFrom: instance).map(\.name).filter { status.state(of: $0) == .partnerDown }
+                let taken = groups(followedFrom: instance).map(\.name).filter {
+                    status.state(of: $0) == .partnerDown || status.state(of: $0) == .handingBack
+                }
                 if !taken.isEmpty { try await outbound.write(.takenOver(groups: taken)) }
                 // Not caught up again until the active says so: the records it sends first may
                 // be what this instance lacks. Written with fdatasync: off the event loop.
@@ -202,7 +206,10 @@ public final class ReplicationReceiver: Service, Sendable {
                 "replication connection ended",
                 metadata: ["partner": "\(partner ?? "unknown")", "reason": "\(error)"])
         }
-        if let partner { status.setConnected(partner, false) }
+        if let partner {
+            status.setConnected(partner, false)
+            abandonHandBack(from: partner)
+        }
     }
 
     /// The pools (with their reserves) of the groups followed from `partner` that this

@@ -30,13 +30,20 @@ public final class ReplicationSender: Service, Sendable {
     let acknowledged: StandbyAcknowledgements
     /// Where replies wait for the standbys' acknowledgements (synchronous mode); nil: asynchronous.
     let gate: PartnerGate?
+    /// Operators' failback requests, sent on the links to the standbys.
+    let failbacks: FailbackDesk
+    /// Apply the leases a standby hands back on failback.
+    let appliers: [ReplicaApplier]
 
     /// Prepares the client's TLS.
     public init(
         configuration: ServerConfiguration.Redundancy, server: Server, status: RedundancyStatus,
-        leaseLogDirectory: String, acknowledged: StandbyAcknowledgements, gate: PartnerGate?, logger: Logger
+        leaseLogDirectory: String, acknowledged: StandbyAcknowledgements, gate: PartnerGate?,
+        failbacks: FailbackDesk, logger: Logger
     ) throws {
         self.gate = gate
+        self.failbacks = failbacks
+        appliers = server.workers.map { ReplicaApplier(shard: $0.shard, worker: $0) }
         self.configuration = configuration
         self.server = server
         self.status = status
@@ -177,6 +184,8 @@ public final class ReplicationSender: Service, Sendable {
                 }
                 let starts = after
                 defer { setGating(partner, false) }
+                failbacks.connected(partner, outbound)
+                defer { failbacks.disconnected(partner) }
                 // Caught up once it has what was committed when it connected: from then on (in
                 // synchronous mode) replies wait for its acknowledgement.
                 let target = (0..<shards).map { server.committedSequence(shard: $0) }
@@ -189,9 +198,15 @@ public final class ReplicationSender: Service, Sendable {
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask {
                         var caughtUp = upToDate
+                        var inbox = HandBack(shards: shards)
                         while let frame = try await frames.next() {
                             if case .takenOver(let taken) = frame {
                                 self.yield(groups.filter { taken.contains($0.name) }, to: partner)
+                                continue
+                            }
+                            if try await self.takeFailbackFrame(
+                                frame, from: partner, groups: groups, outbound: outbound, inbox: &inbox)
+                            {
                                 continue
                             }
                             // The tap recorded it and moved the gate as the event loop read it.
@@ -241,7 +256,7 @@ public final class ReplicationSender: Service, Sendable {
     }
 
     /// Serves `group` (from `starting` or `yielded`): its standby follows, or none answered in time.
-    private func activate(_ group: ServerConfiguration.Redundancy.PoolGroup, because reason: String) {
+    func activate(_ group: ServerConfiguration.Redundancy.PoolGroup, because reason: String) {
         guard let old = status.state(of: group.name), old == .starting || old == .yielded else { return }
         status.enter(.active, for: group, on: server)
         logger.notice(
@@ -257,7 +272,7 @@ public final class ReplicationSender: Service, Sendable {
                 "pool group not served: the standby took it over",
                 metadata: [
                     "group": "\(group.name)", "standby": "\(partner)",
-                    "reason": "it serves the group since a takeover; fail back as Docs/Redundancy.md says",
+                    "reason": "it serves the group since a takeover; fail it back with portlease failback",
                 ])
         }
     }

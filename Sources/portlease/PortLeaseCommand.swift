@@ -18,7 +18,7 @@ struct PortLeaseCommand: AsyncParsableCommand {
             ServeCommand.self, CheckConfigCommand.self, StatusCommand.self, LeasesCommand.self, TraceCommand.self,
             ClientCommand.self,
             ImportCommand.self, ExportCommand.self, LeaseCommand.self, PoolsCommand.self, ConfigCommand.self,
-            HistoryCommand.self, ReservationCommand.self,
+            HistoryCommand.self, ReservationCommand.self, FailbackCommand.self,
         ]
     )
 }

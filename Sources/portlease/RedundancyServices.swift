@@ -16,6 +16,8 @@ struct RedundancyServices {
     let acknowledged: StandbyAcknowledgements
     /// Synchronous mode, for a group this instance is active for: ACKs wait for the standby.
     let gate: PartnerGate?
+    /// Operators' failback requests (`POST /v1/redundancy/failback`), for the sender's links.
+    let failbacks: FailbackDesk
 
     /// Reads what the lease-log directory keeps of replication; throws with the reason.
     init(_ configuration: ServerConfiguration.Redundancy, leaseLogDirectory: String, workers: Int) throws {
@@ -37,6 +39,7 @@ struct RedundancyServices {
                 return .init(
                     name: group.name, partner: isActive ? group.standby : group.active, state: state, since: now)
             })
+        failbacks = FailbackDesk(configuration: configuration, status: status)
     }
 
     /// The server's settings with the followed groups' pools silent, compaction held back to
@@ -58,11 +61,16 @@ struct RedundancyServices {
         settings.metricsAppendix = { [status] in (previous?() ?? "") + status.render() }
     }
 
+    /// What the control API reads and asks of redundancy: the groups' states, and failback.
+    var control: RedundancyControl {
+        RedundancyControl(groups: statusGroups) { [failbacks] group in try await failbacks.failBack(group) }
+    }
+
     /// The pool groups as `GET /v1/status` shows them.
     var statusGroups: @Sendable () -> [StatusDocument.RedundancyGroup] {
         { [status, positions] in
             status.groups.map { group in
-                let following = group.state == .standby || group.state == .partnerDown
+                let following = [.standby, .partnerDown, .handingBack].contains(group.state)
                 return StatusDocument.RedundancyGroup(
                     group: group.name, partner: group.partner, state: group.state.rawValue,
                     since: IsoTime.string(group.since), partnerConnected: status.isConnected(group.partner),
@@ -82,7 +90,7 @@ struct RedundancyServices {
         if !configuration.activeGroups.isEmpty {
             let sender = try ReplicationSender(
                 configuration: configuration, server: server, status: status, leaseLogDirectory: leaseLogDirectory,
-                acknowledged: acknowledged, gate: gate, logger: logger)
+                acknowledged: acknowledged, gate: gate, failbacks: failbacks, logger: logger)
             services.append(
                 .init(
                     service: sender, successTerminationBehavior: .gracefullyShutdownGroup,

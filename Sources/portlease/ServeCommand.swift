@@ -126,7 +126,7 @@ struct ServeCommand: AsyncParsableCommand {
                             reservations: ReservationBook(
                                 server: server, configured: configuration.engine.reservations, stored: stored,
                                 directory: configuration.leaseLog.directory),
-                            reload: { reloader.reload() }, redundancy: redundancy?.statusGroups, logger: logger),
+                            reload: { reloader.reload() }, redundancy: redundancy?.control, logger: logger),
                         successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control API"))
             } catch {

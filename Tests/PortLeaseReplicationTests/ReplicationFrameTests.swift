@@ -17,17 +17,23 @@ import Testing
     @Test func everyFrameRoundTrips() throws {
         let encoder = RecordBytes()
         for index in 0..<3 { try encoder.append(Self.record(index)) }
+        let records = encoder.take()
+        for index in 3..<5 { try encoder.append(Self.record(index)) }
         let frames: [ReplicationFrame] = [
             .hello(instance: "a", groups: ["g1", "g2"], shards: 2),
             .resume(positions: [0, 17, UInt64.max]),
             .refuse(reason: "took over g1"),
-            .records(shard: 1, through: 99, bytes: encoder.take()),
+            .records(shard: 1, through: 99, bytes: records),
             .ack(shard: 1, through: 99),
             .heartbeat(time: -5),
             .caughtUp,
             .takenOver(groups: ["g1", "g2"]),
             .snapshotBegins(shard: 1, through: 41_000),
             .snapshotEnds(shard: 1, through: 41_000),
+            .failback(groups: ["g1"]),
+            .handBack(shard: 1, bytes: encoder.take()),
+            .handedBack(groups: ["g1", "g3"]),
+            .failbackDone(groups: []),
         ]
         for frame in frames {
             let bytes = frame.encoded()

@@ -56,6 +56,58 @@ struct RedundancyProcessTests {
         }
     }
 
+    @Test func theOldActiveTakesItsGroupBackWithOneCommand() throws {
+        try Self.withPair { network, a, b, port in
+            var tuples: [Int: String] = [:]
+            for id in 1...4 { tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5) }
+            a.process?.kill9()
+            #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
+            // While the active is away the standby grants from its reserve, and renews a lease.
+            tuples[5] = try Self.lease(network, id: 5, port: port)
+            #expect(tuples[5]?.hasPrefix("203.0.113.") == true, "\(tuples)")
+            #expect(try Self.lease(network, id: 2, port: port) == tuples[2])
+
+            // Asked while its group is still served here, the command refuses and changes nothing.
+            let early = try CommandLineTests.run(["failback", "--socket", a.directory + "/log/control/api.sock"])
+            #expect(early.status != 0)
+            try a.start()
+            #expect(a.process?.waitFor("pool group not served: the standby took it over") == true, "\(a.log)")
+            let config = a.directory + "/server.json"
+            let refused = try CommandLineTests.run(["failback", "--config", config, "--group", "nope"])
+            #expect(refused.status == 1 && refused.errors.contains("not the active of a pool group named nope"))
+            #expect(try a.groupState() == "yielded" && b.groupState() == "partner-down")
+
+            // Docs/Redundancy.md, "Failing back": one command on the old active.
+            let done = try CommandLineTests.run(["failback", "--config", config, "--json"])
+            #expect(done.status == 0, "\(done.errors)\n\(a.redundancyLog)\n\(b.redundancyLog)")
+            let answer = try JSONSerialization.jsonObject(with: Data(done.output.utf8))
+            #expect(try ControlAPIProcessTests.mismatches(answer, schema: "FailbackOutcome").isEmpty)
+            #expect((answer as? [String: Any])?["failedBack"] as? [String] == ["g1"], "\(done.output)")
+            #expect(try a.groupState() == "active")
+            #expect(
+                ServeProcess.poll(seconds: 10) { (try? b.groupState()) == "standby" }, "\(b.redundancyLog)")
+            #expect(!FileManager.default.fileExists(atPath: b.directory + "/log/replication/g1.taken-over"))
+            // The old active now has every lease, the one granted while it was away included.
+            for (client, tuple) in tuples { #expect(try a.boundLease(of: client) == tuple, "client \(client)") }
+            // Every client keeps its port set, and a new one is allocated from the group's pools
+            // again, by the old active, and followed by the standby.
+            for (client, tuple) in tuples.sorted(by: { $0.key < $1.key }) {
+                #expect(try Self.lease(network, id: client, port: port, seconds: 5) == tuple, "client \(client)")
+            }
+            let fresh = try Self.lease(network, id: 6, port: port, seconds: 5)
+            #expect(
+                fresh?.hasPrefix("198.51.100.") == true && !tuples.values.contains(fresh ?? ""),
+                "\(String(describing: fresh))")
+            #expect(try b.lease(of: 6) == fresh)
+
+            // The roles hold across a restart of either: the standby no longer serves the group.
+            b.process?.kill9()
+            try b.start()
+            #expect(b.process?.waitFor("following the active") == true, "\(b.log)")
+            #expect(try b.groupState() == "standby" && a.groupState() == "active")
+        }
+    }
+
     @Test func theOldActiveFailsBackByTheDocumentedRoleSwap() throws {
         try Self.withPair { network, a, b, port in
             var tuples: [Int: String] = [:]
