@@ -47,9 +47,15 @@ extension ReplicationSender {
             }
             let records = inbox.records
             inbox = HandBack(shards: inbox.records.count)
+            let taken = groups.filter { names.contains($0.name) }
             do {
-                try await takeBack(groups.filter { names.contains($0.name) }, records: records, from: partner)
+                try await takeBack(taken, records: records, from: partner)
+                // Told before this instance serves: a link that ended already leaves the groups
+                // yielded here (the standby serves them again). One that ends just after leaves
+                // both serving, as in a split network (`PoolGroupRoles`), until the reconnect's
+                // `takenOver` yields them here again: the command then says it failed.
                 try await outbound.write(.failbackDone(groups: names))
+                for group in taken { activate(group, because: "failed back: its standby handed its leases back") }
                 failbacks.finish(partner, .success(()))
             } catch {
                 failbacks.finish(partner, .failure(error))
@@ -64,8 +70,7 @@ extension ReplicationSender {
         return true
     }
 
-    /// Applies the standby's live leases of `groups` (per shard) as a snapshot of their pools,
-    /// durably, then serves the groups.
+    /// Applies the standby's live leases of `groups` (per shard) as a snapshot of their pools, durably.
     private func takeBack(
         _ groups: [ServerConfiguration.Redundancy.PoolGroup], records: [[LeaseRecord]], from partner: String
     ) async throws {
@@ -89,9 +94,8 @@ extension ReplicationSender {
                 "\(waiting) of the leases \(partner) handed back wait for a port set held here by another client: "
                     + "the groups stay yielded")
         }
-        for group in groups { activate(group, because: "failed back: its standby handed its leases back") }
         logger.notice(
-            "pool groups failed back from their standby",
+            "pool groups' leases taken back from their standby",
             metadata: [
                 "groups": "\(groups.map(\.name))", "standby": "\(partner)",
                 "leases": "\(records.reduce(0) { $0 + $1.count })",
