@@ -232,6 +232,21 @@ struct RedundancyProcessTests {
                 let again = try Self.lease(network, id: client, port: port, seconds: 5)
                 #expect(again == tuple, "client \(client): \(again ?? "no answer") \(b.log.suffix(1500))")
             }
+
+            // Failed back, the two have converged: the same binding for every client on both.
+            let failback = try CommandLineTests.run(["failback", "--config", a.directory + "/server.json"])
+            #expect(failback.status == 0, "\(failback.errors)")
+            #expect(ServeProcess.poll(seconds: 10) { (try? b.groupState()) == "standby" }, "\(b.redundancyLog)")
+            for client in tuples.keys.sorted() {
+                #expect(
+                    ServeProcess.poll(seconds: 5) {
+                        let (onA, onB) = (
+                            (try? a.boundLease(of: client)) ?? nil, (try? b.boundLease(of: client)) ?? nil
+                        )
+                        return onA == tuples[client] && onB == tuples[client]
+                    }, "client \(client)")
+            }
+            #expect(try Self.duplicates([a, b], clients: 1...20).isEmpty)
         }
     }
 

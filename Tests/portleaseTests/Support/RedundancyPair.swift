@@ -22,6 +22,8 @@ extension RedundancyProcessTests {
         struct Options {
             var leaseLog = ""
             var redundancy = ""
+            /// The group's pool `"map"` (PSID length 2: four port sets per address).
+            var mapPool = "198.51.100.0/29"
         }
 
         init(_ name: String, network: PartnerNetwork, port: UInt16, certificates: String, options: Options = .init())
@@ -51,7 +53,7 @@ extension RedundancyProcessTests {
                     "partners": [ { "name": "\(other)", "address": "[\(PartnerNetwork.address(other))]:8647" } ],
                     "pool-groups": [ { "name": "g1", "pools": ["map"], "standby-pools": ["reserve"],
                                        "active": "\(active)", "standby": "\(standby)" } ] },
-                  "pools": [ { "name": "map", "addresses": ["198.51.100.0/29"], "valid-lifetime": 3600,
+                  "pools": [ { "name": "map", "addresses": ["\(options.mapPool)"], "valid-lifetime": 3600,
                                "shared": { "psid-offset": 6, "psid-length": 2 } },
                              { "name": "reserve", "addresses": ["203.0.113.0/30"], "valid-lifetime": 3600,
                                "shared": { "psid-offset": 6, "psid-length": 2 } } ] }
