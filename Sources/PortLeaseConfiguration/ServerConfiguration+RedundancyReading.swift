@@ -154,6 +154,10 @@ extension ServerConfiguration {
         guard let items = elements(object, "pool-groups", what, empty: "must list at least one pool group") else {
             return list
         }
+        // The replication link names a partner's groups in one frame, with a one-byte count.
+        if items.count > 255 {
+            object.reader.report(object.path("pool-groups"), "lists \(items.count) groups; at most 255 are allowed")
+        }
         var first: [String: String] = [:]
         for (item, itemPath) in items {
             guard let group = reader.object(item, at: itemPath, keys: poolGroupKeys) else { continue }

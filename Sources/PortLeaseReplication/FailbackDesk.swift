@@ -19,6 +19,8 @@ public final class FailbackDesk: Sendable {
 
     private struct Link {
         var outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>?
+        /// What this instance has committed of each shard now.
+        var committed: @Sendable () -> [UInt64] = { [] }
         /// The groups of the request under way, from when it is sent until it ends.
         var underWay: [String]?
         /// The operator's request waiting for it (gone when the request stopped waiting).
@@ -82,19 +84,22 @@ public final class FailbackDesk: Sendable {
     /// Sends the request for `names` to `standby` and waits until the connection has served
     /// them again, or failed, or ``answerWithinSeconds`` passed.
     private func request(_ names: [String], from standby: String) async throws {
-        let outbound = try links.withLock {
-            (links) throws(Refusal) -> NIOAsyncChannelOutboundWriter<ReplicationFrame> in
-            guard let outbound = links[standby]?.outbound else {
-                throw Refusal(
-                    "the replication link to \(standby), which serves the groups, is down: "
-                        + "it must be up for their leases to come back")
+        // The link's writer and committed positions, or why there is none to ask over.
+        let taken: Result<Link, Refusal> = links.withLock { links in
+            guard let link = links[standby], link.outbound != nil else {
+                return .failure(
+                    Refusal(
+                        "the replication link to \(standby), which serves the groups, is down: "
+                            + "it must be up for their leases to come back"))
             }
-            guard links[standby]?.underWay == nil else {
-                throw Refusal("a failback from \(standby) is already under way")
+            guard link.underWay == nil else {
+                return .failure(Refusal("a failback from \(standby) is already under way"))
             }
             links[standby]?.underWay = names
-            return outbound
+            return .success(link)
         }
+        let link = try taken.get()
+        let (outbound, committed) = (link.outbound!, link.committed)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
                 try await withTaskCancellationHandler {
@@ -111,7 +116,8 @@ public final class FailbackDesk: Sendable {
                         }
                         // Sent once the waiter is in place, so no answer can come before it; a
                         // write that fails ends the link, which fails the request.
-                        Task { try? await outbound.write(.failback(groups: names)) }
+                        let through = committed()
+                        Task { try? await outbound.write(.failback(groups: names, through: through)) }
                     }
                 } onCancel: {
                     self.links.withLock { links in
@@ -133,9 +139,13 @@ public final class FailbackDesk: Sendable {
 
     // The connection's side.
 
-    /// The link to `standby` is up: requests go through `outbound`.
-    func connected(_ standby: String, _ outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>) {
-        links.withLock { $0[standby] = Link(outbound: outbound) }
+    /// The link to `standby` is up: requests go through `outbound`, naming what `committed`
+    /// says this instance has committed then.
+    func connected(
+        _ standby: String, _ outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>,
+        committed: @escaping @Sendable () -> [UInt64]
+    ) {
+        links.withLock { $0[standby] = Link(outbound: outbound, committed: committed) }
     }
 
     /// The link to `standby` ended: a request under way fails.

@@ -40,16 +40,18 @@ public enum ReplicationFrame: Sendable, Equatable {
     case caughtUp
     /// The configured active's request, on an operator's command, to fail `groups` back: it
     /// has them `yielded`, and asks the standby that took them over for its leases there
-    /// (`Docs/Redundancy.md`, "Failing back"). The standby goes silent for them and answers
-    /// with ``handBack(shard:bytes:)`` frames and ``handedBack(groups:)``, or with `refuse`.
-    case failback(groups: [String])
+    /// (`Docs/Redundancy.md`, "Failing back"). `through` is what the active had committed of each
+    /// shard: the standby first waits until it has all of it. It goes silent for the groups and
+    /// answers with ``handBack(shard:bytes:)`` frames and ``handedBack(groups:)``, or with `refuse`.
+    case failback(groups: [String], through: [UInt64])
     /// Part of the standby's live leases in the groups being failed back, of shard `shard`
     /// (snapshot records, encoded as in `records`).
     case handBack(shard: Int, bytes: [UInt8])
     /// Every `handBack` frame for `groups` has been sent: the active applies them, then serves.
     case handedBack(groups: [String])
-    /// The active has the standby's leases of `groups` durably and serves the groups again:
-    /// the standby forgets its takeover and follows them.
+    /// From the active: it has the standby's leases of `groups` durably. From the standby, the
+    /// answer: it has forgotten its takeover and follows the groups, which the active then
+    /// serves (or `refuse`, when it gave up the failback meanwhile and serves them itself).
     case failbackDone(groups: [String])
 
     /// The longest frame accepted: a records frame of 256 maximal records, and room.
@@ -93,8 +95,10 @@ public enum ReplicationFrame: Sendable, Equatable {
             Self.put(UInt64(bitPattern: time), &body)
         case .takenOver(let groups):
             Self.put(.takenOver, groups: groups, &body)
-        case .failback(let groups):
+        case .failback(let groups, let through):
             Self.put(.failback, groups: groups, &body)
+            Self.put(UInt16(through.count), &body)
+            for position in through { Self.put(position, &body) }
         case .handedBack(let groups):
             Self.put(.handedBack, groups: groups, &body)
         case .failbackDone(let groups):
@@ -158,7 +162,10 @@ public enum ReplicationFrame: Sendable, Equatable {
         case .takenOver:
             frame = .takenOver(groups: try reader.groups())
         case .failback:
-            frame = .failback(groups: try reader.groups())
+            let groups = try reader.groups()
+            var through: [UInt64] = []
+            for _ in 0..<Int(try reader.u16()) { through.append(try reader.u64()) }
+            frame = .failback(groups: groups, through: through)
         case .handedBack:
             frame = .handedBack(groups: try reader.groups())
         case .failbackDone:
@@ -184,10 +191,11 @@ public enum ReplicationFrame: Sendable, Equatable {
     }
 
     /// A frame that names pool groups: its type, their count and each name.
+    /// (A configuration has at most 255 pool groups: `check-config` refuses more.)
     private static func put(_ kind: Kind, groups: [String], _ bytes: inout [UInt8]) {
         bytes.append(kind.rawValue)
-        bytes.append(UInt8(groups.count))
-        for group in groups { put(text: group, &bytes) }
+        bytes.append(UInt8(clamping: groups.count))
+        for group in groups.prefix(255) { put(text: group, &bytes) }
     }
 
     private static func put(text: String, _ bytes: inout [UInt8]) {

@@ -131,9 +131,36 @@ public final class ReplicationPositions: Sendable {
         }
     }
 
-    /// Forgets, durably, that this instance took group `name` over: its active serves it again.
+    /// Forgets, durably, that this instance took group `name` over (its active serves it
+    /// again), and any failback of it given up before (``recordAbandonedFailback(_:)``).
     public func clearTakeover(_ name: String) throws {
-        try? Files.remove("\(directory)/\(name).taken-over")  // gone already: nothing to undo
+        for suffix in ["taken-over", "failback-abandoned"] {
+            try Self.removeIfThere("\(directory)/\(name).\(suffix)")
+        }
         try fileSystem.syncDirectory(directory)
+    }
+
+    /// Removes `path`; one that is gone already is no failure.
+    private static func removeIfThere(_ path: String) throws(SystemCallError) {
+        do {
+            try Files.remove(path)
+        } catch {
+            if error.code != .noSuchFileOrDirectory { throw error }
+        }
+    }
+
+    /// Records, durably, that a failback of group `name` was given up after this instance had
+    /// handed its leases over: the old active may have logged copies of them, which it streams
+    /// back; they are stale here (``abandonedFailbacks(_:)``).
+    public func recordAbandonedFailback(_ name: String) throws {
+        try Array("abandoned\n".utf8).withUnsafeBytes { (bytes) throws -> Void in
+            try fileSystem.writeAtomically(
+                bytes, to: "\(directory)/\(name).failback-abandoned", directory: directory, sync: true)
+        }
+    }
+
+    /// Of `groups`, those whose failback was given up since this instance took them over.
+    public func abandonedFailbacks(_ groups: [String]) -> [String] {
+        groups.filter { (try? Files.readAll("\(directory)/\($0).failback-abandoned")) != nil }
     }
 }

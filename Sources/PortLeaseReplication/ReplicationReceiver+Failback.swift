@@ -4,43 +4,98 @@ import PortLeaseConfiguration
 import PortLeaseControlPlane
 import PortLeaseServer
 import PortLeaseSystem
+import Synchronization
 
 /// The standby's side of failing a pool group back (`Docs/Redundancy.md`, "Failing back"):
 /// asked by the group's configured active (`failback`), it goes silent for the group
-/// (`handing-back`), waits until everything it decided before is durable, and sends its live
-/// leases in the group's pools and reserve (``ReplicationFrame/handBack(shard:bytes:)``, then
-/// ``ReplicationFrame/handedBack(groups:)``). Once the active says it has them durably and serves
-/// (``ReplicationFrame/failbackDone(groups:)``), the standby forgets its takeover and follows the
-/// group again. Should the link end before that, it serves the group again (`partner-down`).
+/// (`handing-back`), waits until it has everything the active had committed and everything it
+/// decided itself is durable, and sends its live leases in the group's pools and reserve
+/// (``ReplicationFrame/handBack(shard:bytes:)``, then ``ReplicationFrame/handedBack(groups:)``).
+/// Once the active says it has them durably (``ReplicationFrame/failbackDone(groups:)``), the
+/// standby forgets its takeover, follows the group again, and says so. Should the link end,
+/// or the active fall silent, before that, it serves the group again (`partner-down`).
+///
+/// The hand-back runs beside the frame loop, which goes on reading and acknowledging.
 extension ReplicationReceiver {
-    /// Answers `instance`'s request to fail `names` back: the live leases, or `refuse` with why.
+    /// Groups being failed back to their active, silent here meanwhile, and whether their leases
+    /// were sent (the active may then have logged copies of them).
+    final class HandingBack: Sendable {
+        private let groups = Mutex<[String: Bool]>([:])
+
+        func begin(_ names: [String]) { groups.withLock { for name in names { $0[name] = false } } }
+        func sent(_ names: [String]) { groups.withLock { for name in names where $0[name] != nil { $0[name] = true } } }
+        /// Ends `name`'s hand-back; returns whether it was under way, and whether its leases were sent.
+        func end(_ name: String) -> (underWay: Bool, sent: Bool) {
+            groups.withLock { groups in
+                guard let sent = groups.removeValue(forKey: name) else { return (false, false) }
+                return (true, sent)
+            }
+        }
+    }
+
+    /// How long the standby waits to have everything the active had committed at its request.
+    static let failbackCatchUpSeconds = 30
+
+    /// Answers `instance`'s request to fail `names` back: checks it (or refuses with why), goes
+    /// silent for the groups, and hands their leases back from a task of its own.
     func handBack(
-        _ names: [String], to instance: String, outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
+        _ names: [String], through: [UInt64], to instance: String,
+        outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
     ) async throws {
         let followed = groups(followedFrom: instance)
         let requested = followed.filter { names.contains($0.name) }
-        if let refusal = failbackRefusal(names, followed: followed.map(\.name)) {
+        if let refusal = failbackRefusal(names, through: through, followed: followed.map(\.name)) {
             logger.warning("failback refused", metadata: ["partner": "\(instance)", "reason": "\(refusal)"])
             try await outbound.write(.refuse(reason: refusal))
             return
         }
-        handingBack.withLock { $0.formUnion(names) }
+        handingBack.begin(names)
         for group in requested { status.enter(.handingBack, for: group, on: server) }
         logger.notice(
             "handing pool groups back to their active: silent for them until it serves",
             metadata: ["groups": "\(names)", "active": "\(instance)"])
-        // The batches that granted leases there before the groups fell silent: durable now.
-        for applier in appliers { _ = try await applier.enqueueBarrier().outcome() }
+        Task(executorPreference: globalConcurrentExecutor) {
+            do {
+                try await self.sendLeases(of: requested, through: through, to: instance, outbound: outbound)
+            } catch {
+                let reason = "the hand-back failed here: \(error)"
+                if self.abandonHandBack(names, from: instance, because: reason) {
+                    try? await outbound.write(.refuse(reason: reason))
+                }
+            }
+        }
+    }
+
+    /// Waits until this instance has `through` of each of the active's shards (nothing waiting)
+    /// and all it decided itself is durable, then sends the live leases of `groups`' pools.
+    private func sendLeases(
+        of groups: [ServerConfiguration.Redundancy.PoolGroup], through: [UInt64], to instance: String,
+        outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
+    ) async throws {
+        let names = groups.map(\.name)
+        let deadline = SystemClock.monotonicNanoseconds() + UInt64(Self.failbackCatchUpSeconds) * 1_000_000_000
+        while zip(positions.positions(of: instance), through).contains(where: { $0 < $1 }) {
+            guard SystemClock.monotonicNanoseconds() < deadline else {
+                throw ReplicationLink.Failure(
+                    "it did not get all the active had committed (\(through)) within \(Self.failbackCatchUpSeconds) s; "
+                        + "it has \(positions.positions(of: instance))")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // The batches that granted leases here before the groups fell silent: durable now.
+        var barriers: [ReplicaApplier.Ticket] = []
+        for applier in appliers { barriers.append(try await applier.enqueueBarrier()) }
+        for barrier in barriers { _ = try await barrier.outcome() }
         let membership = PoolMembership(
-            pools: Set(requested.flatMap { $0.pools + $0.standbyPools }), engine: server.workers[0].engine)
+            pools: Set(groups.flatMap { $0.pools + $0.standbyPools }), engine: server.workers[0].engine)
+        handingBack.sent(names)
         let encoder = RecordBytes()
         var sent = 0
         for shard in 0..<appliers.count {
             let directory = ShardLogs.directory(server.settings.leaseLogDirectory, shard: shard)
-            let through = server.committedSequence(shard: shard)
-            // Read off the event loop: millions of leases take a while.
-            let records = try await withTaskExecutorPreference(globalConcurrentExecutor) {
-                try SnapshotRecords.live(directory: directory, through: through) { membership.contains($0.address) }
+            let committed = server.committedSequence(shard: shard)
+            let records = try SnapshotRecords.live(directory: directory, through: committed) {
+                membership.contains($0.address)
             }
             for start in stride(from: 0, to: records.count, by: 256) {
                 for record in records[start..<min(start + 256, records.count)] { try encoder.append(record) }
@@ -56,8 +111,9 @@ extension ReplicationReceiver {
 
     /// Why a request from an active to fail `names` back is refused, or nil: each must be one
     /// it is active for here (`followed`) that this instance took over and serves.
-    private func failbackRefusal(_ names: [String], followed: [String]) -> String? {
+    private func failbackRefusal(_ names: [String], through: [UInt64], followed: [String]) -> String? {
         guard !names.isEmpty else { return "the request names no pool group" }
+        guard through.count == appliers.count else { return "the request names \(through.count) shards" }
         for name in names {
             guard followed.contains(name) else {
                 return "\(configuration.instance) does not follow pool group \(name) from this instance"
@@ -71,30 +127,79 @@ extension ReplicationReceiver {
         return nil
     }
 
-    /// The active has `names`' leases durably and serves them: this instance forgets its
-    /// takeover of each (durably, before following it) and follows it again.
-    func finishHandBack(_ names: [String], from instance: String) async throws {
-        for group in groups(followedFrom: instance) where names.contains(group.name) {
-            guard handingBack.withLock({ $0.remove(group.name) }) != nil else { continue }
-            try await withTaskExecutorPreference(globalConcurrentExecutor) {
-                try self.positions.clearTakeover(group.name)
+    /// The active has `names`' leases durably: this instance forgets its takeover of each
+    /// (durably, before following it), follows it again, and says so; or refuses, when it
+    /// gave the failback up meanwhile (the active fell silent for a while) and serves the
+    /// groups itself.
+    func finishHandBack(
+        _ names: [String], from instance: String, outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
+    ) async throws {
+        let groups = groups(followedFrom: instance).filter { names.contains($0.name) }
+        let ended = groups.map { handingBack.end($0.name) }
+        var refusal: String?
+        if !ended.allSatisfy(\.underWay) {
+            refusal = "\(configuration.instance) gave the failback of \(names) up meanwhile, and serves them"
+        } else {
+            do {
+                try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                    for group in groups { try self.positions.clearTakeover(group.name) }
+                }
+            } catch {
+                refusal = "\(configuration.instance) could not forget its takeover: \(error)"
             }
+        }
+        if let refusal {
+            for (group, end) in zip(groups, ended) where end.underWay {
+                serveAgain(group, sent: end.sent, from: instance, because: refusal)
+            }
+            try await outbound.write(.refuse(reason: refusal))
+            return
+        }
+        staleGrants.forget(names)
+        for group in groups {
             status.enter(.standby, for: group, on: server)
             logger.notice(
                 "pool group failed back: its active serves it again, this instance follows",
                 metadata: ["group": "\(group.name)", "active": "\(instance)"])
         }
+        try await outbound.write(.failbackDone(groups: names))
     }
 
-    /// The link to `instance` ended during a failback: the groups it was handing back are
-    /// served here again, as before the request (their takeover file is still there).
-    func abandonHandBack(from instance: String) {
-        for group in groups(followedFrom: instance) {
-            guard handingBack.withLock({ $0.remove(group.name) }) != nil else { continue }
-            status.enter(.partnerDown, for: group, on: server)
-            logger.warning(
-                "failback not finished: the link to the active ended first; this instance serves the group again",
-                metadata: ["group": "\(group.name)", "active": "\(instance)"])
+    /// Gives up the hand-back of those of `names` still under way (the link ended, the active
+    /// fell silent, or the hand-back failed): they are served here again, as before the request
+    /// (their takeover file is still there). Returns whether any was under way.
+    @discardableResult
+    func abandonHandBack(_ names: [String], from instance: String, because reason: String) -> Bool {
+        var any = false
+        for group in groups(followedFrom: instance) where names.contains(group.name) {
+            let ended = handingBack.end(group.name)
+            guard ended.underWay else { continue }
+            any = true
+            serveAgain(group, sent: ended.sent, from: instance, because: reason)
         }
+        return any
+    }
+
+    /// Serves `group` again after a failback that did not end well. Where its leases had been
+    /// `sent`, the active may have logged copies of them, which it streams back later: from then
+    /// on its grants in the group's pools are stale here and skipped (``StaleGrants``), durably,
+    /// until a failback ends well.
+    private func serveAgain(
+        _ group: ServerConfiguration.Redundancy.PoolGroup, sent: Bool, from instance: String, because reason: String
+    ) {
+        if sent {
+            do {
+                try positions.recordAbandonedFailback(group.name)
+            } catch {
+                logger.error(
+                    "the given-up failback could not be recorded: a restart may apply stale copies of its leases",
+                    metadata: ["group": "\(group.name)", "reason": "\(error)"])
+            }
+            staleGrants.add(group)
+        }
+        status.enter(.partnerDown, for: group, on: server)
+        logger.warning(
+            "failback not finished: this instance serves the group again",
+            metadata: ["group": "\(group.name)", "active": "\(instance)", "reason": "\(reason)"])
     }
 }

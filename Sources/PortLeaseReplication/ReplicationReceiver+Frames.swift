@@ -116,7 +116,8 @@ extension ReplicationReceiver {
             switch frame {
             case .records(let index, let through, let bytes):
                 let shard = try self.shard(index)
-                let records = try bytes.withUnsafeBytes { (raw) throws -> [LeaseRecord] in try RecordBytes.decode(raw) }
+                let records = staleGrants.filter(
+                    try bytes.withUnsafeBytes { (raw) throws -> [LeaseRecord] in try RecordBytes.decode(raw) })
                 if snapshots[shard] != nil {
                     snapshots[shard]?.append(contentsOf: records)
                     continue
@@ -150,10 +151,10 @@ extension ReplicationReceiver {
                 let leases = records.count { $0.event == .bind || $0.event == .renew }
                 queues[shard].yield(Pending(ticket: ticket, through: through, kind: .snapshotEnd(leases: leases)))
                 try await retryWaiting(except: shard, pipelines, sequencers, resumer, queues)
-            case .failback(let groups):
-                try await handBack(groups, to: instance, outbound: outbound)
+            case .failback(let groups, let through):
+                try await handBack(groups, through: through, to: instance, outbound: outbound)
             case .failbackDone(let groups):
-                try await finishHandBack(groups, from: instance)
+                try await finishHandBack(groups, from: instance, outbound: outbound)
             case .caughtUp:
                 try await withTaskExecutorPreference(globalConcurrentExecutor) {
                     try self.positions.setCaughtUp(with: instance, true)

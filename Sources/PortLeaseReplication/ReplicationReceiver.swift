@@ -32,7 +32,9 @@ public final class ReplicationReceiver: Service, Sendable {
     let appliers: [ReplicaApplier]
     let lastHeard: LastHeard
     /// Groups being failed back to their active: silent here until it serves them.
-    let handingBack = Mutex<Set<String>>([])
+    let handingBack = HandingBack()
+    /// The groups whose old active's grants are stale copies (a failback given up).
+    let staleGrants: StaleGrants
 
     /// Prepares the listener's TLS and reads the positions kept beside the lease log.
     public init(
@@ -50,6 +52,9 @@ public final class ReplicationReceiver: Service, Sendable {
             server.workers.first?.engine.served.watchUnansweredClients(secs: secs)
         }
         lastHeard = LastHeard(partners: configuration.partners.map(\.name))
+        staleGrants = StaleGrants(engine: server.workers[0].engine)
+        let abandoned = positions.abandonedFailbacks(positions.takenOver(configuration.standbyGroups.map(\.name)))
+        for group in configuration.standbyGroups where abandoned.contains(group.name) { staleGrants.add(group) }
     }
 
     /// The groups `partner` is active for and this instance the standby of.
@@ -118,6 +123,13 @@ public final class ReplicationReceiver: Service, Sendable {
                     metadata: ["stood-still-ms": "\((now - lastTick) / 1_000_000)"])
                 lastHeard.restart()
                 continue
+            }
+            // A failback whose active fell silent (a link that died without a word) is given up.
+            for group in configuration.standbyGroups where status.state(of: group.name) == .handingBack {
+                let heard = lastHeard.time(of: group.active)
+                if heard < now && now - heard >= UInt64(takeover) * 1_000_000 {
+                    abandonHandBack([group.name], from: group.active, because: "the active fell silent")
+                }
             }
             for group in configuration.standbyGroups where status.state(of: group.name) == .standby {
                 // Heard after `now` was read (another connection's frame): not silent at all.
@@ -208,7 +220,8 @@ public final class ReplicationReceiver: Service, Sendable {
         }
         if let partner {
             status.setConnected(partner, false)
-            abandonHandBack(from: partner)
+            abandonHandBack(
+                groups(followedFrom: partner).map(\.name), from: partner, because: "the link to the active ended")
         }
     }
 

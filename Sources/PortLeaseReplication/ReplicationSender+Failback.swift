@@ -1,17 +1,21 @@
 import LeaseLog
 import NIOCore
 import PortLeaseConfiguration
+import PortLeaseServer
 
 /// The active's side of failing a pool group back (`Docs/Redundancy.md`, "Failing back"): an
 /// operator's request (``FailbackDesk``) asks the standby that took the `yielded` group over
-/// for its live leases there; this connection collects them, applies them as a snapshot of the
-/// group's pools (its own leases there that the standby does not hold end, the standby's are
-/// taken), durably, then serves the group again and tells the standby, which then follows it.
+/// for its live leases there; this connection collects them and applies them as a snapshot of
+/// the group's pools (its own leases there that the standby does not hold end, the standby's
+/// are taken), durably, then tells the standby, and serves the group once the standby answers
+/// that it follows it again.
 extension ReplicationSender {
-    /// The standby's leases handed back so far, per shard, for the request under way.
+    /// A failback under way on one connection: the leases handed back so far, per shard, and
+    /// the groups whose leases are applied, waiting for the standby's word.
     struct HandBack {
         var records: [[LeaseRecord]]
         var count = 0
+        var confirming: [String]?
 
         init(shards: Int) { records = Array(repeating: [], count: shards) }
     }
@@ -20,16 +24,17 @@ extension ReplicationSender {
     /// partner cannot make this one hold more).
     static let handBackLimit = 8_000_000
 
-    /// Takes `frame` if it belongs to a failback from `partner` (its leases, their end, or its
-    /// refusal); returns whether it did. A frame of a failback that was not asked for, or a
-    /// failure to apply the leases, ends the link: the standby then serves the groups again.
+    /// Takes `frame` if it belongs to a failback from `partner` (its leases, their end, its
+    /// word that it follows again, or its refusal); returns whether it did. A frame of a failback
+    /// that was not asked for, or a failure to apply the leases, ends the link: the standby
+    /// then serves the groups again.
     func takeFailbackFrame(
         _ frame: ReplicationFrame, from partner: String, groups: [ServerConfiguration.Redundancy.PoolGroup],
         outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>, inbox: inout HandBack
     ) async throws -> Bool {
         switch frame {
         case .handBack(let shard, let bytes):
-            guard failbacks.pending(partner) != nil, shard < inbox.records.count else {
+            guard failbacks.pending(partner) != nil, inbox.confirming == nil, shard < inbox.records.count else {
                 throw ReplicationLink.Failure("\(partner) handed leases back unasked")
             }
             let records = try bytes.withUnsafeBytes { (raw) throws -> [LeaseRecord] in try RecordBytes.decode(raw) }
@@ -42,27 +47,40 @@ extension ReplicationSender {
             }
             inbox.records[shard] += records
         case .handedBack(let names):
-            guard let asked = failbacks.pending(partner), Set(asked) == Set(names) else {
+            guard let asked = failbacks.pending(partner), Set(asked) == Set(names), inbox.confirming == nil else {
                 throw ReplicationLink.Failure("\(partner) ended a hand-back of \(names) unasked")
             }
             let records = inbox.records
             inbox = HandBack(shards: inbox.records.count)
-            let taken = groups.filter { names.contains($0.name) }
             do {
-                try await takeBack(taken, records: records, from: partner)
-                // Told before this instance serves: a link that ended already leaves the groups
-                // yielded here (the standby serves them again). One that ends just after leaves
-                // both serving, as in a split network (`PoolGroupRoles`), until the reconnect's
-                // `takenOver` yields them here again: the command then says it failed.
+                if server.settings.injectedFault == .slowTakeBack {
+                    logger.warning("failback: waiting before applying the standby's leases (injected fault)")
+                    try await Task.sleep(for: .seconds(InjectedFault.slowTakeBackSeconds))
+                }
+                // Off the event loop: a few million leases take a while to sort out.
+                let taken = groups.filter { names.contains($0.name) }
+                try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                    try await self.takeBack(taken, records: records, from: partner)
+                }
                 try await outbound.write(.failbackDone(groups: names))
-                for group in taken { activate(group, because: "failed back: its standby handed its leases back") }
-                failbacks.finish(partner, .success(()))
+                inbox.confirming = names
             } catch {
                 failbacks.finish(partner, .failure(error))
                 throw error
             }
+        case .failbackDone(let names):
+            // The standby forgot its takeover and follows the groups: serve them.
+            guard let confirming = inbox.confirming, Set(confirming) == Set(names) else {
+                throw ReplicationLink.Failure("\(partner) confirmed a failback of \(names) unasked")
+            }
+            inbox.confirming = nil
+            for group in groups where names.contains(group.name) {
+                activate(group, because: "failed back: its standby handed its leases back and follows it")
+            }
+            failbacks.finish(partner, .success(()))
         case .refuse(let reason):
             guard failbacks.pending(partner) != nil else { return false }
+            inbox = HandBack(shards: inbox.records.count)
             failbacks.finish(partner, .failure(FailbackDesk.Refusal("\(partner) refused: \(reason)")))
         default:
             return false
@@ -70,11 +88,24 @@ extension ReplicationSender {
         return true
     }
 
-    /// Applies the standby's live leases of `groups` (per shard) as a snapshot of their pools, durably.
+    /// Applies the standby's live leases of `groups` (per shard) as a snapshot of their pools,
+    /// durably. Each shard's change runs through appliers of its own, so failbacks from two
+    /// standbys at once do not share what waits.
     private func takeBack(
         _ groups: [ServerConfiguration.Redundancy.PoolGroup], records: [[LeaseRecord]], from partner: String
     ) async throws {
         let pools = Set(groups.flatMap { $0.pools + $0.standbyPools })
+        let membership = PoolMembership(pools: pools, engine: server.workers[0].engine)
+        for record in records.joined() {
+            guard record.event == .bind || record.event == .renew || record.event == .decline,
+                membership.contains(record.address)
+            else {
+                throw ReplicationLink.Failure(
+                    "\(partner) handed back a \(record.event) record of \(record.address), not a lease of \(groups.map(\.name))"
+                )
+            }
+        }
+        let appliers = server.workers.map { ReplicaApplier(shard: $0.shard, worker: $0) }
         var tickets: [ReplicaApplier.Ticket] = []
         for (shard, applier) in appliers.enumerated() {
             tickets.append(try await applier.enqueueSnapshot(records[shard], resetting: pools))

@@ -32,8 +32,6 @@ public final class ReplicationSender: Service, Sendable {
     let gate: PartnerGate?
     /// Operators' failback requests, sent on the links to the standbys.
     let failbacks: FailbackDesk
-    /// Apply the leases a standby hands back on failback.
-    let appliers: [ReplicaApplier]
 
     /// Prepares the client's TLS.
     public init(
@@ -43,7 +41,7 @@ public final class ReplicationSender: Service, Sendable {
     ) throws {
         self.gate = gate
         self.failbacks = failbacks
-        appliers = server.workers.map { ReplicaApplier(shard: $0.shard, worker: $0) }
+
         self.configuration = configuration
         self.server = server
         self.status = status
@@ -106,7 +104,8 @@ public final class ReplicationSender: Service, Sendable {
                     // A standby that answers nobody within the takeover time is presumed gone: serve alone.
                     group.addTask {
                         try await Task.sleep(for: .milliseconds(self.configuration.takeoverAfterMilliseconds))
-                        for group in self.configuration.activeGroups {
+                        for group in self.configuration.activeGroups
+                        where self.status.state(of: group.name) == .starting {
                             self.activate(group, because: "no standby answered within takeover-after")
                         }
                     }
@@ -184,7 +183,9 @@ public final class ReplicationSender: Service, Sendable {
                 }
                 let starts = after
                 defer { setGating(partner, false) }
-                failbacks.connected(partner, outbound)
+                failbacks.connected(partner, outbound) { [server] in
+                    (0..<shards).map { server.committedSequence(shard: $0) }
+                }
                 defer { failbacks.disconnected(partner) }
                 // Caught up once it has what was committed when it connected: from then on (in
                 // synchronous mode) replies wait for its acknowledgement.
@@ -230,7 +231,7 @@ public final class ReplicationSender: Service, Sendable {
                             try await self.watchAcknowledgements(partner, progress: progress, shards: shards)
                         }
                     }
-                    tasks.addTask { try await self.send(to: outbound, pools: pools, from: starts) }
+                    tasks.addTask { try await self.send(to: outbound, partner: partner, pools: pools, from: starts) }
                     try await tasks.next()
                     tasks.cancelAll()
                 }
@@ -310,7 +311,7 @@ public final class ReplicationSender: Service, Sendable {
 
     /// Streams each shard's committed records of `pools` from `positions` on.
     private func send(
-        to outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>, pools: PoolMembership,
+        to outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>, partner: String, pools: PoolMembership,
         from positions: [UInt64]
     ) async throws {
         let tails = positions.enumerated().map { shard, position in
@@ -333,6 +334,9 @@ public final class ReplicationSender: Service, Sendable {
             // Taken before looking: a commit after it ends the wait below at once.
             let seen = woken.generation
             var sentAny = false
+            // While a failback waits for the standby to have everything committed, every
+            // position goes to it at once, also in asynchronous mode.
+            let every: UInt64 = gate == nil && failbacks.pending(partner) == nil ? 4096 : 1
             for (shard, tail) in tails.enumerated() {
                 let committed = server.committedSequence(shard: shard)
                 guard tail.position < committed else { continue }
@@ -341,7 +345,7 @@ public final class ReplicationSender: Service, Sendable {
                 }
                 // A frame even with no record of these groups: the standby's position moves on,
                 // and (synchronous) its acknowledgement lets the replies of other pools go.
-                if encoder.recordCount > 0 || tail.position - sentThrough[shard] >= (gate == nil ? 4096 : 1) {
+                if encoder.recordCount > 0 || tail.position - sentThrough[shard] >= every {
                     let count = encoder.recordCount
                     try await outbound.write(.records(shard: shard, through: tail.position, bytes: encoder.take()))
                     sentThrough[shard] = tail.position

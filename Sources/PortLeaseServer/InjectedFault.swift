@@ -11,6 +11,13 @@ package enum InjectedFault: String, Sendable, CaseIterable {
     /// the receive thread and the test's own processes keep up with on a 2-core machine.
     case slowWorker = "slow-worker"
 
+    /// The old active of a failback waits ``slowTakeBackSeconds`` once its standby has handed
+    /// its leases back, before applying them: the failback test cuts the link there.
+    case slowTakeBack = "slow-take-back"
+
+    /// How long ``slowTakeBack`` waits.
+    package static let slowTakeBackSeconds = 5
+
     /// `PORTLEASE_INJECT_FAULT=receive-loop`.
     package static let environmentVariable = "PORTLEASE_INJECT_FAULT"
 

@@ -60,10 +60,10 @@ struct FailbackDeskTests {
         status.set("g1", .yielded)
         status.set("g3", .yielded)
         let (writer, sink) = NIOAsyncChannelOutboundWriter<ReplicationFrame>.makeTestingWriter()
-        desk.connected("b", writer)
+        desk.connected("b", writer) { [4, 9] }
         let request = Task { try await desk.failBack(nil) }
         var sent = sink.makeAsyncIterator()
-        #expect(await sent.next() == .failback(groups: ["g1", "g3"]))
+        #expect(await sent.next() == .failback(groups: ["g1", "g3"], through: [4, 9]))
         #expect(desk.pending("b") == ["g1", "g3"])
         // One at a time per standby.
         #expect(await Self.refusal(desk, "g1")?.contains("already under way") == true)
@@ -76,17 +76,17 @@ struct FailbackDeskTests {
         let (desk, status) = try Self.desk()
         status.set("g1", .yielded)
         let (writer, sink) = NIOAsyncChannelOutboundWriter<ReplicationFrame>.makeTestingWriter()
-        desk.connected("b", writer)
+        desk.connected("b", writer) { [4, 9] }
         let request = Task { await Self.refusal(desk, "g1") }
         var sent = sink.makeAsyncIterator()
-        #expect(await sent.next() == .failback(groups: ["g1"]))
+        #expect(await sent.next() == .failback(groups: ["g1"], through: [4, 9]))
         desk.disconnected("b")
         #expect(await request.value?.contains("ended before the failback finished") == true)
         #expect(desk.pending("b") == nil)
         // And the next asks again once the link is back.
-        desk.connected("b", writer)
+        desk.connected("b", writer) { [4, 9] }
         let again = Task { await Self.refusal(desk, "g1") }
-        #expect(await sent.next() == .failback(groups: ["g1"]))
+        #expect(await sent.next() == .failback(groups: ["g1"], through: [4, 9]))
         desk.finish("b", .failure(FailbackDesk.Refusal("b refused: no")))
         #expect(await again.value == "b refused: no")
     }

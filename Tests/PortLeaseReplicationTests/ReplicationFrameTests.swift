@@ -30,7 +30,7 @@ import Testing
             .takenOver(groups: ["g1", "g2"]),
             .snapshotBegins(shard: 1, through: 41_000),
             .snapshotEnds(shard: 1, through: 41_000),
-            .failback(groups: ["g1"]),
+            .failback(groups: ["g1"], through: [7, 0]),
             .handBack(shard: 1, bytes: encoder.take()),
             .handedBack(groups: ["g1", "g3"]),
             .failbackDone(groups: []),

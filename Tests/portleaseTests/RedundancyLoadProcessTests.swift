@@ -9,19 +9,23 @@ extension RedundancyProcessTests {
             var tuples: [Int: String] = [:]
             /// Clients whose ACK showed another tuple than an earlier one of theirs.
             var changed: [String] = []
+            /// Set just before the kill: the loops ask again for the clients they have.
             var killedAt: Date?
+            /// Once the active has exited: an ACK to a query sent after it is the standby's.
+            var deadAt: Date?
             var firstAfterKill: Date?
             var stop = false
         }
         let state = Mutex(State())
 
-        func record(_ id: Int, _ tuple: String) {
+        /// Client `id` got an ACK for `tuple` to a query sent at `sent`.
+        func record(_ id: Int, _ tuple: String, sent: Date) {
             state.withLock { state in
                 if let earlier = state.tuples[id], earlier != tuple {
                     state.changed.append("\(id): \(earlier) -> \(tuple)")
                 }
                 state.tuples[id] = tuple
-                if state.killedAt != nil && state.firstAfterKill == nil { state.firstAfterKill = Date() }
+                if let dead = state.deadAt, sent >= dead, state.firstAfterKill == nil { state.firstAfterKill = Date() }
             }
         }
     }
@@ -45,10 +49,11 @@ extension RedundancyProcessTests {
                             state.killedAt == nil ? nil : state.tuples.keys.filter { $0 % loops == loop }.sorted()
                         }
                         let id = known.map { $0.isEmpty ? loop : $0[next % $0.count] } ?? (next * loops + loop)
+                        let sent = Date()
                         if let line = try? network.lease(id: id, port: port, timeoutMilliseconds: 400),
                             let tuple = Self.tuple(line)
                         {
-                            seen.record(id, tuple)
+                            seen.record(id, tuple, sent: sent)
                         }
                     }
                 }
@@ -58,6 +63,7 @@ extension RedundancyProcessTests {
             #expect(ServeProcess.poll(seconds: 20) { seen.state.withLock { $0.tuples.count >= 60 } })
             seen.state.withLock { $0.killedAt = Date() }
             a.process?.kill9()
+            seen.state.withLock { $0.deadAt = Date() }
             #expect(ServeProcess.poll(seconds: 20) { seen.state.withLock { $0.firstAfterKill != nil } })
             // A few more rounds of the known clients against the standby that took over.
             Thread.sleep(forTimeInterval: 2)

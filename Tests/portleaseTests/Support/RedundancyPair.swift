@@ -61,10 +61,10 @@ extension RedundancyProcessTests {
             try configuration.write(toFile: directory + "/server.json", atomically: true, encoding: .utf8)
         }
 
-        func start() throws {
+        func start(environment: [String: String] = [:]) throws {
             process = try ServeProcess(
                 config: directory + "/server.json", logPath: directory + "/server-\(UUID().uuidString).log",
-                namespace: network.namespace(name))
+                environment: environment, namespace: network.namespace(name))
         }
 
         var log: String { process?.log ?? "" }
