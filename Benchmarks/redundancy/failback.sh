@@ -51,12 +51,7 @@ echo
 ROWS="$WORK/rows.txt"
 : > "$ROWS"
 for round in $(seq "$ROUNDS"); do
-    stop_server a; stop_server b
-    fresh a; fresh b
-    start_server b
-    start_server a
-    wait_log b "following the active" 10
-    group_state a active 10
+    fresh_pair
     log "round $round: $LEASES leases from the active"
     preload a "$LEASES"
     before=$(used a)

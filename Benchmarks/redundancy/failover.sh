@@ -83,12 +83,7 @@ ROWS="$WORK/rows.txt"
 : > "$ROWS"
 for round in $(seq "$KILLS"); do
     # --- 6 (of the previous round) and 1: a fresh pair --------------------------------------------
-    stop_server a; stop_server b
-    fresh a; fresh b
-    start_server b
-    start_server a
-    wait_log b "following the active" 10
-    group_state a active 10
+    fresh_pair
 
     # --- 2: the clients' leases ------------------------------------------------------------------
     declare -A TUPLE=()

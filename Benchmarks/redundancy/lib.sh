@@ -286,6 +286,16 @@ problems() {
 }
 # fresh NAME: remove NAME's lease log (and with it replication positions and takeover marks).
 fresh() { rm -rf "$WORK/$1/log"; }
+# fresh_pair: both servers stopped, their lease logs removed, the standby b started, then the
+# active a; returns once b follows and a serves group g1.
+fresh_pair() {
+    stop_server a; stop_server b
+    fresh a; fresh b
+    start_server b
+    start_server a
+    wait_log b "following the active" 10
+    group_state a active 10
+}
 
 # The exact configuration, for the report.
 show_config() { # NAME

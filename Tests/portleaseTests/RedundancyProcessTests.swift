@@ -58,13 +58,8 @@ struct RedundancyProcessTests {
 
     @Test func theOldActiveTakesItsGroupBackWithOneCommand() throws {
         try Self.withPair { network, a, b, port in
-            var tuples: [Int: String] = [:]
-            for id in 1...4 { tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5) }
-            a.process?.kill9()
-            #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
             // While the active is away the standby grants from its reserve, and renews a lease.
-            tuples[5] = try Self.lease(network, id: 5, port: port)
-            #expect(tuples[5]?.hasPrefix("203.0.113.") == true, "\(tuples)")
+            let tuples = try Self.takeOverWithAReserveLease(network, a, b, port: port)
             #expect(try Self.lease(network, id: 2, port: port) == tuples[2])
 
             // Asked while its group is still served here, the command refuses and changes nothing.
@@ -91,13 +86,7 @@ struct RedundancyProcessTests {
             for (client, tuple) in tuples { #expect(try a.boundLease(of: client) == tuple, "client \(client)") }
             // Every client keeps its port set, and a new one is allocated from the group's pools
             // again, by the old active, and followed by the standby.
-            for (client, tuple) in tuples.sorted(by: { $0.key < $1.key }) {
-                #expect(try Self.lease(network, id: client, port: port, seconds: 5) == tuple, "client \(client)")
-            }
-            let fresh = try Self.lease(network, id: 6, port: port, seconds: 5)
-            #expect(
-                fresh?.hasPrefix("198.51.100.") == true && !tuples.values.contains(fresh ?? ""),
-                "\(String(describing: fresh))")
+            let fresh = try Self.keptAndAFreshOne(network, tuples, port: port)
             #expect(try b.lease(of: 6) == fresh)
 
             // The roles hold across a restart of either: the standby no longer serves the group.
@@ -110,12 +99,7 @@ struct RedundancyProcessTests {
 
     @Test func theOldActiveFailsBackByTheDocumentedRoleSwap() throws {
         try Self.withPair { network, a, b, port in
-            var tuples: [Int: String] = [:]
-            for id in 1...4 { tuples[id] = try Self.lease(network, id: id, port: port, seconds: 5) }
-            a.process?.kill9()
-            #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
-            tuples[5] = try Self.lease(network, id: 5, port: port)
-            #expect(tuples[5]?.hasPrefix("203.0.113.") == true, "\(tuples)")
+            let tuples = try Self.takeOverWithAReserveLease(network, a, b, port: port)
             try a.start()
             #expect(a.process?.waitFor("pool group not served: the standby took it over") == true, "\(a.log)")
 
@@ -139,13 +123,7 @@ struct RedundancyProcessTests {
                 },
                 "\(tuples) \(a.log)")
             // Every client keeps its port set, and a new one is allocated from the group's pools again.
-            for (client, tuple) in tuples.sorted(by: { $0.key < $1.key }) {
-                #expect(try Self.lease(network, id: client, port: port, seconds: 5) == tuple, "client \(client)")
-            }
-            let fresh = try Self.lease(network, id: 6, port: port, seconds: 5)
-            #expect(
-                fresh?.hasPrefix("198.51.100.") == true && !tuples.values.contains(fresh ?? ""),
-                "\(String(describing: fresh))")
+            let fresh = try Self.keptAndAFreshOne(network, tuples, port: port)
             #expect(try a.boundLease(of: 6) == fresh)
         }
     }

@@ -161,6 +161,33 @@ extension RedundancyProcessTests {
         return lease.flatMap(tuple)
     }
 
+    /// Clients 1 to 4 get leases from the active, which is then killed; the standby takes the
+    /// group over and gives client 5 a port set from its reserve. Returns the five tuples.
+    static func takeOverWithAReserveLease(_ network: PartnerNetwork, _ a: Partner, _ b: Partner, port: UInt16)
+        throws -> [Int: String]
+    {
+        var tuples: [Int: String] = [:]
+        for id in 1...4 { tuples[id] = try lease(network, id: id, port: port, seconds: 5) }
+        a.process?.kill9()
+        #expect(b.process?.waitFor("pool group taken over", seconds: 15) == true, "\(b.log)")
+        tuples[5] = try lease(network, id: 5, port: port)
+        #expect(tuples[5]?.hasPrefix("203.0.113.") == true, "\(tuples)")
+        return tuples
+    }
+
+    /// After a failback: every client of `tuples` asks again and keeps its port set, and client 6,
+    /// new, gets one from the group's pool that none of them holds. Returns client 6's.
+    static func keptAndAFreshOne(_ network: PartnerNetwork, _ tuples: [Int: String], port: UInt16) throws -> String? {
+        for (client, tuple) in tuples.sorted(by: { $0.key < $1.key }) {
+            #expect(try lease(network, id: client, port: port, seconds: 5) == tuple, "client \(client)")
+        }
+        let fresh = try lease(network, id: 6, port: port, seconds: 5)
+        #expect(
+            fresh?.hasPrefix("198.51.100.") == true && !tuples.values.contains(fresh ?? ""),
+            "\(String(describing: fresh))")
+        return fresh
+    }
+
     /// No port set bound to two clients, looking at both partners' engines at once.
     static func duplicates(_ partners: [Partner], clients: ClosedRange<Int>) throws -> [String: Set<Int>] {
         var holders: [String: Set<Int>] = [:]
