@@ -126,6 +126,11 @@ extension ServerConfiguration {
         /// cannot tell a dead active from a broken link between the partners; a client that
         /// keeps trying with nobody answering can. Nil (the default): silence alone.
         public var unansweredSecs: Int?
+        /// `"failback-after"` (seconds): when set, a configured active whose standby took a group
+        /// over fails it back by itself (as `portlease failback` does) once its link to that standby
+        /// has been up this long, and again as often while the group stays yielded. Nil (the
+        /// default): an operator runs the command, having checked that the old active is fit.
+        public var failbackAfterMilliseconds: Int?
         /// The other instances, in the file's order; never one named ``instance``.
         public var partners: [Partner]
         /// Only the groups this instance is active or standby for, in the file's order; no pool is

@@ -18,7 +18,7 @@ extension ServerConfiguration {
 
     static let redundancyKeys = [
         "instance", "listen", "tls", "mode", "takeover-after", "heartbeat-interval", "require-standby",
-        "standby-log-hold", "unanswered-secs", "partners", "pool-groups",
+        "standby-log-hold", "unanswered-secs", "failback-after", "partners", "pool-groups",
     ]
     static let redundancyTLSKeys = ["certificate-file", "key-file", "ca-file"]
     static let partnerKeys = ["name", "address"]
@@ -48,6 +48,7 @@ extension ServerConfiguration {
         let hold =
             object.integer("standby-log-hold", in: 0...2_592_000) ?? (object["standby-log-hold"] == nil ? 3600 : nil)
         let unansweredSecs = object.integer("unanswered-secs", in: 1...3600)
+        let failbackAfter = object.integer("failback-after", in: 1...86_400)
         let mode = object.choice("mode", among: ["synchronous", "asynchronous"], default: "synchronous")
         let partners = readPartners(object, instance: instance)
         let groups = readPoolGroups(object, instance: instance, partners: partners, pools: pools)
@@ -76,6 +77,7 @@ extension ServerConfiguration {
         redundancy.synchronous = mode == "synchronous"
         redundancy.standbyLogHoldMilliseconds = hold * 1000
         redundancy.unansweredSecs = unansweredSecs
+        redundancy.failbackAfterMilliseconds = failbackAfter.map { $0 * 1000 }
         return redundancy
     }
 

@@ -132,4 +132,24 @@ extension ReplicationSender {
                 "leases": "\(records.reduce(0) { $0 + $1.count })",
             ])
     }
+
+    /// `"failback-after"`: every `after` milliseconds while the connection lasts, fails back
+    /// those of `groups` that are yielded (their standby took them over), as the command would.
+    /// Never returns: the connection's tasks end together.
+    func failBackByItself(_ groups: [ServerConfiguration.Redundancy.PoolGroup], after: Int) async throws {
+        while true {
+            try await Task.sleep(for: .milliseconds(after))
+            for group in groups where status.state(of: group.name) == .yielded {
+                do {
+                    _ = try await failbacks.failBack(group.name)
+                    logger.notice(
+                        "pool group failed back by itself (failback-after)", metadata: ["group": "\(group.name)"])
+                } catch {
+                    logger.warning(
+                        "automatic failback not done; tried again in failback-after",
+                        metadata: ["group": "\(group.name)", "reason": "\(error)"])
+                }
+            }
+        }
+    }
 }

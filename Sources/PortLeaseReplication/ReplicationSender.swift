@@ -232,6 +232,9 @@ public final class ReplicationSender: Service, Sendable {
                         }
                     }
                     tasks.addTask { try await self.send(to: outbound, partner: partner, pools: pools, from: starts) }
+                    if let after = configuration.failbackAfterMilliseconds {
+                        tasks.addTask { try await self.failBackByItself(groups, after: after) }
+                    }
                     try await tasks.next()
                     tasks.cancelAll()
                 }

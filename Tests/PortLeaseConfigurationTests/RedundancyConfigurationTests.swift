@@ -46,6 +46,7 @@ import Testing
             #"""
             "instance": "a", "listen": "[::]:8647", \#(Self.tls),
             "takeover-after": 30, "heartbeat-interval": 3, "require-standby": true, "standby-log-hold": 600, "unanswered-secs": 8,
+            "failback-after": 120,
             "partners": [
               { "name": "b", "address": "[fd00::2]:8647" }, { "name": "c.east_1", "address": "192.0.2.3:9000" }
             ],
@@ -68,6 +69,7 @@ import Testing
         #expect(redundancy.requireStandby)
         #expect(redundancy.standbyLogHoldMilliseconds == 600_000)
         #expect(redundancy.unansweredSecs == 8)
+        #expect(redundancy.failbackAfterMilliseconds == 120_000)
         #expect(
             redundancy.partners == [
                 R.Partner(name: "b", host: "fd00::2", port: 8647),
@@ -175,6 +177,10 @@ import Testing
             Self.reasons(Self.section(#""unanswered-secs": 0"#), at: "redundancy.unanswered-secs")
                 == ["0 is outside 1...3600"])
         #expect(try ServerConfiguration.parse(Self.section("")).redundancy?.unansweredSecs == nil)
+        #expect(
+            Self.reasons(Self.section(#""failback-after": 0"#), at: "redundancy.failback-after")
+                == ["0 is outside 1...86400"])
+        #expect(try ServerConfiguration.parse(Self.section("")).redundancy?.failbackAfterMilliseconds == nil)
         #expect(
             Self.reasons(Self.section(#""heartbeat-interval": 1.5"#), at: "redundancy.heartbeat-interval")
                 == ["expected an integer, found 1.5"])

@@ -62,4 +62,21 @@ extension RedundancyProcessTests {
             _ = ServeProcess.poll(seconds: 5) { command.isFinished }
         }
     }
+
+    /// With `"failback-after"`, the old active fails its group back by itself once its link to
+    /// the standby has been up that long: no command, and every lease kept.
+    @Test func withFailbackAfterTheOldActiveTakesItsGroupBackByItself() throws {
+        try Self.withPair(options: .init(redundancy: #""failback-after": 2,"#)) { network, a, b, port throws in
+            let tuples = try Self.takeOverWithAReserveLease(network, a, b, port: port)
+            try a.start()
+            #expect(a.process?.waitFor("pool group not served: the standby took it over") == true, "\(a.log)")
+            #expect(
+                a.process?.waitFor("pool group failed back by itself", seconds: 20) == true, "\(a.redundancyLog)")
+            #expect(try a.groupState() == "active")
+            #expect(ServeProcess.poll(seconds: 10) { (try? b.groupState()) == "standby" }, "\(b.redundancyLog)")
+            for (client, tuple) in tuples { #expect(try a.boundLease(of: client) == tuple, "client \(client)") }
+            let fresh = try Self.keptAndAFreshOne(network, tuples, port: port)
+            #expect(try b.lease(of: 6) == fresh)
+        }
+    }
 }
