@@ -17,18 +17,26 @@ import Synchronization
 ///
 /// The hand-back runs beside the frame loop, which goes on reading and acknowledging.
 extension ReplicationReceiver {
-    /// Groups being failed back to their active, silent here meanwhile, and whether their leases
-    /// were sent (the active may then have logged copies of them).
+    /// Groups being failed back to their active, silent here meanwhile: on which connection,
+    /// and whether their leases were sent (the active may then have logged copies of them).
     final class HandingBack: Sendable {
-        private let groups = Mutex<[String: Bool]>([:])
+        private let groups = Mutex<[String: (link: ObjectIdentifier, sent: Bool)]>([:])
 
-        func begin(_ names: [String]) { groups.withLock { for name in names { $0[name] = false } } }
-        func sent(_ names: [String]) { groups.withLock { for name in names where $0[name] != nil { $0[name] = true } } }
-        /// Ends `name`'s hand-back; returns whether it was under way, and whether its leases were sent.
-        func end(_ name: String) -> (underWay: Bool, sent: Bool) {
+        func begin(_ names: [String], on link: ObjectIdentifier) {
+            groups.withLock { for name in names { $0[name] = (link, false) } }
+        }
+
+        func sent(_ names: [String]) {
+            groups.withLock { for name in names { $0[name]?.sent = true } }
+        }
+
+        /// Ends `name`'s hand-back, if one is under way (on connection `link`, when given);
+        /// returns whether it was, and whether its leases were sent.
+        func end(_ name: String, on link: ObjectIdentifier? = nil) -> (underWay: Bool, sent: Bool) {
             groups.withLock { groups in
-                guard let sent = groups.removeValue(forKey: name) else { return (false, false) }
-                return (true, sent)
+                guard let entry = groups[name], link == nil || entry.link == link else { return (false, false) }
+                groups[name] = nil
+                return (true, entry.sent)
             }
         }
     }
@@ -40,7 +48,7 @@ extension ReplicationReceiver {
     /// silent for the groups, and hands their leases back from a task of its own.
     func handBack(
         _ names: [String], through: [UInt64], to instance: String,
-        outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
+        outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>, link: ObjectIdentifier
     ) async throws {
         let followed = groups(followedFrom: instance)
         let requested = followed.filter { names.contains($0.name) }
@@ -49,7 +57,7 @@ extension ReplicationReceiver {
             try await outbound.write(.refuse(reason: refusal))
             return
         }
-        handingBack.begin(names)
+        handingBack.begin(names, on: link)
         for group in requested { status.enter(.handingBack, for: group, on: server) }
         logger.notice(
             "handing pool groups back to their active: silent for them until it serves",
@@ -59,7 +67,7 @@ extension ReplicationReceiver {
                 try await self.sendLeases(of: requested, through: through, to: instance, outbound: outbound)
             } catch {
                 let reason = "the hand-back failed here: \(error)"
-                if self.abandonHandBack(names, from: instance, because: reason) {
+                if self.abandonHandBack(names, from: instance, on: link, because: reason) {
                     try? await outbound.write(.refuse(reason: reason))
                 }
             }
@@ -132,10 +140,11 @@ extension ReplicationReceiver {
     /// gave the failback up meanwhile (the active fell silent for a while) and serves the
     /// groups itself.
     func finishHandBack(
-        _ names: [String], from instance: String, outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
+        _ names: [String], from instance: String, outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>,
+        link: ObjectIdentifier
     ) async throws {
         let groups = groups(followedFrom: instance).filter { names.contains($0.name) }
-        let ended = groups.map { handingBack.end($0.name) }
+        let ended = groups.map { handingBack.end($0.name, on: link) }
         var refusal: String?
         if !ended.allSatisfy(\.underWay) {
             refusal = "\(configuration.instance) gave the failback of \(names) up meanwhile, and serves them"
@@ -165,14 +174,17 @@ extension ReplicationReceiver {
         try await outbound.write(.failbackDone(groups: names))
     }
 
-    /// Gives up the hand-back of those of `names` still under way (the link ended, the active
-    /// fell silent, or the hand-back failed): they are served here again, as before the request
-    /// (their takeover file is still there). Returns whether any was under way.
+    /// Gives up the hand-back of those of `names` still under way (on connection `link`, when
+    /// given: the link ended, or the hand-back failed; any, when the active fell silent): they
+    /// are served here again, as before the request (their takeover file is still there).
+    /// Returns whether any was under way.
     @discardableResult
-    func abandonHandBack(_ names: [String], from instance: String, because reason: String) -> Bool {
+    func abandonHandBack(
+        _ names: [String], from instance: String, on link: ObjectIdentifier? = nil, because reason: String
+    ) -> Bool {
         var any = false
         for group in groups(followedFrom: instance) where names.contains(group.name) {
-            let ended = handingBack.end(group.name)
+            let ended = handingBack.end(group.name, on: link)
             guard ended.underWay else { continue }
             any = true
             serveAgain(group, sent: ended.sent, from: instance, because: reason)

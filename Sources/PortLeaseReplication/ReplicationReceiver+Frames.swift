@@ -83,7 +83,8 @@ extension ReplicationReceiver {
                 defer { queues.forEach { $0.continuation.finish() } }
                 do {
                     try await self.read(
-                        &frames, from: instance, outbound, pipelines, sequencers, resumer, queues.map(\.continuation))
+                        &frames, from: instance, outbound, channel, pipelines, sequencers, resumer,
+                        queues.map(\.continuation))
                     return (true, ReplicationLink.Failure("\(instance) closed the connection"))
                 } catch {
                     return (true, error)
@@ -105,7 +106,8 @@ extension ReplicationReceiver {
     /// acknowledgement reserved in the shard's ``AckSequencer``) and on the shard's queue.
     private func read(
         _ frames: inout NIOAsyncChannelInboundStream<ReplicationFrame>.AsyncIterator, from instance: String,
-        _ outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>, _ pipelines: ShardPipelines,
+        _ outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>, _ channel: any Channel,
+        _ pipelines: ShardPipelines,
         _ sequencers: [AckSequencer], _ resumer: TicketResumer,
         _ queues: [AsyncStream<Pending>.Continuation]
     ) async throws {
@@ -152,9 +154,10 @@ extension ReplicationReceiver {
                 queues[shard].yield(Pending(ticket: ticket, through: through, kind: .snapshotEnd(leases: leases)))
                 try await retryWaiting(except: shard, pipelines, sequencers, resumer, queues)
             case .failback(let groups, let through):
-                try await handBack(groups, through: through, to: instance, outbound: outbound)
+                try await handBack(
+                    groups, through: through, to: instance, outbound: outbound, link: ObjectIdentifier(channel))
             case .failbackDone(let groups):
-                try await finishHandBack(groups, from: instance, outbound: outbound)
+                try await finishHandBack(groups, from: instance, outbound: outbound, link: ObjectIdentifier(channel))
             case .caughtUp:
                 try await withTaskExecutorPreference(globalConcurrentExecutor) {
                     try self.positions.setCaughtUp(with: instance, true)

@@ -221,7 +221,8 @@ public final class ReplicationReceiver: Service, Sendable {
         if let partner {
             status.setConnected(partner, false)
             abandonHandBack(
-                groups(followedFrom: partner).map(\.name), from: partner, because: "the link to the active ended")
+                groups(followedFrom: partner).map(\.name), from: partner, on: ObjectIdentifier(connection.channel),
+                because: "the link to the active ended")
         }
     }
 
