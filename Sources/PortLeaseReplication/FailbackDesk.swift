@@ -104,14 +104,18 @@ public final class FailbackDesk: Sendable {
             tasks.addTask {
                 try await withTaskCancellationHandler {
                     try await withCheckedThrowingContinuation { continuation in
-                        let early = self.links.withLock { links -> Bool in
-                            guard links[standby]?.underWay == names else { return true }
+                        // Not installed once cancelled: `onCancel` may have run already and
+                        // found nothing to resume (the flag is set before it runs).
+                        let early = self.links.withLock { links -> (any Error)? in
+                            if Task.isCancelled { return CancellationError() }
+                            guard links[standby]?.underWay == names else {
+                                return Refusal("the replication link to \(standby) ended")
+                            }
                             links[standby]?.waiter = continuation
-                            return false
+                            return nil
                         }
-                        // The link ended before this waited.
-                        if early {
-                            continuation.resume(throwing: Refusal("the replication link to \(standby) ended"))
+                        if let early {
+                            continuation.resume(throwing: early)
                             return
                         }
                         // Sent once the waiter is in place, so no answer can come before it; a

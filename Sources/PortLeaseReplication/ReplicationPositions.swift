@@ -125,6 +125,8 @@ public final class ReplicationPositions: Sendable {
 
     /// Records, durably, that this instance took group `name` over at `time`.
     public func recordTakeover(_ name: String, time: Int64) throws {
+        // A hand-back's mark left from an earlier takeover would skip what the active sends now.
+        try Self.removeIfThere("\(directory)/\(name).handed-back")
         try Array("\(time)\n".utf8).withUnsafeBytes { (bytes) throws -> Void in
             try fileSystem.writeAtomically(
                 bytes, to: "\(directory)/\(name).taken-over", directory: directory, sync: true)
@@ -132,9 +134,10 @@ public final class ReplicationPositions: Sendable {
     }
 
     /// Forgets, durably, that this instance took group `name` over (its active serves it
-    /// again), and any failback of it given up before (``recordAbandonedFailback(_:)``).
+    /// again), and that it handed the group's leases over (``recordHandBack(_:)``).
     public func clearTakeover(_ name: String) throws {
-        for suffix in ["taken-over", "failback-abandoned"] {
+        // The hand-back's mark first: a crash between the two must not leave it to a later takeover.
+        for suffix in ["handed-back", "taken-over"] {
             try Self.removeIfThere("\(directory)/\(name).\(suffix)")
         }
         try fileSystem.syncDirectory(directory)
@@ -149,18 +152,18 @@ public final class ReplicationPositions: Sendable {
         }
     }
 
-    /// Records, durably, that a failback of group `name` was given up after this instance had
-    /// handed its leases over: the old active may have logged copies of them, which it streams
-    /// back; they are stale here (``abandonedFailbacks(_:)``).
-    public func recordAbandonedFailback(_ name: String) throws {
-        try Array("abandoned\n".utf8).withUnsafeBytes { (bytes) throws -> Void in
+    /// Records, durably, before it sends them, that this instance hands group `name`'s leases
+    /// over in a failback: until the failback ends well (``clearTakeover(_:)``), the old active may
+    /// have logged copies of them, which it streams back, stale here (``handedBack(_:)``).
+    public func recordHandBack(_ name: String) throws {
+        try Array("handed back\n".utf8).withUnsafeBytes { (bytes) throws -> Void in
             try fileSystem.writeAtomically(
-                bytes, to: "\(directory)/\(name).failback-abandoned", directory: directory, sync: true)
+                bytes, to: "\(directory)/\(name).handed-back", directory: directory, sync: true)
         }
     }
 
-    /// Of `groups`, those whose failback was given up since this instance took them over.
-    public func abandonedFailbacks(_ groups: [String]) -> [String] {
-        groups.filter { (try? Files.readAll("\(directory)/\($0).failback-abandoned")) != nil }
+    /// Of `groups`, those whose leases this instance handed over in a failback that has not ended well.
+    public func handedBack(_ groups: [String]) -> [String] {
+        groups.filter { (try? Files.readAll("\(directory)/\($0).handed-back")) != nil }
     }
 }

@@ -17,26 +17,45 @@ import Synchronization
 ///
 /// The hand-back runs beside the frame loop, which goes on reading and acknowledging.
 extension ReplicationReceiver {
-    /// Groups being failed back to their active, silent here meanwhile: on which connection,
-    /// and whether their leases were sent (the active may then have logged copies of them).
+    /// Groups being failed back to their active, silent here meanwhile: by which request (a
+    /// token), on which connection, where to tell the active should it be given up, and whether
+    /// their leases were sent.
     final class HandingBack: Sendable {
-        private let groups = Mutex<[String: (link: ObjectIdentifier, sent: Bool)]>([:])
+        struct Entry: Sendable {
+            var token: UInt64
+            var link: ObjectIdentifier
+            var outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
+            var sent = false
+        }
+        private let groups = Mutex<(entries: [String: Entry], next: UInt64)>(([:], 0))
 
-        func begin(_ names: [String], on link: ObjectIdentifier) {
-            groups.withLock { for name in names { $0[name] = (link, false) } }
+        /// Starts the hand-back of `names`; returns the request's token.
+        func begin(
+            _ names: [String], on link: ObjectIdentifier, outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
+        ) -> UInt64 {
+            groups.withLock { state in
+                state.next += 1
+                for name in names { state.entries[name] = Entry(token: state.next, link: link, outbound: outbound) }
+                return state.next
+            }
         }
 
-        func sent(_ names: [String]) {
-            groups.withLock { for name in names { $0[name]?.sent = true } }
+        /// Marks `names`' leases as about to be sent by request `token`; false when it was given
+        /// up meanwhile (an entry is gone, or belongs to another request): nothing may be sent.
+        func markSent(_ names: [String], token: UInt64) -> Bool {
+            groups.withLock { state in
+                guard names.allSatisfy({ state.entries[$0]?.token == token }) else { return false }
+                for name in names { state.entries[name]?.sent = true }
+                return true
+            }
         }
 
-        /// Ends `name`'s hand-back, if one is under way (on connection `link`, when given);
-        /// returns whether it was, and whether its leases were sent.
-        func end(_ name: String, on link: ObjectIdentifier? = nil) -> (underWay: Bool, sent: Bool) {
-            groups.withLock { groups in
-                guard let entry = groups[name], link == nil || entry.link == link else { return (false, false) }
-                groups[name] = nil
-                return (true, entry.sent)
+        /// Ends `name`'s hand-back, if one is under way (on connection `link`, when given).
+        func end(_ name: String, on link: ObjectIdentifier? = nil) -> Entry? {
+            groups.withLock { state in
+                guard let entry = state.entries[name], link == nil || entry.link == link else { return nil }
+                state.entries[name] = nil
+                return entry
             }
         }
     }
@@ -57,19 +76,20 @@ extension ReplicationReceiver {
             try await outbound.write(.refuse(reason: refusal))
             return
         }
-        handingBack.begin(names, on: link)
+        let token = handingBack.begin(names, on: link, outbound: outbound)
         for group in requested { status.enter(.handingBack, for: group, on: server) }
         logger.notice(
             "handing pool groups back to their active: silent for them until it serves",
             metadata: ["groups": "\(names)", "active": "\(instance)"])
         Task(executorPreference: globalConcurrentExecutor) {
             do {
-                try await self.sendLeases(of: requested, through: through, to: instance, outbound: outbound)
+                try await self.sendLeases(
+                    of: requested, through: through, to: instance, outbound: outbound, token: token)
             } catch {
+                // Given up (here, or meanwhile for silence): the active's request ends either way.
                 let reason = "the hand-back failed here: \(error)"
-                if self.abandonHandBack(names, from: instance, on: link, because: reason) {
-                    try? await outbound.write(.refuse(reason: reason))
-                }
+                self.abandonHandBack(names, from: instance, on: link, because: reason)
+                try? await outbound.write(.refuse(reason: reason))
             }
         }
     }
@@ -78,7 +98,7 @@ extension ReplicationReceiver {
     /// and all it decided itself is durable, then sends the live leases of `groups`' pools.
     private func sendLeases(
         of groups: [ServerConfiguration.Redundancy.PoolGroup], through: [UInt64], to instance: String,
-        outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>
+        outbound: NIOAsyncChannelOutboundWriter<ReplicationFrame>, token: UInt64
     ) async throws {
         let names = groups.map(\.name)
         let deadline = SystemClock.monotonicNanoseconds() + UInt64(Self.failbackCatchUpSeconds) * 1_000_000_000
@@ -96,7 +116,16 @@ extension ReplicationReceiver {
         for barrier in barriers { _ = try await barrier.outcome() }
         let membership = PoolMembership(
             pools: Set(groups.flatMap { $0.pools + $0.standbyPools }), engine: server.workers[0].engine)
-        handingBack.sent(names)
+        // From here the active may log copies of these leases, stale once this instance serves
+        // again: its records in these pools are skipped from now on, durably, until the
+        // failback ends well (``StaleGrants``).
+        guard handingBack.markSent(names, token: token) else {
+            throw ReplicationLink.Failure("the failback was given up meanwhile")
+        }
+        for group in groups {
+            try positions.recordHandBack(group.name)
+            staleGrants.add(group)
+        }
         let encoder = RecordBytes()
         var sent = 0
         for shard in 0..<appliers.count {
@@ -146,7 +175,7 @@ extension ReplicationReceiver {
         let groups = groups(followedFrom: instance).filter { names.contains($0.name) }
         let ended = groups.map { handingBack.end($0.name, on: link) }
         var refusal: String?
-        if !ended.allSatisfy(\.underWay) {
+        if !ended.allSatisfy({ $0?.sent == true }) {
             refusal = "\(configuration.instance) gave the failback of \(names) up meanwhile, and serves them"
         } else {
             do {
@@ -158,8 +187,8 @@ extension ReplicationReceiver {
             }
         }
         if let refusal {
-            for (group, end) in zip(groups, ended) where end.underWay {
-                serveAgain(group, sent: end.sent, from: instance, because: refusal)
+            for (group, end) in zip(groups, ended) where end != nil {
+                serveAgain(group, from: instance, because: refusal)
             }
             try await outbound.write(.refuse(reason: refusal))
             return
@@ -183,32 +212,28 @@ extension ReplicationReceiver {
         _ names: [String], from instance: String, on link: ObjectIdentifier? = nil, because reason: String
     ) -> Bool {
         var any = false
+        var told: [NIOAsyncChannelOutboundWriter<ReplicationFrame>] = []
         for group in groups(followedFrom: instance) where names.contains(group.name) {
-            let ended = handingBack.end(group.name, on: link)
-            guard ended.underWay else { continue }
+            guard let ended = handingBack.end(group.name, on: link) else { continue }
             any = true
-            serveAgain(group, sent: ended.sent, from: instance, because: reason)
+            serveAgain(group, from: instance, because: reason)
+            if link == nil { told.append(ended.outbound) }
+        }
+        // Given up for silence: the active's request, should its link still carry it, ends too.
+        if let outbound = told.first {
+            Task {
+                try? await outbound.write(.refuse(reason: "\(configuration.instance) gave the failback up: \(reason)"))
+            }
         }
         return any
     }
 
     /// Serves `group` again after a failback that did not end well. Where its leases had been
-    /// `sent`, the active may have logged copies of them, which it streams back later: from then
-    /// on its grants in the group's pools are stale here and skipped (``StaleGrants``), durably,
-    /// until a failback ends well.
+    /// sent, the old active's records in its pools stay skipped (``StaleGrants``) until a
+    /// failback ends well.
     private func serveAgain(
-        _ group: ServerConfiguration.Redundancy.PoolGroup, sent: Bool, from instance: String, because reason: String
+        _ group: ServerConfiguration.Redundancy.PoolGroup, from instance: String, because reason: String
     ) {
-        if sent {
-            do {
-                try positions.recordAbandonedFailback(group.name)
-            } catch {
-                logger.error(
-                    "the given-up failback could not be recorded: a restart may apply stale copies of its leases",
-                    metadata: ["group": "\(group.name)", "reason": "\(error)"])
-            }
-            staleGrants.add(group)
-        }
         status.enter(.partnerDown, for: group, on: server)
         logger.warning(
             "failback not finished: this instance serves the group again",

@@ -156,6 +156,11 @@ extension ReplicationReceiver {
             case .failback(let groups, let through):
                 try await handBack(
                     groups, through: through, to: instance, outbound: outbound, link: ObjectIdentifier(channel))
+            case .refuse(let reason):
+                // The active gave a failback up (it could not apply the leases): serve again.
+                abandonHandBack(
+                    groups(followedFrom: instance).map(\.name), from: instance, on: ObjectIdentifier(channel),
+                    because: "the active gave the failback up: \(reason)")
             case .failbackDone(let groups):
                 try await finishHandBack(groups, from: instance, outbound: outbound, link: ObjectIdentifier(channel))
             case .caughtUp:

@@ -53,7 +53,8 @@ public final class ReplicationReceiver: Service, Sendable {
         }
         lastHeard = LastHeard(partners: configuration.partners.map(\.name))
         staleGrants = StaleGrants(engine: server.workers[0].engine)
-        let abandoned = positions.abandonedFailbacks(positions.takenOver(configuration.standbyGroups.map(\.name)))
+        // Leases handed over in a failback that did not end well: the old active's records there are stale.
+        let abandoned = positions.handedBack(positions.takenOver(configuration.standbyGroups.map(\.name)))
         for group in configuration.standbyGroups where abandoned.contains(group.name) { staleGrants.add(group) }
     }
 
@@ -161,6 +162,7 @@ public final class ReplicationReceiver: Service, Sendable {
                 heldBack.remove(group.name)
                 // Durable before the first answer: a restart must not forget it serves the group.
                 try positions.recordTakeover(group.name, time: SystemClock.wallClockMilliseconds())
+                staleGrants.forget([group.name])
                 status.enter(.partnerDown, for: group, on: server)
                 status.add(.takeovers)
                 logger.warning(

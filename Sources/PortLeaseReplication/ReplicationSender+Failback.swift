@@ -2,6 +2,7 @@ import LeaseLog
 import NIOCore
 import PortLeaseConfiguration
 import PortLeaseServer
+import Synchronization
 
 /// The active's side of failing a pool group back (`Docs/Redundancy.md`, "Failing back"): an
 /// operator's request (``FailbackDesk``) asks the standby that took the `yielded` group over
@@ -11,13 +12,42 @@ import PortLeaseServer
 /// that it follows it again.
 extension ReplicationSender {
     /// A failback under way on one connection: the leases handed back so far, per shard, and
-    /// the groups whose leases are applied, waiting for the standby's word.
+    /// (shared with the task that applies them) the groups being applied or, once applied,
+    /// waiting for the standby's word.
     struct HandBack {
         var records: [[LeaseRecord]]
         var count = 0
-        var confirming: [String]?
+        let applying = Applying()
 
         init(shards: Int) { records = Array(repeating: [], count: shards) }
+    }
+
+    /// The groups whose handed-back leases are being applied (by the task numbered `id`), and
+    /// whether they are.
+    final class Applying: Sendable {
+        let state = Mutex<(id: UInt64, groups: [String], applied: Bool)?>(nil)
+        private let next = Atomic<UInt64>(0)
+
+        /// Starts applying `groups`; returns the applying task's number.
+        func begin(_ groups: [String]) -> UInt64 {
+            let id = next.add(1, ordering: .relaxed).newValue
+            state.withLock { $0 = (id, groups, false) }
+            return id
+        }
+
+        /// Marks task `id`'s groups applied; false when its request ended meanwhile.
+        func applied(_ id: UInt64) -> Bool {
+            state.withLock { state in
+                guard state?.id == id else { return false }
+                state?.applied = true
+                return true
+            }
+        }
+
+        /// Forgets task `id`'s groups, if still current.
+        func end(_ id: UInt64) {
+            state.withLock { state in if state?.id == id { state = nil } }
+        }
     }
 
     /// The most leases one failback takes: they are held in memory until all have come (a
@@ -34,7 +64,9 @@ extension ReplicationSender {
     ) async throws -> Bool {
         switch frame {
         case .handBack(let shard, let bytes):
-            guard failbacks.pending(partner) != nil, inbox.confirming == nil, shard < inbox.records.count else {
+            guard failbacks.pending(partner) != nil, inbox.applying.state.withLock({ $0 == nil }),
+                shard < inbox.records.count
+            else {
                 throw ReplicationLink.Failure("\(partner) handed leases back unasked")
             }
             let records = try bytes.withUnsafeBytes { (raw) throws -> [LeaseRecord] in try RecordBytes.decode(raw) }
@@ -47,40 +79,61 @@ extension ReplicationSender {
             }
             inbox.records[shard] += records
         case .handedBack(let names):
-            guard let asked = failbacks.pending(partner), Set(asked) == Set(names), inbox.confirming == nil else {
+            guard let asked = failbacks.pending(partner), Set(asked) == Set(names),
+                inbox.applying.state.withLock({ $0 == nil })
+            else {
                 throw ReplicationLink.Failure("\(partner) ended a hand-back of \(names) unasked")
             }
             let records = inbox.records
-            inbox = HandBack(shards: inbox.records.count)
-            do {
-                if server.settings.injectedFault == .slowTakeBack {
-                    logger.warning("failback: waiting before applying the standby's leases (injected fault)")
-                    try await Task.sleep(for: .seconds(InjectedFault.slowTakeBackSeconds))
-                }
-                // Off the event loop: a few million leases take a while to sort out.
-                let taken = groups.filter { names.contains($0.name) }
-                try await withTaskExecutorPreference(globalConcurrentExecutor) {
+            inbox.records = Array(repeating: [], count: inbox.records.count)
+            inbox.count = 0
+            let applying = inbox.applying
+            let id = applying.begin(names)
+            // In a task of its own: this loop goes on reading the standby's acknowledgements,
+            // which the replies of other pools wait for (synchronous mode).
+            let taken = groups.filter { names.contains($0.name) }
+            Task(executorPreference: globalConcurrentExecutor) {
+                do {
+                    if self.server.settings.injectedFault == .slowTakeBack {
+                        self.logger.warning("failback: waiting before applying the standby's leases (injected fault)")
+                        try await Task.sleep(for: .seconds(InjectedFault.slowTakeBackSeconds))
+                    }
                     try await self.takeBack(taken, records: records, from: partner)
+                    // Refused meanwhile (the standby gave up): it is not told, and serves.
+                    guard applying.applied(id) else { return }
+                    try await outbound.write(.failbackDone(groups: names))
+                } catch {
+                    applying.end(id)
+                    self.failbacks.finish(partner, .failure(error))
+                    // The standby serves the groups again on this word (or when the link ends).
+                    try? await outbound.write(.refuse(reason: "the leases could not be applied here: \(error)"))
                 }
-                try await outbound.write(.failbackDone(groups: names))
-                inbox.confirming = names
-            } catch {
-                failbacks.finish(partner, .failure(error))
-                throw error
             }
         case .failbackDone(let names):
             // The standby forgot its takeover and follows the groups: serve them.
-            guard let confirming = inbox.confirming, Set(confirming) == Set(names) else {
+            let confirmed = inbox.applying.state.withLock { state -> Bool in
+                guard let applying = state, applying.applied, Set(applying.groups) == Set(names) else { return false }
+                state = nil
+                return true
+            }
+            guard confirmed else {
                 throw ReplicationLink.Failure("\(partner) confirmed a failback of \(names) unasked")
             }
-            inbox.confirming = nil
             for group in groups where names.contains(group.name) {
                 activate(group, because: "failed back: its standby handed its leases back and follows it")
             }
             failbacks.finish(partner, .success(()))
         case .refuse(let reason):
-            guard failbacks.pending(partner) != nil else { return false }
-            inbox = HandBack(shards: inbox.records.count)
+            guard failbacks.pending(partner) != nil else {
+                // A second word about a failback already ended (the standby gave it up, then
+                // refused the late `failbackDone`).
+                logger.info(
+                    "a refusal of an ended failback", metadata: ["partner": "\(partner)", "reason": "\(reason)"])
+                return true
+            }
+            inbox.records = Array(repeating: [], count: inbox.records.count)
+            inbox.count = 0
+            inbox.applying.state.withLock { $0 = nil }
             failbacks.finish(partner, .failure(FailbackDesk.Refusal("\(partner) refused: \(reason)")))
         default:
             return false
@@ -140,6 +193,7 @@ extension ReplicationSender {
         while true {
             try await Task.sleep(for: .milliseconds(after))
             for group in groups where status.state(of: group.name) == .yielded {
+                try Task.checkCancellation()
                 do {
                     _ = try await failbacks.failBack(group.name)
                     logger.notice(

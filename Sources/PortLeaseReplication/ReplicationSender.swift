@@ -342,9 +342,10 @@ public final class ReplicationSender: Service, Sendable {
             let every: UInt64 = gate == nil && failbacks.pending(partner) == nil ? 4096 : 1
             for (shard, tail) in tails.enumerated() {
                 let committed = server.committedSequence(shard: shard)
-                guard tail.position < committed else { continue }
-                try tail.read(through: committed, limit: 256) { record, _ in
-                    if pools.contains(record.address) { try? encoder.append(record) }
+                if tail.position < committed {
+                    try tail.read(through: committed, limit: 256) { record, _ in
+                        if pools.contains(record.address) { try? encoder.append(record) }
+                    }
                 }
                 // A frame even with no record of these groups: the standby's position moves on,
                 // and (synchronous) its acknowledgement lets the replies of other pools go.

@@ -3,12 +3,12 @@ import LeaseLog
 import PortLeaseConfiguration
 import Synchronization
 
-/// The pool groups whose failback was given up after this standby had handed its leases over
-/// (`Docs/Redundancy.md`, "Failing back"): their old active may have logged copies of those
-/// leases, which it streams back, stale by then. It grants nothing in their pools itself while
-/// it stays yielded, and this standby had every record it committed before the hand-back, so
-/// every bind, renew or decline it streams there is such a copy, and is skipped. Ends (release,
-/// expiry) still apply: an end of a lease this standby does not hold changes nothing.
+/// The pool groups whose leases this standby has handed over in a failback that has not ended
+/// well (`Docs/Redundancy.md`, "Failing back"): their old active may have logged copies of those
+/// leases, and ended its own leases there that the standby did not hold, and it streams those
+/// records back, stale by the time this standby serves the groups again. It grants nothing in
+/// their pools itself while it stays yielded, and this standby had every record it committed
+/// before the hand-back, so every record of its in those pools is such a record, and is skipped.
 ///
 /// Read by the frame loop, changed when a failback is given up or ends well.
 final class StaleGrants: Sendable {
@@ -41,14 +41,9 @@ final class StaleGrants: Sendable {
         }
     }
 
-    /// `records` without the stale grants.
+    /// `records` without those in the listed groups' pools.
     func filter(_ records: [LeaseRecord]) -> [LeaseRecord] {
         guard any.load(ordering: .acquiring), let membership = state.withLock({ $0.membership }) else { return records }
-        return records.filter { record in
-            switch record.event {
-            case .bind, .renew, .decline: return !membership.contains(record.address)
-            case .release, .expire, .forcedRelease: return true
-            }
-        }
+        return records.filter { !membership.contains($0.address) }
     }
 }
