@@ -26,6 +26,7 @@ struct ReservationAPIProcessTests {
             workers: 2, pools: ReservationProcessTests.pool, members: #""reservations": [ \#(configured) ],"#)
         defer { server.stop() }
         #expect(server.started, "\(server.process.log)")
+        #expect(server.process.waitFor("control API listening"), "\(server.process.log)")
         let config = server.directory + "/server.json"
         let api = ControlClient(socketPath: server.directory + "/log/control/api.sock")
         let json = ["Content-Type: application/json"]
@@ -153,6 +154,8 @@ struct ReservationConcurrencyTests {
             workers: 2, pools: #"{ "name": "map", "addresses": ["198.51.100.0/30"], "shared": { "psid-length": 6 } }"#)
         defer { server.stop() }
         #expect(server.started, "\(server.process.log)")
+        // The control API starts after the packet path: wait for it, or the requests find no socket.
+        #expect(server.process.waitFor("control API listening"), "\(server.process.log)")
         let socket = server.directory + "/log/control/api.sock"
         let client = ReservationProcessTests.clientKey(id: 11)
         let statuses = Mutex<[Int]>([])
