@@ -1,3 +1,4 @@
+import LeaseLog
 import NIOCore
 
 /// Cuts the TCP byte stream into ``ReplicationFrame``s: a length prefix, then that many
@@ -26,5 +27,23 @@ struct FrameEncoder: MessageToByteEncoder {
 
     func encode(data: ReplicationFrame, out: inout ByteBuffer) throws {
         out.writeBytes(data.encoded())
+    }
+}
+
+extension NIOAsyncChannelOutboundWriter where OutboundOut == ReplicationFrame {
+    /// Writes `records` (a snapshot, a hand-back) in frames of at most 256, each made by
+    /// `frame` from its encoded bytes, counting them in `status`.
+    func write(
+        _ records: [LeaseRecord], status: RedundancyStatus, countingRecords: Bool,
+        in frame: ([UInt8]) -> ReplicationFrame
+    ) async throws {
+        let encoder = RecordBytes()
+        for start in stride(from: 0, to: records.count, by: 256) {
+            for record in records[start..<min(start + 256, records.count)] { try encoder.append(record) }
+            let count = encoder.recordCount
+            try await write(frame(encoder.take()))
+            if countingRecords { status.add(.recordsSent, count) }
+            status.add(.framesSent)
+        }
     }
 }

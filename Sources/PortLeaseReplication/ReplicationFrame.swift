@@ -70,12 +70,10 @@ public enum ReplicationFrame: Sendable, Equatable {
             body.append(Kind.hello.rawValue)
             Self.put(UInt16(shards), &body)
             Self.put(text: instance, &body)
-            body.append(UInt8(groups.count))
-            for group in groups { Self.put(text: group, &body) }
+            Self.put(groups: groups, &body)
         case .resume(let positions):
             body.append(Kind.resume.rawValue)
-            Self.put(UInt16(positions.count), &body)
-            for position in positions { Self.put(position, &body) }
+            Self.put(positions: positions, &body)
         case .refuse(let reason):
             body.append(Kind.refuse.rawValue)
             let text = Array(reason.utf8.prefix(1024))
@@ -97,8 +95,7 @@ public enum ReplicationFrame: Sendable, Equatable {
             Self.put(.takenOver, groups: groups, &body)
         case .failback(let groups, let through):
             Self.put(.failback, groups: groups, &body)
-            Self.put(UInt16(through.count), &body)
-            for position in through { Self.put(position, &body) }
+            Self.put(positions: through, &body)
         case .handedBack(let groups):
             Self.put(.handedBack, groups: groups, &body)
         case .failbackDone(let groups):
@@ -141,13 +138,9 @@ public enum ReplicationFrame: Sendable, Equatable {
         case .hello:
             let shards = Int(try reader.u16())
             let instance = try reader.text()
-            var groups: [String] = []
-            for _ in 0..<Int(try reader.byte()) { groups.append(try reader.text()) }
-            frame = .hello(instance: instance, groups: groups, shards: shards)
+            frame = .hello(instance: instance, groups: try reader.groups(), shards: shards)
         case .resume:
-            var positions: [UInt64] = []
-            for _ in 0..<Int(try reader.u16()) { positions.append(try reader.u64()) }
-            frame = .resume(positions: positions)
+            frame = .resume(positions: try reader.positions())
         case .refuse:
             let count = Int(try reader.u16())
             frame = .refuse(reason: String(decoding: try reader.take(count), as: UTF8.self))
@@ -163,9 +156,7 @@ public enum ReplicationFrame: Sendable, Equatable {
             frame = .takenOver(groups: try reader.groups())
         case .failback:
             let groups = try reader.groups()
-            var through: [UInt64] = []
-            for _ in 0..<Int(try reader.u16()) { through.append(try reader.u64()) }
-            frame = .failback(groups: groups, through: through)
+            frame = .failback(groups: groups, through: try reader.positions())
         case .handedBack:
             frame = .handedBack(groups: try reader.groups())
         case .failbackDone:
@@ -194,8 +185,19 @@ public enum ReplicationFrame: Sendable, Equatable {
     /// (A configuration has at most 255 pool groups: `check-config` refuses more.)
     private static func put(_ kind: Kind, groups: [String], _ bytes: inout [UInt8]) {
         bytes.append(kind.rawValue)
+        put(groups: groups, &bytes)
+    }
+
+    /// Pool group names: their count (one byte) and each name.
+    private static func put(groups: [String], _ bytes: inout [UInt8]) {
         bytes.append(UInt8(clamping: groups.count))
         for group in groups.prefix(255) { put(text: group, &bytes) }
+    }
+
+    /// One sequence number per shard: their count (two bytes) and each.
+    private static func put(positions: [UInt64], _ bytes: inout [UInt8]) {
+        put(UInt16(positions.count), &bytes)
+        for position in positions { put(position, &bytes) }
     }
 
     private static func put(text: String, _ bytes: inout [UInt8]) {
@@ -227,6 +229,12 @@ public enum ReplicationFrame: Sendable, Equatable {
 
         mutating func text() throws(DecodingError) -> String {
             String(decoding: try take(Int(try byte())), as: UTF8.self)
+        }
+
+        mutating func positions() throws(DecodingError) -> [UInt64] {
+            var positions: [UInt64] = []
+            for _ in 0..<Int(try u16()) { positions.append(try u64()) }
+            return positions
         }
 
         mutating func groups() throws(DecodingError) -> [String] {

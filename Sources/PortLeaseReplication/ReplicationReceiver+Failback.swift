@@ -126,7 +126,6 @@ extension ReplicationReceiver {
             try positions.recordHandBack(group.name)
             staleGrants.add(group)
         }
-        let encoder = RecordBytes()
         var sent = 0
         for shard in 0..<appliers.count {
             let directory = ShardLogs.directory(server.settings.leaseLogDirectory, shard: shard)
@@ -134,10 +133,8 @@ extension ReplicationReceiver {
             let records = try SnapshotRecords.live(directory: directory, through: committed) {
                 membership.contains($0.address)
             }
-            for start in stride(from: 0, to: records.count, by: 256) {
-                for record in records[start..<min(start + 256, records.count)] { try encoder.append(record) }
-                try await outbound.write(.handBack(shard: shard, bytes: encoder.take()))
-                status.add(.framesSent)
+            try await outbound.write(records, status: status, countingRecords: false) {
+                .handBack(shard: shard, bytes: $0)
             }
             sent += records.count
         }

@@ -20,6 +20,12 @@ extension ReplicationSender {
         let applying = Applying()
 
         init(shards: Int) { records = Array(repeating: [], count: shards) }
+
+        /// Forgets the leases collected so far.
+        mutating func clear() {
+            records = Array(repeating: [], count: records.count)
+            count = 0
+        }
     }
 
     /// The groups whose handed-back leases are being applied (by the task numbered `id`), and
@@ -85,8 +91,7 @@ extension ReplicationSender {
                 throw ReplicationLink.Failure("\(partner) ended a hand-back of \(names) unasked")
             }
             let records = inbox.records
-            inbox.records = Array(repeating: [], count: inbox.records.count)
-            inbox.count = 0
+            inbox.clear()
             let applying = inbox.applying
             let id = applying.begin(names)
             // In a task of its own: this loop goes on reading the standby's acknowledgements,
@@ -131,8 +136,7 @@ extension ReplicationSender {
                     "a refusal of an ended failback", metadata: ["partner": "\(partner)", "reason": "\(reason)"])
                 return true
             }
-            inbox.records = Array(repeating: [], count: inbox.records.count)
-            inbox.count = 0
+            inbox.clear()
             inbox.applying.state.withLock { $0 = nil }
             failbacks.finish(partner, .failure(FailbackDesk.Refusal("\(partner) refused: \(reason)")))
         default:

@@ -28,15 +28,8 @@ extension ReplicationSender {
                 "through": "\(snapshot.covered)", "records": "\(snapshot.records.count)",
             ])
         try await outbound.write(.snapshotBegins(shard: shard, through: snapshot.covered))
-        let encoder = RecordBytes()
-        for start in stride(from: 0, to: snapshot.records.count, by: 256) {
-            for record in snapshot.records[start..<min(start + 256, snapshot.records.count)] {
-                try encoder.append(record)
-            }
-            let count = encoder.recordCount
-            try await outbound.write(.records(shard: shard, through: snapshot.covered, bytes: encoder.take()))
-            status.add(.recordsSent, count)
-            status.add(.framesSent)
+        try await outbound.write(snapshot.records, status: status, countingRecords: true) {
+            .records(shard: shard, through: snapshot.covered, bytes: $0)
         }
         try await outbound.write(.snapshotEnds(shard: shard, through: snapshot.covered))
         return snapshot.covered
