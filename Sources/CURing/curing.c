@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/uio.h>
 
 static void split_address(const struct in6_addr *address, uint64_t *high, uint64_t *low) {
     uint64_t h, l;
@@ -118,4 +119,17 @@ int curing_flush_range(int descriptor, int64_t previous_offset, int64_t previous
         return -1;
     }
     return length > 0 ? sync_file_range(descriptor, offset, length, SYNC_FILE_RANGE_WRITE) : 0;
+}
+
+int curing_open_direct(const char *path) { return open(path, O_WRONLY | O_DIRECT | O_CLOEXEC); }
+
+int64_t curing_write_direct(int descriptor, const void *bytes, size_t length, int64_t offset, int durable) {
+    struct iovec vector = {.iov_base = (void *)bytes, .iov_len = length};
+    return pwritev2(descriptor, &vector, 1, offset, durable ? RWF_DSYNC : 0);
+}
+
+void curing_prep_write_durable(struct io_uring_sqe *entry, int descriptor, const void *bytes, unsigned length,
+                               uint64_t offset) {
+    io_uring_prep_write(entry, descriptor, bytes, length, offset);
+    entry->rw_flags = RWF_DSYNC;
 }

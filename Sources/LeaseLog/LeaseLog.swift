@@ -38,16 +38,23 @@ public final class LeaseLog {
         /// size nor its allocation and each `fdatasync` writes back less metadata. Readers take a zero-filled
         /// rest of a segment as its end; a sealed segment is cut to its records.
         public var preallocate: Bool
+        /// Whether a preallocated segment is written with direct I/O, each commit one durable
+        /// write (`DirectAppender`) instead of a `write` and an `fdatasync`: with `fsync`
+        /// durability, where the file system has direct I/O (not tmpfs) and its file system
+        /// implements it (not a test's). Otherwise, or when it cannot be set up, the segment is
+        /// written through the page cache as before.
+        public var directWrites: Bool
 
         public init(
             segmentSize: Int = 64 << 20, segmentMaxAge: Int64? = nil, durability: Durability = .fsync,
-            fileSystem: any LogFileSystem = SystemFileSystem(), preallocate: Bool = true
+            fileSystem: any LogFileSystem = SystemFileSystem(), preallocate: Bool = true, directWrites: Bool = true
         ) {
             self.segmentSize = segmentSize
             self.segmentMaxAge = segmentMaxAge
             self.durability = durability
             self.fileSystem = fileSystem
             self.preallocate = preallocate
+            self.directWrites = directWrites
         }
     }
 
@@ -65,6 +72,8 @@ public final class LeaseLog {
     public private(set) var lastCommitted: UInt64
     /// Records appended but not yet written (a failed write leaves them here to retry).
     public var pendingCount: Int { Int(lastAppended - lastWritten) }
+    /// Whether the current segment is written with direct I/O (``Options/directWrites``).
+    public var writesDirectly: Bool { direct?.isAttached ?? false }
     /// Set when the log has failed (an `fdatasync` error): every later call throws `.logFailed`.
     public private(set) var failure: SystemCallFailure?
 
@@ -78,6 +87,8 @@ public final class LeaseLog {
     private var segmentLength = 0
     /// When the current segment was started or reopened (monotonic ns), for `segmentMaxAge`.
     private var segmentStarted: UInt64 = 0
+    /// Writes the current segment when it is attached (``Options/directWrites``); nil: never.
+    private let direct: DirectAppender?
 
     /// Opens (or creates) the log in `directory`, replaying it into `replay` first: the snapshot's
     /// live leases, then every later record in order.
@@ -93,6 +104,9 @@ public final class LeaseLog {
         self.options = options
         self.layout = LogLayout(directory: directory)
         self.fileSystem = options.fileSystem
+        direct =
+            options.durability == .fsync && options.directWrites && options.preallocate
+            ? try? DirectAppender() : nil
         try fileSystem.createDirectory(directory)
         for name in try fileSystem.list(directory) where name.hasSuffix(".tmp") {
             try fileSystem.remove(directory + "/" + name)
@@ -130,7 +144,7 @@ public final class LeaseLog {
     }
 
     deinit {
-        if segmentDescriptor >= 0 { fileSystem.close(segmentDescriptor) }
+        closeSegment()
     }
 
     /// Replays the log in `directory` without changing anything (for tools and checks):
@@ -194,6 +208,14 @@ public final class LeaseLog {
             try syncWritten()
             try rotate()
         }
+        if let direct, direct.isAttached {
+            // On disk at the next sync, which is then one durable write.
+            direct.hold(batch.bytes)
+            segmentLength += batch.count
+            batch.removeAll()
+            lastWritten = lastAppended
+            return lastWritten
+        }
         do throws(LeaseLogError) {
             try fileSystem.write(segmentDescriptor, batch.bytes, at: segmentLength, path: segmentPath)
         } catch {
@@ -219,14 +241,43 @@ public final class LeaseLog {
         return (segmentDescriptor, lastWritten)
     }
 
-    /// Makes everything written durable now (`fdatasync` of the segment), and returns the last
-    /// committed sequence number. A failure marks the log failed, as in ``commit()``.
+    /// How a pipelined commit makes what is written durable (``beginSync()``).
+    public enum SyncRequest {
+        /// `fdatasync` of the segment (written through the page cache).
+        case dataSync(descriptor: Int32)
+        /// One write of `bytes` at `offset` with `RWF_DSYNC` (a direct segment): durable when
+        /// it completes. The memory is the log's, untouched until ``completeSync(through:result:)``.
+        case durableWrite(descriptor: Int32, bytes: UnsafeRawBufferPointer, offset: Int)
+    }
+
+    /// Starts a pipelined commit of everything written: returns the request to submit (through
+    /// an io_uring) and the sequence number it covers, or nil when everything written is
+    /// durable. Its end is reported with ``completeSync(through:result:)``; until then no other
+    /// sync may start, and ``write(mayRotate:)`` must not rotate.
+    public func beginSync() throws(LeaseLogError) -> (request: SyncRequest, through: UInt64)? {
+        try checkUsable()
+        guard let (descriptor, through) = unsynced else { return nil }
+        guard let direct, direct.isAttached else { return (.dataSync(descriptor: descriptor), through) }
+        let write = try direct.prepare(fileSystem: fileSystem)
+        return (.durableWrite(descriptor: direct.descriptor, bytes: write.bytes, offset: write.offset), through)
+    }
+
+    /// Makes everything written durable now (`fdatasync` of the segment, or one durable write
+    /// of a direct one), and returns the last committed sequence number. A failure marks the
+    /// log failed, as in ``commit()``. Not with a ``beginSync()`` in flight.
     @discardableResult
     public func syncWritten() throws(LeaseLogError) -> UInt64 {
         try checkUsable()
         guard let (descriptor, through) = unsynced else { return lastCommitted }
         do throws(LeaseLogError) {
-            try fileSystem.syncData(descriptor, path: segmentPath)
+            if let direct, direct.isAttached {
+                let write = try direct.prepare(fileSystem: fileSystem)
+                try fileSystem.writeDirect(
+                    direct.descriptor, write.bytes, at: write.offset, durable: true, path: segmentPath)
+                _ = direct.complete(written: write.bytes.count)
+            } else {
+                try fileSystem.syncData(descriptor, path: segmentPath)
+            }
         } catch {
             markFailed(error)
             throw error
@@ -235,16 +286,23 @@ public final class LeaseLog {
         return lastCommitted
     }
 
-    /// A pipelined commit's second half: a data sync of the segment, submitted when `unsynced`
-    /// named `through`, has ended with `result` (0, or a negated `errno` as io_uring reports
-    /// it). Returns the last committed sequence number; a failure marks the log failed and
-    /// throws `.syncFailed`, as in ``commit()``.
+    /// A pipelined commit's second half: the request ``beginSync()`` returned with `through`
+    /// has ended with `result` (a negated `errno` as io_uring reports it; otherwise 0 for a
+    /// data sync, the bytes written for a durable write, which must be all of them). Returns
+    /// the last committed sequence number; a failure marks the log failed and throws
+    /// `.syncFailed`, as in ``commit()``. On a direct segment with no write in flight it
+    /// commits nothing.
     @discardableResult
     public func completeSync(through: UInt64, result: Int32) throws(LeaseLogError) -> UInt64 {
         try checkUsable()
-        guard result >= 0 else {
+        let durableWrite = direct?.inFlight != nil
+        // A direct segment's records are durable only by the write ``beginSync()`` prepared.
+        if !durableWrite, let direct, direct.isAttached { return lastCommitted }
+        // A durable write reports the bytes it wrote: all of them, or it failed.
+        guard result >= 0, !durableWrite || direct?.complete(written: Int(result)) == true else {
+            let code = result < 0 ? Errno(rawValue: -result) : .ioError
             let error = LeaseLogError.syncFailed(
-                SystemCallFailure("fdatasync", path: segmentPath, code: Errno(rawValue: -result)))
+                SystemCallFailure(durableWrite ? "pwrite RWF_DSYNC" : "fdatasync", path: segmentPath, code: code))
             markFailed(error)
             throw error
         }
@@ -273,10 +331,16 @@ public final class LeaseLog {
     }
 
     /// Closes the segment file; uncommitted records are lost. Later calls throw `.closed`.
+    /// Not with a ``beginSync()`` in flight: its memory would go with the log.
     public func close() {
-        if segmentDescriptor >= 0 { fileSystem.close(segmentDescriptor) }
+        closeSegment()
         segmentDescriptor = -1
         discardPending()
+    }
+
+    private func closeSegment() {
+        if let direct, direct.isAttached { fileSystem.close(direct.detach()) }
+        if segmentDescriptor >= 0 { fileSystem.close(segmentDescriptor) }
     }
 
     private func segmentTooOld() -> Bool {
@@ -292,6 +356,7 @@ public final class LeaseLog {
 
     private func rotate() throws(LeaseLogError) {
         let old = (descriptor: segmentDescriptor, path: segmentPath, length: segmentLength)
+        if let direct, direct.isAttached { fileSystem.close(direct.detach()) }
         try startSegment(number: segmentNumber + 1)
         // The sealed segment loses its unused allocation. Not synced: should the cut be lost,
         // readers take the zeros after its last record as its end anyway.
@@ -305,6 +370,9 @@ public final class LeaseLog {
     /// allocate (ext4 keeps the blocks it found before `ENOSPC`), so that a disk too small
     /// for a whole segment is not left full by its allocation; a full disk then shows at the
     /// write, under the failure policy.
+    ///
+    /// A segment allocated this way is then written directly (``Options/directWrites``) when
+    /// the file system can.
     private func preallocateSegment() {
         guard options.preallocate else { return }
         let size = max(options.segmentSize, segmentLength) + Self.preallocationSlack
@@ -312,6 +380,19 @@ public final class LeaseLog {
             try fileSystem.preallocate(segmentDescriptor, size: size, path: segmentPath)
         } catch {
             try? fileSystem.truncate(segmentDescriptor, to: segmentLength, path: segmentPath)
+            return
+        }
+        guard let direct, let descriptor = fileSystem.openDirect(segmentPath) else { return }
+        let (buffered, path) = (segmentDescriptor, segmentPath)
+        do throws(LeaseLogError) {
+            try direct.attach(descriptor: descriptor, path: path, end: segmentLength, allocated: size) {
+                (buffer, offset) throws(LeaseLogError) in
+                guard try fileSystem.read(buffered, into: buffer, at: offset, path: path) == buffer.count else {
+                    throw .system(SystemCallFailure("read", path: path, code: .ioError))
+                }
+            }
+        } catch {
+            fileSystem.close(descriptor)  // written through the page cache instead
         }
     }
 

@@ -40,6 +40,14 @@ public protocol LogFileSystem: Sendable {
     /// this way is appended to without changing its size, so an `fdatasync` has no size or
     /// block allocation to write back with the data (about a quarter less CPU per sync, measured on ext4).
     func preallocate(_ descriptor: Int32, size: Int, path: String) throws(LeaseLogError)
+    /// Opens an existing file for direct writes (``writeDirect(_:_:at:durable:path:)``), or
+    /// returns nil where the file system cannot (the log then writes through the page cache).
+    func openDirect(_ path: String) -> Int32?
+    /// Writes `bytes` (aligned to `Files.directAlignment` in memory, offset and length) at
+    /// `offset` through a descriptor from ``openDirect(_:)``; with `durable` they are on stable
+    /// storage when it returns, and a failure then throws `.syncFailed`.
+    func writeDirect(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, durable: Bool, path: String)
+        throws(LeaseLogError)
     /// Cuts the file to `size` bytes.
     func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError)
     /// Atomically renames `source` to `destination`, replacing it.
@@ -57,6 +65,18 @@ public protocol LogFileSystem: Sendable {
 extension LogFileSystem {
     /// No allocation ahead: a file system that does not implement it (a test's) grows on write.
     public func preallocate(_ descriptor: Int32, size: Int, path: String) throws(LeaseLogError) {}
+
+    /// No direct writes: a file system that does not implement them (a test's) goes through the
+    /// page cache, where its injected failures are.
+    public func openDirect(_ path: String) -> Int32? { nil }
+
+    /// Never called without ``openDirect(_:)``; written through the page cache if it is.
+    public func writeDirect(
+        _ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, durable: Bool, path: String
+    ) throws(LeaseLogError) {
+        try write(descriptor, bytes, at: offset, path: path)
+        if durable { try syncData(descriptor, path: path) }
+    }
 
     /// No pacing: a file system that does not implement it (a test's) flushes at `fdatasync`.
     public func flush(_ descriptor: Int32, previous: Range<Int>, current: Range<Int>, path: String)

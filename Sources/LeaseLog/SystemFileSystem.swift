@@ -68,6 +68,20 @@ public struct SystemFileSystem: LogFileSystem {
         }
     }
 
+    public func openDirect(_ path: String) -> Int32? {
+        try? Files.openDirect(path).rawValue
+    }
+
+    public func writeDirect(
+        _ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, durable: Bool, path: String
+    ) throws(LeaseLogError) {
+        do {
+            try Files.writeDirect(FileDescriptor(rawValue: descriptor), bytes, at: offset, durable: durable, path: path)
+        } catch {
+            throw durable ? .syncFailed(error) : .system(error)
+        }
+    }
+
     public func truncate(_ descriptor: Int32, to size: Int, path: String) throws(LeaseLogError) {
         try system { () throws(SystemCallError) in
             try Files.truncate(FileDescriptor(rawValue: descriptor), to: size, path: path)

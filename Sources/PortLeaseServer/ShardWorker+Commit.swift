@@ -45,7 +45,7 @@ extension ShardWorker {
     /// cover it): through the ring, or in line (then its replies leave at once).
     func startSync(inLine: Bool = false) {
         guard fault == nil, inFlight == nil else { return }
-        guard let (descriptor, through) = log.unsynced else {
+        guard let (_, through) = log.unsynced else {
             // Nothing to wait for (`durability: none`, or no record): held replies may go.
             releaseDurable()
             return
@@ -62,12 +62,25 @@ extension ShardWorker {
             synced(pending)
             return
         }
+        let request: LeaseLog.SyncRequest
+        do throws(LeaseLogError) {
+            guard let begun = try log.beginSync() else { return }
+            request = begun.request
+        } catch {
+            syncFailed(error, records: pending.records)
+            return
+        }
         do throws(TransportError) {
-            try syncs.submitDataSync(descriptor, token: through)
+            switch request {
+            case .dataSync(let descriptor):
+                try syncs.submitDataSync(descriptor, token: through)
+            case .durableWrite(let descriptor, let bytes, let offset):
+                try syncs.submitDurableWrite(descriptor, bytes, at: offset, token: through)
+            }
             inFlight = pending
         } catch {
             syncFailed(
-                .syncFailed(SystemCallFailure("io_uring fsync submit", path: log.directory, code: .ioError)),
+                .syncFailed(SystemCallFailure("io_uring sync submit", path: log.directory, code: .ioError)),
                 records: pending.records)
         }
     }

@@ -1,6 +1,7 @@
 import CURing
 
-/// Data syncs (`fdatasync`) submitted through an io_uring and reaped later: the pipelined
+/// Data syncs (`fdatasync`), or durable writes of a direct segment, submitted through an
+/// io_uring and reaped later: the pipelined
 /// group commit of a shard worker, which goes on deciding and writing the next batch while
 /// the previous one becomes durable, instead of blocking in `fdatasync`.
 ///
@@ -25,6 +26,19 @@ public final class SyncRing: @unchecked Sendable {
         try ring.enableIfNeeded()
         let entry = try ring.nextSubmission()
         io_uring_prep_fsync(entry, descriptor, UInt32(IORING_FSYNC_DATASYNC))
+        io_uring_sqe_set_data64(entry, token)
+        while try !SystemCalls.submitAndWait(ring.ring, count: 0) {}
+    }
+
+    /// Submits a write of `bytes` at `offset` with `RWF_DSYNC` (a direct lease-log segment):
+    /// its completion, reported with `token` and the bytes written, means they are durable.
+    /// The memory is the caller's and must not change until then.
+    public func submitDurableWrite(
+        _ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, token: UInt64
+    ) throws(TransportError) {
+        try ring.enableIfNeeded()
+        let entry = try ring.nextSubmission()
+        curing_prep_write_durable(entry, descriptor, bytes.baseAddress, UInt32(bytes.count), UInt64(offset))
         io_uring_sqe_set_data64(entry, token)
         while try !SystemCalls.submitAndWait(ring.ring, count: 0) {}
     }

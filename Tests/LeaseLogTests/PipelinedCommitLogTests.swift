@@ -3,18 +3,20 @@ import Testing
 
 /// The split commit a shard worker pipelines: `write` now, the sync reported later.
 @Suite struct PipelinedCommitLogTests {
-    @Test func aWriteIsCommittedOnlyWhenItsSyncIsReported() throws {
+    @Test(arguments: [true, false])
+    func aWriteIsCommittedOnlyWhenItsSyncIsReported(direct: Bool) throws {
         try TemporaryDirectory.with { directory in
-            let log = try LeaseLog(directory: directory)
+            let log = try LeaseLog(directory: directory, options: .init(directWrites: direct))
             for n in 1...3 { try log.append(Sample.record(n)) }
             #expect(try log.write() == 3)
             #expect(log.lastWritten == 3 && log.lastCommitted == 0 && log.pendingCount == 0)
-            let unsynced = try #require(log.unsynced)
+            let unsynced = try #require(try log.beginSync())
             #expect(unsynced.through == 3)
             // More is written while that sync runs; its report commits only what it covered.
             try log.append(Sample.record(4))
             try log.write(mayRotate: false)
-            #expect(try log.completeSync(through: unsynced.through, result: 0) == 3)
+            let result = DirectAppenderTests.perform(unsynced.request)
+            #expect(try log.completeSync(through: unsynced.through, result: result) == 3)
             #expect(log.unsynced?.through == 4)
             #expect(try log.syncWritten() == 4)
             #expect(log.unsynced == nil)
@@ -27,6 +29,7 @@ import Testing
             let log = try LeaseLog(directory: directory)
             try log.append(Sample.record(1))
             try log.write()
+            #expect(try log.beginSync()?.through == 1)
             #expect(throws: LeaseLogError.self) { try log.completeSync(through: 1, result: -5) }
             #expect(log.failure?.code.rawValue == 5)
             #expect(log.lastCommitted == 0)
@@ -61,6 +64,8 @@ import Testing
             try log.write()
             #expect(segmentPaths(directory).count == 2)
             #expect(log.lastCommitted == UInt64(n - 1))
+            // The last record is written, not durable: on a direct segment it is not on disk yet.
+            #expect(try log.syncWritten() == UInt64(n))
             #expect(try replayAll(directory).records.count == n)
         }
     }

@@ -98,6 +98,21 @@ int curing_flush_range(int descriptor, int64_t previous_offset, int64_t previous
 /// EOPNOTSUPP. Returns 0, or -1 with errno set.
 int curing_allocate_range(int descriptor, int64_t offset, int64_t length);
 
+/// open(2) of an existing file for direct writes (O_WRONLY | O_DIRECT | O_CLOEXEC), which
+/// Swift's Glibc module cannot spell (O_DIRECT needs _GNU_SOURCE). Returns the descriptor, or -1
+/// with errno set (EINVAL where the file system has no direct I/O, as tmpfs).
+int curing_open_direct(const char *path);
+
+/// pwritev2(2) of `length` bytes at `offset`, with RWF_DSYNC when `durable` is not 0: on a
+/// descriptor from curing_open_direct the bytes (and whatever metadata reading them back needs)
+/// are on stable storage when it returns. Returns the bytes written, or -1 with errno set.
+int64_t curing_write_direct(int descriptor, const void *bytes, size_t length, int64_t offset, int durable);
+
+/// Prepares an IORING_OP_WRITE of `length` bytes at `offset` with RWF_DSYNC: the write's
+/// completion means the bytes are durable, with no separate fsync.
+void curing_prep_write_durable(struct io_uring_sqe *entry, int descriptor, const void *bytes, unsigned length,
+                               uint64_t offset);
+
 /// Fills an ipv6_mreq for IPV6_JOIN_GROUP.
 void curing_ipv6_mreq_set(struct ipv6_mreq *request, uint64_t high, uint64_t low, uint32_t interface_index);
 
