@@ -69,7 +69,7 @@ public final class LeaseLog {
     /// The sequence number of the last record written to the segment file (durable or not yet).
     public private(set) var lastWritten: UInt64
     /// The sequence number of the last committed record: every record up to it is durable.
-    public private(set) var lastCommitted: UInt64
+    public internal(set) var lastCommitted: UInt64
     /// Records appended but not yet written (a failed write leaves them here to retry).
     public var pendingCount: Int { Int(lastAppended - lastWritten) }
     /// Whether the current segment is written with direct I/O (``Options/directWrites``).
@@ -78,17 +78,17 @@ public final class LeaseLog {
     public private(set) var failure: SystemCallFailure?
 
     private let layout: LogLayout
-    private let fileSystem: any LogFileSystem
+    let fileSystem: any LogFileSystem
     private let batch = ByteBuffer(capacity: 64 << 10)
     private var segmentNumber: UInt64 = 0
-    private var segmentPath = ""
-    private var segmentDescriptor: Int32 = -1
+    private(set) var segmentPath = ""
+    private(set) var segmentDescriptor: Int32 = -1
     /// Bytes in the current segment file that are written (durable up to `lastCommitted`).
     private var segmentLength = 0
     /// When the current segment was started or reopened (monotonic ns), for `segmentMaxAge`.
     private var segmentStarted: UInt64 = 0
     /// Writes the current segment when it is attached (``Options/directWrites``); nil: never.
-    private let direct: DirectAppender?
+    let direct: DirectAppender?
 
     /// Opens (or creates) the log in `directory`, replaying it into `replay` first: the snapshot's
     /// live leases, then every later record in order.
@@ -233,83 +233,6 @@ public final class LeaseLog {
         return lastWritten
     }
 
-    /// What a sync must cover now: the current segment's descriptor and the last sequence
-    /// number written to it; nil when everything written is durable. The descriptor stays
-    /// open until a ``write(mayRotate:)`` that may rotate.
-    public var unsynced: (descriptor: Int32, through: UInt64)? {
-        guard lastWritten > lastCommitted, segmentDescriptor >= 0 else { return nil }
-        return (segmentDescriptor, lastWritten)
-    }
-
-    /// How a pipelined commit makes what is written durable (``beginSync()``).
-    public enum SyncRequest {
-        /// `fdatasync` of the segment (written through the page cache).
-        case dataSync(descriptor: Int32)
-        /// One write of `bytes` at `offset` with `RWF_DSYNC` (a direct segment): durable when
-        /// it completes. The memory is the log's, untouched until ``completeSync(through:result:)``.
-        case durableWrite(descriptor: Int32, bytes: UnsafeRawBufferPointer, offset: Int)
-    }
-
-    /// Starts a pipelined commit of everything written: returns the request to submit (through
-    /// an io_uring) and the sequence number it covers, or nil when everything written is
-    /// durable. Its end is reported with ``completeSync(through:result:)``; until then no other
-    /// sync may start, and ``write(mayRotate:)`` must not rotate.
-    public func beginSync() throws(LeaseLogError) -> (request: SyncRequest, through: UInt64)? {
-        try checkUsable()
-        guard let (descriptor, through) = unsynced else { return nil }
-        guard let direct, direct.isAttached else { return (.dataSync(descriptor: descriptor), through) }
-        let write = try direct.prepare(fileSystem: fileSystem)
-        return (.durableWrite(descriptor: direct.descriptor, bytes: write.bytes, offset: write.offset), through)
-    }
-
-    /// Makes everything written durable now (`fdatasync` of the segment, or one durable write
-    /// of a direct one), and returns the last committed sequence number. A failure marks the
-    /// log failed, as in ``commit()``. Not with a ``beginSync()`` in flight.
-    @discardableResult
-    public func syncWritten() throws(LeaseLogError) -> UInt64 {
-        try checkUsable()
-        guard let (descriptor, through) = unsynced else { return lastCommitted }
-        do throws(LeaseLogError) {
-            if let direct, direct.isAttached {
-                let write = try direct.prepare(fileSystem: fileSystem)
-                try fileSystem.writeDirect(
-                    direct.descriptor, write.bytes, at: write.offset, durable: true, path: segmentPath)
-                _ = direct.complete(written: write.bytes.count)
-            } else {
-                try fileSystem.syncData(descriptor, path: segmentPath)
-            }
-        } catch {
-            markFailed(error)
-            throw error
-        }
-        lastCommitted = max(lastCommitted, through)
-        return lastCommitted
-    }
-
-    /// A pipelined commit's second half: the request ``beginSync()`` returned with `through`
-    /// has ended with `result` (a negated `errno` as io_uring reports it; otherwise 0 for a
-    /// data sync, the bytes written for a durable write, which must be all of them). Returns
-    /// the last committed sequence number; a failure marks the log failed and throws
-    /// `.syncFailed`, as in ``commit()``. On a direct segment with no write in flight it
-    /// commits nothing.
-    @discardableResult
-    public func completeSync(through: UInt64, result: Int32) throws(LeaseLogError) -> UInt64 {
-        try checkUsable()
-        let durableWrite = direct?.inFlight != nil
-        // A direct segment's records are durable only by the write ``beginSync()`` prepared.
-        if !durableWrite, let direct, direct.isAttached { return lastCommitted }
-        // A durable write reports the bytes it wrote: all of them, or it failed.
-        guard result >= 0, !durableWrite || direct?.complete(written: Int(result)) == true else {
-            let code = result < 0 ? Errno(rawValue: -result) : .ioError
-            let error = LeaseLogError.syncFailed(
-                SystemCallFailure(durableWrite ? "pwrite RWF_DSYNC" : "fdatasync", path: segmentPath, code: code))
-            markFailed(error)
-            throw error
-        }
-        lastCommitted = max(lastCommitted, min(through, lastWritten))
-        return lastCommitted
-    }
-
     /// Drops the records appended since the last commit (after a failed commit the caller gives up on).
     public func discardPending() {
         batch.removeAll()
@@ -349,7 +272,7 @@ public final class LeaseLog {
     }
 
     /// Throws if the log cannot take appends or commits: failed, or closed.
-    private func checkUsable() throws(LeaseLogError) {
+    func checkUsable() throws(LeaseLogError) {
         if let failure { throw .logFailed(cause: failure) }
         if segmentDescriptor < 0 { throw .closed(directory: directory) }
     }
@@ -429,7 +352,7 @@ public final class LeaseLog {
         preallocateSegment()
     }
 
-    private func markFailed(_ error: LeaseLogError) {
+    func markFailed(_ error: LeaseLogError) {
         switch error {
         case .system(let cause), .syncFailed(let cause), .logFailed(let cause): failure = failure ?? cause
         default: failure = failure ?? SystemCallFailure(operation: "\(error)", path: directory, errno: 0)
