@@ -1,4 +1,4 @@
-// leaselog-crashtest DIRECTORY SEED [STEP OCCURRENCE]
+// leaselog-crashtest DIRECTORY SEED [STEP OCCURRENCE]   (LEASELOG_CRASHTEST_DIRECT=0: page cache)
 //
 // The child process of LeaseLogTests' crash tests. Opens (recovering) the log in DIRECTORY,
 // then appends batches of records and commits them, writing each committed sequence number
@@ -35,7 +35,15 @@ guard arguments.count == 3 || arguments.count == 5, let seed = UInt64(arguments[
 
 do {
     let directory = arguments[1]
-    let log = try LeaseLog(directory: directory, options: LeaseLog.Options(segmentSize: 16 << 10))
+    // LEASELOG_CRASHTEST_DIRECT=0 writes through the page cache; otherwise the log must write
+    // directly (the default where the file system can), or the child exits 4.
+    let direct = getenv("LEASELOG_CRASHTEST_DIRECT").map { String(cString: $0) != "0" } ?? true
+    let log = try LeaseLog(
+        directory: directory, options: LeaseLog.Options(segmentSize: 16 << 10, directWrites: direct))
+    if direct && !log.writesDirectly {
+        report("leaselog-crashtest: the log in \(directory) does not write directly")
+        exit(4)
+    }
     var random = seed | 1
     func next() -> UInt64 {
         random ^= random << 13

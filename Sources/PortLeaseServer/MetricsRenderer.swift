@@ -176,6 +176,12 @@ public struct MetricsRenderer: Sendable {
         for (index, shard) in shards.enumerated() {
             sample("portlease_log_disk_full", [("shard", "\(index)")], shard[.diskFull])
         }
+        family(
+            "portlease_log_direct_writes", "gauge",
+            "1 while a shard's lease log writes each commit as one durable direct write; 0: write and fdatasync.")
+        for (index, shard) in shards.enumerated() {
+            sample("portlease_log_direct_writes", [("shard", "\(index)")], shard[.directWrites])
+        }
         family("portlease_log_records_total", "counter", "Lease records made durable.")
         sample("portlease_log_records_total", [], total(.recordsCommitted))
 

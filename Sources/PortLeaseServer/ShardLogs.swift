@@ -78,6 +78,7 @@ public enum ShardLogs {
                 metadata: [
                     "shard": "\(index)", "records": "\(replayed)", "expired-while-down": "\(expiredCount)",
                     "active": "\(engine.currentBindings().count)", "conflicts": "\(engine.counters.replayConflicts)",
+                    "direct-writes": "\(log.writesDirectly)",
                 ])
             logs.append(log)
         }

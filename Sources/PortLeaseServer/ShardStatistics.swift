@@ -16,6 +16,9 @@ public final class ShardStatistics: Sendable {
         case repliesDroppedAfterFailedCommit
         /// A gauge, not a counter: 1 while the shard's log cannot write for lack of space.
         case diskFull
+        /// A gauge: 1 while the shard's current segment is written with direct I/O
+        /// (`LeaseLog.Options.directWrites`), 0 through the page cache.
+        case directWrites
     }
 
     let fields = AtomicCounters(count: Field.allCases.count)

@@ -272,6 +272,7 @@ public final class ShardWorker: @unchecked Sendable {
         }
         flushReplies()
         if handled > 0 { statistics.fields.add(ShardStatistics.Field.batches.rawValue) }
+        statistics.fields.store(ShardStatistics.Field.directWrites.rawValue, log.writesDirectly ? 1 : 0)
         statistics.publish(engine.counters)
         return handled
     }

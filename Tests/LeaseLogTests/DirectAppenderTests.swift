@@ -8,8 +8,11 @@ import Testing
 
 /// A segment written with direct I/O: each commit one durable write of whole blocks, the block
 /// it starts in written again with the same bytes. The test directories are on the machine's
-/// disk (ext4), which has direct I/O; tmpfs has not, and the log then writes as before.
+/// disk (ext4 here), which has direct I/O; tmpfs has not, and the log then writes as before.
 @Suite struct DirectAppenderTests {
+    /// On disk on Debian even where /tmp is a tmpfs (which has no direct I/O).
+    static let onDisk = "/var/tmp"
+
     /// Does what a shard worker's ring does with a ``LeaseLog/SyncRequest``, and returns the
     /// result io_uring would report.
     static func perform(_ request: LeaseLog.SyncRequest) -> Int32 {
@@ -23,7 +26,7 @@ import Testing
     }
 
     @Test func anFsyncLogOnDiskWritesDirectlyAndOtherwiseNot() throws {
-        try TemporaryDirectory.with { directory in
+        try TemporaryDirectory.with(under: Self.onDisk) { directory in
             let byDefault = try LeaseLog(directory: directory + "/a")
             let notAsked = try LeaseLog(directory: directory + "/b", options: .init(directWrites: false))
             let withoutSync = try LeaseLog(directory: directory + "/c", options: .init(durability: .none))
@@ -37,7 +40,7 @@ import Testing
     /// middle of a block and a rotation: what is replayed is every committed record, in order.
     @Test(arguments: [true, false])
     func everyCommittedRecordIsReadBack(direct: Bool) throws {
-        try TemporaryDirectory.with { directory in
+        try TemporaryDirectory.with(under: Self.onDisk) { directory in
             let options = LeaseLog.Options(segmentSize: 16 << 10, directWrites: direct)
             var n = 0
             do {
@@ -83,7 +86,7 @@ import Testing
     /// A durable write that reports fewer bytes than it was given fails the log, as a failed
     /// `fdatasync` does: nothing it covered is reported durable.
     @Test func aShortDurableWriteFailsTheLog() throws {
-        try TemporaryDirectory.with { directory in
+        try TemporaryDirectory.with(under: Self.onDisk) { directory in
             let log = try LeaseLog(directory: directory)
             try #require(log.writesDirectly)
             try log.append(Sample.record(1))
@@ -104,7 +107,7 @@ import Testing
     /// A report of a sync that was never begun commits nothing on a direct segment: its records
     /// reach the disk only by the write `beginSync` prepares.
     @Test func aSyncNeverBegunCommitsNothing() throws {
-        try TemporaryDirectory.with { directory in
+        try TemporaryDirectory.with(under: Self.onDisk) { directory in
             let log = try LeaseLog(directory: directory)
             try #require(log.writesDirectly)
             try log.append(Sample.record(1))
@@ -119,7 +122,7 @@ import Testing
     /// The bytes past the records stay zeros (readers take them as the segment's end), and a
     /// group larger than the appender's first buffer (256 KiB) is written whole.
     @Test func aLargeGroupIsWrittenWholeAndTheRestReadsAsZeros() throws {
-        try TemporaryDirectory.with { directory in
+        try TemporaryDirectory.with(under: Self.onDisk) { directory in
             let log = try LeaseLog(directory: directory)
             try #require(log.writesDirectly)
             let count = 5000  // about 500 KiB of records

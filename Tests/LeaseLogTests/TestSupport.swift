@@ -7,18 +7,19 @@ import Synchronization
 struct TemporaryDirectory {
     let path: String
 
-    init() {
+    /// A new directory under `base` (the system's temporary directory unless given).
+    init(under base: String = NSTemporaryDirectory()) {
         // mkdtemp replaces the six trailing X characters with a unique suffix.
         var template = Array(
-            (NSTemporaryDirectory() + "/leaselog-test-" + String(repeating: "X", count: 6)).utf8CString)
+            (base + "/leaselog-test-" + String(repeating: "X", count: 6)).utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(created != nil, "mkdtemp failed")
         path = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
     }
 
     /// Runs `body` with a new directory and removes it afterwards.
-    static func with<R>(_ body: (String) throws -> R) rethrows -> R {
-        let directory = TemporaryDirectory()
+    static func with<R>(under base: String = NSTemporaryDirectory(), _ body: (String) throws -> R) rethrows -> R {
+        let directory = TemporaryDirectory(under: base)
         defer { try? FileManager.default.removeItem(atPath: directory.path) }
         return try body(directory.path)
     }

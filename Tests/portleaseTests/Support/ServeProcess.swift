@@ -73,12 +73,15 @@ final class ServeProcess {
     }
 
     /// A configuration for one shared pool on `::1`, the log in `logDirectory`.
-    static func configuration(port: UInt16, logDirectory: String, metricsPort: UInt16? = nil) -> String {
+    static func configuration(
+        port: UInt16, logDirectory: String, metricsPort: UInt16? = nil, segmentSize: Int? = nil
+    ) -> String {
         let metrics = metricsPort.map { #", "metrics": { "listen": "127.0.0.1:\#($0)" }"# } ?? ""
+        let segment = segmentSize.map { #", "segment-size": \#($0)"# } ?? ""
         return """
             { "server-id": "192.0.2.1", "listen": { "addresses": ["::1"], "port": \(port) },
               "dhcp4o6-server-addresses": ["::1"], "workers": 1,
-              "lease-log": { "directory": "\(logDirectory)" }\(metrics),
+              "lease-log": { "directory": "\(logDirectory)"\(segment) }\(metrics),
               "pools": [ { "name": "map", "addresses": ["198.51.100.0/24"], "shared": { "psid-length": 6 } } ] }
             """
     }
