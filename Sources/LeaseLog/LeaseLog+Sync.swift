@@ -36,6 +36,14 @@ extension LeaseLog {
         return (.durableWrite(descriptor: direct.descriptor, bytes: write.bytes, offset: write.offset), through)
     }
 
+    /// A sync ``beginSync()`` returned could not be handed to the kernel (a failed io_uring
+    /// submit): the log fails, as after a failed `fdatasync`. A direct segment's records were
+    /// moved into the write that never left, and the ring may still hold the request, so
+    /// neither a retry nor the next sync could be trusted to write them.
+    public func abandonSync(_ failure: SystemCallFailure) {
+        markFailed(.syncFailed(failure))
+    }
+
     /// Makes everything written durable now (`fdatasync` of the segment, or one durable write
     /// of a direct one), and returns the last committed sequence number. A failure marks the
     /// log failed, as in ``commit()``. Not with a ``beginSync()`` in flight.

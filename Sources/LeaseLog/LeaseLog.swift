@@ -40,7 +40,7 @@ public final class LeaseLog {
         public var preallocate: Bool
         /// Whether a preallocated segment is written with direct I/O, each commit one durable
         /// write (`DirectAppender`) instead of a `write` and an `fdatasync`: with `fsync`
-        /// durability, where the file system has direct I/O (not tmpfs) and its file system
+        /// durability, where the file system has direct I/O (`O_DIRECT`) and its file system
         /// implements it (not a test's). Otherwise, or when it cannot be set up, the segment is
         /// written through the page cache as before.
         public var directWrites: Bool

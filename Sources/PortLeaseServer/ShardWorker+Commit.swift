@@ -79,9 +79,10 @@ extension ShardWorker {
             }
             inFlight = pending
         } catch {
-            syncFailed(
-                .syncFailed(SystemCallFailure("io_uring sync submit", path: log.directory, code: .ioError)),
-                records: pending.records)
+            // Fatal: the records are in a request the kernel may or may not hold (the log fails).
+            let failure = SystemCallFailure("io_uring sync submit", path: log.directory, code: .ioError)
+            log.abandonSync(failure)
+            syncFailed(.syncFailed(failure), records: pending.records)
         }
     }
 

@@ -93,8 +93,11 @@ public final class ShardWorker: @unchecked Sendable {
     /// Measured under a storm at twice a CPU-capped server's saturation (RESULTS.md, issue 17).
     static let niceness: Int32 = 5
 
-    /// The longest a written record waits for its sync to start while queries keep coming (ns).
-    static let longestHold: UInt64 = 1_000_000
+    /// The longest a written record waits for its sync to start while queries keep coming (ns):
+    /// about two and a half durable writes on this project's machines. It was 1 ms while a sync
+    /// was a `write` and an `fdatasync`; with direct writes 250 us came out ahead in 5 of 6
+    /// interleaved pairs (RESULTS.md, issue 13, "direct writes").
+    static let longestHold: UInt64 = 250_000
 
     /// A worker for `shard`. With `syncs`, commits are pipelined through it (see above).
     public init(

@@ -5,7 +5,8 @@ extension Files {
     /// Opens an existing file for direct writes (`O_DIRECT`): writes go from the caller's memory
     /// to the device without the page cache, so making them durable needs no writeback. Buffers,
     /// offsets and lengths must be aligned (``directAlignment``). Fails with `EINVAL` where the
-    /// file system has no direct I/O (tmpfs); the caller then writes through the page cache.
+    /// file system has no direct I/O (tmpfs before Linux 6.6); the caller then writes through the
+    /// page cache.
     public static func openDirect(_ path: String) throws(SystemCallError) -> FileDescriptor {
         FileDescriptor(rawValue: try SystemCall.retrying("open O_DIRECT", path: path) { curing_open_direct(path) })
     }

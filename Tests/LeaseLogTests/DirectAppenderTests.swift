@@ -8,9 +8,9 @@ import Testing
 
 /// A segment written with direct I/O: each commit one durable write of whole blocks, the block
 /// it starts in written again with the same bytes. The test directories are on the machine's
-/// disk (ext4 here), which has direct I/O; tmpfs has not, and the log then writes as before.
+/// disk (ext4 here), which has direct I/O.
 @Suite struct DirectAppenderTests {
-    /// On disk on Debian even where /tmp is a tmpfs (which has no direct I/O).
+    /// On disk on Debian even where /tmp is a tmpfs (without direct I/O before Linux 6.6).
     static let onDisk = "/var/tmp"
 
     /// Does what a shard worker's ring does with a ``LeaseLog/SyncRequest``, and returns the
@@ -101,6 +101,23 @@ import Testing
             }
             #expect(log.lastCommitted == 0)
             #expect(log.failure != nil)
+        }
+    }
+
+    /// A sync begun but never handed to the kernel (a failed io_uring submit) fails the log:
+    /// its records left the held buffer for a write that never went, so no later sync may
+    /// claim them.
+    @Test func aSyncThatCouldNotBeSubmittedFailsTheLog() throws {
+        try TemporaryDirectory.with(under: Self.onDisk) { directory in
+            let log = try LeaseLog(directory: directory)
+            try log.append(Sample.record(1))
+            try log.write()
+            let begun = try #require(try log.beginSync())
+            log.abandonSync(SystemCallFailure(operation: "io_uring sync submit", path: directory, errno: ENOMEM))
+            #expect(log.failure?.errno == ENOMEM)
+            #expect(throws: LeaseLogError.self) { try log.syncWritten() }
+            #expect(throws: LeaseLogError.self) { try log.completeSync(through: begun.through, result: 4096) }
+            #expect(log.lastCommitted == 0)
         }
     }
 

@@ -105,7 +105,8 @@ struct FailurePolicyTests {
         #expect(server.waitFor("portlease started"))
         let gauge = #"portlease_log_disk_full{shard="0"}"#
         #expect(LoopbackTCP.get(port: metricsPort)?.contains(gauge + " 0") == true)
-        // tmpfs has no direct I/O: the log writes through the page cache, whose write fails.
+        // No room to allocate a 64 MiB segment on this 1 MiB disk: the log writes through the
+        // page cache, and its write fails.
         #expect(LoopbackTCP.get(port: metricsPort)?.contains(#"portlease_log_direct_writes{shard="0"} 0"#) == true)
         try ScratchDisk.fill(disk + "/filler")
         // Records fill the segment's last page first; the first write that needs a new page fails.
