@@ -6,6 +6,7 @@
 # the steady state must not, so the difference is 0 when the packet path allocates nothing.
 #
 # Usage: Benchmarks/server-mallocs.sh [SCENARIO...]   (default: dora renew; durability fsync)
+#   BIN=/other/release Benchmarks/server-mallocs.sh dora   (another build's server; built here otherwise)
 #   SHORT=2 LONG=10 CONFIG=shared.json Benchmarks/server-mallocs.sh dora
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +18,7 @@ SCENARIOS=("$@")
 WORK=$(mktemp -d /tmp/portlease-mallocs.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 (cd "$ROOT" && swift build -c release --product portlease >&2 && swift build -c release --product portlease-perf >&2)
-BIN="$ROOT/.build/release"
+BIN="${BIN:-$ROOT/.build/release}"
 gcc -O2 -shared -fPIC -o "$WORK/malloc-count.so" "$ROOT/Benchmarks/malloc-count/malloc-count.c"
 
 # SCENARIO SECONDS: prints "exchanges mallocs" for one server run

@@ -83,6 +83,27 @@ import Testing
         }
     }
 
+    /// A log written through the page cache (an older PortLease, or a file system without
+    /// direct I/O then) and reopened with direct writes goes on in the same segment, its last
+    /// block read back; and the other way round.
+    @Test func aSegmentChangesWritersAcrossARestart() throws {
+        try TemporaryDirectory.with(under: Self.onDisk) { directory in
+            var n = 0
+            for direct in [false, true, false, true] {
+                let log = try LeaseLog(directory: directory, options: .init(directWrites: direct))
+                #expect(log.writesDirectly == direct)
+                for _ in 0..<37 {
+                    n += 1
+                    try log.append(Sample.record(n))
+                    if n % 5 == 0 { try log.commit() }
+                }
+                try log.commit()
+            }
+            #expect(segmentPaths(directory).count == 1)
+            #expect(try replayAll(directory).records.map(\.record) == (1...n).map { Sample.record($0) })
+        }
+    }
+
     /// A durable write that reports fewer bytes than it was given fails the log, as a failed
     /// `fdatasync` does: nothing it covered is reported durable.
     @Test func aShortDurableWriteFailsTheLog() throws {
