@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Interleaved A/B runs of server builds or settings against one load (issue 13): for each
-# round, each configuration in turn serves Benchmarks/portlease/shared.json (2 workers, the
-# durability given) and portlease-perf runs a closed loop (window 64, 50,000 subscribers) or,
+# round, each configuration in turn serves Benchmarks/portlease/shared.json (2 workers unless
+# given, the durability given) and portlease-perf runs a closed loop (window 64, 50,000 subscribers) or,
 # with RATE, an open loop; prints exchanges/s, the server's CPU per exchange (utime + stime of
 # every thread, /proc), its context switches per exchange and the p99 exchange latency.
 #
-# Usage: CONFIGS="NAME BINARY DURABILITY ENV SCENARIO;..." Benchmarks/interleave.sh [ROUNDS]
+# Usage: CONFIGS="NAME BINARY DURABILITY ENV SCENARIO [WORKERS];..." Benchmarks/interleave.sh [ROUNDS]
 #   ENV is one VAR=VALUE for the server (X=1 for none); SCENARIO dora or renew.
 #   CONFIGS="before /tmp/before/portlease fsync X=1 dora;after .build/release/portlease fsync X=1 dora" \
 #       DURATION=10 RATE=25000 Benchmarks/interleave.sh 3
@@ -17,10 +17,10 @@ PERF=${PERF:-$ROOT/.build/release/portlease-perf}
 WORK=$(mktemp -d /tmp/portlease-interleave.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-run() { # NAME BINARY DURABILITY ENV SCENARIO
+run() { # NAME BINARY DURABILITY ENV SCENARIO [WORKERS]
     rm -rf "$WORK/run" && mkdir -p "$WORK/run"
-    sed "s|\"durability\": \"fsync\"|\"durability\": \"$3\"|" "$ROOT/Benchmarks/portlease/shared.json" \
-        > "$WORK/run/config.json"
+    sed "s|\"durability\": \"fsync\"|\"durability\": \"$3\"|; s|\"workers\": 2|\"workers\": ${6:-2}|" \
+        "$ROOT/Benchmarks/portlease/shared.json" > "$WORK/run/config.json"
     (cd "$WORK/run" && exec env "$4" "$2" serve --config config.json > serve.log 2>&1) &
     local pid=$!
     for _ in $(seq 100); do ss -Hlunp "sport = :20547" | grep -q "pid=$pid," && break; sleep 0.1; done
