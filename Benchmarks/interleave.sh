@@ -21,7 +21,9 @@ run() { # NAME BINARY DURABILITY ENV SCENARIO [WORKERS]
     rm -rf "$WORK/run" && mkdir -p "$WORK/run"
     sed "s|\"durability\": \"fsync\"|\"durability\": \"$3\"|; s|\"workers\": 2|\"workers\": ${6:-2}|" \
         "$ROOT/Benchmarks/portlease/shared.json" > "$WORK/run/config.json"
-    (cd "$WORK/run" && exec env "$4" "$2" serve --config config.json > serve.log 2>&1) &
+    local binary
+    binary=$(realpath "$2")
+    (cd "$WORK/run" && exec env "$4" "$binary" serve --config config.json > serve.log 2>&1) &
     local pid=$!
     for _ in $(seq 100); do ss -Hlunp "sport = :20547" | grep -q "pid=$pid," && break; sleep 0.1; done
     local t0 c0 t1 c1 out
