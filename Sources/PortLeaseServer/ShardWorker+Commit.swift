@@ -101,7 +101,10 @@ extension ShardWorker {
         guard let finished else { return }
         inFlight = nil
         do throws(LeaseLogError) {
-            try log.completeSync(through: finished.token, result: finished.result)
+            // One sync is in flight at a time: a completion for another is the ring gone wrong.
+            // Reported as that sync failing (EIO), which fails the log.
+            try log.completeSync(
+                through: pending.through, result: finished.token == pending.through ? finished.result : -5)
         } catch {
             syncFailed(error, records: pending.records)
             return
