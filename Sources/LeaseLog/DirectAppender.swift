@@ -85,9 +85,14 @@ final class DirectAppender {
     /// that makes them durable (whole blocks from the one they start in). Zeros are written
     /// ahead first, not durably (the write's own sync covers the extents they change), so that
     /// the write itself changes no allocation; should that fail, the write still allocates what
-    /// it needs, only at a higher price. Call it only with no write in flight; a growth of
-    /// `staging` that fails throws.
+    /// it needs, only at a higher price. Throws with a write in flight (a caller's bug, made a
+    /// failed log rather than a corrupted write) or when a growth of `staging` fails.
     func prepare(fileSystem: any LogFileSystem) throws(LeaseLogError) -> (bytes: UnsafeRawBufferPointer, offset: Int) {
+        // A second write now would change the memory the first one is being written from.
+        guard inFlight == nil else {
+            throw .system(
+                SystemCallFailure("durable write while another is in flight", path: path, code: .resourceBusy))
+        }
         let end = tail + held.count
         let length = (end + Self.alignment - 1) / Self.alignment * Self.alignment
         if length > staging.length { try grow(to: length) }

@@ -142,6 +142,24 @@ import Testing
         }
     }
 
+    /// A second sync begun while one is in flight is refused: it would change the memory the
+    /// first is being written from. The one in flight still completes.
+    @Test func aSecondSyncInFlightIsRefused() throws {
+        try TemporaryDirectory.with(under: Self.onDisk) { directory in
+            let log = try LeaseLog(directory: directory)
+            try #require(log.writesDirectly)
+            try log.append(Sample.record(1))
+            try log.write()
+            let begun = try #require(try log.beginSync())
+            try log.append(Sample.record(2))
+            try log.write(mayRotate: false)
+            #expect(throws: LeaseLogError.self) { try log.beginSync() }
+            #expect(try log.completeSync(through: begun.through, result: Self.perform(begun.request)) == 1)
+            #expect(try log.syncWritten() == 2)
+            #expect(try replayAll(directory).records.count == 2)
+        }
+    }
+
     /// A report of a sync that was never begun commits nothing on a direct segment: its records
     /// reach the disk only by the write `beginSync` prepares.
     @Test func aSyncNeverBegunCommitsNothing() throws {
