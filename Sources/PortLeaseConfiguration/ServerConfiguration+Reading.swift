@@ -11,7 +11,9 @@ extension ServerConfiguration {
         "control", "history", "redundancy", "pools", "reservations",
     ]
     static let listenKeys = ["addresses", "port", "interfaces"]
-    static let leaseLogKeys = ["directory", "durability", "history-days", "segment-size", "compaction-interval"]
+    static let leaseLogKeys = [
+        "directory", "durability", "history-days", "segment-size", "compaction-interval", "direct-writes",
+    ]
     static let limitsKeys = ["leases-per-subscriber", "subscriber-key", "discover-rate"]
     static let discoverRateKeys = ["per-second", "burst", "prefix-length"]
     static let metricsKeys = ["listen"]
@@ -165,10 +167,11 @@ extension ServerConfiguration {
         let historyDays = object.integer("history-days", in: 1...36_500, default: 180)
         let segmentSize = object.integer("segment-size", in: (64 << 10)...(4 << 30), default: 64 << 20)
         let interval = object.integer("compaction-interval", in: 1...86_400, default: 300)
+        let directWrites = object.bool("direct-writes", default: true)
         return directory.map {
             LeaseLogSettings(
                 directory: $0, durability: durability, historyDays: historyDays, segmentSize: segmentSize,
-                compactionIntervalSeconds: interval)
+                compactionIntervalSeconds: interval, directWrites: directWrites)
         }
     }
 

@@ -40,23 +40,27 @@ public struct ServerConfiguration: Sendable, Equatable {
         /// A segment older than this many seconds is sealed too, and compaction looks for sealed
         /// segments this often (at least every 10 s): how far the live log trails the snapshot.
         public var compactionIntervalSeconds: Int
+        /// Whether commits are durable direct writes where the file system allows
+        /// (`LeaseLog.Options.directWrites`); false: `write` and `fdatasync` through the page cache.
+        public var directWrites: Bool
 
         public init(
             directory: String, durability: LeaseLog.Durability = .fsync, historyDays: Int = 180,
-            segmentSize: Int = 64 << 20, compactionIntervalSeconds: Int = 300
+            segmentSize: Int = 64 << 20, compactionIntervalSeconds: Int = 300, directWrites: Bool = true
         ) {
             self.directory = directory
             self.durability = durability
             self.historyDays = historyDays
             self.segmentSize = segmentSize
             self.compactionIntervalSeconds = compactionIntervalSeconds
+            self.directWrites = directWrites
         }
 
         /// The options to open each shard's `LeaseLog` with.
         public var options: LeaseLog.Options {
             LeaseLog.Options(
                 segmentSize: segmentSize, segmentMaxAge: Int64(compactionIntervalSeconds) * 1000,
-                durability: durability)
+                durability: durability, directWrites: directWrites)
         }
     }
 

@@ -105,7 +105,7 @@ import Testing
             "decline-quarantine": 0, "log-level": "debug",
             "listen": { "addresses": ["2001:db8::1", "::ffff:192.0.2.1"], "port": 0, "interfaces": ["eth0.100"] },
             "lease-log": { "directory": "var/log", "durability": "none", "history-days": 7, "segment-size": 1048576,
-                           "compaction-interval": 60 },
+                           "compaction-interval": 60, "direct-writes": false },
             "limits": { "subscriber-key": "client-prefix/48" }
             """#,
             pools: #"""
@@ -123,8 +123,10 @@ import Testing
             configuration.leaseLog
                 == .init(
                     directory: "var/log", durability: .none, historyDays: 7, segmentSize: 1 << 20,
-                    compactionIntervalSeconds: 60))
+                    compactionIntervalSeconds: 60, directWrites: false))
         #expect(configuration.leaseLog.options.segmentMaxAge == 60_000)
+        #expect(!configuration.leaseLog.options.directWrites)
+        #expect(try ServerConfiguration.parse(Samples.document()).leaseLog.options.directWrites, "on by default")
         #expect(configuration.engine.offerLifetime == 30 && configuration.engine.declineQuarantine == 0)
         #expect(configuration.engine.subscriberKey == .clientPrefix(length: 48))
         #expect(configuration.engine.leasesPerSubscriber == 8)

@@ -95,6 +95,11 @@ import Testing
                 #""lease-log": { "directory": "/tmp/portlease-test" },"#, with: ""), "lease-log.segment-size", "outside"
         ),
         Case(
+            "direct-writes not a flag",
+            Samples.document(#""lease-log": { "directory": "/x", "direct-writes": "no" }"#).replacing(
+                #""lease-log": { "directory": "/tmp/portlease-test" },"#, with: ""), "lease-log.direct-writes",
+            "expected true or false"),
+        Case(
             "compaction-interval too short",
             Samples.document(#""lease-log": { "directory": "/x", "compaction-interval": 0 }"#).replacing(
                 #""lease-log": { "directory": "/tmp/portlease-test" },"#, with: ""), "lease-log.compaction-interval",
