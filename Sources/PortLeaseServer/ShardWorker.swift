@@ -83,6 +83,8 @@ public final class ShardWorker: @unchecked Sendable {
     private let queueDelayBudget: QueueDelayBudget
     /// ``InjectedFault/slowWorker``: each batch that handled queries takes longer (tests only).
     private let slowBatches: Bool
+    /// ``longestHold``, or ``longestHoldWithPartner`` with a partner gate.
+    private var longestHold: UInt64 { partnerGate == nil ? Self.longestHold : Self.longestHoldWithPartner }
     /// When the batch in hand started (monotonic ns): queue delays are measured to it.
     private var batchStarted: UInt64 = 0
     private var interfaceNames: [UInt32: String] = [:]
@@ -98,6 +100,11 @@ public final class ShardWorker: @unchecked Sendable {
     /// was a `write` and an `fdatasync`; with direct writes 250 us came out ahead in 5 of 6
     /// interleaved pairs (RESULTS.md, issue 13, "direct writes").
     static let longestHold: UInt64 = 250_000
+    /// The same for a worker whose replies also wait for a standby (synchronous replication):
+    /// their ACKs wait a link round trip anyway, and larger groups cost both partners less.
+    /// Measured, 250 us there lost 3 of 3 interleaved pairs to 1 ms (48.9-49.1% of the
+    /// standalone rate against 51.3-53.4%).
+    static let longestHoldWithPartner: UInt64 = 1_000_000
 
     /// A worker for `shard`. With `syncs`, commits are pipelined through it (see above).
     public init(
@@ -269,7 +276,7 @@ public final class ShardWorker: @unchecked Sendable {
         if queue.depth == 0 {
             startSync(inLine: true)  // nothing to overlap it with: no kernel worker's wake-up
         } else if unsyncedRecords >= batchLimit
-            || (unsyncedRecords > 0 && SystemCalls.monotonicNanoseconds() - unsyncedSince >= Self.longestHold)
+            || (unsyncedRecords > 0 && SystemCalls.monotonicNanoseconds() - unsyncedSince >= longestHold)
         {
             startSync()
         }
