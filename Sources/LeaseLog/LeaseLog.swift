@@ -262,8 +262,13 @@ public final class LeaseLog {
     }
 
     private func closeSegment() {
-        if let direct, direct.isAttached { fileSystem.close(direct.detach()) }
+        closeDirect()
         if segmentDescriptor >= 0 { fileSystem.close(segmentDescriptor) }
+    }
+
+    /// Ends the current segment's direct writes, if any (the buffered descriptor stays open).
+    private func closeDirect() {
+        if let direct, direct.isAttached { fileSystem.close(direct.detach()) }
     }
 
     private func segmentTooOld() -> Bool {
@@ -279,7 +284,7 @@ public final class LeaseLog {
 
     private func rotate() throws(LeaseLogError) {
         let old = (descriptor: segmentDescriptor, path: segmentPath, length: segmentLength)
-        if let direct, direct.isAttached { fileSystem.close(direct.detach()) }
+        closeDirect()
         try startSegment(number: segmentNumber + 1)
         // The sealed segment loses its unused allocation. Not synced: should the cut be lost,
         // readers take the zeros after its last record as its end anyway.

@@ -25,6 +25,14 @@ import Testing
         }
     }
 
+    /// A log in `directory` with record 1 appended and written, not yet durable.
+    static func logWithOneRecordWritten(_ directory: String) throws -> LeaseLog {
+        let log = try LeaseLog(directory: directory)
+        try log.append(Sample.record(1))
+        try log.write()
+        return log
+    }
+
     @Test func anFsyncLogOnDiskWritesDirectlyAndOtherwiseNot() throws {
         try TemporaryDirectory.with(under: Self.onDisk) { directory in
             let byDefault = try LeaseLog(directory: directory + "/a")
@@ -108,10 +116,8 @@ import Testing
     /// `fdatasync` does: nothing it covered is reported durable.
     @Test func aShortDurableWriteFailsTheLog() throws {
         try TemporaryDirectory.with(under: Self.onDisk) { directory in
-            let log = try LeaseLog(directory: directory)
+            let log = try Self.logWithOneRecordWritten(directory)
             try #require(log.writesDirectly)
-            try log.append(Sample.record(1))
-            try log.write()
             let begun = try #require(try log.beginSync())
             guard case .durableWrite(_, let bytes, _) = begun.request else {
                 Issue.record("a direct segment asks for a durable write, not \(begun.request)")
@@ -130,9 +136,7 @@ import Testing
     /// claim them.
     @Test func aSyncThatCouldNotBeSubmittedFailsTheLog() throws {
         try TemporaryDirectory.with(under: Self.onDisk) { directory in
-            let log = try LeaseLog(directory: directory)
-            try log.append(Sample.record(1))
-            try log.write()
+            let log = try Self.logWithOneRecordWritten(directory)
             let begun = try #require(try log.beginSync())
             log.abandonSync(SystemCallFailure(operation: "io_uring sync submit", path: directory, errno: ENOMEM))
             #expect(log.failure?.errno == ENOMEM)
@@ -146,10 +150,8 @@ import Testing
     /// first is being written from. The one in flight still completes.
     @Test func aSecondSyncInFlightIsRefused() throws {
         try TemporaryDirectory.with(under: Self.onDisk) { directory in
-            let log = try LeaseLog(directory: directory)
+            let log = try Self.logWithOneRecordWritten(directory)
             try #require(log.writesDirectly)
-            try log.append(Sample.record(1))
-            try log.write()
             let begun = try #require(try log.beginSync())
             try log.append(Sample.record(2))
             try log.write(mayRotate: false)
@@ -164,10 +166,8 @@ import Testing
     /// reach the disk only by the write `beginSync` prepares.
     @Test func aSyncNeverBegunCommitsNothing() throws {
         try TemporaryDirectory.with(under: Self.onDisk) { directory in
-            let log = try LeaseLog(directory: directory)
+            let log = try Self.logWithOneRecordWritten(directory)
             try #require(log.writesDirectly)
-            try log.append(Sample.record(1))
-            try log.write()
             #expect(try log.completeSync(through: 1, result: 0) == 0)
             #expect(try replayAll(directory).records.isEmpty)
             #expect(try log.syncWritten() == 1)
